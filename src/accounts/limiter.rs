@@ -1,0 +1,127 @@
+//! Login rate limiting: failed attempts are counted per account and per IP address over
+//! a sliding window; past the limit, logins wait until the oldest failure ages out.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
+use std::sync::{Mutex, PoisonError};
+
+use jiff::{SignedDuration, Timestamp};
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Key {
+    Account(String),
+    Ip(IpAddr),
+}
+
+pub struct LoginLimiter {
+    per_account: usize,
+    per_ip: usize,
+    window: SignedDuration,
+    failures: Mutex<HashMap<Key, VecDeque<Timestamp>>>,
+}
+
+/// Keys kept before expired ones are swept, so memory stays bounded under attack.
+const SWEEP_ABOVE: usize = 10_000;
+
+impl LoginLimiter {
+    pub fn new(per_account: u32, per_ip: u32, window_minutes: u32) -> Self {
+        Self {
+            per_account: per_account as usize,
+            per_ip: per_ip as usize,
+            window: SignedDuration::from_mins(i64::from(window_minutes)),
+            failures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn keys(email: &str, ip: Option<IpAddr>) -> Vec<(Key, bool)> {
+        let mut keys = vec![(Key::Account(email.trim().to_lowercase()), true)];
+        if let Some(ip) = ip {
+            keys.push((Key::Ip(ip), false));
+        }
+        keys
+    }
+
+    /// `Err(seconds)` when this login must wait that long before trying again.
+    pub fn check(&self, email: &str, ip: Option<IpAddr>, now: Timestamp) -> Result<(), u64> {
+        let mut map = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut wait: i64 = 0;
+        for (key, is_account) in Self::keys(email, ip) {
+            let limit = if is_account {
+                self.per_account
+            } else {
+                self.per_ip
+            };
+            if let Some(times) = map.get_mut(&key) {
+                let cutoff = now - self.window;
+                while times.front().is_some_and(|t| *t <= cutoff) {
+                    times.pop_front();
+                }
+                if times.len() >= limit {
+                    let oldest = times.front().copied().unwrap_or(now);
+                    wait = wait.max((oldest + self.window).as_second() - now.as_second());
+                }
+            }
+        }
+        if wait > 0 { Err(wait as u64) } else { Ok(()) }
+    }
+
+    pub fn record_failure(&self, email: &str, ip: Option<IpAddr>, now: Timestamp) {
+        let mut map = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
+        if map.len() > SWEEP_ABOVE {
+            let cutoff = now - self.window;
+            map.retain(|_, times| times.back().is_some_and(|t| *t > cutoff));
+        }
+        for (key, _) in Self::keys(email, ip) {
+            map.entry(key).or_default().push_back(now);
+        }
+    }
+
+    /// A successful login clears the account's failures (not the IP's).
+    pub fn record_success(&self, email: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
+        map.remove(&Key::Account(email.trim().to_lowercase()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(secs: i64) -> Timestamp {
+        Timestamp::from_second(1_700_000_000 + secs).unwrap()
+    }
+
+    #[test]
+    fn account_is_paused_after_limit_then_released() {
+        let limiter = LoginLimiter::new(3, 100, 15);
+        let ip = Some("203.0.113.7".parse().unwrap());
+        for i in 0..3 {
+            assert!(limiter.check("A@x.fr", ip, at(i)).is_ok());
+            limiter.record_failure("a@x.fr", ip, at(i));
+        }
+        assert_eq!(limiter.check("a@x.fr", ip, at(10)), Err(15 * 60 - 10));
+        // Another account from another IP is unaffected.
+        assert!(limiter.check("b@x.fr", None, at(10)).is_ok());
+        // Once the first failure is out of the window, one more try is allowed.
+        assert!(limiter.check("a@x.fr", ip, at(15 * 60 + 1)).is_ok());
+    }
+
+    #[test]
+    fn ip_limit_spans_accounts() {
+        let limiter = LoginLimiter::new(100, 2, 15);
+        let ip = Some("198.51.100.1".parse().unwrap());
+        limiter.record_failure("a@x.fr", ip, at(0));
+        limiter.record_failure("b@x.fr", ip, at(1));
+        assert!(limiter.check("c@x.fr", ip, at(2)).is_err());
+        assert!(limiter.check("c@x.fr", None, at(2)).is_ok());
+    }
+
+    #[test]
+    fn success_clears_the_account() {
+        let limiter = LoginLimiter::new(1, 100, 15);
+        limiter.record_failure("a@x.fr", None, at(0));
+        assert!(limiter.check("a@x.fr", None, at(1)).is_err());
+        limiter.record_success("a@x.fr");
+        assert!(limiter.check("a@x.fr", None, at(1)).is_ok());
+    }
+}

@@ -1,0 +1,341 @@
+//! Accounts: first-run setup, login and logout, one-time login links, members, sessions.
+
+pub mod limiter;
+pub mod members;
+pub mod password;
+pub mod profile;
+pub mod repo;
+pub mod roles;
+mod views;
+
+use actix_web::cookie::{Cookie, SameSite, time};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use crate::accounts::profile::{BusinessType, ShopProfile, looks_like_email};
+use crate::accounts::roles::Role;
+use crate::db::{self, ids::UserId};
+use crate::error::AppError;
+use crate::token;
+use crate::web::auth::{SESSION_COOKIE, Staff};
+use crate::web::csrf::{CsrfForm, CsrfToken, NoFields};
+use crate::web::{AppState, paths};
+
+mod text {
+    pub const EMAIL_INVALID: &str =
+        "Saisissez une adresse e-mail valide, par exemple vous@boutique.fr.";
+    pub const NAME_REQUIRED: &str = "Indiquez le nom de votre commerce.";
+    pub const ALREADY_SET_UP: &str = "Comptoir est déjà configuré : connectez-vous.";
+    pub const WRONG_LOGIN: &str = "E-mail ou mot de passe incorrect.";
+    pub const LOGGED_OUT: &str = "Vous êtes déconnecté.";
+    pub const LINK_INVALID: &str = "Ce lien de connexion a déjà servi ou a expiré. Connectez-vous avec votre mot de passe, ou relancez « comptoir serve --demo » pour obtenir un nouveau lien.";
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route(paths::SETUP, web::get().to(setup_form))
+        .route(paths::SETUP, web::post().to(setup_submit))
+        .route(paths::LOGIN, web::get().to(login_form))
+        .route(paths::LOGIN, web::post().to(login_submit))
+        .route(paths::LOGOUT, web::post().to(logout))
+        .route(paths::LOGIN_LINK, web::get().to(login_link));
+    members::configure(cfg);
+}
+
+fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .finish()
+}
+
+fn html(status: actix_web::http::StatusCode, markup: maud::Markup) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(markup.into_string())
+}
+
+/// Only same-site paths: `next` must never send people to another site.
+fn safe_next(next: &str) -> &str {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.starts_with(paths::LOGIN)
+        && !next.starts_with(paths::SETUP);
+    if ok { next } else { paths::DASHBOARD }
+}
+
+/// Opens a session for `user` and returns the cookie that carries it.
+async fn start_session(
+    state: &AppState,
+    req: &HttpRequest,
+    user: UserId,
+) -> Result<Cookie<'static>, AppError> {
+    let token = token::random_token();
+    let hash = token::hash_token(&token);
+    let now = state.clock.now();
+    let ttl = state.session_ttl();
+    let ip = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    let agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    db::call(&state.db, move |conn| {
+        repo::create_session(conn, user, &hash, now, ttl, &ip, &agent)
+    })
+    .await?;
+    Ok(Cookie::build(SESSION_COOKIE, token)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.config.is_https())
+        .max_age(time::Duration::days(i64::from(
+            state.config.security.session_days,
+        )))
+        .finish())
+}
+
+fn clear_session_cookie() -> Cookie<'static> {
+    let mut cookie = Cookie::build(SESSION_COOKIE, "").path("/").finish();
+    cookie.make_removal();
+    cookie
+}
+
+async fn setup_needed(state: &AppState) -> Result<bool, AppError> {
+    let count = db::call(&state.db, |conn| repo::count_users(conn)).await?;
+    Ok(count == 0)
+}
+
+async fn setup_form(state: web::Data<AppState>, csrf: CsrfToken) -> Result<HttpResponse, AppError> {
+    if !setup_needed(&state).await? {
+        return Ok(redirect(paths::LOGIN));
+    }
+    let page = views::setup(
+        &csrf.0,
+        "",
+        "",
+        BusinessType::Ecommerce.code(),
+        &Default::default(),
+    );
+    Ok(html(actix_web::http::StatusCode::OK, page))
+}
+
+#[derive(Deserialize)]
+struct SetupForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    business_name: String,
+    #[serde(default)]
+    business_type: String,
+}
+
+async fn setup_submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    csrf: CsrfToken,
+    CsrfForm(form): CsrfForm<SetupForm>,
+) -> Result<HttpResponse, AppError> {
+    let mut errors = views::SetupErrors::default();
+    if !looks_like_email(&form.email) {
+        errors.email = Some(text::EMAIL_INVALID.into());
+    }
+    if let Err(e) = password::check_strength(&form.password) {
+        errors.password = Some(e.into());
+    }
+    let name = form.business_name.trim();
+    if name.is_empty() || name.chars().count() > 120 {
+        errors.business_name = Some(text::NAME_REQUIRED.into());
+    }
+    let business_type = BusinessType::from_code(&form.business_type).unwrap_or(BusinessType::Other);
+    if errors.any() {
+        let page = views::setup(
+            &csrf.0,
+            &form.email,
+            &form.business_name,
+            business_type.code(),
+            &errors,
+        );
+        return Ok(html(actix_web::http::StatusCode::BAD_REQUEST, page));
+    }
+
+    let pw = form.password.clone();
+    let hash = web::block(move || password::hash(&pw))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(AppError::Internal)?;
+    let now = state.clock.now();
+    let email = form.email.trim().to_string();
+    let profile = ShopProfile::new(name, business_type);
+    // Checked again inside the write transaction: two setups racing create one owner.
+    let created = db::call(&state.db, move |conn| {
+        db::write(conn, |tx| {
+            if repo::count_users(tx)? > 0 {
+                return Ok(None);
+            }
+            let id = repo::create_user(tx, &email, "", &hash, Role::Admin, now)?;
+            repo::save_profile(tx, &profile, now)?;
+            Ok(Some(id))
+        })
+    })
+    .await?;
+    let Some(user) = created else {
+        let page = views::login(
+            &csrf.0,
+            "",
+            paths::DASHBOARD,
+            None,
+            Some(text::ALREADY_SET_UP),
+        );
+        return Ok(html(actix_web::http::StatusCode::CONFLICT, page));
+    };
+    state.mark_set_up();
+    tracing::info!(user = %user, "first account created");
+    let cookie = start_session(&state, &req, user).await?;
+    let mut response = redirect(paths::DASHBOARD);
+    response
+        .add_cookie(&cookie)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    next: Option<String>,
+    done: Option<String>,
+}
+
+async fn login_form(csrf: CsrfToken, query: web::Query<LoginQuery>) -> HttpResponse {
+    let next = safe_next(query.next.as_deref().unwrap_or(paths::DASHBOARD));
+    let notice = query.done.as_deref().map(|_| text::LOGGED_OUT);
+    html(
+        actix_web::http::StatusCode::OK,
+        views::login(&csrf.0, "", next, None, notice),
+    )
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn login_submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    csrf: CsrfToken,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
+    let ip = req.peer_addr().map(|a| a.ip());
+    let next = safe_next(&form.next).to_string();
+    if let Err(wait) = state.limiter.check(&form.email, ip, now) {
+        tracing::warn!(ip = ?ip, "login paused by the rate limit");
+        let message = format!(
+            "Trop de tentatives de connexion. Réessayez dans {}.",
+            crate::error::minutes_fr(wait)
+        );
+        let mut response = html(
+            actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+            views::login(&csrf.0, &form.email, &next, Some(&message), None),
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from(wait));
+        return Ok(response);
+    }
+
+    let email = form.email.clone();
+    let found = db::call(&state.db, move |conn| repo::find_login(conn, &email)).await?;
+    // Unknown accounts still pay for one hash, so timing does not reveal who exists.
+    let (user, stored) = match found {
+        Some((id, hash)) => (Some(id), hash),
+        None => (None, state.dummy_hash.clone()),
+    };
+    let pw = form.password.clone();
+    let ok = web::block(move || password::verify(&pw, &stored))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    match user.filter(|_| ok) {
+        Some(user) => {
+            state.limiter.record_success(&form.email);
+            let cookie = start_session(&state, &req, user).await?;
+            let mut response = redirect(&next);
+            response
+                .add_cookie(&cookie)
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            Ok(response)
+        }
+        None => {
+            state.limiter.record_failure(&form.email, ip, now);
+            Ok(html(
+                actix_web::http::StatusCode::UNAUTHORIZED,
+                views::login(&csrf.0, &form.email, &next, Some(text::WRONG_LOGIN), None),
+            ))
+        }
+    }
+}
+
+async fn logout(
+    state: web::Data<AppState>,
+    staff: Staff,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let hash = staff.session_hash.clone();
+    db::call(&state.db, move |conn| repo::delete_session(conn, &hash)).await?;
+    let mut response = redirect(&format!("{}?done=1", paths::LOGIN));
+    response
+        .add_cookie(&clear_session_cookie())
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(response)
+}
+
+async fn login_link(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let hash = token::hash_token(&path.into_inner());
+    let now = state.clock.now();
+    let user = db::call(&state.db, move |conn| {
+        repo::consume_login_link(conn, &hash, now)
+    })
+    .await?;
+    let Some(user) = user else {
+        return Err(AppError::BadRequest(text::LINK_INVALID.into()));
+    };
+    let cookie = start_session(&state, &req, user).await?;
+    let mut response = redirect(paths::DASHBOARD);
+    response
+        .add_cookie(&cookie)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(response)
+}
+
+/// Creates a one-time login link for `user`, valid for `hours`; returns the token.
+pub fn issue_login_link(
+    conn: &rusqlite::Connection,
+    user: UserId,
+    now: jiff::Timestamp,
+    hours: i64,
+) -> Result<String, AppError> {
+    let token = token::random_token();
+    repo::create_login_link(
+        conn,
+        user,
+        &token::hash_token(&token),
+        now,
+        jiff::SignedDuration::from_hours(hours),
+    )?;
+    Ok(token)
+}

@@ -1,0 +1,56 @@
+//! A fresh database runs `schema.sql`; an older one runs the upgrades it lacks, in one
+//! transaction; a newer one is refused. `PRAGMA user_version` records where it stands.
+
+use std::path::Path;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::DbError;
+
+const SCHEMA: &str = include_str!("../../schema.sql");
+
+/// `UPGRADES[i]` moves a database from version `i + 1` to `i + 2`. Append only: a
+/// released upgrade is never edited, and `schema.sql` always equals all of them applied.
+const UPGRADES: &[&str] = &[include_str!("upgrades/0002_login_links.sql")];
+
+pub const SCHEMA_VERSION: i64 = UPGRADES.len() as i64 + 1;
+
+pub fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), DbError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let found = schema_version(&tx)?;
+    match found {
+        0 => {
+            let tables: i64 = tx.query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+                [],
+                |r| r.get(0),
+            )?;
+            if tables > 0 {
+                return Err(DbError::Foreign {
+                    path: path.to_path_buf(),
+                });
+            }
+            tx.execute_batch(SCHEMA)?;
+        }
+        v if v > SCHEMA_VERSION => {
+            return Err(DbError::TooNew {
+                path: path.to_path_buf(),
+                found: v,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        v => {
+            for (i, upgrade) in UPGRADES.iter().enumerate().skip((v - 1) as usize) {
+                tracing::info!(from = i + 1, to = i + 2, "upgrading the database schema");
+                tx.execute_batch(upgrade)?;
+            }
+        }
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    Ok(())
+}

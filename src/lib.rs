@@ -1,0 +1,133 @@
+//! Comptoir: a self-hosted shop assistant. `run` builds the whole appliance — database,
+//! web server, background tasks — on a listener it is given, until `shutdown` resolves.
+
+pub mod accounts;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod dashboard;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod inbox;
+pub mod settings;
+pub mod stores;
+pub mod token;
+pub mod web;
+
+use std::future::Future;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, HttpServer};
+
+use crate::clock::{SharedClock, SystemClock};
+use crate::config::Config;
+use crate::web::AppState;
+
+/// What `run` needs from outside besides the config; tests replace the clock.
+pub struct Services {
+    pub clock: SharedClock,
+}
+
+impl Default for Services {
+    fn default() -> Self {
+        Self {
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+    #[error("{0}")]
+    Startup(String),
+    #[error("the web server failed: {0}")]
+    Server(#[from] std::io::Error),
+}
+
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), RunError> {
+    run_with(config, listener, shutdown, Services::default()).await
+}
+
+pub async fn run_with(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+    services: Services,
+) -> Result<(), RunError> {
+    let config = Arc::new(config);
+    let data_dir = config.data_dir.clone();
+    let pool = tokio::task::spawn_blocking(move || db::open(&data_dir))
+        .await
+        .map_err(|e| RunError::Startup(e.to_string()))??;
+    let state = actix_web::web::Data::new(
+        AppState::new(config.clone(), pool, services.clock).map_err(RunError::Startup)?,
+    );
+
+    let server_state = state.clone();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(server_state.clone())
+            .configure(web::extractor_config)
+            .configure(web::configure)
+            .default_service(actix_web::web::to(web::not_found))
+            .wrap(from_fn(web::require_setup))
+            .wrap(from_fn(web::csrf::ensure_cookie))
+            .wrap(from_fn(web::security_headers))
+            .wrap(Compress::default())
+            .wrap(from_fn(web::log_requests))
+    })
+    .listen(listener)?
+    .disable_signals()
+    .shutdown_timeout(10)
+    .run();
+    let handle = server.handle();
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let housekeeping = tokio::spawn(housekeeping(state.clone(), stop_rx));
+
+    tokio::pin!(server);
+    tokio::pin!(shutdown);
+    let result = tokio::select! {
+        result = &mut server => result,
+        () = &mut shutdown => {
+            tracing::info!("shutting down: finishing requests in flight");
+            handle.stop(true).await;
+            server.await
+        }
+    };
+    let _ = stop_tx.send(true);
+    let _ = housekeeping.await;
+    tracing::info!("stopped");
+    Ok(result?)
+}
+
+/// Periodic clean-up: expired sessions and login links.
+async fn housekeeping(
+    state: actix_web::web::Data<AppState>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                let now = state.clock.now();
+                let purged = db::call(&state.db, move |conn| accounts::repo::purge_expired(conn, now)).await;
+                if let Err(e) = purged {
+                    tracing::warn!(error = %e, "could not purge expired sessions");
+                }
+            }
+            _ = stop.changed() => break,
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! CSRF protection with a double-submit token: every browser gets a random token in an
+//! HttpOnly, SameSite=Strict cookie, every form carries the same token in `_csrf` (htmx
+//! sends it as `X-CSRF-Token`), and `CsrfForm` refuses a post where they differ.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::body::MessageBody;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::AppError;
+use crate::token;
+use crate::web::AppState;
+
+pub const COOKIE: &str = "comptoir_csrf";
+pub const FIELD: &str = "_csrf";
+pub const HEADER: &str = "X-CSRF-Token";
+/// Forms are small; uploads (CSV) have their own multipart limit.
+const FORM_LIMIT: usize = 256 * 1024;
+
+/// The token for this browser, to embed in forms.
+#[derive(Clone, Debug)]
+pub struct CsrfToken(pub String);
+
+/// The token the browser presented in its cookie, if any.
+#[derive(Clone)]
+struct PresentedToken(String);
+
+/// Middleware: makes sure every browser has a CSRF cookie.
+pub async fn ensure_cookie(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let presented = req
+        .cookie(COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()));
+    let issued = match &presented {
+        Some(value) => {
+            req.extensions_mut().insert(PresentedToken(value.clone()));
+            req.extensions_mut().insert(CsrfToken(value.clone()));
+            None
+        }
+        None => {
+            let fresh = token::random_token();
+            req.extensions_mut().insert(CsrfToken(fresh.clone()));
+            Some(fresh)
+        }
+    };
+    let secure = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|s| s.config.is_https());
+    let mut res = next.call(req).await?;
+    if let Some(value) = issued {
+        let cookie = Cookie::build(COOKIE, value)
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Strict)
+            .secure(secure)
+            .finish();
+        // A failure here only means the next form post is refused with a clear page.
+        let _ = res.response_mut().add_cookie(&cookie);
+    }
+    Ok(res)
+}
+
+impl FromRequest for CsrfToken {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(
+            req.extensions()
+                .get::<CsrfToken>()
+                .cloned()
+                .ok_or_else(|| AppError::Internal("CSRF middleware missing".into())),
+        )
+    }
+}
+
+/// A url-encoded form whose CSRF token has been checked.
+pub struct CsrfForm<T>(pub T);
+
+/// A form with nothing but its CSRF token (logout, revoke, …).
+#[derive(Deserialize)]
+pub struct NoFields {}
+
+#[derive(Deserialize)]
+struct TokenField {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let presented = req.extensions().get::<PresentedToken>().cloned();
+        let header = req
+            .headers()
+            .get(HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let body = body.await.map_err(|_| {
+                AppError::BadRequest(
+                    "Le formulaire envoyé est trop volumineux ou incomplet.".into(),
+                )
+            })?;
+            let in_form = serde_urlencoded::from_bytes::<TokenField>(&body)
+                .ok()
+                .and_then(|f| f.csrf);
+            let sent = in_form.or(header);
+            match (presented, sent) {
+                (Some(PresentedToken(expected)), Some(sent))
+                    if token::constant_time_eq(expected.as_bytes(), sent.as_bytes()) => {}
+                _ => return Err(AppError::Csrf),
+            }
+            let form = serde_urlencoded::from_bytes::<T>(&body)
+                .map_err(|e| AppError::BadRequest(explain_form_error(&e.to_string())))?;
+            Ok(CsrfForm(form))
+        })
+    }
+}
+
+/// Turns serde's wording into a sentence for people.
+fn explain_form_error(error: &str) -> String {
+    if let Some(field) = error
+        .strip_prefix("missing field `")
+        .and_then(|r| r.strip_suffix('`'))
+    {
+        return format!(
+            "Le champ « {field} » manque dans le formulaire. Rechargez la page et réessayez."
+        );
+    }
+    "Le formulaire envoyé n'a pas la forme attendue. Rechargez la page et réessayez.".into()
+}
+
+pub fn form_limit() -> web::PayloadConfig {
+    web::PayloadConfig::new(FORM_LIMIT)
+}

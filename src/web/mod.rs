@@ -1,0 +1,187 @@
+//! The web layer: shared state, middleware, and the wiring of every feature's routes.
+
+pub mod assets;
+pub mod auth;
+pub mod components;
+pub mod csrf;
+pub mod layout;
+pub mod paths;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpResponse, web};
+use jiff::SignedDuration;
+
+use crate::accounts::limiter::LoginLimiter;
+use crate::accounts::{self, password, repo};
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::db::{self, Pool};
+use crate::error::AppError;
+use crate::{dashboard, inbox, settings, stores, token};
+
+/// Everything a request handler may use; built once, shared by every worker.
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Pool,
+    pub clock: SharedClock,
+    pub limiter: LoginLimiter,
+    /// Verified against when an e-mail is unknown, so both paths cost the same.
+    pub dummy_hash: String,
+    needs_setup: AtomicBool,
+}
+
+impl AppState {
+    pub fn new(config: Arc<Config>, db: Pool, clock: SharedClock) -> Result<Self, String> {
+        let users = db
+            .get()
+            .map_err(|e| e.to_string())
+            .and_then(|conn| repo::count_users(&conn).map_err(|e| e.to_string()))?;
+        let s = &config.security;
+        Ok(Self {
+            limiter: LoginLimiter::new(
+                s.login_attempts_per_account,
+                s.login_attempts_per_ip,
+                s.login_window_minutes,
+            ),
+            dummy_hash: password::hash(&token::random_token())?,
+            needs_setup: AtomicBool::new(users == 0),
+            config,
+            db,
+            clock,
+        })
+    }
+
+    pub fn session_ttl(&self) -> SignedDuration {
+        SignedDuration::from_hours(24 * i64::from(self.config.security.session_days))
+    }
+
+    pub fn mark_set_up(&self) {
+        self.needs_setup.store(false, Ordering::Relaxed);
+    }
+}
+
+/// Routes of every feature, in one place.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route(paths::HEALTHZ, web::get().to(healthz))
+        .route("/assets/{path:.*}", web::get().to(assets::serve));
+    accounts::configure(cfg);
+    dashboard::configure(cfg);
+    inbox::configure(cfg);
+    stores::configure(cfg);
+    settings::configure(cfg);
+}
+
+/// Extractor errors (bad path segments, bad query strings) become our error pages.
+pub fn extractor_config(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(csrf::form_limit())
+        .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+        .app_data(web::QueryConfig::default().error_handler(|_, _| {
+            AppError::BadRequest("L'adresse contient des paramètres invalides.".into()).into()
+        }))
+        .app_data(web::FormConfig::default().error_handler(|_, _| {
+            AppError::BadRequest("Le formulaire envoyé n'a pas la forme attendue.".into()).into()
+        }));
+}
+
+pub async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}
+
+async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    let ok = db::call(&state.db, |conn| {
+        conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
+            .map_err(|e| AppError::Db(e.into()))
+    })
+    .await
+    .is_ok();
+    let body = serde_json::json!({
+        "status": if ok { "ok" } else { "error" },
+        "database": if ok { "ok" } else { "unreachable" },
+        "version": env!("CARGO_PKG_VERSION"),
+    });
+    if ok {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}
+
+/// While nobody has an account, every page leads to the first-run setup.
+pub async fn require_setup(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let path = req.path();
+    let exempt = path == paths::SETUP || path == paths::HEALTHZ || path.starts_with("/assets/");
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    if let Some(state) = state.filter(|s| !exempt && s.needs_setup.load(Ordering::Relaxed)) {
+        let users = db::call(&state.db, |conn| repo::count_users(conn)).await?;
+        if users == 0 {
+            let response = HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, paths::SETUP))
+                .finish();
+            return Ok(req.into_response(response).map_into_right_body());
+        }
+        // Someone was added meanwhile (the CLI, another tab): stop checking.
+        state.mark_set_up();
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}
+
+/// Conservative browser security headers on every response that does not set its own.
+pub async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    let headers = res.headers_mut();
+    let defaults = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+             connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ),
+    ];
+    for (name, value) in defaults {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    }
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(res)
+}
+
+/// One log line per request: method, route pattern (never the raw path, which may hold
+/// a token), status and time taken.
+pub async fn log_requests(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let res = next.call(req).await?;
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "(unmatched)".into());
+    tracing::info!(
+        method = %method,
+        route = %route,
+        status = res.status().as_u16(),
+        ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    Ok(res)
+}

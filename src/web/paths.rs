@@ -1,0 +1,38 @@
+//! Route paths, shared by the router and every link so they cannot drift apart.
+
+pub const DASHBOARD: &str = "/";
+pub const INBOX: &str = "/inbox";
+pub const PRODUCTS: &str = "/products";
+pub const ORDERS: &str = "/orders";
+pub const SETTINGS: &str = "/settings";
+pub const INTEGRATIONS: &str = "/settings/integrations";
+pub const SETTINGS_PROFILE: &str = "/settings/profile";
+pub const SETTINGS_ACCOUNT: &str = "/settings/account";
+pub const SETTINGS_PASSWORD: &str = "/settings/account/password";
+pub const SETTINGS_SESSIONS_REVOKE: &str = "/settings/account/sessions/revoke";
+pub const MEMBERS: &str = "/settings/members";
+pub const MEMBER_UPDATE: &str = "/settings/members/{id}";
+
+pub const SETUP: &str = "/setup";
+pub const LOGIN: &str = "/login";
+pub const LOGOUT: &str = "/logout";
+pub const LOGIN_LINK: &str = "/login/link/{token}";
+pub const HEALTHZ: &str = "/healthz";
+pub const ASSETS: &str = "/assets";
+
+/// Fills the `{…}` segment of a route with a value.
+pub fn with_id(route: &str, id: impl std::fmt::Display) -> String {
+    match (route.find('{'), route.find('}')) {
+        (Some(start), Some(end)) => format!("{}{}{}", &route[..start], id, &route[end + 1..]),
+        _ => route.to_string(),
+    }
+}
+
+/// Paths reachable without an account (first run, login, assets, health).
+pub fn is_public(path: &str) -> bool {
+    path == SETUP
+        || path == LOGIN
+        || path == HEALTHZ
+        || path.starts_with("/login/link/")
+        || path.starts_with("/assets/")
+}
