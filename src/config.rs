@@ -108,7 +108,7 @@ impl Config {
         if let Some(url) = self.public_url.take() {
             self.public_url = Some(normalise_public_url(&url)?);
         }
-        if tracing_subscriber::EnvFilter::try_new(&self.log_level).is_err() {
+        if !valid_log_filter(&self.log_level) {
             return Err(invalid(
                 "log_level",
                 &format!(
@@ -133,6 +133,20 @@ impl Config {
         }
         Ok(self)
     }
+}
+
+/// A level, or comma-separated `target=level` directives with at most one bare level.
+fn valid_log_filter(filter: &str) -> bool {
+    const LEVELS: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
+    let level_ok = |l: &str| LEVELS.contains(&l.trim().to_ascii_lowercase().as_str());
+    !filter.trim().is_empty()
+        && filter
+            .split(',')
+            .all(|directive| match directive.split_once('=') {
+                Some((target, level)) => !target.trim().is_empty() && level_ok(level),
+                None => level_ok(directive),
+            })
+        && tracing_subscriber::EnvFilter::try_new(filter).is_ok()
 }
 
 fn normalise_public_url(url: &str) -> Result<String, ConfigError> {
@@ -449,6 +463,10 @@ mod tests {
                 "https://",
             ),
             (&[("COMPTOIR_LOG_LEVEL", "loud")], "not a log level"),
+            (
+                &[("COMPTOIR_LOG_LEVEL", "comptoir=loud")],
+                "not a log level",
+            ),
             (
                 &[("COMPTOIR_SECURITY__SESSION_DAYS", "soon")],
                 "expected a whole number",

@@ -53,7 +53,7 @@ pub enum RunError {
 pub async fn run(
     config: Config,
     listener: TcpListener,
-    shutdown: impl Future<Output = ()>,
+    shutdown: impl Future<Output = ()> + 'static,
 ) -> Result<(), RunError> {
     run_with(config, listener, shutdown, Services::default()).await
 }
@@ -61,7 +61,7 @@ pub async fn run(
 pub async fn run_with(
     config: Config,
     listener: TcpListener,
-    shutdown: impl Future<Output = ()>,
+    shutdown: impl Future<Output = ()> + 'static,
     services: Services,
 ) -> Result<(), RunError> {
     let config = Arc::new(config);
@@ -95,16 +95,14 @@ pub async fn run_with(
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let housekeeping = tokio::spawn(housekeeping(state.clone(), stop_rx));
 
-    tokio::pin!(server);
-    tokio::pin!(shutdown);
-    let result = tokio::select! {
-        result = &mut server => result,
-        () = &mut shutdown => {
-            tracing::info!("shutting down: finishing requests in flight");
-            handle.stop(true).await;
-            server.await
-        }
-    };
+    // The server future must keep being polled while it stops, so the stop request
+    // runs in its own task.
+    actix_web::rt::spawn(async move {
+        shutdown.await;
+        tracing::info!("shutting down: finishing requests in flight");
+        handle.stop(true).await;
+    });
+    let result = server.await;
     let _ = stop_tx.send(true);
     let _ = housekeeping.await;
     tracing::info!("stopped");

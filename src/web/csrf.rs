@@ -15,13 +15,16 @@ use serde::de::DeserializeOwned;
 
 use crate::error::AppError;
 use crate::token;
-use crate::web::AppState;
+use crate::web::{AppState, paths};
 
 pub const COOKIE: &str = "comptoir_csrf";
 pub const FIELD: &str = "_csrf";
 pub const HEADER: &str = "X-CSRF-Token";
 /// Forms are small; uploads (CSV) have their own multipart limit.
 const FORM_LIMIT: usize = 256 * 1024;
+/// An oversized form is read (and dropped) up to this much, so the browser receives our
+/// answer instead of a reset connection; beyond it the connection is simply closed.
+const DRAIN_LIMIT: usize = 8 * 1024 * 1024;
 
 /// The token for this browser, to embed in forms.
 #[derive(Clone, Debug)]
@@ -40,7 +43,9 @@ pub async fn ensure_cookie(
         .cookie(COOKIE)
         .map(|c| c.value().to_string())
         .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()));
+    let needs_none = req.path() == paths::HEALTHZ || req.path().starts_with("/assets/");
     let issued = match &presented {
+        _ if needs_none => None,
         Some(value) => {
             req.extensions_mut().insert(PresentedToken(value.clone()));
             req.extensions_mut().insert(CsrfToken(value.clone()));
@@ -107,13 +112,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
             .get(HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let body = web::Bytes::from_request(req, payload);
+        let mut payload = payload.take();
         Box::pin(async move {
-            let body = body.await.map_err(|_| {
-                AppError::BadRequest(
-                    "Le formulaire envoyé est trop volumineux ou incomplet.".into(),
-                )
-            })?;
+            let body = read_limited(&mut payload).await?;
             let in_form = serde_urlencoded::from_bytes::<TokenField>(&body)
                 .ok()
                 .and_then(|f| f.csrf);
@@ -130,6 +131,29 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
     }
 }
 
+async fn read_limited(payload: &mut Payload) -> Result<web::Bytes, AppError> {
+    use futures_util::StreamExt;
+    let mut body = web::BytesMut::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| {
+            AppError::BadRequest("Le formulaire n'a pas été reçu en entier. Réessayez.".into())
+        })?;
+        seen += chunk.len();
+        if seen <= FORM_LIMIT {
+            body.extend_from_slice(&chunk);
+        } else if seen > DRAIN_LIMIT {
+            break;
+        }
+    }
+    if seen > FORM_LIMIT {
+        return Err(AppError::BadRequest(
+            "Le formulaire envoyé est trop volumineux (256 Ko au plus).".into(),
+        ));
+    }
+    Ok(body.freeze())
+}
+
 /// Turns serde's wording into a sentence for people.
 fn explain_form_error(error: &str) -> String {
     if let Some(field) = error
@@ -141,8 +165,4 @@ fn explain_form_error(error: &str) -> String {
         );
     }
     "Le formulaire envoyé n'a pas la forme attendue. Rechargez la page et réessayez.".into()
-}
-
-pub fn form_limit() -> web::PayloadConfig {
-    web::PayloadConfig::new(FORM_LIMIT)
 }

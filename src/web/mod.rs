@@ -80,8 +80,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// Extractor errors (bad path segments, bad query strings) become our error pages.
 pub fn extractor_config(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(csrf::form_limit())
-        .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+    cfg.app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
         .app_data(web::QueryConfig::default().error_handler(|_, _| {
             AppError::BadRequest("L'adresse contient des paramètres invalides.".into()).into()
         }))

@@ -1,1 +1,8 @@
-fn main() {}
+//! The one integration-test binary: every test drives the real server or the real CLI.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod accounts;
+mod cli;
+mod common;
+mod database;
+mod pages;

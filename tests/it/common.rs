@@ -1,0 +1,295 @@
+//! Test harness: the real server on 127.0.0.1:0 with a temp data dir, a cookie-keeping
+//! HTTP client, and a runner for the real `comptoir` binary.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use comptoir::clock::ManualClock;
+use comptoir::config::Config;
+
+pub const OWNER_EMAIL: &str = "owner@elegance.test";
+pub const OWNER_PASSWORD: &str = "rivoli-24-paris";
+
+pub struct TestApp {
+    pub base: String,
+    pub data_dir: PathBuf,
+    pub clock: Arc<ManualClock>,
+    _tmp: Option<tempfile::TempDir>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<Result<(), String>>>,
+}
+
+pub fn start_time() -> jiff::Timestamp {
+    "2026-11-12T09:00:00Z".parse().unwrap()
+}
+
+impl TestApp {
+    pub fn spawn() -> Self {
+        Self::spawn_with(|_| {})
+    }
+
+    pub fn spawn_with(tweak: impl FnOnce(&mut Config)) -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("data");
+        let mut app = Self::spawn_in(&dir, tweak);
+        app._tmp = Some(tmp);
+        app
+    }
+
+    /// Starts a server on an existing data dir (to test restarts).
+    pub fn spawn_in(dir: &Path, tweak: impl FnOnce(&mut Config)) -> Self {
+        let mut config = Config {
+            data_dir: dir.to_path_buf(),
+            ..Config::default()
+        };
+        config.log_level = "warn".into();
+        tweak(&mut config);
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let clock = ManualClock::new(start_time());
+        let services = comptoir::Services {
+            clock: clock.clone(),
+        };
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new()
+                .block_on(comptoir::run_with(
+                    config,
+                    listener,
+                    async {
+                        let _ = rx.await;
+                    },
+                    services,
+                ))
+                .map_err(|e| e.to_string())
+        });
+        let app = TestApp {
+            base,
+            data_dir: dir.to_path_buf(),
+            clock,
+            _tmp: None,
+            stop: Some(tx),
+            thread: Some(thread),
+        };
+        app.wait_ready();
+        app
+    }
+
+    fn wait_ready(&self) {
+        // The listener is bound before the thread starts, so connections queue until the
+        // server accepts; one request is enough to know it serves.
+        let status = self.client().get("/healthz").status;
+        assert_eq!(status, 200, "server did not come up");
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(&self.base)
+    }
+
+    /// Stops the server gracefully and returns how `run` ended.
+    pub fn stop(mut self) -> Result<(), String> {
+        self.shutdown()
+    }
+
+    fn shutdown(&mut self) -> Result<(), String> {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        match self.thread.take() {
+            Some(t) => t
+                .join()
+                .unwrap_or_else(|_| Err("server thread panicked".into())),
+            None => Ok(()),
+        }
+    }
+
+    /// First-run setup through the form; returns the owner's logged-in client.
+    pub fn setup_owner(&self) -> Client {
+        let c = self.client();
+        let page = c.get("/setup");
+        assert_eq!(page.status, 200, "{}", page.body);
+        let csrf = page.csrf();
+        let r = c.post(
+            "/setup",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("email", OWNER_EMAIL),
+                ("password", OWNER_PASSWORD),
+                ("business_name", "Élégance Paris"),
+                ("business_type", "ecommerce"),
+            ],
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        c
+    }
+
+    /// Logs in with a fresh client.
+    pub fn login(&self, email: &str, password: &str) -> Client {
+        let c = self.client();
+        let r = c.login(email, password);
+        assert_eq!(r.status, 303, "login of {email} failed: {}", r.body);
+        c
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = self.shutdown();
+    }
+}
+
+pub struct Client {
+    agent: ureq::Agent,
+    base: String,
+}
+
+pub struct Resp {
+    pub status: u16,
+    pub body: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn location(&self) -> &str {
+        self.header("location").unwrap_or("")
+    }
+
+    /// The CSRF token embedded in the page's forms.
+    pub fn csrf(&self) -> String {
+        let marker = "name=\"_csrf\" value=\"";
+        let start = self
+            .body
+            .find(marker)
+            .unwrap_or_else(|| panic!("no CSRF field in page: {}", self.body))
+            + marker.len();
+        self.body[start..start + 64].to_string()
+    }
+}
+
+impl Client {
+    pub fn new(base: &str) -> Self {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .max_redirects(0)
+            .http_status_as_error(false)
+            .build()
+            .into();
+        Self {
+            agent,
+            base: base.to_string(),
+        }
+    }
+
+    fn read(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Resp {
+        let mut resp = result.expect("HTTP request failed");
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        Resp {
+            status: resp.status().as_u16(),
+            body: resp.body_mut().read_to_string().unwrap_or_default(),
+            headers,
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Resp {
+        Self::read(self.agent.get(format!("{}{path}", self.base)).call())
+    }
+
+    pub fn get_with(&self, path: &str, header: (&str, &str)) -> Resp {
+        Self::read(
+            self.agent
+                .get(format!("{}{path}", self.base))
+                .header(header.0, header.1)
+                .call(),
+        )
+    }
+
+    pub fn post(&self, path: &str, form: &[(&str, &str)]) -> Resp {
+        Self::read(
+            self.agent
+                .post(format!("{}{path}", self.base))
+                .send_form(form.iter().copied()),
+        )
+    }
+
+    pub fn post_raw(&self, path: &str, content_type: &str, body: &str) -> Resp {
+        Self::read(
+            self.agent
+                .post(format!("{}{path}", self.base))
+                .header("content-type", content_type)
+                .send(body),
+        )
+    }
+
+    /// Posts a form from the page at `page`, with that page's CSRF token.
+    pub fn submit(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> Resp {
+        let csrf = self.get(page).csrf();
+        let mut form = vec![("_csrf", csrf.as_str())];
+        form.extend_from_slice(fields);
+        self.post(action, &form)
+    }
+
+    pub fn login(&self, email: &str, password: &str) -> Resp {
+        self.submit(
+            "/login",
+            "/login",
+            &[("email", email), ("password", password)],
+        )
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let jar = self.agent.cookie_jar_lock();
+        let value = jar
+            .iter()
+            .find(|c| c.name() == name)
+            .map(|c| c.value().to_string());
+        jar.release();
+        value
+    }
+}
+
+/// Runs the real binary with a clean `COMPTOIR_*` environment.
+pub fn cli(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_comptoir"));
+    cmd.args(args)
+        .env_remove("COMPTOIR_CONFIG")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, _) in std::env::vars() {
+        if key.starts_with("COMPTOIR_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.envs(env.iter().copied());
+    let mut child = cmd.spawn().expect("spawn comptoir");
+    if let Some(input) = stdin {
+        use std::io::Write;
+        let mut pipe = child.stdin.take().unwrap();
+        pipe.write_all(input.as_bytes()).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// Form fields as (name, value) pairs.
+pub type Fields<'a> = &'a [(&'a str, &'a str)];
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
