@@ -52,6 +52,53 @@ pub enum Command {
     },
     /// Check the configuration and print the effective values.
     CheckConfig,
+    /// Connect, list and remove online stores.
+    #[command(subcommand)]
+    Store(StoreCommand),
+    /// Sync stores now, wait, and print what was fetched.
+    Sync {
+        /// Only this store (default: every connected store).
+        #[arg(long)]
+        store: Option<i64>,
+        /// Fetch everything (also notices deletions), not only what changed.
+        #[arg(long)]
+        full: bool,
+    },
+    /// Counts of each store's local catalogue.
+    Stats {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StoreCommand {
+    /// Connect a store; prints its id.
+    #[command(subcommand)]
+    Add(StoreAdd),
+    /// List connected stores.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a store and its local catalogue (conversations are kept).
+    Remove { id: i64 },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StoreAdd {
+    /// A Shopify store, with an Admin API access token.
+    Shopify {
+        /// The shop's domain, e.g. elegance-paris.myshopify.com
+        #[arg(long)]
+        shop: String,
+        /// Admin API access token (shpat_…); may be file:/path.
+        #[arg(long)]
+        token: String,
+        /// Base URL replacing https://SHOP (proxies, tests), e.g. http://127.0.0.1:9000
+        #[arg(long)]
+        api_url: Option<String>,
+    },
 }
 
 #[derive(Args, Debug, Default)]
@@ -90,6 +137,13 @@ fn parse_role(s: &str) -> Result<Role, String> {
 /// A failure to report: the message, and the exit code (2 for bad usage/config).
 struct Failure(String, u8);
 
+/// Errors of feature commands: (message, exit code).
+pub type CliError = (String, u8);
+
+fn cli_failure((message, code): CliError) -> Failure {
+    Failure(message, code)
+}
+
 impl<E: std::fmt::Display> From<E> for Failure {
     fn from(e: E) -> Self {
         Failure(e.to_string(), 1)
@@ -116,6 +170,11 @@ pub fn main() -> ExitCode {
         Command::User(cmd) => user(&config, cmd),
         Command::Backup { file } => backup(&config, &file),
         Command::CheckConfig => check_config(&config),
+        Command::Store(cmd) => crate::stores::cli::store(&config, cmd).map_err(cli_failure),
+        Command::Sync { store, full } => {
+            crate::stores::cli::sync(&config, store, full).map_err(cli_failure)
+        }
+        Command::Stats { json } => crate::stores::cli::stats(&config, json).map_err(cli_failure),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -26,6 +26,47 @@ pub struct Config {
     /// `error`, `warn`, `info`, `debug`, `trace`, or a filter such as `comptoir=debug,info`.
     pub log_level: String,
     pub security: Security,
+    pub sync: Sync,
+    pub shopify: Shopify,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Sync {
+    /// Orders created within this many days are kept locally.
+    pub orders_days: u32,
+    /// A full sync (which also notices deletions) runs at least this often.
+    pub full_sync_hours: u32,
+    /// How often the poller looks for stores that are due.
+    pub poll_seconds: u32,
+    /// Longest wait for one call to a store platform.
+    pub http_timeout_secs: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Shopify {
+    /// Admin API version the queries are written for (YYYY-MM).
+    pub api_version: String,
+}
+
+impl Default for Sync {
+    fn default() -> Self {
+        Self {
+            orders_days: 60,
+            full_sync_hours: 24,
+            poll_seconds: 5,
+            http_timeout_secs: 30,
+        }
+    }
+}
+
+impl Default for Shopify {
+    fn default() -> Self {
+        Self {
+            api_version: crate::stores::shopify::API_VERSION.into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,6 +89,8 @@ impl Default for Config {
             public_url: None,
             log_level: "info".into(),
             security: Security::default(),
+            sync: Sync::default(),
+            shopify: Shopify::default(),
         }
     }
 }
@@ -126,10 +169,26 @@ impl Config {
             ),
             ("security.login_attempts_per_ip", s.login_attempts_per_ip),
             ("security.login_window_minutes", s.login_window_minutes),
+            ("sync.orders_days", self.sync.orders_days),
+            ("sync.full_sync_hours", self.sync.full_sync_hours),
+            ("sync.poll_seconds", self.sync.poll_seconds),
+            ("sync.http_timeout_secs", self.sync.http_timeout_secs),
         ] {
             if value == 0 {
                 return Err(invalid(key, "must be at least 1"));
             }
+        }
+        let v = &self.shopify.api_version;
+        let shape_ok = v.len() == 7
+            && v.as_bytes()[4] == b'-'
+            && v.bytes()
+                .enumerate()
+                .all(|(i, b)| i == 4 || b.is_ascii_digit());
+        if !shape_ok {
+            return Err(invalid(
+                "shopify.api_version",
+                &format!("`{v}` is not an API version such as 2026-07"),
+            ));
         }
         Ok(self)
     }

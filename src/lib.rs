@@ -10,8 +10,10 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod inbox;
+pub mod secrets;
 pub mod settings;
 pub mod stores;
+pub mod sync;
 pub mod token;
 pub mod web;
 
@@ -93,7 +95,8 @@ pub async fn run_with(
     let handle = server.handle();
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let housekeeping = tokio::spawn(housekeeping(state.clone(), stop_rx));
+    let housekeeping = tokio::spawn(housekeeping(state.clone(), stop_rx.clone()));
+    let poller = tokio::spawn(sync::scheduler::run(state.sync_context(), stop_rx));
 
     // The server future must keep being polled while it stops, so the stop request
     // runs in its own task.
@@ -105,6 +108,7 @@ pub async fn run_with(
     let result = server.await;
     let _ = stop_tx.send(true);
     let _ = housekeeping.await;
+    let _ = poller.await;
     tracing::info!("stopped");
     Ok(result?)
 }

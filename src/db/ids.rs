@@ -32,3 +32,5 @@ macro_rules! id_type {
 }
 
 id_type!(UserId);
+id_type!(StoreId);
+id_type!(RunId);

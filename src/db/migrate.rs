@@ -11,7 +11,10 @@ const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// `UPGRADES[i]` moves a database from version `i + 1` to `i + 2`. Append only: a
 /// released upgrade is never edited, and `schema.sql` always equals all of them applied.
-const UPGRADES: &[&str] = &[include_str!("upgrades/0002_login_links.sql")];
+const UPGRADES: &[&str] = &[
+    include_str!("upgrades/0002_login_links.sql"),
+    include_str!("upgrades/0003_stores.sql"),
+];
 
 pub const SCHEMA_VERSION: i64 = UPGRADES.len() as i64 + 1;
 

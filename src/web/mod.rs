@@ -24,6 +24,8 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::{self, Pool};
 use crate::error::AppError;
+use crate::secrets::SecretBox;
+use crate::sync::SyncContext;
 use crate::{dashboard, inbox, settings, stores, token};
 
 /// Everything a request handler may use; built once, shared by every worker.
@@ -34,6 +36,10 @@ pub struct AppState {
     pub limiter: LoginLimiter,
     /// Verified against when an e-mail is unknown, so both paths cost the same.
     pub dummy_hash: String,
+    /// Encrypts store credentials at rest.
+    pub secrets: Arc<SecretBox>,
+    /// The one outbound HTTP agent (store platforms, providers).
+    pub http: ureq::Agent,
     needs_setup: AtomicBool,
 }
 
@@ -44,7 +50,10 @@ impl AppState {
             .map_err(|e| e.to_string())
             .and_then(|conn| repo::count_users(&conn).map_err(|e| e.to_string()))?;
         let s = &config.security;
+        let secrets = Arc::new(SecretBox::load_or_create(&config.data_dir)?);
         Ok(Self {
+            secrets,
+            http: crate::sync::http_agent(&config),
             limiter: LoginLimiter::new(
                 s.login_attempts_per_account,
                 s.login_attempts_per_ip,
@@ -60,6 +69,16 @@ impl AppState {
 
     pub fn session_ttl(&self) -> SignedDuration {
         SignedDuration::from_hours(24 * i64::from(self.config.security.session_days))
+    }
+
+    pub fn sync_context(&self) -> SyncContext {
+        SyncContext {
+            db: self.db.clone(),
+            secrets: self.secrets.clone(),
+            http: self.http.clone(),
+            config: self.config.clone(),
+            clock: self.clock.clone(),
+        }
     }
 
     pub fn mark_set_up(&self) {

@@ -5,4 +5,6 @@ mod accounts;
 mod cli;
 mod common;
 mod database;
+mod fakes;
 mod pages;
+mod stores;

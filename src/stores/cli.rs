@@ -1,0 +1,206 @@
+//! `comptoir store …`, `comptoir sync`, `comptoir stats`: what the Integrations page
+//! does, for scripts and admins. They work while `serve` runs on the same data dir.
+
+use std::sync::Arc;
+
+use serde_json::json;
+
+use crate::cli::{CliError, StoreAdd, StoreCommand};
+use crate::clock::{SystemClock, from_unix};
+use crate::config::{Config, Secret};
+use crate::db::{self, ids::StoreId};
+use crate::secrets::SecretBox;
+use crate::stores::model::Platform;
+use crate::stores::repo::{self, NewStore};
+use crate::stores::shopify::valid_shop_domain;
+use crate::sync::{self, Credentials, SyncContext, SyncFailure};
+
+fn failed(e: impl std::fmt::Display) -> CliError {
+    (e.to_string(), 1)
+}
+
+fn context(config: &Config) -> Result<SyncContext, CliError> {
+    Ok(SyncContext {
+        db: db::open(&config.data_dir).map_err(failed)?,
+        secrets: Arc::new(SecretBox::load_or_create(&config.data_dir).map_err(failed)?),
+        http: sync::http_agent(config),
+        config: Arc::new(config.clone()),
+        clock: Arc::new(SystemClock),
+    })
+}
+
+fn time_text(secs: Option<i64>) -> serde_json::Value {
+    secs.map_or(serde_json::Value::Null, |s| json!(from_unix(s).to_string()))
+}
+
+pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
+    let ctx = context(config)?;
+    let mut conn = ctx.db.get().map_err(failed)?;
+    match cmd {
+        StoreCommand::Add(StoreAdd::Shopify {
+            shop,
+            token,
+            api_url,
+        }) => {
+            let shop = shop.trim().to_ascii_lowercase();
+            if !valid_shop_domain(&shop) {
+                return Err((
+                    format!(
+                        "`{shop}` is not a Shopify shop domain; it looks like your-shop.myshopify.com"
+                    ),
+                    2,
+                ));
+            }
+            let token: Secret =
+                serde_json::from_value(json!(token)).map_err(|e| (e.to_string(), 2))?;
+            if token.expose().trim().is_empty() {
+                return Err(("the access token is empty".into(), 2));
+            }
+            if let Some(url) = &api_url {
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    return Err((
+                        format!("--api-url `{url}` must start with http:// or https://"),
+                        2,
+                    ));
+                }
+            }
+            let sealed = sync::seal_credentials(
+                &ctx.secrets,
+                &Credentials::ShopifyToken {
+                    token: token.expose().trim().to_string(),
+                },
+            )
+            .map_err(failed)?;
+            let now = ctx.clock.now();
+            let id = db::write(&mut conn, |tx| {
+                repo::create_store(
+                    tx,
+                    &NewStore {
+                        platform: Platform::Shopify,
+                        name: &shop,
+                        domain: &shop,
+                        api_url: api_url.as_deref().map(|u| u.trim_end_matches('/')),
+                        credentials: Some(&sealed),
+                        sync_minutes: 15,
+                    },
+                    now,
+                )
+            })
+            .map_err(failed)?;
+            println!("{id}");
+        }
+        StoreCommand::List { json } => {
+            let stores = repo::stores(&conn).map_err(failed)?;
+            if json {
+                let list: Vec<_> = stores
+                    .iter()
+                    .map(|s| {
+                        json!({
+                            "id": s.id, "platform": s.platform.code(), "name": s.name, "domain": s.domain,
+                            "status": s.status, "sync_minutes": s.sync_minutes,
+                            "last_sync_at": time_text(s.last_sync_at), "last_error": s.last_error,
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&list).map_err(failed)?);
+            } else {
+                for s in stores {
+                    println!("{}\t{}\t{}\t{}", s.id, s.platform.code(), s.name, s.status);
+                }
+            }
+        }
+        StoreCommand::Remove { id } => {
+            let removed =
+                db::write(&mut conn, |tx| repo::remove_store(tx, StoreId(id))).map_err(failed)?;
+            if !removed {
+                return Err((
+                    format!("no store has the id {id}; see `comptoir store list`"),
+                    1,
+                ));
+            }
+            println!("store {id} removed with its local catalogue");
+        }
+    }
+    Ok(())
+}
+
+pub fn sync(config: &Config, store: Option<i64>, full: bool) -> Result<(), CliError> {
+    let ctx = context(config)?;
+    let ids: Vec<StoreId> = match store {
+        Some(id) => vec![StoreId(id)],
+        None => {
+            let conn = ctx.db.get().map_err(failed)?;
+            repo::stores(&conn)
+                .map_err(failed)?
+                .into_iter()
+                .filter(|s| s.platform != Platform::Manual)
+                .map(|s| s.id)
+                .collect()
+        }
+    };
+    if ids.is_empty() {
+        return Err((
+            "no store to sync; connect one with `comptoir store add`".into(),
+            1,
+        ));
+    }
+    let mut failures = Vec::new();
+    for id in ids {
+        match sync::sync_store(&ctx, id, full) {
+            Ok(r) => println!(
+                "store {id}: {} sync ok — {} products, {} variants, {} stock levels, {} locations, {} customers, {} orders ({} requests)",
+                if r.full { "full" } else { "incremental" },
+                r.counts.products,
+                r.counts.variants,
+                r.counts.stock_levels,
+                r.counts.locations,
+                r.counts.customers,
+                r.counts.orders,
+                r.requests
+            ),
+            Err(e @ SyncFailure::NoSuchStore(_)) => {
+                failures.push(format!("{e}; see `comptoir store list`"))
+            }
+            Err(e) => failures.push(format!("store {id}: {e}")),
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err((failures.join("\n"), 1))
+    }
+}
+
+pub fn stats(config: &Config, as_json: bool) -> Result<(), CliError> {
+    let pool = db::open(&config.data_dir).map_err(failed)?;
+    let conn = pool.get().map_err(failed)?;
+    let mut out = Vec::new();
+    for s in repo::stores(&conn).map_err(failed)? {
+        let c = repo::counts(&conn, s.id).map_err(failed)?;
+        out.push(json!({
+            "id": s.id, "platform": s.platform.code(), "name": s.name, "status": s.status,
+            "last_sync_at": time_text(s.last_sync_at),
+            "products": c.products, "variants": c.variants, "stock_levels": c.stock_levels,
+            "locations": c.locations, "customers": c.customers, "orders": c.orders,
+        }));
+    }
+    if as_json {
+        println!("{}", json!({ "stores": out }));
+    } else {
+        for s in &out {
+            println!(
+                "{} {} ({}): {} products, {} variants, {} stock levels, {} locations, {} customers, {} orders",
+                s["id"],
+                s["name"].as_str().unwrap_or(""),
+                s["status"].as_str().unwrap_or(""),
+                s["products"],
+                s["variants"],
+                s["stock_levels"],
+                s["locations"],
+                s["customers"],
+                s["orders"]
+            );
+        }
+    }
+    Ok(())
+}

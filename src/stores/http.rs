@@ -1,0 +1,107 @@
+//! The one HTTP agent for outbound calls, and how HTTP outcomes map to sync failures.
+
+use std::time::Duration;
+
+use crate::stores::connector::SyncError;
+
+/// Builds the shared agent: bounded timeouts, our User-Agent, status codes as values.
+pub fn agent(timeout: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_connect(Some(Duration::from_secs(10).min(timeout)))
+        .timeout_global(Some(timeout))
+        .http_status_as_error(false)
+        .user_agent(format!(
+            "Comptoir/{} (+self-hosted shop assistant)",
+            env!("CARGO_PKG_VERSION")
+        ))
+        .build()
+        .into()
+}
+
+/// `Retry-After` as seconds (the form platforms send); dates are ignored.
+pub fn retry_after(value: Option<&str>) -> Option<Duration> {
+    value?.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+/// Classifies a non-success status. `what` names the platform for people.
+pub fn status_error(
+    what: &str,
+    status: u16,
+    retry_after_header: Option<&str>,
+    body: &str,
+) -> SyncError {
+    let detail = body_excerpt(body);
+    match status {
+        401 | 403 => SyncError::abort(format!(
+            "{what} refuse l'accès ({status}) : la clé ou le jeton n'est plus valable. Reconnectez la boutique. {detail}"
+        )),
+        402 | 423 => SyncError::abort(format!(
+            "{what} indique que la boutique est suspendue ou verrouillée ({status}). {detail}"
+        )),
+        404 => SyncError::abort(format!(
+            "{what} ne trouve pas cette boutique (404) : vérifiez l'adresse. {detail}"
+        )),
+        429 => SyncError::Retry {
+            message: format!("{what} demande de ralentir (429)."),
+            after: retry_after(retry_after_header),
+        },
+        500..=599 => SyncError::Retry {
+            message: format!("{what} est momentanément indisponible ({status})."),
+            after: retry_after(retry_after_header),
+        },
+        _ => SyncError::retry(format!(
+            "{what} a répondu {status} de façon inattendue. {detail}"
+        )),
+    }
+}
+
+pub fn transport_error(what: &str, error: &ureq::Error) -> SyncError {
+    let reason = match error {
+        ureq::Error::Timeout(_) => "délai dépassé".to_string(),
+        ureq::Error::Io(e) => e.to_string(),
+        ureq::Error::HostNotFound => "adresse introuvable".to_string(),
+        ureq::Error::ConnectionFailed => "connexion impossible".to_string(),
+        other => other.to_string(),
+    };
+    SyncError::retry(format!("{what} ne répond pas : {reason}."))
+}
+
+/// The start of an error body, on one line, without anything that looks like a secret.
+fn body_excerpt(body: &str) -> String {
+    let one_line: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    let short: String = one_line.chars().take(200).collect();
+    if short.is_empty() {
+        String::new()
+    } else {
+        format!("Réponse : {short}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_are_classified() {
+        assert!(matches!(
+            status_error("Shopify", 401, None, ""),
+            SyncError::Abort { .. }
+        ));
+        assert!(matches!(
+            status_error("Shopify", 404, None, ""),
+            SyncError::Abort { .. }
+        ));
+        assert_eq!(
+            status_error("Shopify", 429, Some("7"), ""),
+            SyncError::Retry {
+                message: "Shopify demande de ralentir (429).".into(),
+                after: Some(Duration::from_secs(7))
+            }
+        );
+        assert!(matches!(
+            status_error("Shopify", 503, None, ""),
+            SyncError::Retry { after: None, .. }
+        ));
+        assert_eq!(retry_after(Some("Wed, 21 Oct 2015 07:28:00 GMT")), None);
+    }
+}

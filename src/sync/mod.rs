@@ -1,0 +1,264 @@
+//! Syncing a store: fetch pages into staging (short transactions, streamed), then merge
+//! into the live catalogue in one transaction. Readers see the old catalogue until it
+//! commits; an interruption leaves only staging rows, discarded at the next start.
+
+pub mod schedule;
+pub mod scheduler;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+
+use crate::clock::{SharedClock, unix};
+use crate::config::Config;
+use crate::db::ids::{RunId, StoreId};
+use crate::db::{self, Pool};
+use crate::error::AppError;
+use crate::secrets::SecretBox;
+use crate::stores::connector::{Connector, FetchPlan, Sink, SyncError};
+use crate::stores::model::{Platform, Record};
+use crate::stores::repo::{self, Counts, MergePlan, Store};
+use crate::stores::shopify::ShopifyConnector;
+
+/// Incremental fetches start this long before the previous sync started, so a change
+/// made upstream during that sync (or clock skew) is never missed.
+const CURSOR_OVERLAP: SignedDuration = SignedDuration::from_mins(10);
+/// A sync's lease on its store, renewed with every page: a crashed sync frees the store
+/// this long after its last page.
+const LEASE: SignedDuration = SignedDuration::from_mins(10);
+
+/// Everything a sync needs; cheap to clone into a blocking task.
+#[derive(Clone)]
+pub struct SyncContext {
+    pub db: Pool,
+    pub secrets: Arc<SecretBox>,
+    pub http: ureq::Agent,
+    pub config: Arc<Config>,
+    pub clock: SharedClock,
+}
+
+/// Credentials as stored (encrypted) for each platform.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Credentials {
+    ShopifyToken { token: String },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncReport {
+    pub store: StoreId,
+    pub run: RunId,
+    pub full: bool,
+    pub requests: u32,
+    pub counts: Counts,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncFailure {
+    #[error("store {0} does not exist")]
+    NoSuchStore(StoreId),
+    #[error("store {0} is already syncing; try again when it is done")]
+    Busy(StoreId),
+    #[error("store {0} is a manual store: its catalogue comes from the forms and CSV imports")]
+    Manual(StoreId),
+    #[error("{0}")]
+    Failed(SyncError),
+}
+
+impl From<AppError> for SyncFailure {
+    fn from(e: AppError) -> Self {
+        SyncFailure::Failed(SyncError::Local(e.to_string()))
+    }
+}
+
+struct StagingSink {
+    conn: r2d2::PooledConnection<r2d2_sqlite::SqliteConnectionManager>,
+    store: StoreId,
+    run: RunId,
+    clock: SharedClock,
+    requests: u32,
+}
+
+impl Sink for StagingSink {
+    fn page(&mut self, records: Vec<Record>) -> Result<(), SyncError> {
+        let local = |e: AppError| SyncError::Local(e.to_string());
+        repo::stage(&mut self.conn, self.run, &records).map_err(local)?;
+        let until = self.clock.now() + LEASE;
+        repo::renew_lease(&self.conn, self.store, until).map_err(local)
+    }
+
+    fn request(&mut self) {
+        self.requests += 1;
+    }
+}
+
+pub fn seal_credentials(secrets: &SecretBox, credentials: &Credentials) -> Result<Vec<u8>, String> {
+    let json = serde_json::to_vec(credentials).map_err(|e| e.to_string())?;
+    secrets.seal(&json)
+}
+
+fn connector(ctx: &SyncContext, store: &Store) -> Result<Box<dyn Connector>, SyncError> {
+    let sealed = store.credentials.as_deref().ok_or_else(|| {
+        SyncError::abort("Aucun identifiant enregistré : reconnectez la boutique.")
+    })?;
+    let plain = ctx.secrets.open(sealed).map_err(SyncError::abort)?;
+    let credentials: Credentials = serde_json::from_slice(&plain)
+        .map_err(|_| SyncError::abort("Identifiants illisibles : reconnectez la boutique."))?;
+    match (store.platform, credentials) {
+        (Platform::Shopify, Credentials::ShopifyToken { token }) => {
+            let base = store
+                .api_url
+                .clone()
+                .unwrap_or_else(|| format!("https://{}", store.domain));
+            Ok(Box::new(ShopifyConnector::new(
+                ctx.http.clone(),
+                &base,
+                &ctx.config.shopify.api_version,
+                token,
+            )))
+        }
+        (platform, _) => Err(SyncError::abort(format!(
+            "La synchronisation {} n'est pas encore disponible.",
+            platform.label()
+        ))),
+    }
+}
+
+fn utc_text(ts: Timestamp) -> String {
+    ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// Runs one sync of one store now (blocking: call it off the async executor).
+pub fn sync_store(
+    ctx: &SyncContext,
+    id: StoreId,
+    force_full: bool,
+) -> Result<SyncReport, SyncFailure> {
+    let now = ctx.clock.now();
+    let mut conn = ctx.db.get().map_err(|e| AppError::Db(e.into()))?;
+    let store = repo::store(&conn, id)?.ok_or(SyncFailure::NoSuchStore(id))?;
+    if store.platform == Platform::Manual {
+        return Err(SyncFailure::Manual(id));
+    }
+    if !repo::take_lease(&conn, id, now, now + LEASE)? {
+        return Err(SyncFailure::Busy(id));
+    }
+    let sync = &ctx.config.sync;
+    let full_due = store
+        .last_full_sync_at
+        .is_none_or(|at| unix(now) - at >= i64::from(sync.full_sync_hours) * 3600);
+    let full = force_full || full_due || store.sync_cursor.is_none();
+    let plan = FetchPlan {
+        since: if full {
+            None
+        } else {
+            store.sync_cursor.clone()
+        },
+        orders_since: utc_text(now - SignedDuration::from_hours(24 * i64::from(sync.orders_days))),
+    };
+    // Holding the lease means no other sync of this store is alive: close its leftovers.
+    repo::close_stale_runs(&mut conn, id, now)?;
+    let run = repo::begin_run(&conn, id, full, now)?;
+    let mut sink = StagingSink {
+        conn: ctx.db.get().map_err(|e| AppError::Db(e.into()))?,
+        store: id,
+        run,
+        clock: ctx.clock.clone(),
+        requests: 0,
+    };
+    let fetched = connector(ctx, &store).and_then(|mut c| c.fetch(&plan, &mut sink));
+    let requests = sink.requests;
+    drop(sink);
+
+    let finished = ctx.clock.now();
+    match fetched {
+        Ok(()) => {
+            let counts = db::write(&mut conn, |tx| {
+                let counts = repo::merge(
+                    tx,
+                    &MergePlan {
+                        store: id,
+                        run,
+                        full,
+                        orders_since: &plan.orders_since,
+                    },
+                )?;
+                let next = schedule::after_success(finished, store.sync_minutes);
+                tx.execute(
+                    "UPDATE stores SET status = 'connected', last_sync_at = ?2, next_sync_at = ?3,
+                        sync_cursor = ?4, last_full_sync_at = CASE WHEN ?5 THEN ?2 ELSE last_full_sync_at END,
+                        error_count = 0, last_error = NULL, sync_lease_until = NULL
+                     WHERE id = ?1",
+                    params![id, unix(finished), unix(next), utc_text(now - CURSOR_OVERLAP), full],
+                )
+                .map_err(|e| AppError::Db(e.into()))?;
+                finish_run(tx, run, "ok", requests, Some(&counts), None, finished)?;
+                Ok(counts)
+            })?;
+            tracing::info!(store = %id, full, requests, products = counts.products, variants = counts.variants, "store synced");
+            Ok(SyncReport {
+                store: id,
+                run,
+                full,
+                requests,
+                counts,
+            })
+        }
+        Err(error) => {
+            let message = error.to_string();
+            let (status, retry_after) = match &error {
+                SyncError::Abort { .. } => ("disconnected", None),
+                SyncError::Retry { after, .. } => ("error", *after),
+                SyncError::Local(_) => ("error", None),
+            };
+            db::write(&mut conn, |tx| {
+                let next = schedule::after_failure(
+                    finished,
+                    store.error_count + 1,
+                    retry_after,
+                    schedule::jitter(),
+                );
+                tx.execute(
+                    "UPDATE stores SET status = ?2, error_count = error_count + 1, last_error = ?3,
+                        next_sync_at = ?4, sync_lease_until = NULL WHERE id = ?1",
+                    params![id, status, message, unix(next)],
+                )
+                .map_err(|e| AppError::Db(e.into()))?;
+                finish_run(tx, run, "error", requests, None, Some(&message), finished)
+            })?;
+            tracing::warn!(store = %id, error = %message, "store sync failed");
+            Err(SyncFailure::Failed(error))
+        }
+    }
+}
+
+fn finish_run(
+    tx: &rusqlite::Connection,
+    run: RunId,
+    outcome: &str,
+    requests: u32,
+    counts: Option<&Counts>,
+    error: Option<&str>,
+    at: Timestamp,
+) -> Result<(), AppError> {
+    let c = counts.copied().unwrap_or_default();
+    tx.execute(
+        "UPDATE sync_runs SET finished_at = ?2, outcome = ?3, requests = ?4, products = ?5, variants = ?6,
+            stock_levels = ?7, customers = ?8, orders = ?9, error = ?10 WHERE id = ?1",
+        params![run, unix(at), outcome, requests, c.products, c.variants, c.stock_levels, c.customers, c.orders, error],
+    )
+    .map_err(|e| AppError::Db(e.into()))?;
+    tx.execute("DELETE FROM sync_staging WHERE run_id = ?1", [run])
+        .map_err(|e| AppError::Db(e.into()))?;
+    Ok(())
+}
+
+/// Timeout for calls to store platforms.
+pub fn http_agent(config: &Config) -> ureq::Agent {
+    crate::stores::http::agent(Duration::from_secs(u64::from(
+        config.sync.http_timeout_secs,
+    )))
+}

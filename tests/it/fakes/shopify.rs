@@ -1,0 +1,436 @@
+//! A fake Shopify Admin GraphQL API serving the demo shop. It follows the real contract:
+//! `X-Shopify-Access-Token` auth with Shopify's 401 body, cursor pagination with
+//! `pageInfo`, `query:` search filters on `updated_at`/`created_at`, cost extensions,
+//! THROTTLED errors, 429/5xx and garbled bodies on demand.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Value, json};
+
+use super::Served;
+
+pub const TOKEN: &str = "shpat_fake_demo_token";
+pub const VERSION: &str = "2026-07";
+
+#[derive(Default)]
+pub struct State {
+    pub products: Vec<Value>,
+    pub levels: Vec<Value>,
+    pub locations: Vec<Value>,
+    pub customers: Vec<Value>,
+    pub orders: Vec<Value>,
+    /// Every call: (operation name, variables).
+    pub calls: Vec<(String, Value)>,
+    /// Call number (1-based) → what to answer instead of data.
+    pub faults: HashMap<usize, Fault>,
+    pub delay: Option<Duration>,
+}
+
+#[derive(Clone)]
+pub enum Fault {
+    Throttled,
+    Status(u16, &'static str),
+    Garbled,
+}
+
+pub struct FakeShopify {
+    pub served: Served,
+    pub state: Arc<Mutex<State>>,
+}
+
+fn demo(name: &str) -> Value {
+    let path = format!("{}/assets/demo/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn now_utc() -> String {
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+fn utc(ts: &str) -> String {
+    ts.parse::<jiff::Timestamp>()
+        .unwrap()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+impl FakeShopify {
+    pub fn start() -> Self {
+        let mut state = State {
+            products: demo("products.json")["products"]
+                .as_array()
+                .unwrap()
+                .clone(),
+            levels: demo("inventory_levels.json")["inventory_levels"]
+                .as_array()
+                .unwrap()
+                .clone(),
+            locations: demo("locations.json")["locations"]
+                .as_array()
+                .unwrap()
+                .clone(),
+            customers: demo("customers.json")["customers"]
+                .as_array()
+                .unwrap()
+                .clone(),
+            orders: demo("orders.json")["orders"].as_array().unwrap().clone(),
+            ..Default::default()
+        };
+        // Like the demo mode: the newest order is from yesterday, so all 12 are recent.
+        let newest = state
+            .orders
+            .iter()
+            .map(|o| {
+                o["created_at"]
+                    .as_str()
+                    .unwrap()
+                    .parse::<jiff::Timestamp>()
+                    .unwrap()
+            })
+            .max()
+            .unwrap();
+        let shift = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24) - newest;
+        for o in &mut state.orders {
+            for key in ["created_at", "updated_at"] {
+                let t: jiff::Timestamp = o[key].as_str().unwrap().parse().unwrap();
+                o[key] = json!((t + shift).strftime("%Y-%m-%dT%H:%M:%SZ").to_string());
+            }
+        }
+        let state = Arc::new(Mutex::new(state));
+        let shared = state.clone();
+        let served = Served::start(move |cfg| {
+            cfg.app_data(web::Data::from(shared.clone()))
+                .app_data(web::PayloadConfig::new(1 << 20))
+                .route("/admin/api/{version}/graphql.json", web::post().to(graphql));
+        });
+        FakeShopify { served, state }
+    }
+
+    pub fn calls(&self, operation: &str) -> usize {
+        self.state
+            .lock()
+            .unwrap()
+            .calls
+            .iter()
+            .filter(|(op, _)| op == operation)
+            .count()
+    }
+
+    pub fn total_calls(&self) -> usize {
+        self.state.lock().unwrap().calls.len()
+    }
+
+    pub fn fault_on_call(&self, n: usize, fault: Fault) {
+        self.state.lock().unwrap().faults.insert(n, fault);
+    }
+
+    /// Sets the available quantity of an inventory item at a location, as a sale would.
+    pub fn set_stock(&self, item: u64, location: u64, available: i64) {
+        let mut s = self.state.lock().unwrap();
+        let level = s
+            .levels
+            .iter_mut()
+            .find(|l| l["inventory_item_id"] == json!(item) && l["location_id"] == json!(location))
+            .expect("level");
+        level["available"] = json!(available);
+        level["updated_at"] = json!(now_utc());
+    }
+
+    pub fn delete_product(&self, id: u64) {
+        let mut s = self.state.lock().unwrap();
+        let items: Vec<Value> = s
+            .products
+            .iter()
+            .filter(|p| p["id"] == json!(id))
+            .flat_map(|p| {
+                p["variants"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v["inventory_item_id"].clone())
+            })
+            .collect();
+        s.products.retain(|p| p["id"] != json!(id));
+        s.levels
+            .retain(|l| !items.contains(&l["inventory_item_id"]));
+    }
+}
+
+/// Applies a Shopify search string made of `field:>='value'` terms joined by AND.
+fn matches(filter: &Value, fields: &HashMap<&str, String>) -> bool {
+    let Some(filter) = filter.as_str() else {
+        return true;
+    };
+    filter.split(" AND ").all(|term| {
+        let (field, rest) = term.split_once(":>=").expect("only >= filters are sent");
+        let bound = utc(rest.trim_matches('\''));
+        fields.get(field).is_some_and(|v| *v >= bound)
+    })
+}
+
+fn page(nodes: Vec<Value>, vars: &Value) -> Value {
+    let first = vars["first"].as_u64().unwrap() as usize;
+    assert!(first <= 250, "Shopify refuses first > 250");
+    let start: usize = vars["after"]
+        .as_str()
+        .map(|c| c.trim_start_matches("cursor-").parse().unwrap())
+        .unwrap_or(0);
+    let end = (start + first).min(nodes.len());
+    let slice = nodes.get(start..end).unwrap_or(&[]).to_vec();
+    json!({
+        "nodes": slice,
+        "pageInfo": {
+            "hasNextPage": end < nodes.len(),
+            "endCursor": if end > start { json!(format!("cursor-{end}")) } else { Value::Null },
+        }
+    })
+}
+
+fn gid(kind: &str, id: &Value) -> String {
+    format!("gid://shopify/{kind}/{id}")
+}
+
+fn products(s: &State, vars: &Value) -> Value {
+    let nodes = s
+        .products
+        .iter()
+        .filter(|p| matches(&vars["query"], &HashMap::from([("updated_at", utc(p["updated_at"].as_str().unwrap()))])))
+        .map(|p| {
+            json!({
+                "id": gid("Product", &p["id"]), "handle": p["handle"], "title": p["title"],
+                "productType": p["product_type"], "vendor": p["vendor"],
+                "tags": p["tags"].as_str().unwrap().split(", ").filter(|t| !t.is_empty()).collect::<Vec<_>>(),
+                "status": p["status"].as_str().unwrap().to_uppercase(),
+                "updatedAt": utc(p["updated_at"].as_str().unwrap()),
+                "options": p["options"].as_array().unwrap().iter().map(|o| json!({"name": o["name"]})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({ "products": page(nodes, vars) })
+}
+
+fn variants(s: &State, vars: &Value) -> Value {
+    let nodes = s
+        .products
+        .iter()
+        .flat_map(|p| {
+            let names: Vec<Value> = p["options"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["name"].clone())
+                .collect();
+            p["variants"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(move |v| (names.clone(), v.clone()))
+        })
+        .filter(|(_, v)| {
+            matches(
+                &vars["query"],
+                &HashMap::from([("updated_at", utc(v["updated_at"].as_str().unwrap()))]),
+            )
+        })
+        .map(|(names, v)| {
+            let selected: Vec<Value> = names
+                .iter()
+                .zip(["option1", "option2", "option3"])
+                .filter(|(_, key)| !v[*key].is_null())
+                .map(|(name, key)| json!({"name": name, "value": v[key]}))
+                .collect();
+            json!({
+                "id": gid("ProductVariant", &v["id"]), "title": v["title"], "sku": v["sku"],
+                "barcode": v["barcode"], "price": v["price"], "position": v["position"],
+                "selectedOptions": selected,
+                "product": {"id": gid("Product", &v["product_id"])},
+                "inventoryItem": {"id": gid("InventoryItem", &v["inventory_item_id"])},
+            })
+        })
+        .collect();
+    json!({ "productVariants": page(nodes, vars) })
+}
+
+fn stock(s: &State, vars: &Value) -> Value {
+    let location: Option<u64> = vars["location"]
+        .as_str()
+        .and_then(|gid| gid.rsplit('/').next())
+        .and_then(|id| id.parse().ok());
+    let nodes = s
+        .levels
+        .iter()
+        .filter(|l| l["location_id"].as_u64() == location)
+        .filter(|l| {
+            matches(
+                &vars["query"],
+                &HashMap::from([("updated_at", utc(l["updated_at"].as_str().unwrap()))]),
+            )
+        })
+        .map(|l| {
+            json!({
+                "updatedAt": utc(l["updated_at"].as_str().unwrap()),
+                "item": {"id": gid("InventoryItem", &l["inventory_item_id"])},
+                "quantities": [{"name": "available", "quantity": l["available"]}],
+            })
+        })
+        .collect();
+    json!({ "location": { "inventoryLevels": page(nodes, vars) } })
+}
+
+fn customers(s: &State, vars: &Value) -> Value {
+    let nodes = s
+        .customers
+        .iter()
+        .filter(|c| matches(&vars["query"], &HashMap::from([("updated_at", utc(c["updated_at"].as_str().unwrap()))])))
+        .map(|c| {
+            json!({
+                "id": gid("Customer", &c["id"]), "firstName": c["first_name"], "lastName": c["last_name"],
+                "updatedAt": utc(c["updated_at"].as_str().unwrap()),
+                "defaultEmailAddress": c["email"].as_str().map(|e| json!({"emailAddress": e})),
+                "defaultPhoneNumber": c["phone"].as_str().map(|p| json!({"phoneNumber": p})),
+            })
+        })
+        .collect();
+    json!({ "customers": page(nodes, vars) })
+}
+
+fn orders(s: &State, vars: &Value) -> Value {
+    let nodes = s
+        .orders
+        .iter()
+        .filter(|o| {
+            matches(
+                &vars["query"],
+                &HashMap::from([
+                    ("created_at", utc(o["created_at"].as_str().unwrap())),
+                    ("updated_at", utc(o["updated_at"].as_str().unwrap())),
+                ]),
+            )
+        })
+        .map(|o| {
+            let fulfillments: Vec<Value> = o["fulfillments"]
+                .as_array()
+                .map(|fs| {
+                    fs.iter()
+                        .map(|f| json!({"trackingInfo": [{"company": f["tracking_company"], "number": f["tracking_number"], "url": f["tracking_url"]}]}))
+                        .collect()
+                })
+                .unwrap_or_default();
+            json!({
+                "id": gid("Order", &o["id"]), "name": o["name"], "email": o["email"], "phone": o["phone"],
+                "createdAt": o["created_at"], "updatedAt": o["updated_at"], "cancelledAt": o["cancelled_at"],
+                "displayFinancialStatus": o["financial_status"].as_str().map(str::to_uppercase),
+                "displayFulfillmentStatus": o["fulfillment_status"].as_str().unwrap_or("unfulfilled").to_uppercase(),
+                "currencyCode": o["currency"],
+                "totalPriceSet": {"shopMoney": {"amount": o["total_price"]}},
+                "customer": o["customer"]["id"].as_u64().map(|id| json!({"id": gid("Customer", &json!(id))})),
+                "lineItems": {"nodes": o["line_items"].as_array().unwrap().iter().map(|l| json!({
+                    "title": l["title"], "variantTitle": l["variant_title"], "sku": l["sku"], "quantity": l["quantity"],
+                    "variant": {"id": gid("ProductVariant", &l["variant_id"])},
+                    "product": {"id": gid("Product", &l["product_id"])},
+                    "originalUnitPriceSet": {"shopMoney": {"amount": l["price"]}},
+                })).collect::<Vec<_>>()},
+                "fulfillments": fulfillments,
+            })
+        })
+        .collect();
+    json!({ "orders": page(nodes, vars) })
+}
+
+fn locations(s: &State, vars: &Value) -> Value {
+    let nodes = s
+        .locations
+        .iter()
+        .map(|l| {
+            json!({
+                "id": gid("Location", &l["id"]), "name": l["name"], "isActive": l["active"],
+                "address": {"address1": l["address1"], "zip": l["zip"], "city": l["city"], "countryCode": l["country_code"]},
+            })
+        })
+        .collect();
+    json!({ "locations": page(nodes, vars) })
+}
+
+fn cost(available: f64) -> Value {
+    json!({"cost": {"requestedQueryCost": 202, "actualQueryCost": 52,
+        "throttleStatus": {"maximumAvailable": 2000.0, "currentlyAvailable": available, "restoreRate": 2000.0}}})
+}
+
+async fn graphql(
+    state: web::Data<Mutex<State>>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Json<Value>,
+) -> HttpResponse {
+    if req
+        .headers()
+        .get("x-shopify-access-token")
+        .and_then(|v| v.to_str().ok())
+        != Some(TOKEN)
+    {
+        return HttpResponse::Unauthorized().json(json!({
+            "errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"
+        }));
+    }
+    if path.into_inner() != VERSION {
+        return HttpResponse::NotFound().json(json!({"errors": "Not Found"}));
+    }
+    let query = body["query"].as_str().unwrap_or("");
+    let operation = query
+        .strip_prefix("query ")
+        .and_then(|q| q.split(['(', ' ', '{']).next())
+        .unwrap_or("")
+        .to_string();
+    let vars = body["variables"].clone();
+    let (fault, delay) = {
+        let mut s = state.lock().unwrap();
+        s.calls.push((operation.clone(), vars.clone()));
+        let n = s.calls.len();
+        (s.faults.remove(&n), s.delay)
+    };
+    if let Some(delay) = delay {
+        actix_web::rt::time::sleep(delay).await;
+    }
+    match fault {
+        Some(Fault::Throttled) => {
+            return HttpResponse::Ok().json(json!({
+                "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED",
+                    "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
+                "extensions": cost(150.0),
+            }));
+        }
+        Some(Fault::Status(code, body)) => {
+            return HttpResponse::build(actix_web::http::StatusCode::from_u16(code).unwrap())
+                .insert_header(("Retry-After", "1"))
+                .content_type("application/json")
+                .body(body);
+        }
+        Some(Fault::Garbled) => {
+            return HttpResponse::Ok()
+                .content_type("application/json")
+                .body("{\"data\": {\"products\": [");
+        }
+        None => {}
+    }
+    let s = state.lock().unwrap();
+    let data = match operation.as_str() {
+        "ComptoirLocations" => locations(&s, &vars),
+        "ComptoirProducts" => products(&s, &vars),
+        "ComptoirVariants" => variants(&s, &vars),
+        "ComptoirStock" => stock(&s, &vars),
+        "ComptoirCustomers" => customers(&s, &vars),
+        "ComptoirOrders" => orders(&s, &vars),
+        other => {
+            return HttpResponse::Ok().json(json!({
+                "errors": [{"message": format!("Field '{other}' doesn't exist on type 'QueryRoot'"),
+                    "extensions": {"code": "undefinedField"}}]
+            }));
+        }
+    };
+    HttpResponse::Ok().json(json!({ "data": data, "extensions": cost(1900.0) }))
+}

@@ -1,0 +1,399 @@
+//! Store connections and sync: the Shopify connector against the fake, over real HTTP,
+//! driven through the real CLI and the server's poller.
+
+use std::io::Read;
+use std::path::Path;
+
+use apollo_compiler::executable::{Selection, SelectionSet};
+use apollo_compiler::validation::Valid;
+use apollo_compiler::{ExecutableDocument, Schema};
+use comptoir::stores::shopify::{API_VERSION, queries};
+use rusqlite::Connection;
+use serde_json::Value;
+
+use crate::common::{TestApp, cli, text};
+use crate::fakes::shopify::{FakeShopify, Fault, TOKEN};
+
+const SHOP: &str = "elegance-paris.myshopify.com";
+
+fn add_shopify(dir: &Path, api_url: &str, token: &str) -> String {
+    let out = cli(
+        &[
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "store",
+            "add",
+            "shopify",
+            "--shop",
+            SHOP,
+            "--token",
+            token,
+            "--api-url",
+            api_url,
+        ],
+        &[],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout).trim().to_string()
+}
+
+fn sync(dir: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "--data-dir",
+        dir.to_str().unwrap(),
+        "--log-level",
+        "error",
+        "sync",
+    ];
+    args.extend_from_slice(extra);
+    cli(&args, &[], None)
+}
+
+fn stats(dir: &Path) -> Value {
+    let out = cli(
+        &["--data-dir", dir.to_str().unwrap(), "stats", "--json"],
+        &[],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    serde_json::from_str(&text(&out.stdout)).unwrap()
+}
+
+fn counts(dir: &Path) -> [i64; 6] {
+    let s = &stats(dir)["stores"][0];
+    [
+        "products",
+        "variants",
+        "stock_levels",
+        "locations",
+        "customers",
+        "orders",
+    ]
+    .map(|k| s[k].as_i64().unwrap())
+}
+
+fn available(dir: &Path, sku: &str, location: &str) -> i64 {
+    Connection::open(dir.join("comptoir.db"))
+        .unwrap()
+        .query_row(
+            "SELECT s.available FROM stock_levels s JOIN variants v ON v.id = s.variant_id
+             JOIN locations l ON l.id = s.location_id WHERE v.sku = ?1 AND l.external_id = ?2",
+            [sku, location],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+const DEMO: [i64; 6] = [47, 156, 312, 2, 89, 12];
+
+#[test]
+fn shopify_demo_sync_gives_the_exact_catalogue_and_incremental_syncs_stay_small() {
+    let shopify = FakeShopify::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    assert_eq!(add_shopify(dir, &shopify.served.base, TOKEN), "1");
+
+    let out = sync(dir, &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("full sync ok — 47 products, 156 variants"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(counts(dir), DEMO);
+    let s = &stats(dir)["stores"][0];
+    assert_eq!(
+        (
+            s["id"].as_i64(),
+            s["platform"].as_str(),
+            s["status"].as_str()
+        ),
+        (Some(1), Some("shopify"), Some("connected"))
+    );
+    assert!(s["last_sync_at"].is_string());
+    // Pages: 47 products fit one page of 100; 156 variants need two.
+    assert_eq!(shopify.calls("ComptoirProducts"), 1);
+    assert_eq!(shopify.calls("ComptoirVariants"), 2);
+    assert_eq!(shopify.calls("ComptoirOrders"), 2, "12 orders at 10 a page");
+
+    // Nothing changed upstream: one empty page per kind, with an updated_at filter.
+    let before = shopify.calls("ComptoirProducts");
+    let out = sync(dir, &[]);
+    assert!(
+        text(&out.stdout).contains("incremental sync ok — 0 products"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(shopify.calls("ComptoirProducts") - before, 1);
+    let last = shopify
+        .state
+        .lock()
+        .unwrap()
+        .calls
+        .last()
+        .unwrap()
+        .1
+        .clone();
+    assert!(
+        last["query"].as_str().unwrap().contains("updated_at:>="),
+        "{last}"
+    );
+    assert_eq!(counts(dir), DEMO, "an incremental sync keeps everything");
+
+    // A sale upstream shows after the next sync.
+    assert_eq!(available(dir, "EP-001-38", "61001"), 2);
+    shopify.set_stock(47200000002, 61001, 1);
+    assert!(sync(dir, &[]).status.success());
+    assert_eq!(available(dir, "EP-001-38", "61001"), 1);
+
+    // The shop location is chosen by default; the warehouse is not.
+    let conn = Connection::open(dir.join("comptoir.db")).unwrap();
+    let in_shop: Vec<(String, bool)> = conn
+        .prepare("SELECT name, in_shop FROM locations ORDER BY external_id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        in_shop,
+        vec![
+            ("Boutique Paris".into(), true),
+            ("Entrepôt Lyon".into(), false)
+        ]
+    );
+    // Credentials are encrypted at rest.
+    let sealed: Vec<u8> = conn
+        .query_row("SELECT credentials FROM stores", [], |r| r.get(0))
+        .unwrap();
+    assert!(!sealed.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()));
+}
+
+#[test]
+fn an_interrupted_sync_leaves_the_previous_catalogue_and_deletions_wait_for_a_full_sync() {
+    let shopify = FakeShopify::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    add_shopify(dir, &shopify.served.base, TOKEN);
+    assert!(sync(dir, &[]).status.success());
+
+    // Upstream deletes a product and changes stock, then fails half-way through a sync.
+    shopify.delete_product(8100000001);
+    shopify.set_stock(47200000005, 61001, 9);
+    let next = shopify.total_calls() + 5;
+    shopify.fault_on_call(
+        next,
+        Fault::Status(503, r#"{"errors":"Service Unavailable"}"#),
+    );
+    let out = sync(dir, &["--full"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("momentanément indisponible (503)"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(counts(dir), DEMO, "nothing of the failed sync was applied");
+    assert_eq!(available(dir, "EP-002-36", "61001"), 0);
+    let s = &stats(dir)["stores"][0];
+    assert_eq!(s["status"], "error");
+
+    // The next full sync applies both.
+    let out = sync(dir, &["--full"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(counts(dir)[..2], [46, 152]);
+    assert_eq!(available(dir, "EP-002-36", "61001"), 9);
+    let gone: i64 = Connection::open(dir.join("comptoir.db"))
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM products WHERE handle = 'robe-fleurie-bleue'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(gone, 0);
+    let staged: i64 = Connection::open(dir.join("comptoir.db"))
+        .unwrap()
+        .query_row("SELECT count(*) FROM sync_staging", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(staged, 0, "no staging left behind");
+}
+
+#[test]
+fn throttling_and_rate_limits_are_waited_out() {
+    let shopify = FakeShopify::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    add_shopify(dir, &shopify.served.base, TOKEN);
+    shopify.fault_on_call(2, Fault::Throttled);
+    shopify.fault_on_call(5, Fault::Status(429, r#"{"errors":"Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."}"#));
+    let out = sync(dir, &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(counts(dir), DEMO);
+    assert_eq!(
+        shopify.calls("ComptoirProducts"),
+        2,
+        "the throttled page was asked again"
+    );
+}
+
+#[test]
+fn refused_credentials_stop_polling_and_garbled_answers_retry() {
+    let shopify = FakeShopify::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    add_shopify(dir, &shopify.served.base, "shpat_revoked");
+    let out = sync(dir, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("refuse l'accès (401)") && err.contains("Reconnectez"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("shpat_revoked"),
+        "the token never appears in messages"
+    );
+    assert_eq!(stats(dir)["stores"][0]["status"], "disconnected");
+
+    let tmp2 = tempfile::tempdir().unwrap();
+    add_shopify(tmp2.path(), &shopify.served.base, TOKEN);
+    let next = shopify.total_calls() + 2;
+    shopify.fault_on_call(next, Fault::Garbled);
+    let out = sync(tmp2.path(), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("réponse illisible"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(stats(tmp2.path())["stores"][0]["status"], "error");
+}
+
+#[test]
+fn store_cli_validates_and_lists() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().to_str().unwrap();
+    let bad = cli(
+        &[
+            "--data-dir",
+            d,
+            "store",
+            "add",
+            "shopify",
+            "--shop",
+            "elegance-paris.com",
+            "--token",
+            "x",
+        ],
+        &[],
+        None,
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("your-shop.myshopify.com"));
+    let out = cli(
+        &[
+            "--data-dir",
+            d,
+            "store",
+            "add",
+            "shopify",
+            "--shop",
+            SHOP,
+            "--token",
+            "shpat_x",
+        ],
+        &[],
+        None,
+    );
+    assert_eq!(text(&out.stdout).trim(), "1");
+    let list: Value = serde_json::from_str(&text(
+        &cli(&["--data-dir", d, "store", "list", "--json"], &[], None).stdout,
+    ))
+    .unwrap();
+    assert_eq!(list[0]["domain"], SHOP);
+    assert_eq!(list[0]["last_sync_at"], Value::Null);
+    assert!(!list.to_string().contains("shpat_x"));
+    let missing = cli(&["--data-dir", d, "store", "remove", "9"], &[], None);
+    assert!(text(&missing.stderr).contains("no store has the id 9"));
+    assert!(
+        cli(&["--data-dir", d, "store", "remove", "1"], &[], None)
+            .status
+            .success()
+    );
+    let none = cli(&["--data-dir", d, "sync"], &[], None);
+    assert!(text(&none.stderr).contains("no store to sync"));
+}
+
+#[test]
+fn the_server_polls_due_stores_in_the_background() {
+    let shopify = FakeShopify::start();
+    let app = TestApp::spawn_with(|c| c.sync.poll_seconds = 1);
+    // The store is added while the server runs; its first sync is due at once.
+    app.clock
+        .set(jiff::Timestamp::now() + jiff::SignedDuration::from_mins(1));
+    add_shopify(&app.data_dir, &shopify.served.base, TOKEN);
+    // Wait for the event (the poller's sync), bounded, not for a duration.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if counts(&app.data_dir) == DEMO {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the poller did not sync the store"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let s = &stats(&app.data_dir)["stores"][0];
+    assert_eq!(s["status"], "connected");
+}
+
+/// Cost estimate in the spirit of Shopify's: each object 1, a connection multiplies its
+/// contents by `first`. Over-estimates rather than under.
+fn cost(set: &SelectionSet, page: i64) -> i64 {
+    set.selections
+        .iter()
+        .map(|s| match s {
+            Selection::Field(f) if !f.selection_set.selections.is_empty() => {
+                let first = f
+                    .arguments
+                    .iter()
+                    .find(|a| a.name == "first")
+                    .map(|a| a.value.to_i32().map(i64::from).unwrap_or(page));
+                1 + first.unwrap_or(1) * cost(&f.selection_set, page)
+            }
+            _ => 0,
+        })
+        .sum()
+}
+
+#[test]
+fn every_graphql_document_is_valid_for_the_pinned_version_and_affordable() {
+    let mut sdl = String::new();
+    flate2::read::GzDecoder::new(
+        &include_bytes!("../data/shopify_admin_graphql_2026-07.graphql.gz")[..],
+    )
+    .read_to_string(&mut sdl)
+    .unwrap();
+    assert!(sdl.contains("type QueryRoot"));
+    assert_eq!(
+        API_VERSION, "2026-07",
+        "validate against the schema of the pinned version"
+    );
+    let schema = Valid::assume_valid(Schema::parse(sdl, "admin-2026-07.graphql").unwrap());
+    for (name, document, page) in queries::ALL {
+        let doc =
+            ExecutableDocument::parse_and_validate(&schema, document, format!("{name}.graphql"))
+                .unwrap_or_else(|e| panic!("{name} is not valid for {API_VERSION}:\n{}", e.errors));
+        let op = doc.operations.get(Some(name)).unwrap();
+        let estimate = cost(&op.selection_set, page);
+        assert!(
+            estimate <= 1000,
+            "{name} may cost {estimate} points, over Shopify's 1,000"
+        );
+    }
+    // The check can fail: a field that does not exist is refused.
+    let broken = queries::PRODUCTS.replace("vendor", "supplier");
+    assert!(ExecutableDocument::parse_and_validate(&schema, broken, "broken.graphql").is_err());
+}
