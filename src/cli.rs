@@ -204,7 +204,9 @@ fn serve(mut config: Config, args: ServeArgs) -> Result<(), Failure> {
     let pool = db::open(&config.data_dir)?;
     let demo_link = if args.demo {
         let mut conn = pool.get()?;
-        Some(crate::demo::prepare(&mut conn, SystemClock.now()).map_err(|e| e.to_string())?)
+        let now = SystemClock.now();
+        crate::demo::seed_catalogue(&mut conn, &config, now).map_err(|e| e.to_string())?;
+        Some(crate::demo::prepare(&mut conn, now).map_err(|e| e.to_string())?)
     } else {
         None
     };

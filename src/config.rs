@@ -48,6 +48,9 @@ pub struct Sync {
 pub struct Shopify {
     /// Admin API version the queries are written for (YYYY-MM).
     pub api_version: String,
+    /// Replaces `https://{shop}` for stores connected from the pages (proxies, tests).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_url: Option<String>,
 }
 
 impl Default for Sync {
@@ -65,6 +68,7 @@ impl Default for Shopify {
     fn default() -> Self {
         Self {
             api_version: crate::stores::shopify::API_VERSION.into(),
+            api_url: None,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Demo mode: the Élégance Paris shop, created once in its own data directory so a
 //! newcomer sees a working shop without any store credentials.
 
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use rusqlite::Connection;
 use rust_embed::RustEmbed;
 use serde::Deserialize;
@@ -9,9 +9,13 @@ use serde::Deserialize;
 use crate::accounts::profile::{BusinessType, ShopProfile};
 use crate::accounts::roles::Role;
 use crate::accounts::{self, password, repo};
+use crate::config::Config;
 use crate::db;
 use crate::error::AppError;
-use crate::token;
+use crate::stores::model::{OrderRec, Platform, Record};
+use crate::stores::repo::{self as store_repo, Counts, NewStore};
+use crate::stores::shopify::rest;
+use crate::{sync, token};
 
 #[derive(RustEmbed)]
 #[folder = "assets/demo/"]
@@ -60,6 +64,55 @@ fn demo_profile() -> Result<ShopProfile, AppError> {
     })
 }
 
+fn json<T: serde::de::DeserializeOwned>(name: &str, key: &str) -> Result<Vec<T>, AppError> {
+    let mut value: serde_json::Value = serde_json::from_slice(&file(name)?)
+        .map_err(|e| AppError::Internal(format!("demo {name}: {e}")))?;
+    serde_json::from_value(value[key].take())
+        .map_err(|e| AppError::Internal(format!("demo {name}: {e}")))
+}
+
+/// The demo catalogue as sync records, with order dates moved so that the newest
+/// order is from yesterday (the data stays "recent" whenever the demo is started).
+pub fn catalogue(now: Timestamp) -> Result<Vec<Record>, AppError> {
+    let mut records = Vec::new();
+    for l in json::<rest::Location>("locations.json", "locations")? {
+        records.push(Record::Location(rest::location(l)));
+    }
+    for p in json::<rest::Product>("products.json", "products")? {
+        let (product, variants) = rest::product(p);
+        records.push(Record::Product(product));
+        records.extend(variants.into_iter().map(Record::Variant));
+    }
+    for level in json::<rest::InventoryLevel>("inventory_levels.json", "inventory_levels")? {
+        records.push(Record::Stock(rest::stock(level)));
+    }
+    for c in json::<rest::Customer>("customers.json", "customers")? {
+        records.push(Record::Customer(rest::customer(c)));
+    }
+    let orders: Vec<OrderRec> = json::<rest::Order>("orders.json", "orders")?
+        .into_iter()
+        .map(rest::order)
+        .collect();
+    let newest = orders
+        .iter()
+        .filter_map(|o| o.created_at.parse::<Timestamp>().ok())
+        .max()
+        .unwrap_or(now);
+    let shift = (now - SignedDuration::from_hours(24)).duration_since(newest);
+    let moved = |ts: &str| {
+        ts.parse::<Timestamp>()
+            .map(|t| (t + shift).strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+            .unwrap_or_else(|_| ts.to_string())
+    };
+    for mut o in orders {
+        o.created_at = moved(&o.created_at);
+        o.updated_at = moved(&o.updated_at);
+        o.cancelled_at = o.cancelled_at.as_deref().map(moved);
+        records.push(Record::Order(o));
+    }
+    Ok(records)
+}
+
 /// Seeds the demo shop on first use, then issues a fresh one-time login link (the
 /// returned token) for its owner. Nobody knows the owner's password: the link is the way in.
 pub fn prepare(conn: &mut Connection, now: Timestamp) -> Result<String, AppError> {
@@ -84,4 +137,31 @@ pub fn prepare(conn: &mut Connection, now: Timestamp) -> Result<String, AppError
         };
         accounts::issue_login_link(tx, owner, now, LINK_HOURS)
     })
+}
+
+/// Gives the demo shop its catalogue (once): a local store holding the demo data.
+pub fn seed_catalogue(
+    conn: &mut Connection,
+    config: &Config,
+    now: Timestamp,
+) -> Result<Option<Counts>, AppError> {
+    if !store_repo::stores(conn)?.is_empty() {
+        return Ok(None);
+    }
+    let store = db::write(conn, |tx| {
+        store_repo::create_store(
+            tx,
+            &NewStore {
+                platform: Platform::Manual,
+                name: "Élégance Paris (démo)",
+                domain: "",
+                api_url: None,
+                credentials: None,
+                sync_minutes: 60,
+            },
+            now,
+        )
+    })?;
+    let records = catalogue(now)?;
+    sync::import_records(conn, config, store, &records, now).map(Some)
 }

@@ -31,8 +31,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn dashboard(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
-    let (profile, members) = db::call(&state.db, |conn| {
-        Ok((repo::profile(conn)?, repo::list_members(conn)?))
+    let (profile, members, stores) = db::call(&state.db, |conn| {
+        Ok((
+            repo::profile(conn)?,
+            repo::list_members(conn)?,
+            crate::stores::repo::stores(conn)?.len(),
+        ))
     })
     .await?;
     let active = members.iter().filter(|m| !m.disabled).count();
@@ -42,7 +46,7 @@ async fn dashboard(state: web::Data<AppState>, staff: Staff) -> Result<HttpRespo
     let steps = [
         (text::ACCOUNT, true, paths::SETTINGS_ACCOUNT),
         (text::PROFILE, profile_done, paths::SETTINGS_PROFILE),
-        (text::STORE, false, paths::INTEGRATIONS),
+        (text::STORE, stores > 0, paths::INTEGRATIONS),
         (text::TEAM, active > 1, paths::MEMBERS),
     ];
     let body = html! {

@@ -196,11 +196,11 @@ pub fn parse_cents(amount: &str) -> Option<i64> {
     Some(if negative { -total } else { total })
 }
 
-/// "89,00 €" style, for pages and replies.
+/// "89,00 €" style (with a non-breaking space), for pages and replies.
 pub fn format_eur(cents: i64) -> String {
     let sign = if cents < 0 { "-" } else { "" };
     let cents = cents.abs();
-    format!("{sign}{},{:02} €", cents / 100, cents % 100)
+    format!("{sign}{},{:02}\u{a0}€", cents / 100, cents % 100)
 }
 
 #[cfg(test)]
@@ -226,8 +226,8 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(parse_cents(text), expected, "{text}");
         }
-        assert_eq!(format_eur(8900), "89,00 €");
-        assert_eq!(format_eur(490), "4,90 €");
+        assert_eq!(format_eur(8900), "89,00\u{a0}€");
+        assert_eq!(format_eur(-490), "-4,90\u{a0}€");
     }
 
     #[test]

@@ -1,12 +1,25 @@
-//! Pages of the stores feature: integrations, products, orders.
+//! Pages of the stores feature: Intégrations (connect, settings, resync, disconnect),
+//! Produits (catalogue with stock per location), Commandes (recent orders, tracking).
 
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
-use maud::html;
+use jiff::SignedDuration;
+use maud::{Markup, html};
+use serde::Deserialize;
 
+use crate::accounts::roles::Perm;
+use crate::clock::{from_unix, relative_fr};
+use crate::db::{self, ids::StoreId};
+use crate::error::AppError;
+use crate::stores::model::{Platform, format_eur};
+use crate::stores::repo::{self, NewStore, Progress, Store};
+use crate::stores::shopify::{ShopifyConnector, valid_shop_domain};
+use crate::sync::{self, Credentials};
 use crate::web::auth::Staff;
-use crate::web::components::{Tone, badge, empty_state};
+use crate::web::components::{Field, Tone, alert, badge, card, csrf_input, empty_state, table};
+use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::layout::{self, Nav};
-use crate::web::paths;
+use crate::web::{AppState, paths};
 
 mod text {
     pub const PRODUCTS: &str = "Produits";
@@ -15,67 +28,710 @@ mod text {
     pub const NO_STORE: &str = "Aucune boutique connectée";
     pub const PRODUCTS_EMPTY: &str = "Vos produits, leurs variantes et le stock par emplacement apparaîtront ici dès qu'une boutique sera connectée.";
     pub const ORDERS_EMPTY: &str = "Les commandes récentes, leur statut et leur suivi apparaîtront ici dès qu'une boutique sera connectée.";
-    pub const CONNECT: &str = "Voir les intégrations";
-    pub const INTEGRATIONS_LEAD: &str = "Comptoir garde une copie locale de votre catalogue, de votre stock par emplacement et de vos commandes récentes pour répondre à vos clients.";
-    pub const NOT_CONNECTED: &str = "Non connecté";
-    pub const COMING: &str =
-        "La connexion depuis cette page arrive dans une prochaine version de Comptoir.";
-    pub const PLATFORMS: [(&str, &str); 4] = [
-        (
-            "Shopify",
-            "Autorisation en un clic, jeton d'accès ou application personnalisée.",
-        ),
-        ("WooCommerce", "Adresse du site et clés de l'API REST."),
-        ("PrestaShop", "Adresse du site et clé du webservice."),
-        (
-            "Boutique manuelle",
-            "Produits et stock saisis ou importés depuis un fichier CSV.",
-        ),
+    pub const NO_MATCH: &str = "Aucun résultat pour cette recherche.";
+    pub const CONNECT: &str = "Connecter une boutique";
+    pub const LEAD: &str = "Comptoir garde une copie locale de votre catalogue, de votre stock par emplacement et de vos commandes récentes pour répondre à vos clients.";
+    pub const SEARCH: &str = "Rechercher";
+    pub const SEARCH_PRODUCTS: &str = "Nom, référence (SKU), type…";
+    pub const SEARCH_ORDERS: &str = "N° de commande, client, e-mail, n° de suivi…";
+    pub const PREVIOUS: &str = "← Précédent";
+    pub const NEXT: &str = "Suivant →";
+    pub const CONNECTED: &str = "Connecté";
+    pub const ERROR: &str = "Erreur";
+    pub const RECONNECT: &str = "Reconnexion nécessaire";
+    pub const NEVER: &str = "jamais";
+    pub const RESYNC: &str = "Resynchroniser maintenant";
+    pub const DISCONNECT: &str = "Déconnecter";
+    pub const DISCONNECT_CONFIRM: &str = "Déconnecter cette boutique ? Son catalogue local sera supprimé ; les conversations sont conservées.";
+    pub const SAVE: &str = "Enregistrer";
+    pub const FREQUENCY: &str = "Fréquence de synchronisation";
+    pub const RESERVATION: &str = "Durée de réservation (heures)";
+    pub const LOCATIONS: &str = "Emplacements comptés comme « en boutique »";
+    pub const SAVED: &str = "Réglages enregistrés.";
+    pub const SYNC_STARTED: &str = "Synchronisation lancée.";
+    pub const REMOVED: &str = "Boutique déconnectée et catalogue local supprimé.";
+    pub const CONNECTED_OK: &str = "Boutique connectée : la première synchronisation est en cours.";
+    pub const SHOPIFY_TITLE: &str = "Connecter Shopify";
+    pub const SHOPIFY_HOW: &str = "Dans Shopify : Paramètres › Applications › Développer des applications › créez une application avec les accès en lecture aux produits, stocks, commandes, clients et emplacements, puis copiez le jeton d'accès Admin API (shpat_…).";
+    pub const SHOP_DOMAIN: &str = "Domaine de la boutique";
+    pub const SHOP_DOMAIN_HINT: &str = "Par exemple elegance-paris.myshopify.com";
+    pub const TOKEN: &str = "Jeton d'accès Admin API";
+    pub const CONNECT_BUTTON: &str = "Connecter";
+    pub const OTHER_PLATFORMS: &str = "WooCommerce, PrestaShop et la boutique manuelle (import CSV) arrivent dans une prochaine version.";
+    pub const WEBHOOKS_OFF: &str =
+        "Webhooks : inactifs (public_url non configurée) — synchronisation périodique";
+    pub const SINCE: &str = "Connecté depuis";
+    pub const LAST_SYNC: &str = "Dernière synchronisation";
+    pub const ORDER_COLS: [&str; 7] = [
+        "Commande", "Date", "Client", "Articles", "Total", "Statut", "Suivi",
     ];
+    pub const READ_ONLY: &str = "Seul un administrateur peut modifier les intégrations.";
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route(paths::PRODUCTS, web::get().to(products))
         .route(paths::ORDERS, web::get().to(orders))
-        .route(paths::INTEGRATIONS, web::get().to(integrations));
+        .route(paths::INTEGRATIONS, web::get().to(integrations))
+        .route(paths::CONNECT_SHOPIFY, web::post().to(connect_shopify))
+        .route(paths::STORE_SETTINGS, web::post().to(save_settings))
+        .route(paths::STORE_SYNC, web::post().to(resync))
+        .route(paths::STORE_PROGRESS, web::get().to(progress))
+        .route(paths::STORE_REMOVE, web::post().to(remove))
+        .route(paths::STORE_CREDENTIALS, web::post().to(update_credentials));
 }
 
-fn render(staff: &Staff, nav: Nav, title: &str, body: maud::Markup) -> HttpResponse {
-    HttpResponse::Ok()
+fn render(status: StatusCode, markup: Markup) -> HttpResponse {
+    HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
-        .body(layout::page(staff, nav, title, body).into_string())
+        .body(markup.into_string())
 }
 
-async fn products(staff: Staff) -> HttpResponse {
-    let body = empty_state(
-        text::NO_STORE,
-        text::PRODUCTS_EMPTY,
-        Some((text::CONNECT, paths::INTEGRATIONS)),
+fn redirect(to: String) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .finish()
+}
+
+const PAGE_SIZE: i64 = 25;
+
+#[derive(Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: i64,
+}
+
+fn search_form(action: &str, q: &str, placeholder: &str) -> Markup {
+    html! {
+        form.search role="search" method="get" action=(action) {
+            label.visually-hidden for="q" { (text::SEARCH) }
+            input #q type="search" name="q" value=(q) placeholder=(placeholder);
+            button.btn type="submit" { (text::SEARCH) }
+        }
+    }
+}
+
+fn pager(action: &str, q: &str, page: i64, has_next: bool) -> Markup {
+    let link = |p: i64| {
+        let query =
+            serde_urlencoded::to_string([("q", q), ("page", &p.to_string())]).unwrap_or_default();
+        format!("{action}?{query}")
+    };
+    html! {
+        nav.pager aria-label="Pagination" {
+            @if page > 0 { a.btn href=(link(page - 1)) { (text::PREVIOUS) } }
+            @if has_next { a.btn href=(link(page + 1)) { (text::NEXT) } }
+        }
+    }
+}
+
+async fn products(
+    state: web::Data<AppState>,
+    staff: Staff,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let ListQuery { q, page } = query.into_inner();
+    let page = page.max(0);
+    let search = q.clone();
+    let (any_store, rows, variants) = db::call(&state.db, move |conn| {
+        let any = !repo::stores(conn)?.is_empty();
+        let mut rows = repo::search_products(conn, &search, PAGE_SIZE + 1, page * PAGE_SIZE)?;
+        let has_next = rows.len() as i64 > PAGE_SIZE;
+        rows.truncate(PAGE_SIZE as usize);
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let variants = repo::variants_with_stock(conn, &ids)?;
+        Ok((any, (rows, has_next), variants))
+    })
+    .await?;
+    let (rows, has_next) = rows;
+    let body = if !any_store {
+        empty_state(
+            text::NO_STORE,
+            text::PRODUCTS_EMPTY,
+            Some((text::CONNECT, paths::INTEGRATIONS)),
+        )
+    } else {
+        html! {
+            (search_form(paths::PRODUCTS, &q, text::SEARCH_PRODUCTS))
+            @if rows.is_empty() { p.muted { (text::NO_MATCH) } }
+            @for p in &rows {
+                section.card.product {
+                    h2 { (p.title) " " @if p.status != "active" { (badge(&p.status, Tone::Warning)) } }
+                    p.muted { (p.product_type) " · " code { (p.handle) } " · " (p.store_name) }
+                    (table(&["Variante", "SKU", "Prix", "Stock"], variants.iter().filter(|v| v.product_id == p.id).map(|v| html! {
+                        tr {
+                            td { (v.title) }
+                            td { code { (v.sku) } }
+                            td { (v.price_cents.map(format_eur).unwrap_or_default()) }
+                            td {
+                                @for (name, in_shop, available) in &v.stock {
+                                    span.stock.in-shop[*in_shop] .out[*available <= 0] { (name) " : " strong { (available) } }
+                                    " "
+                                }
+                            }
+                        }
+                    })))
+                }
+            }
+            (pager(paths::PRODUCTS, &q, page, has_next))
+        }
+    };
+    Ok(render(
+        StatusCode::OK,
+        layout::page(&staff, Nav::Products, text::PRODUCTS, body),
+    ))
+}
+
+fn financial_fr(status: &str) -> (&'static str, Tone) {
+    match status {
+        "paid" => ("Payée", Tone::Success),
+        "pending" => ("Paiement en attente", Tone::Warning),
+        "authorized" => ("Autorisée", Tone::Info),
+        "partially_paid" => ("Partiellement payée", Tone::Warning),
+        "refunded" => ("Remboursée", Tone::Neutral),
+        "partially_refunded" => ("Partiellement remboursée", Tone::Neutral),
+        "voided" => ("Annulée", Tone::Danger),
+        _ => ("—", Tone::Neutral),
+    }
+}
+
+fn fulfillment_fr(status: &str) -> (&'static str, Tone) {
+    match status {
+        "fulfilled" => ("Expédiée", Tone::Success),
+        "partial" | "partially_fulfilled" => ("Partiellement expédiée", Tone::Info),
+        "unfulfilled" | "" => ("À préparer", Tone::Warning),
+        "in_progress" => ("En préparation", Tone::Info),
+        "on_hold" => ("En attente", Tone::Warning),
+        _ => ("—", Tone::Neutral),
+    }
+}
+
+async fn shop_timezone(state: &AppState) -> Result<jiff::tz::TimeZone, AppError> {
+    let profile = db::call(&state.db, |conn| crate::accounts::repo::profile(conn)).await?;
+    let name = profile.map_or_else(|| "Europe/Paris".to_string(), |p| p.timezone);
+    Ok(jiff::tz::TimeZone::get(&name).unwrap_or(jiff::tz::TimeZone::UTC))
+}
+
+async fn orders(
+    state: web::Data<AppState>,
+    staff: Staff,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let ListQuery { q, page } = query.into_inner();
+    let page = page.max(0);
+    let tz = shop_timezone(&state).await?;
+    let search = q.clone();
+    let (any_store, mut rows) = db::call(&state.db, move |conn| {
+        Ok((
+            !repo::stores(conn)?.is_empty(),
+            repo::recent_orders(conn, &search, PAGE_SIZE + 1, page * PAGE_SIZE)?,
+        ))
+    })
+    .await?;
+    let has_next = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let when = |ts: &str| {
+        ts.parse::<jiff::Timestamp>()
+            .map(|t| {
+                t.to_zoned(tz.clone())
+                    .strftime("%d/%m/%Y %H:%M")
+                    .to_string()
+            })
+            .unwrap_or_default()
+    };
+    let body = if !any_store {
+        empty_state(
+            text::NO_STORE,
+            text::ORDERS_EMPTY,
+            Some((text::CONNECT, paths::INTEGRATIONS)),
+        )
+    } else {
+        html! {
+            (search_form(paths::ORDERS, &q, text::SEARCH_ORDERS))
+            @if rows.is_empty() { p.muted { (text::NO_MATCH) } }
+            @else {
+                (table(&text::ORDER_COLS, rows.iter().map(|o| {
+                    let (paid, paid_tone) = financial_fr(&o.financial_status);
+                    let (shipped, shipped_tone) = fulfillment_fr(&o.fulfillment_status);
+                    html! {
+                        tr {
+                            td { strong { (o.name) } }
+                            td { (when(&o.created_at)) }
+                            td { (o.customer) }
+                            td { (o.items) }
+                            td { (o.total_cents.map(format_eur).unwrap_or_default()) }
+                            td { (badge(paid, paid_tone)) " " (badge(shipped, shipped_tone)) }
+                            td {
+                                @if !o.tracking_number.is_empty() {
+                                    (o.carrier) " "
+                                    @if o.tracking_url.starts_with("https://") || o.tracking_url.starts_with("http://") {
+                                        a href=(o.tracking_url) rel="noopener noreferrer" target="_blank" { (o.tracking_number) }
+                                    } @else { code { (o.tracking_number) } }
+                                }
+                            }
+                        }
+                    }
+                })))
+            }
+            (pager(paths::ORDERS, &q, page, has_next))
+        }
+    };
+    Ok(render(
+        StatusCode::OK,
+        layout::page(&staff, Nav::Orders, text::ORDERS, body),
+    ))
+}
+
+/// Everything the Integrations page shows about one store.
+struct StoreCard {
+    store: Store,
+    counts: repo::Counts,
+    orders_30: i64,
+    locations: Vec<repo::LocationRow>,
+    progress: Option<Progress>,
+}
+
+fn status_badge(store: &Store) -> Markup {
+    match store.status.as_str() {
+        "connected" => badge(text::CONNECTED, Tone::Success),
+        "disconnected" => badge(text::RECONNECT, Tone::Danger),
+        _ => badge(text::ERROR, Tone::Warning),
+    }
+}
+
+fn progress_fragment(id: StoreId, p: Option<&Progress>, now: jiff::Timestamp) -> Markup {
+    let url = paths::with_id(paths::STORE_PROGRESS, id);
+    html! {
+        @match p {
+            Some(p) if p.running => {
+                div.progress role="status" aria-live="polite" hx-get=(url) hx-trigger="every 1s" hx-swap="outerHTML" {
+                    "⏳ Synchronisation en cours… "
+                    (p.products) " produits, " (p.variants) " variantes, " (p.stock_levels) " niveaux de stock, "
+                    (p.orders) " commandes, " (p.customers) " clients reçus"
+                }
+            }
+            Some(p) if p.error.is_some() => {
+                div.progress role="status" {
+                    "⚠️ Dernière synchronisation échouée "
+                    @if let Some(at) = p.finished_at { "(" (relative_fr(from_unix(at), now)) ")" }
+                }
+            }
+            Some(p) => {
+                div.progress role="status" {
+                    "✅ " (p.products) " produits · " (p.variants) " variantes · " (p.stock_levels) " niveaux de stock · "
+                    (p.orders) " commandes · " (p.customers) " clients"
+                    @if let Some(at) = p.finished_at { " — " (relative_fr(from_unix(at), now)) }
+                }
+            }
+            None => { div.progress role="status" { "Pas encore synchronisée." } }
+        }
+    }
+}
+
+fn store_card(staff: &Staff, c: &StoreCard, public_url: bool, now: jiff::Timestamp) -> Markup {
+    let s = &c.store;
+    let admin = staff.user.role.can(Perm::ManageShop);
+    let last = s.last_sync_at.map_or_else(
+        || text::NEVER.to_string(),
+        |t| relative_fr(from_unix(t), now),
     );
-    render(&staff, Nav::Products, text::PRODUCTS, body)
-}
-
-async fn orders(staff: Staff) -> HttpResponse {
-    let body = empty_state(
-        text::NO_STORE,
-        text::ORDERS_EMPTY,
-        Some((text::CONNECT, paths::INTEGRATIONS)),
-    );
-    render(&staff, Nav::Orders, text::ORDERS, body)
-}
-
-async fn integrations(staff: Staff) -> HttpResponse {
-    let body = html! {
-        p.lead { (text::INTEGRATIONS_LEAD) }
-        div.grid {
-            @for (name, how) in text::PLATFORMS {
-                section.card {
-                    h2 { (name) " " (badge(text::NOT_CONNECTED, Tone::Neutral)) }
-                    p { (how) }
-                    p.muted { (text::COMING) }
+    html! {
+        section.card.store id={ "store-" (s.id) } {
+            h2 { (s.platform.label()) " " (status_badge(s)) }
+            dl.facts {
+                @if !s.domain.is_empty() { dt { "Domaine" } dd { (s.domain) } } @else { dt { "Nom" } dd { (s.name) } }
+                dt { (text::SINCE) } dd { (from_unix(s.connected_at).strftime("%d/%m/%Y")) }
+                dt { (text::LAST_SYNC) } dd { (last) }
+                dt { "Catalogue" } dd {
+                    (c.counts.products) " produits · " (c.counts.variants) " variantes · "
+                    (c.orders_30) " commandes (30 jours) · " (c.counts.customers) " clients"
+                }
+            }
+            @if let Some(error) = &s.last_error { (alert(if s.status == "disconnected" { Tone::Danger } else { Tone::Warning }, error)) }
+            @if s.platform != Platform::Manual {
+                p.muted { @if public_url { "Webhooks : bientôt disponibles — synchronisation périodique" } @else { (text::WEBHOOKS_OFF) } }
+                (progress_fragment(s.id, c.progress.as_ref(), now))
+            }
+            @if admin {
+                form.stack method="post" action=(paths::with_id(paths::STORE_SETTINGS, s.id)) {
+                    (csrf_input(&staff.csrf))
+                    div.row {
+                        @if s.platform != Platform::Manual {
+                            div.field {
+                                label for={ "freq-" (s.id) } { (text::FREQUENCY) }
+                                select id={ "freq-" (s.id) } name="sync_minutes" {
+                                    @for m in [5, 15, 30, 60] {
+                                        option value=(m) selected[s.sync_minutes == m] { "Toutes les " (m) " minutes" }
+                                    }
+                                }
+                            }
+                        }
+                        (Field::new(text::RESERVATION, "reservation_hours").kind("number").value(&s.reservation_hours.to_string()).render())
+                    }
+                    @if !c.locations.is_empty() {
+                        fieldset {
+                            legend { (text::LOCATIONS) }
+                            div.choices {
+                                @for l in &c.locations {
+                                    label { input type="checkbox" name="in_shop" value=(l.id) checked[l.in_shop]; (l.name) }
+                                }
+                            }
+                        }
+                    }
+                    div.actions { button.btn type="submit" { (text::SAVE) } }
+                }
+                div.actions {
+                    @if s.platform != Platform::Manual {
+                        form method="post" action=(paths::with_id(paths::STORE_SYNC, s.id)) {
+                            (csrf_input(&staff.csrf))
+                            button.btn.primary type="submit" { (text::RESYNC) }
+                        }
+                    }
+                    form method="post" action=(paths::with_id(paths::STORE_REMOVE, s.id)) {
+                        (csrf_input(&staff.csrf))
+                        button.btn.danger type="submit" data-confirm=(text::DISCONNECT_CONFIRM) { (text::DISCONNECT) }
+                    }
+                }
+                @if s.status == "disconnected" && s.platform == Platform::Shopify {
+                    form.stack method="post" action=(paths::with_id(paths::STORE_CREDENTIALS, s.id)) {
+                        (csrf_input(&staff.csrf))
+                        (Field::new("Nouveau jeton d'accès", "token").kind("password").required().render())
+                        div.actions { button.btn.primary type="submit" { "Reconnecter" } }
+                    }
                 }
             }
         }
+    }
+}
+
+#[derive(Default, Deserialize)]
+struct ShopifyForm {
+    #[serde(default)]
+    shop: String,
+    #[serde(default)]
+    token: String,
+}
+
+#[derive(Default)]
+struct ConnectErrors {
+    shop: Option<String>,
+    token: Option<String>,
+}
+
+fn shopify_form(staff: &Staff, form: &ShopifyForm, errors: &ConnectErrors) -> Markup {
+    card(
+        text::SHOPIFY_TITLE,
+        html! {
+            p.muted { (text::SHOPIFY_HOW) }
+            form.stack method="post" action=(paths::CONNECT_SHOPIFY) novalidate {
+                (csrf_input(&staff.csrf))
+                (Field::new(text::SHOP_DOMAIN, "shop").value(&form.shop).required().hint(text::SHOP_DOMAIN_HINT).error(errors.shop.as_deref()).render())
+                (Field::new(text::TOKEN, "token").kind("password").required().error(errors.token.as_deref()).render())
+                div.actions { button.btn.primary type="submit" { (text::CONNECT_BUTTON) } }
+            }
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct Flash {
+    ok: Option<String>,
+}
+
+fn flash(ok: Option<&str>) -> Option<&'static str> {
+    match ok? {
+        "saved" => Some(text::SAVED),
+        "sync" => Some(text::SYNC_STARTED),
+        "removed" => Some(text::REMOVED),
+        "connected" => Some(text::CONNECTED_OK),
+        _ => None,
+    }
+}
+
+async fn load_cards(state: &AppState) -> Result<Vec<StoreCard>, AppError> {
+    let since = (state.clock.now() - SignedDuration::from_hours(24 * 30))
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    db::call(&state.db, move |conn| {
+        repo::stores(conn)?
+            .into_iter()
+            .map(|store| {
+                Ok(StoreCard {
+                    counts: repo::counts(conn, store.id)?,
+                    orders_30: repo::orders_since(conn, store.id, &since)?,
+                    locations: repo::locations(conn, store.id)?,
+                    progress: repo::progress(conn, store.id)?,
+                    store,
+                })
+            })
+            .collect()
+    })
+    .await
+}
+
+async fn integrations_page(
+    state: &AppState,
+    staff: &Staff,
+    form: &ShopifyForm,
+    errors: &ConnectErrors,
+    notice: Option<&str>,
+) -> Result<Markup, AppError> {
+    let cards = load_cards(state).await?;
+    let now = state.clock.now();
+    let public_url = state.config.public_url.is_some();
+    let admin = staff.user.role.can(Perm::ManageShop);
+    let body = html! {
+        @if let Some(n) = notice { (alert(Tone::Success, n)) }
+        p.lead { (text::LEAD) }
+        @if !admin { (alert(Tone::Info, text::READ_ONLY)) }
+        @for c in &cards { (store_card(staff, c, public_url, now)) }
+        @if admin {
+            (shopify_form(staff, form, errors))
+            p.muted { (text::OTHER_PLATFORMS) }
+        }
     };
-    render(&staff, Nav::Integrations, text::INTEGRATIONS, body)
+    Ok(layout::page(
+        staff,
+        Nav::Integrations,
+        text::INTEGRATIONS,
+        body,
+    ))
+}
+
+async fn integrations(
+    state: web::Data<AppState>,
+    staff: Staff,
+    query: web::Query<Flash>,
+) -> Result<HttpResponse, AppError> {
+    let page = integrations_page(
+        &state,
+        &staff,
+        &ShopifyForm::default(),
+        &ConnectErrors::default(),
+        flash(query.ok.as_deref()),
+    )
+    .await?;
+    Ok(render(StatusCode::OK, page))
+}
+
+fn spawn_sync(state: &AppState, id: StoreId) {
+    let ctx = state.sync_context();
+    actix_web::rt::spawn(async move {
+        let outcome = tokio::task::spawn_blocking(move || sync::sync_store(&ctx, id, false)).await;
+        if let Ok(Err(e)) = outcome {
+            tracing::info!(store = %id, error = %e, "sync requested from the page failed");
+        }
+    });
+}
+
+/// Checks a Shopify shop and token with one cheap query, off the executor.
+async fn check_shopify(
+    state: &AppState,
+    shop: &str,
+    token: &str,
+    api_url: Option<String>,
+) -> Result<(), String> {
+    let base = api_url.unwrap_or_else(|| format!("https://{shop}"));
+    let mut connector = ShopifyConnector::new(
+        state.http.clone(),
+        &base,
+        &state.config.shopify.api_version,
+        token.to_string(),
+    );
+    web::block(move || connector.check())
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())
+}
+
+async fn connect_shopify(
+    state: web::Data<AppState>,
+    staff: Staff,
+    CsrfForm(form): CsrfForm<ShopifyForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Perm::ManageShop)?;
+    let shop = form
+        .shop
+        .trim()
+        .trim_start_matches("https://")
+        .trim_end_matches('/')
+        .to_ascii_lowercase();
+    let token = form.token.trim().to_string();
+    let mut errors = ConnectErrors::default();
+    if !valid_shop_domain(&shop) {
+        errors.shop = Some(
+            "Ce n'est pas un domaine Shopify : il ressemble à votre-boutique.myshopify.com.".into(),
+        );
+    }
+    if token.is_empty() {
+        errors.token =
+            Some("Collez le jeton d'accès Admin API (il commence souvent par shpat_).".into());
+    }
+    if errors.shop.is_none() && errors.token.is_none() {
+        let api_url = state.config.shopify.api_url.clone();
+        if let Err(message) = check_shopify(&state, &shop, &token, api_url.clone()).await {
+            errors.token = Some(message);
+        } else {
+            let sealed =
+                sync::seal_credentials(&state.secrets, &Credentials::ShopifyToken { token })
+                    .map_err(AppError::Internal)?;
+            let now = state.clock.now();
+            let id = db::call(&state.db, move |conn| {
+                db::write(conn, |tx| {
+                    repo::create_store(
+                        tx,
+                        &NewStore {
+                            platform: Platform::Shopify,
+                            name: &shop,
+                            domain: &shop,
+                            api_url: api_url.as_deref(),
+                            credentials: Some(&sealed),
+                            sync_minutes: 15,
+                        },
+                        now,
+                    )
+                })
+            })
+            .await?;
+            spawn_sync(&state, id);
+            return Ok(redirect(format!("{}?ok=connected", paths::INTEGRATIONS)));
+        }
+    }
+    let page = integrations_page(&state, &staff, &form, &errors, None).await?;
+    Ok(render(StatusCode::BAD_REQUEST, page))
+}
+
+async fn save_settings(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Perm::ManageShop)?;
+    let id = StoreId(path.into_inner());
+    let value = |key: &str| form.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    let minutes: i64 = value("sync_minutes")
+        .map_or(Ok(15), str::parse)
+        .unwrap_or(0);
+    if ![5, 15, 30, 60].contains(&minutes) {
+        return Err(AppError::BadRequest(
+            "Choisissez une fréquence de 5, 15, 30 ou 60 minutes.".into(),
+        ));
+    }
+    let hours: i64 = value("reservation_hours")
+        .unwrap_or("")
+        .trim()
+        .parse()
+        .unwrap_or(0);
+    if !(1..=168).contains(&hours) {
+        return Err(AppError::BadRequest(
+            "La durée de réservation doit être entre 1 et 168 heures.".into(),
+        ));
+    }
+    let in_shop: Vec<i64> = form
+        .iter()
+        .filter(|(k, _)| k == "in_shop")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    db::call(&state.db, move |conn| {
+        db::write(conn, |tx| {
+            repo::store(tx, id)?.ok_or(AppError::NotFound)?;
+            repo::save_settings(tx, id, minutes, hours, &in_shop)
+        })
+    })
+    .await?;
+    Ok(redirect(format!("{}?ok=saved", paths::INTEGRATIONS)))
+}
+
+async fn resync(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<i64>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Perm::ManageShop)?;
+    let id = StoreId(path.into_inner());
+    db::call(&state.db, move |conn| {
+        repo::store(conn, id)?.ok_or(AppError::NotFound)
+    })
+    .await?;
+    spawn_sync(&state, id);
+    Ok(redirect(format!(
+        "{}?ok=sync#store-{id}",
+        paths::INTEGRATIONS
+    )))
+}
+
+async fn progress(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = StoreId(path.into_inner());
+    let p = db::call(&state.db, move |conn| repo::progress(conn, id)).await?;
+    Ok(render(
+        StatusCode::OK,
+        progress_fragment(id, p.as_ref(), state.clock.now()),
+    ))
+}
+
+async fn remove(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<i64>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Perm::ManageShop)?;
+    let id = StoreId(path.into_inner());
+    let removed = db::call(&state.db, move |conn| {
+        db::write(conn, |tx| repo::remove_store(tx, id))
+    })
+    .await?;
+    if !removed {
+        return Err(AppError::NotFound);
+    }
+    Ok(redirect(format!("{}?ok=removed", paths::INTEGRATIONS)))
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    #[serde(default)]
+    token: String,
+}
+
+async fn update_credentials(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<TokenForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Perm::ManageShop)?;
+    let id = StoreId(path.into_inner());
+    let store = db::call(&state.db, move |conn| {
+        repo::store(conn, id)?.ok_or(AppError::NotFound)
+    })
+    .await?;
+    let token = form.token.trim().to_string();
+    if token.is_empty() {
+        return Err(AppError::BadRequest(
+            "Collez le nouveau jeton d'accès.".into(),
+        ));
+    }
+    if let Err(message) = check_shopify(&state, &store.domain, &token, store.api_url.clone()).await
+    {
+        return Err(AppError::BadRequest(message));
+    }
+    let sealed = sync::seal_credentials(&state.secrets, &Credentials::ShopifyToken { token })
+        .map_err(AppError::Internal)?;
+    let now = state.clock.now();
+    db::call(&state.db, move |conn| {
+        db::write(conn, |tx| {
+            repo::set_credentials(tx, id, &sealed)?;
+            repo::sync_soon(tx, id, now)
+        })
+    })
+    .await?;
+    spawn_sync(&state, id);
+    Ok(redirect(format!("{}?ok=connected", paths::INTEGRATIONS)))
 }

@@ -455,3 +455,310 @@ pub fn counts(conn: &Connection, store: StoreId) -> Result<Counts, AppError> {
     )
     .map_err(db)
 }
+
+#[derive(Debug, Clone)]
+pub struct LocationRow {
+    pub id: i64,
+    pub name: String,
+    pub in_shop: bool,
+}
+
+pub fn locations(conn: &Connection, store: StoreId) -> Result<Vec<LocationRow>, AppError> {
+    let mut stmt = conn
+        .prepare("SELECT id, name, in_shop FROM locations WHERE store_id = ?1 ORDER BY id")
+        .map_err(db)?;
+    let rows = stmt
+        .query_map([store], |r| {
+            Ok(LocationRow {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                in_shop: r.get(2)?,
+            })
+        })
+        .map_err(db)?;
+    rows.collect::<Result<_, _>>().map_err(db)
+}
+
+/// Saves a store's settings; `in_shop` lists the location ids that count as the shop.
+pub fn save_settings(
+    conn: &Connection,
+    store: StoreId,
+    sync_minutes: i64,
+    reservation_hours: i64,
+    in_shop: &[i64],
+) -> Result<(), AppError> {
+    conn.execute(
+        "UPDATE stores SET sync_minutes = ?2, reservation_hours = ?3 WHERE id = ?1",
+        params![store, sync_minutes, reservation_hours],
+    )
+    .map_err(db)?;
+    conn.execute(
+        "UPDATE locations SET in_shop = 0 WHERE store_id = ?1",
+        [store],
+    )
+    .map_err(db)?;
+    let mut stmt = conn
+        .prepare("UPDATE locations SET in_shop = 1 WHERE store_id = ?1 AND id = ?2")
+        .map_err(db)?;
+    for id in in_shop {
+        stmt.execute(params![store, id]).map_err(db)?;
+    }
+    Ok(())
+}
+
+/// Makes a store due now (the "Resynchroniser" button and reconnections).
+pub fn sync_soon(conn: &Connection, store: StoreId, now: Timestamp) -> Result<(), AppError> {
+    conn.execute(
+        "UPDATE stores SET next_sync_at = ?2, status = CASE WHEN status = 'disconnected' THEN 'error' ELSE status END
+         WHERE id = ?1",
+        params![store, unix(now)],
+    )
+    .map_err(db)?;
+    Ok(())
+}
+
+pub fn set_credentials(conn: &Connection, store: StoreId, sealed: &[u8]) -> Result<(), AppError> {
+    conn.execute(
+        "UPDATE stores SET credentials = ?2, status = 'connected', error_count = 0, last_error = NULL WHERE id = ?1",
+        params![store, sealed],
+    )
+    .map_err(db)?;
+    Ok(())
+}
+
+/// The latest sync run of a store: (running?, staged or applied counts, error).
+#[derive(Debug, Clone, Default)]
+pub struct Progress {
+    pub running: bool,
+    pub products: i64,
+    pub variants: i64,
+    pub stock_levels: i64,
+    pub customers: i64,
+    pub orders: i64,
+    pub error: Option<String>,
+    pub finished_at: Option<i64>,
+}
+
+pub fn progress(conn: &Connection, store: StoreId) -> Result<Option<Progress>, AppError> {
+    let run: Option<(i64, String, Progress)> = conn
+        .query_row(
+            "SELECT id, outcome, products, variants, stock_levels, customers, orders, error, finished_at
+             FROM sync_runs WHERE store_id = ?1 ORDER BY id DESC LIMIT 1",
+            [store],
+            |r| {
+                let applied = Progress {
+                    running: false,
+                    products: r.get(2)?,
+                    variants: r.get(3)?,
+                    stock_levels: r.get(4)?,
+                    customers: r.get(5)?,
+                    orders: r.get(6)?,
+                    error: r.get(7)?,
+                    finished_at: r.get(8)?,
+                };
+                Ok((r.get(0)?, r.get(1)?, applied))
+            },
+        )
+        .optional()
+        .map_err(db)?;
+    let Some((id, outcome, applied)) = run else {
+        return Ok(None);
+    };
+    if outcome != "running" {
+        return Ok(Some(applied));
+    }
+    // Counted up as pages arrive in staging.
+    let mut p = Progress {
+        running: true,
+        ..Default::default()
+    };
+    let mut stmt = conn
+        .prepare("SELECT kind, count(*) FROM sync_staging WHERE run_id = ?1 GROUP BY kind")
+        .map_err(db)?;
+    let rows = stmt
+        .query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+        .map_err(db)?;
+    for row in rows {
+        let (kind, n) = row.map_err(db)?;
+        match kind.as_str() {
+            "product" => p.products = n,
+            "variant" => p.variants = n,
+            "stock" => p.stock_levels = n,
+            "customer" => p.customers = n,
+            "order" => p.orders = n,
+            _ => {}
+        }
+    }
+    Ok(Some(p))
+}
+
+pub struct ProductRow {
+    pub id: i64,
+    pub title: String,
+    pub handle: String,
+    pub product_type: String,
+    pub store_name: String,
+    pub status: String,
+}
+
+pub struct VariantStock {
+    pub product_id: i64,
+    pub title: String,
+    pub sku: String,
+    pub price_cents: Option<i64>,
+    /// (location name, counts as shop, available)
+    pub stock: Vec<(String, bool, i64)>,
+}
+
+/// A page of products matching `search` (title, handle, type, tags or a variant's SKU),
+/// with one more row than asked when there is a next page.
+pub fn search_products(
+    conn: &Connection,
+    search: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<ProductRow>, AppError> {
+    let pattern = format!(
+        "%{}%",
+        search
+            .trim()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let mut stmt = conn
+        .prepare(
+            "SELECT p.id, p.title, p.handle, p.product_type, s.name, p.status FROM products p
+             JOIN stores s ON s.id = p.store_id
+             WHERE ?1 = '%%' OR p.title LIKE ?1 ESCAPE '\\' OR p.handle LIKE ?1 ESCAPE '\\'
+                OR p.product_type LIKE ?1 ESCAPE '\\' OR p.tags LIKE ?1 ESCAPE '\\'
+                OR EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id AND v.sku LIKE ?1 ESCAPE '\\')
+             ORDER BY p.title COLLATE NOCASE LIMIT ?2 OFFSET ?3",
+        )
+        .map_err(db)?;
+    let rows = stmt
+        .query_map(params![pattern, limit, offset], |r| {
+            Ok(ProductRow {
+                id: r.get(0)?,
+                title: r.get(1)?,
+                handle: r.get(2)?,
+                product_type: r.get(3)?,
+                store_name: r.get(4)?,
+                status: r.get(5)?,
+            })
+        })
+        .map_err(db)?;
+    rows.collect::<Result<_, _>>().map_err(db)
+}
+
+pub fn variants_with_stock(
+    conn: &Connection,
+    product_ids: &[i64],
+) -> Result<Vec<VariantStock>, AppError> {
+    let mut out: Vec<VariantStock> = Vec::new();
+    let mut variants = conn
+        .prepare("SELECT id, product_id, title, sku, price_cents FROM variants WHERE product_id = ?1 ORDER BY position, id")
+        .map_err(db)?;
+    let mut stock = conn
+        .prepare(
+            "SELECT l.name, l.in_shop, COALESCE(s.available, 0) FROM locations l
+             JOIN variants v ON v.store_id = l.store_id AND v.id = ?1
+             LEFT JOIN stock_levels s ON s.location_id = l.id AND s.variant_id = v.id
+             ORDER BY l.in_shop DESC, l.id",
+        )
+        .map_err(db)?;
+    for product in product_ids {
+        let rows: Vec<(i64, i64, String, String, Option<i64>)> = variants
+            .query_map([product], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .map_err(db)?
+            .collect::<Result<_, _>>()
+            .map_err(db)?;
+        for (id, product_id, title, sku, price_cents) in rows {
+            let levels = stock
+                .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .map_err(db)?
+                .collect::<Result<_, _>>()
+                .map_err(db)?;
+            out.push(VariantStock {
+                product_id,
+                title,
+                sku,
+                price_cents,
+                stock: levels,
+            });
+        }
+    }
+    Ok(out)
+}
+
+pub struct OrderRow {
+    pub name: String,
+    pub created_at: String,
+    pub customer: String,
+    pub financial_status: String,
+    pub fulfillment_status: String,
+    pub total_cents: Option<i64>,
+    pub carrier: String,
+    pub tracking_number: String,
+    pub tracking_url: String,
+    pub items: i64,
+}
+
+pub fn recent_orders(
+    conn: &Connection,
+    search: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<OrderRow>, AppError> {
+    let pattern = format!(
+        "%{}%",
+        search
+            .trim()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let mut stmt = conn
+        .prepare(
+            "SELECT o.name, o.created_at,
+                    COALESCE(NULLIF(trim(c.first_name || ' ' || c.last_name), ''), o.email, ''),
+                    o.financial_status, o.fulfillment_status, o.total_cents, o.carrier, o.tracking_number,
+                    o.tracking_url, (SELECT COALESCE(sum(quantity), 0) FROM order_lines WHERE order_id = o.id)
+             FROM orders o
+             LEFT JOIN customers c ON c.store_id = o.store_id AND c.external_id = o.customer_external_id
+             WHERE ?1 = '%%' OR o.name LIKE ?1 ESCAPE '\\' OR o.email LIKE ?1 ESCAPE '\\'
+                OR o.tracking_number LIKE ?1 ESCAPE '\\'
+                OR (c.first_name || ' ' || c.last_name) LIKE ?1 ESCAPE '\\'
+             ORDER BY o.created_at DESC LIMIT ?2 OFFSET ?3",
+        )
+        .map_err(db)?;
+    let rows = stmt
+        .query_map(params![pattern, limit, offset], |r| {
+            Ok(OrderRow {
+                name: r.get(0)?,
+                created_at: r.get(1)?,
+                customer: r.get(2)?,
+                financial_status: r.get(3)?,
+                fulfillment_status: r.get(4)?,
+                total_cents: r.get(5)?,
+                carrier: r.get(6)?,
+                tracking_number: r.get(7)?,
+                tracking_url: r.get(8)?,
+                items: r.get(9)?,
+            })
+        })
+        .map_err(db)?;
+    rows.collect::<Result<_, _>>().map_err(db)
+}
+
+/// Orders created since `since` (UTC RFC 3339), for the "orders 30 days" figure.
+pub fn orders_since(conn: &Connection, store: StoreId, since: &str) -> Result<i64, AppError> {
+    conn.query_row(
+        "SELECT count(*) FROM orders WHERE store_id = ?1 AND created_at >= ?2",
+        params![store, since],
+        |r| r.get(0),
+    )
+    .map_err(db)
+}

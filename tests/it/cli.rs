@@ -285,6 +285,38 @@ fn demo_mode_prints_a_login_link_that_opens_the_demo_dashboard() {
     let again = Client::new(base).get(path);
     assert_eq!(again.status, 400);
     assert!(again.body.contains("déjà servi ou a expiré"));
+    // The demo shop has its catalogue, with orders moved so the newest is from yesterday.
+    let demo_dir = dir.join("demo");
+    let stats = cli(
+        &["--data-dir", demo_dir.to_str().unwrap(), "stats", "--json"],
+        &[],
+        None,
+    );
+    let stats: serde_json::Value = serde_json::from_str(&text(&stats.stdout)).unwrap();
+    let s = &stats["stores"][0];
+    let counts: Vec<i64> = [
+        "products",
+        "variants",
+        "stock_levels",
+        "locations",
+        "customers",
+        "orders",
+    ]
+    .iter()
+    .map(|k| s[k].as_i64().unwrap())
+    .collect();
+    assert_eq!(counts, [47, 156, 312, 2, 89, 12]);
+    let newest: String = rusqlite::Connection::open(demo_dir.join("comptoir.db"))
+        .unwrap()
+        .query_row("SELECT max(created_at) FROM orders", [], |r| r.get(0))
+        .unwrap();
+    let age =
+        jiff::Timestamp::now().as_second() - newest.parse::<jiff::Timestamp>().unwrap().as_second();
+    assert!(
+        (86_400 - 120..=86_400 + 120).contains(&age),
+        "newest order is from yesterday: {newest}"
+    );
+    assert!(c.get("/orders").body.contains("#1012"));
     // The demo lives in its own directory.
     assert!(dir.join("demo").join("comptoir.db").exists());
     assert!(!dir.join("comptoir.db").exists());

@@ -6,5 +6,6 @@ mod cli;
 mod common;
 mod database;
 mod fakes;
+mod integrations;
 mod pages;
 mod stores;

@@ -3,6 +3,7 @@
 
 pub mod mapping;
 pub mod queries;
+pub mod rest;
 
 use std::time::Duration;
 
@@ -176,6 +177,24 @@ impl ShopifyConnector {
                 _ => return Ok(()),
             }
         }
+    }
+}
+
+/// A sink that keeps nothing (credential checks).
+struct Discard;
+
+impl Sink for Discard {
+    fn page(&mut self, _: Vec<Record>) -> Result<(), SyncError> {
+        Ok(())
+    }
+    fn request(&mut self) {}
+}
+
+impl ShopifyConnector {
+    /// One cheap query, to tell people at once whether the shop and token work.
+    pub fn check(&mut self) -> Result<(), SyncError> {
+        self.call(queries::LOCATIONS, json!({ "first": 1 }), &mut Discard)
+            .map(|_| ())
     }
 }
 

@@ -1,0 +1,220 @@
+//! The Integrations, Produits and Commandes pages, against the fake Shopify.
+
+use std::time::{Duration, Instant};
+
+use rusqlite::Connection;
+
+use crate::common::{Client, TestApp};
+use crate::fakes::shopify::{FakeShopify, TOKEN};
+
+const SHOP: &str = "elegance-paris.myshopify.com";
+
+fn wait_for_sync(owner: &Client) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let fragment = owner.get("/settings/integrations/1/progress").body;
+        if fragment.contains("✅") {
+            return;
+        }
+        assert!(!fragment.contains("échouée"), "sync failed: {fragment}");
+        assert!(
+            Instant::now() < deadline,
+            "the sync did not finish: {fragment}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn connecting_shopify_from_the_page_syncs_and_fills_products_and_orders() {
+    let shopify = FakeShopify::start();
+    let base = shopify.served.base.clone();
+    let app = TestApp::spawn_with(|c| c.shopify.api_url = Some(base));
+    let owner = app.setup_owner();
+    let page = owner.get("/products");
+    assert!(page.body.contains("Aucune boutique connectée"));
+
+    // Mistakes are explained next to the field, and nothing is saved.
+    let r = owner.submit(
+        "/settings/integrations",
+        "/settings/integrations/shopify",
+        &[("shop", "elegance-paris.com"), ("token", TOKEN)],
+    );
+    assert_eq!(r.status, 400);
+    assert!(
+        r.body.contains("Ce n'est pas un domaine Shopify"),
+        "{}",
+        r.body
+    );
+    let r = owner.submit(
+        "/settings/integrations",
+        "/settings/integrations/shopify",
+        &[("shop", SHOP), ("token", "shpat_wrong")],
+    );
+    assert_eq!(r.status, 400);
+    assert!(
+        r.body.contains("refuse l'accès (401)"),
+        "the store's own answer is shown: {}",
+        r.body
+    );
+    assert!(
+        r.body.contains("Invalid API key or access token"),
+        "{}",
+        r.body
+    );
+    assert!(
+        !r.body.contains("Reconnexion nécessaire"),
+        "no store was created"
+    );
+
+    let r = owner.submit(
+        "/settings/integrations",
+        "/settings/integrations/shopify",
+        &[("shop", SHOP), ("token", TOKEN)],
+    );
+    assert_eq!(
+        (r.status, r.location()),
+        (303, "/settings/integrations?ok=connected")
+    );
+    wait_for_sync(&owner);
+    let page = owner.get("/settings/integrations").body;
+    assert!(
+        page.contains("47 produits · 156 variantes · 12 commandes (30 jours) · 89 clients"),
+        "{page}"
+    );
+    assert!(page.contains("Connecté"));
+
+    let products = owner.get("/products?q=EP-001").body;
+    assert!(products.contains("Robe Fleurie Bleue"), "{products}");
+    assert!(
+        products.contains("Boutique Paris : <strong>2</strong>"),
+        "stock per location: {products}"
+    );
+    assert!(
+        !products.contains("Blazer Croisé Marine"),
+        "search narrows the list"
+    );
+    let orders = owner.get("/orders").body;
+    assert!(orders.contains("#1012") && orders.contains("#1001"));
+    assert!(
+        orders.contains("6A00600000010"),
+        "tracking numbers are shown"
+    );
+    let one = owner.get("/orders?q=%231004").body;
+    assert!(one.contains("#1004") && !one.contains("#1005"));
+
+    // Settings: frequency and which locations count as the shop.
+    let r = owner.submit(
+        "/settings/integrations",
+        "/settings/integrations/1",
+        &[
+            ("sync_minutes", "5"),
+            ("reservation_hours", "48"),
+            ("in_shop", "1"),
+            ("in_shop", "2"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let conn = Connection::open(app.data_dir.join("comptoir.db")).unwrap();
+    let (minutes, hours, shops): (i64, i64, i64) = conn
+        .query_row(
+            "SELECT sync_minutes, reservation_hours, (SELECT sum(in_shop) FROM locations) FROM stores",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!((minutes, hours, shops), (5, 48, 2));
+    let r = owner.submit(
+        "/settings/integrations",
+        "/settings/integrations/1",
+        &[("sync_minutes", "7"), ("reservation_hours", "24")],
+    );
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("5, 15, 30 ou 60 minutes"));
+
+    // Resync from the page, then disconnect: the catalogue goes, the page says so.
+    let before = shopify.calls("ComptoirProducts");
+    let r = owner.submit(
+        "/settings/integrations",
+        "/settings/integrations/1/sync",
+        &[],
+    );
+    assert_eq!(r.status, 303);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while shopify.calls("ComptoirProducts") == before {
+        assert!(Instant::now() < deadline, "resync did not call Shopify");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    wait_for_sync(&owner);
+    let r = owner.submit(
+        "/settings/integrations",
+        "/settings/integrations/1/remove",
+        &[],
+    );
+    assert_eq!(r.status, 303);
+    assert!(
+        owner
+            .get("/products")
+            .body
+            .contains("Aucune boutique connectée")
+    );
+    let left: i64 = conn
+        .query_row("SELECT count(*) FROM variants", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(left, 0);
+}
+
+#[test]
+fn only_admins_change_integrations() {
+    let shopify = FakeShopify::start();
+    let base = shopify.served.base.clone();
+    let app = TestApp::spawn_with(|c| c.shopify.api_url = Some(base));
+    let owner = app.setup_owner();
+    let r = owner.submit(
+        "/settings/integrations",
+        "/settings/integrations/shopify",
+        &[("shop", SHOP), ("token", TOKEN)],
+    );
+    assert_eq!(r.status, 303);
+    wait_for_sync(&owner);
+    for role in ["agent", "read_only", "order_manager"] {
+        let r = owner.submit(
+            "/settings/members",
+            "/settings/members",
+            &[
+                ("email", &format!("{role}@elegance.test")),
+                ("password", "temporary-pass-1"),
+                ("role", role),
+            ],
+        );
+        assert_eq!(r.status, 303);
+        let c = app.login(&format!("{role}@elegance.test"), "temporary-pass-1");
+        let page = c.get("/settings/integrations");
+        assert_eq!(page.status, 200);
+        assert!(
+            !page.body.contains("Resynchroniser maintenant"),
+            "{role} sees no admin buttons"
+        );
+        assert!(
+            c.get("/products?q=robe")
+                .body
+                .contains("Robe Fleurie Bleue"),
+            "{role} reads the catalogue"
+        );
+        for action in [
+            "/settings/integrations/1/sync",
+            "/settings/integrations/1/remove",
+            "/settings/integrations/shopify",
+        ] {
+            let r = c.submit("/settings", action, &[("shop", SHOP), ("token", TOKEN)]);
+            assert_eq!(r.status, 403, "{role} POST {action}");
+        }
+    }
+    assert!(
+        owner
+            .get("/products?q=robe")
+            .body
+            .contains("Robe Fleurie Bleue"),
+        "nothing was removed"
+    );
+}
