@@ -99,6 +99,18 @@ pub enum StoreAdd {
         #[arg(long)]
         api_url: Option<String>,
     },
+    /// A WooCommerce site, with REST API keys (WooCommerce › Réglages › Avancé › API REST).
+    Woocommerce {
+        /// The site's address, e.g. https://boutique.example.com
+        #[arg(long)]
+        url: String,
+        /// Consumer key (ck_…).
+        #[arg(long)]
+        key: String,
+        /// Consumer secret (cs_…); may be file:/path.
+        #[arg(long)]
+        secret: String,
+    },
 }
 
 #[derive(Args, Debug, Default)]

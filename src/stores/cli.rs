@@ -89,6 +89,49 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
             .map_err(failed)?;
             println!("{id}");
         }
+        StoreCommand::Add(StoreAdd::Woocommerce { url, key, secret }) => {
+            let url = url.trim().trim_end_matches('/').to_string();
+            let host = url
+                .strip_prefix("https://")
+                .or_else(|| url.strip_prefix("http://"));
+            if host.is_none_or(|h| h.is_empty() || h.contains(char::is_whitespace)) {
+                return Err((
+                    format!("`{url}` is not a site address such as https://boutique.example.com"),
+                    2,
+                ));
+            }
+            let secret: Secret =
+                serde_json::from_value(json!(secret)).map_err(|e| (e.to_string(), 2))?;
+            if key.trim().is_empty() || secret.expose().trim().is_empty() {
+                return Err(("the consumer key and secret must not be empty".into(), 2));
+            }
+            let sealed = sync::seal_credentials(
+                &ctx.secrets,
+                &Credentials::WooKeys {
+                    key: key.trim().into(),
+                    secret: secret.expose().trim().into(),
+                },
+            )
+            .map_err(failed)?;
+            let name = host.unwrap_or_default().to_string();
+            let now = ctx.clock.now();
+            let id = db::write(&mut conn, |tx| {
+                repo::create_store(
+                    tx,
+                    &NewStore {
+                        platform: Platform::WooCommerce,
+                        name: &name,
+                        domain: &url,
+                        api_url: None,
+                        credentials: Some(&sealed),
+                        sync_minutes: 15,
+                    },
+                    now,
+                )
+            })
+            .map_err(failed)?;
+            println!("{id}");
+        }
         StoreCommand::List { json } => {
             let stores = repo::stores(&conn).map_err(failed)?;
             if json {

@@ -8,5 +8,6 @@ pub mod model;
 mod pages;
 pub mod repo;
 pub mod shopify;
+pub mod woocommerce;
 
 pub use pages::configure;

@@ -22,6 +22,7 @@ use crate::stores::connector::{Connector, FetchPlan, Sink, SyncError};
 use crate::stores::model::{Platform, Record};
 use crate::stores::repo::{self, Counts, MergePlan, Store};
 use crate::stores::shopify::ShopifyConnector;
+use crate::stores::woocommerce::WooConnector;
 
 /// Incremental fetches start this long before the previous sync started, so a change
 /// made upstream during that sync (or clock skew) is never missed.
@@ -45,6 +46,7 @@ pub struct SyncContext {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Credentials {
     ShopifyToken { token: String },
+    WooKeys { key: String, secret: String },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -118,6 +120,19 @@ fn connector(ctx: &SyncContext, store: &Store) -> Result<Box<dyn Connector>, Syn
                 &base,
                 &ctx.config.shopify.api_version,
                 token,
+            )))
+        }
+        (Platform::WooCommerce, Credentials::WooKeys { key, secret }) => {
+            let base = store
+                .api_url
+                .clone()
+                .unwrap_or_else(|| store.domain.clone());
+            Ok(Box::new(WooConnector::new(
+                ctx.http.clone(),
+                &base,
+                key,
+                secret,
+                &store.name,
             )))
         }
         (platform, _) => Err(SyncError::abort(format!(

@@ -397,3 +397,96 @@ fn every_graphql_document_is_valid_for_the_pinned_version_and_affordable() {
     let broken = queries::PRODUCTS.replace("vendor", "supplier");
     assert!(ExecutableDocument::parse_and_validate(&schema, broken, "broken.graphql").is_err());
 }
+
+mod woo {
+    use super::*;
+    use crate::fakes::woocommerce::{FakeWoo, KEY, SECRET};
+
+    fn add_woo(dir: &Path, url: &str, secret: &str) {
+        let out = cli(
+            &[
+                "--data-dir",
+                dir.to_str().unwrap(),
+                "store",
+                "add",
+                "woocommerce",
+                "--url",
+                url,
+                "--key",
+                KEY,
+                "--secret",
+                secret,
+            ],
+            &[],
+            None,
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(text(&out.stdout).trim(), "1");
+    }
+
+    #[test]
+    fn woocommerce_gives_the_same_catalogue_from_the_same_data() {
+        let woo = FakeWoo::start();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        add_woo(dir, &woo.served.base, SECRET);
+        let out = sync(dir, &[]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        // One stock quantity per item and one location: WooCommerce core has no locations.
+        assert_eq!(counts(dir), [47, 156, 156, 1, 89, 12]);
+        assert_eq!(available(dir, "EP-001-38", "woocommerce"), 2);
+        let s = &stats(dir)["stores"][0];
+        assert_eq!(
+            (s["platform"].as_str(), s["status"].as_str()),
+            (Some("woocommerce"), Some("connected"))
+        );
+        let conn = Connection::open(dir.join("comptoir.db")).unwrap();
+        let tracking: String = conn
+            .query_row(
+                "SELECT tracking_number FROM orders WHERE name = '#1010'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(tracking, "6A00600000010");
+
+        // A sale of one variation shows after an incremental sync.
+        woo.set_variation_stock(45100000002, 0);
+        let variation_requests = woo.requests("products/");
+        let out = sync(dir, &[]);
+        assert!(
+            woo.requests("products/") > variation_requests,
+            "variations are checked on every sync"
+        );
+        assert!(
+            text(&out.stdout).contains("incremental"),
+            "{}",
+            text(&out.stdout)
+        );
+        assert_eq!(available(dir, "EP-001-38", "woocommerce"), 0);
+        assert_eq!(counts(dir), [47, 156, 156, 1, 89, 12]);
+    }
+
+    #[test]
+    fn hosts_that_strip_basic_auth_fall_back_to_query_keys_and_bad_keys_are_refused() {
+        let woo = FakeWoo::start();
+        woo.state.lock().unwrap().strip_authorization = true;
+        let tmp = tempfile::tempdir().unwrap();
+        add_woo(tmp.path(), &woo.served.base, SECRET);
+        let out = sync(tmp.path(), &[]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(counts(tmp.path())[0], 47);
+
+        let tmp = tempfile::tempdir().unwrap();
+        add_woo(tmp.path(), &woo.served.base, "cs_wrong");
+        let out = sync(tmp.path(), &[]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("Sorry, you cannot list resources."),
+            "the store's own message: {err}"
+        );
+        assert!(!err.contains("cs_wrong"));
+        assert_eq!(stats(tmp.path())["stores"][0]["status"], "disconnected");
+    }
+}

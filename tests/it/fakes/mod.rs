@@ -2,9 +2,35 @@
 //! contracts (auth, pagination, throttling, error bodies).
 
 pub mod shopify;
+pub mod woocommerce;
 
 use std::net::TcpListener;
 use std::thread::JoinHandle;
+
+/// A demo data file, as JSON.
+pub fn demo(name: &str) -> serde_json::Value {
+    let path = format!("{}/assets/demo/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The demo orders with their dates moved so the newest is from yesterday.
+pub fn recent_demo_orders() -> Vec<serde_json::Value> {
+    let mut orders = demo("orders.json")["orders"].as_array().unwrap().clone();
+    let parse = |v: &serde_json::Value| v.as_str().unwrap().parse::<jiff::Timestamp>().unwrap();
+    let newest = orders
+        .iter()
+        .map(|o| parse(&o["created_at"]))
+        .max()
+        .unwrap();
+    let shift = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24) - newest;
+    for o in &mut orders {
+        for key in ["created_at", "updated_at"] {
+            let moved = parse(&o[key]) + shift;
+            o[key] = serde_json::json!(moved.strftime("%Y-%m-%dT%H:%M:%SZ").to_string());
+        }
+    }
+    orders
+}
 
 /// An actix server on its own thread, stopped when dropped.
 pub struct Served {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 
-use super::Served;
+use super::{Served, demo};
 
 pub const TOKEN: &str = "shpat_fake_demo_token";
 pub const VERSION: &str = "2026-07";
@@ -41,11 +41,6 @@ pub struct FakeShopify {
     pub state: Arc<Mutex<State>>,
 }
 
-fn demo(name: &str) -> Value {
-    let path = format!("{}/assets/demo/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
 fn now_utc() -> String {
     jiff::Timestamp::now()
         .strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -61,7 +56,7 @@ fn utc(ts: &str) -> String {
 
 impl FakeShopify {
     pub fn start() -> Self {
-        let mut state = State {
+        let state = State {
             products: demo("products.json")["products"]
                 .as_array()
                 .unwrap()
@@ -78,29 +73,10 @@ impl FakeShopify {
                 .as_array()
                 .unwrap()
                 .clone(),
-            orders: demo("orders.json")["orders"].as_array().unwrap().clone(),
+            // Like the demo mode: the newest order is from yesterday, so all 12 are recent.
+            orders: super::recent_demo_orders(),
             ..Default::default()
         };
-        // Like the demo mode: the newest order is from yesterday, so all 12 are recent.
-        let newest = state
-            .orders
-            .iter()
-            .map(|o| {
-                o["created_at"]
-                    .as_str()
-                    .unwrap()
-                    .parse::<jiff::Timestamp>()
-                    .unwrap()
-            })
-            .max()
-            .unwrap();
-        let shift = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24) - newest;
-        for o in &mut state.orders {
-            for key in ["created_at", "updated_at"] {
-                let t: jiff::Timestamp = o[key].as_str().unwrap().parse().unwrap();
-                o[key] = json!((t + shift).strftime("%Y-%m-%dT%H:%M:%SZ").to_string());
-            }
-        }
         let state = Arc::new(Mutex::new(state));
         let shared = state.clone();
         let served = Served::start(move |cfg| {
