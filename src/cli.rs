@@ -83,6 +83,14 @@ pub enum StoreCommand {
     },
     /// Remove a store and its local catalogue (conversations are kept).
     Remove { id: i64 },
+    /// Replace a manual store's catalogue with a CSV file (all lines valid, or nothing).
+    Import {
+        id: i64,
+        #[arg(long)]
+        csv: PathBuf,
+    },
+    /// Write a store's catalogue as CSV (the import format) to standard output.
+    Export { id: i64 },
 }
 
 #[derive(Subcommand, Debug)]
@@ -98,6 +106,14 @@ pub enum StoreAdd {
         /// Base URL replacing https://SHOP (proxies, tests), e.g. http://127.0.0.1:9000
         #[arg(long)]
         api_url: Option<String>,
+    },
+    /// A manual store: products and stock kept in Comptoir, imported from CSV.
+    Manual {
+        #[arg(long)]
+        name: String,
+        /// Catalogue to import (see `comptoir store template`); all lines valid, or nothing.
+        #[arg(long)]
+        csv: Option<PathBuf>,
     },
     /// A WooCommerce site, with REST API keys (WooCommerce › Réglages › Avancé › API REST).
     Woocommerce {

@@ -19,6 +19,33 @@ fn failed(e: impl std::fmt::Display) -> CliError {
     (e.to_string(), 1)
 }
 
+fn no_store(id: i64) -> CliError {
+    (
+        format!("no store has the id {id}; see `comptoir store list`"),
+        1,
+    )
+}
+
+/// Reads and checks a catalogue CSV; every bad line is reported, exit code 2.
+fn read_catalogue(path: &std::path::Path) -> Result<Vec<crate::stores::model::Record>, CliError> {
+    let bytes =
+        std::fs::read(path).map_err(|e| (format!("cannot read {}: {e}", path.display()), 2))?;
+    crate::stores::manual::csv::parse_catalogue(&bytes).map_err(|errors| {
+        let lines: Vec<String> = errors
+            .iter()
+            .map(|e| format!("  line {}: {}", e.line, e.reason))
+            .collect();
+        (
+            format!(
+                "{} was not imported (nothing was changed):\n{}",
+                path.display(),
+                lines.join("\n")
+            ),
+            2,
+        )
+    })
+}
+
 fn context(config: &Config) -> Result<SyncContext, CliError> {
     Ok(SyncContext {
         db: db::open(&config.data_dir).map_err(failed)?,
@@ -131,6 +158,68 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
             })
             .map_err(failed)?;
             println!("{id}");
+        }
+        StoreCommand::Add(StoreAdd::Manual { name, csv }) => {
+            let name = name.trim().to_string();
+            if name.is_empty() {
+                return Err(("--name must not be empty".into(), 2));
+            }
+            // The file is checked before anything is created.
+            let records = match &csv {
+                Some(path) => Some(read_catalogue(path)?),
+                None => None,
+            };
+            let now = ctx.clock.now();
+            let id = db::write(&mut conn, |tx| {
+                repo::create_store(
+                    tx,
+                    &NewStore {
+                        platform: Platform::Manual,
+                        name: &name,
+                        domain: "",
+                        api_url: None,
+                        credentials: None,
+                        sync_minutes: 60,
+                    },
+                    now,
+                )
+            })
+            .map_err(failed)?;
+            if let Some(records) = records {
+                sync::import_records(&mut conn, config, id, &records, now).map_err(failed)?;
+            }
+            println!("{id}");
+        }
+        StoreCommand::Import { id, csv } => {
+            let store = repo::store(&conn, StoreId(id))
+                .map_err(failed)?
+                .ok_or_else(|| no_store(id))?;
+            if store.platform != Platform::Manual {
+                return Err((
+                    format!(
+                        "store {id} is a {} store: its catalogue comes from {0}",
+                        store.platform.label()
+                    ),
+                    1,
+                ));
+            }
+            let records = read_catalogue(&csv)?;
+            let counts =
+                sync::import_records(&mut conn, config, store.id, &records, ctx.clock.now())
+                    .map_err(failed)?;
+            println!(
+                "imported {} products, {} variants, {} stock levels",
+                counts.products, counts.variants, counts.stock_levels
+            );
+        }
+        StoreCommand::Export { id } => {
+            repo::store(&conn, StoreId(id))
+                .map_err(failed)?
+                .ok_or_else(|| no_store(id))?;
+            let (locations, lines) = repo::export_lines(&conn, StoreId(id)).map_err(failed)?;
+            let bytes = crate::stores::manual::csv::export(&locations, &lines).map_err(failed)?;
+            use std::io::Write;
+            std::io::stdout().write_all(&bytes).map_err(failed)?;
         }
         StoreCommand::List { json } => {
             let stores = repo::stores(&conn).map_err(failed)?;

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod connector;
 pub mod http;
+pub mod manual;
 pub mod model;
 mod pages;
 pub mod repo;

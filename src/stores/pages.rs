@@ -11,15 +11,18 @@ use crate::accounts::roles::Perm;
 use crate::clock::{from_unix, relative_fr};
 use crate::db::{self, ids::StoreId};
 use crate::error::AppError;
+use crate::stores::connector::SyncError;
+use crate::stores::manual::csv::{self, LineError};
 use crate::stores::model::{Platform, format_eur};
 use crate::stores::repo::{self, NewStore, Progress, Store};
 use crate::stores::shopify::{ShopifyConnector, valid_shop_domain};
+use crate::stores::woocommerce::WooConnector;
 use crate::sync::{self, Credentials};
 use crate::web::auth::Staff;
 use crate::web::components::{Field, Tone, alert, badge, card, csrf_input, empty_state, table};
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::layout::{self, Nav};
-use crate::web::{AppState, paths};
+use crate::web::{AppState, paths, upload};
 
 mod text {
     pub const PRODUCTS: &str = "Produits";
@@ -57,7 +60,26 @@ mod text {
     pub const SHOP_DOMAIN_HINT: &str = "Par exemple elegance-paris.myshopify.com";
     pub const TOKEN: &str = "Jeton d'accès Admin API";
     pub const CONNECT_BUTTON: &str = "Connecter";
-    pub const OTHER_PLATFORMS: &str = "WooCommerce, PrestaShop et la boutique manuelle (import CSV) arrivent dans une prochaine version.";
+    pub const CONNECT_TITLE: &str = "Connecter une boutique";
+    pub const WOO_TITLE: &str = "Connecter WooCommerce";
+    pub const WOO_HOW: &str = "Dans WordPress : WooCommerce › Réglages › Avancé › API REST › Ajouter une clé, avec l'accès « Lecture ». Copiez la clé client (ck_…) et le secret client (cs_…).";
+    pub const SITE_URL: &str = "Adresse du site";
+    pub const SITE_URL_HINT: &str = "Par exemple https://boutique.example.com";
+    pub const WOO_KEY: &str = "Clé client";
+    pub const WOO_SECRET: &str = "Secret client";
+    pub const MANUAL_TITLE: &str = "Boutique manuelle";
+    pub const MANUAL_HOW: &str = "Pas de boutique en ligne, ou un autre système ? Importez vos produits, variantes et stocks depuis un fichier CSV (UTF-8, séparateur ; ou ,). Un fichier avec des erreurs est refusé en entier, avec la liste des lignes à corriger.";
+    pub const MANUAL_NAME: &str = "Nom de la boutique";
+    pub const CSV_FILE: &str = "Fichier CSV du catalogue";
+    pub const TEMPLATE: &str = "Télécharger le modèle CSV";
+    pub const CREATE: &str = "Créer la boutique";
+    pub const IMPORT: &str = "Importer un CSV (remplace le catalogue)";
+    pub const EXPORT: &str = "Exporter le catalogue (CSV)";
+    pub const IMPORTED: &str = "Catalogue importé.";
+    pub const IMPORT_REFUSED: &str =
+        "Le fichier n'a pas été importé (rien n'a changé). Corrigez ces lignes puis réessayez :";
+    pub const PRESTASHOP_SOON: &str =
+        "PrestaShop : connexion par le webservice bientôt disponible.";
     pub const WEBHOOKS_OFF: &str =
         "Webhooks : inactifs (public_url non configurée) — synchronisation périodique";
     pub const SINCE: &str = "Connecté depuis";
@@ -73,6 +95,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(paths::ORDERS, web::get().to(orders))
         .route(paths::INTEGRATIONS, web::get().to(integrations))
         .route(paths::CONNECT_SHOPIFY, web::post().to(connect_shopify))
+        .route(
+            paths::CONNECT_WOOCOMMERCE,
+            web::post().to(connect_woocommerce),
+        )
+        .route(paths::CREATE_MANUAL, web::post().to(create_manual))
+        .route(paths::CSV_TEMPLATE, web::get().to(csv_template))
+        .route(paths::STORE_IMPORT, web::post().to(import_csv))
+        .route(paths::STORE_EXPORT, web::get().to(export_csv))
         .route(paths::STORE_SETTINGS, web::post().to(save_settings))
         .route(paths::STORE_SYNC, web::post().to(resync))
         .route(paths::STORE_PROGRESS, web::get().to(progress))
@@ -393,13 +423,98 @@ fn store_card(staff: &Staff, c: &StoreCard, public_url: bool, now: jiff::Timesta
                         button.btn.danger type="submit" data-confirm=(text::DISCONNECT_CONFIRM) { (text::DISCONNECT) }
                     }
                 }
-                @if s.status == "disconnected" && s.platform == Platform::Shopify {
+                @if s.platform == Platform::Manual {
+                form.stack method="post" action=(paths::with_id(paths::STORE_IMPORT, s.id)) enctype="multipart/form-data" {
+                    (csrf_input(&staff.csrf))
+                    div.field {
+                        label for={ "import-" (s.id) } { (text::IMPORT) }
+                        input id={ "import-" (s.id) } type="file" name="file" accept=".csv,text/csv" required;
+                    }
+                    div.actions {
+                        button.btn type="submit" { "Importer" }
+                        a href=(paths::with_id(paths::STORE_EXPORT, s.id)) download { (text::EXPORT) }
+                        a href=(paths::CSV_TEMPLATE) download { (text::TEMPLATE) }
+                    }
+                }
+            }
+            @if s.status == "disconnected" && s.platform == Platform::Shopify {
                     form.stack method="post" action=(paths::with_id(paths::STORE_CREDENTIALS, s.id)) {
                         (csrf_input(&staff.csrf))
                         (Field::new("Nouveau jeton d'accès", "token").kind("password").required().render())
                         div.actions { button.btn.primary type="submit" { "Reconnecter" } }
                     }
                 }
+            }
+        }
+    }
+}
+
+#[derive(Default, Deserialize)]
+struct WooForm {
+    #[serde(default)]
+    url: String,
+    #[serde(default)]
+    key: String,
+    #[serde(default)]
+    secret: String,
+}
+
+/// What the connect forms were sent, and what was wrong with it.
+#[derive(Default)]
+struct Forms {
+    shopify: ShopifyForm,
+    shopify_errors: ConnectErrors,
+    woo: WooForm,
+    woo_url_error: Option<String>,
+    woo_keys_error: Option<String>,
+    manual_name: String,
+    manual_error: Option<String>,
+    import_errors: Vec<LineError>,
+}
+
+fn woo_form(staff: &Staff, f: &Forms) -> Markup {
+    card(
+        text::WOO_TITLE,
+        html! {
+            p.muted { (text::WOO_HOW) }
+            form.stack method="post" action=(paths::CONNECT_WOOCOMMERCE) novalidate {
+                (csrf_input(&staff.csrf))
+                (Field::new(text::SITE_URL, "url").kind("url").value(&f.woo.url).required().hint(text::SITE_URL_HINT).error(f.woo_url_error.as_deref()).render())
+                (Field::new(text::WOO_KEY, "key").value(&f.woo.key).required().render())
+                (Field::new(text::WOO_SECRET, "secret").kind("password").required().error(f.woo_keys_error.as_deref()).render())
+                div.actions { button.btn.primary type="submit" { (text::CONNECT_BUTTON) } }
+            }
+        },
+    )
+}
+
+fn manual_form(staff: &Staff, f: &Forms) -> Markup {
+    card(
+        text::MANUAL_TITLE,
+        html! {
+            p.muted { (text::MANUAL_HOW) }
+            form.stack method="post" action=(paths::CREATE_MANUAL) enctype="multipart/form-data" {
+                (csrf_input(&staff.csrf))
+                (Field::new(text::MANUAL_NAME, "name").value(&f.manual_name).required().error(f.manual_error.as_deref()).render())
+                div.field {
+                    label for="f-file" { (text::CSV_FILE) }
+                    input #f-file type="file" name="file" accept=".csv,text/csv";
+                }
+                div.actions {
+                    button.btn.primary type="submit" { (text::CREATE) }
+                    a href=(paths::CSV_TEMPLATE) download { (text::TEMPLATE) }
+                }
+            }
+        },
+    )
+}
+
+fn import_errors(errors: &[LineError]) -> Markup {
+    html! {
+        @if !errors.is_empty() {
+            div.alert.danger role="alert" {
+                p { strong { (text::IMPORT_REFUSED) } }
+                ul.line-errors { @for e in errors { li { "Ligne " (e.line) " : " (e.reason) } } }
             }
         }
     }
@@ -445,6 +560,7 @@ fn flash(ok: Option<&str>) -> Option<&'static str> {
         "sync" => Some(text::SYNC_STARTED),
         "removed" => Some(text::REMOVED),
         "connected" => Some(text::CONNECTED_OK),
+        "imported" => Some(text::IMPORTED),
         _ => None,
     }
 }
@@ -473,8 +589,7 @@ async fn load_cards(state: &AppState) -> Result<Vec<StoreCard>, AppError> {
 async fn integrations_page(
     state: &AppState,
     staff: &Staff,
-    form: &ShopifyForm,
-    errors: &ConnectErrors,
+    forms: &Forms,
     notice: Option<&str>,
 ) -> Result<Markup, AppError> {
     let cards = load_cards(state).await?;
@@ -483,12 +598,18 @@ async fn integrations_page(
     let admin = staff.user.role.can(Perm::ManageShop);
     let body = html! {
         @if let Some(n) = notice { (alert(Tone::Success, n)) }
+        (import_errors(&forms.import_errors))
         p.lead { (text::LEAD) }
         @if !admin { (alert(Tone::Info, text::READ_ONLY)) }
         @for c in &cards { (store_card(staff, c, public_url, now)) }
         @if admin {
-            (shopify_form(staff, form, errors))
-            p.muted { (text::OTHER_PLATFORMS) }
+            h2.section { (text::CONNECT_TITLE) }
+            div.grid.connect {
+                (shopify_form(staff, &forms.shopify, &forms.shopify_errors))
+                (woo_form(staff, forms))
+                (manual_form(staff, forms))
+            }
+            p.muted { (text::PRESTASHOP_SOON) }
         }
     };
     Ok(layout::page(
@@ -507,8 +628,7 @@ async fn integrations(
     let page = integrations_page(
         &state,
         &staff,
-        &ShopifyForm::default(),
-        &ConnectErrors::default(),
+        &Forms::default(),
         flash(query.ok.as_deref()),
     )
     .await?;
@@ -598,7 +718,12 @@ async fn connect_shopify(
             return Ok(redirect(format!("{}?ok=connected", paths::INTEGRATIONS)));
         }
     }
-    let page = integrations_page(&state, &staff, &form, &errors, None).await?;
+    let forms = Forms {
+        shopify: form,
+        shopify_errors: errors,
+        ..Default::default()
+    };
+    let page = integrations_page(&state, &staff, &forms, None).await?;
     Ok(render(StatusCode::BAD_REQUEST, page))
 }
 
@@ -734,4 +859,213 @@ async fn update_credentials(
     .await?;
     spawn_sync(&state, id);
     Ok(redirect(format!("{}?ok=connected", paths::INTEGRATIONS)))
+}
+
+async fn connect_woocommerce(
+    state: web::Data<AppState>,
+    staff: Staff,
+    CsrfForm(form): CsrfForm<WooForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Perm::ManageShop)?;
+    let url = form.url.trim().trim_end_matches('/').to_string();
+    let host = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .unwrap_or("")
+        .to_string();
+    let (key, secret) = (form.key.trim().to_string(), form.secret.trim().to_string());
+    let mut forms = Forms::default();
+    if host.is_empty() || host.contains(char::is_whitespace) {
+        forms.woo_url_error = Some(
+            "Saisissez l'adresse complète du site, par exemple https://boutique.example.com."
+                .into(),
+        );
+    } else if key.is_empty() || secret.is_empty() {
+        forms.woo_keys_error =
+            Some("Collez la clé client (ck_…) et le secret client (cs_…).".into());
+    } else {
+        let mut connector =
+            WooConnector::new(state.http.clone(), &url, key.clone(), secret.clone(), &host);
+        let checked = web::block(move || connector.check())
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        match checked {
+            Err(SyncError::Abort { message }) => forms.woo_keys_error = Some(message),
+            Err(e) => forms.woo_url_error = Some(e.to_string()),
+            Ok(()) => {
+                let sealed =
+                    sync::seal_credentials(&state.secrets, &Credentials::WooKeys { key, secret })
+                        .map_err(AppError::Internal)?;
+                let now = state.clock.now();
+                let id = db::call(&state.db, move |conn| {
+                    db::write(conn, |tx| {
+                        repo::create_store(
+                            tx,
+                            &NewStore {
+                                platform: Platform::WooCommerce,
+                                name: &host,
+                                domain: &url,
+                                api_url: None,
+                                credentials: Some(&sealed),
+                                sync_minutes: 15,
+                            },
+                            now,
+                        )
+                    })
+                })
+                .await?;
+                spawn_sync(&state, id);
+                return Ok(redirect(format!("{}?ok=connected", paths::INTEGRATIONS)));
+            }
+        }
+    }
+    forms.woo = WooForm {
+        url: form.url,
+        key: form.key,
+        secret: String::new(),
+    };
+    let page = integrations_page(&state, &staff, &forms, None).await?;
+    Ok(render(StatusCode::BAD_REQUEST, page))
+}
+
+fn csv_response(bytes: Vec<u8>, file_name: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{file_name}\""),
+        ))
+        .body(bytes)
+}
+
+async fn csv_template(_staff: Staff) -> HttpResponse {
+    csv_response(
+        csv::TEMPLATE.as_bytes().to_vec(),
+        "comptoir-modele-catalogue.csv",
+    )
+}
+
+async fn export_csv(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = StoreId(path.into_inner());
+    let (locations, lines) = db::call(&state.db, move |conn| {
+        repo::store(conn, id)?.ok_or(AppError::NotFound)?;
+        repo::export_lines(conn, id)
+    })
+    .await?;
+    let bytes = csv::export(&locations, &lines).map_err(AppError::Internal)?;
+    Ok(csv_response(bytes, &format!("catalogue-{id}.csv")))
+}
+
+/// Imports a checked catalogue into a manual store; the store is created first when
+/// `create` names it. Returns the line errors when the file is refused.
+async fn import_file(
+    state: &AppState,
+    store: Option<StoreId>,
+    create: Option<String>,
+    file: &[u8],
+) -> Result<Result<StoreId, Vec<LineError>>, AppError> {
+    let records = match (file.is_empty(), create.is_some()) {
+        (true, true) => Vec::new(),
+        _ => match csv::parse_catalogue(file) {
+            Ok(records) => records,
+            Err(errors) => return Ok(Err(errors)),
+        },
+    };
+    let config = state.config.clone();
+    let now = state.clock.now();
+    let id = db::call(&state.db, move |conn| {
+        let id = match (store, &create) {
+            (Some(id), _) => {
+                let found = repo::store(conn, id)?.ok_or(AppError::NotFound)?;
+                if found.platform != Platform::Manual {
+                    return Err(AppError::BadRequest(
+                        "Seule une boutique manuelle s'importe depuis un CSV.".into(),
+                    ));
+                }
+                id
+            }
+            (None, Some(name)) => db::write(conn, |tx| {
+                repo::create_store(
+                    tx,
+                    &NewStore {
+                        platform: Platform::Manual,
+                        name,
+                        domain: "",
+                        api_url: None,
+                        credentials: None,
+                        sync_minutes: 60,
+                    },
+                    now,
+                )
+            })?,
+            (None, None) => return Err(AppError::NotFound),
+        };
+        if !records.is_empty() {
+            sync::import_records(conn, &config, id, &records, now)?;
+        }
+        Ok(id)
+    })
+    .await?;
+    Ok(Ok(id))
+}
+
+async fn create_manual(
+    state: web::Data<AppState>,
+    staff: Staff,
+    req: actix_web::HttpRequest,
+    multipart: actix_multipart::Multipart,
+) -> Result<HttpResponse, AppError> {
+    let fields = upload::read_form(&req, multipart).await?;
+    staff.require(Perm::ManageShop)?;
+    let name = fields
+        .get("name")
+        .map(|n| String::from_utf8_lossy(n).trim().to_string())
+        .unwrap_or_default();
+    let file = fields.get("file").cloned().unwrap_or_default();
+    let mut forms = Forms {
+        manual_name: name.clone(),
+        ..Default::default()
+    };
+    if name.is_empty() {
+        forms.manual_error = Some("Donnez un nom à la boutique.".into());
+    } else {
+        match import_file(&state, None, Some(name), &file).await? {
+            Ok(_) => return Ok(redirect(format!("{}?ok=imported", paths::INTEGRATIONS))),
+            Err(errors) => forms.import_errors = errors,
+        }
+    }
+    let page = integrations_page(&state, &staff, &forms, None).await?;
+    Ok(render(StatusCode::BAD_REQUEST, page))
+}
+
+async fn import_csv(
+    state: web::Data<AppState>,
+    staff: Staff,
+    req: actix_web::HttpRequest,
+    path: web::Path<i64>,
+    multipart: actix_multipart::Multipart,
+) -> Result<HttpResponse, AppError> {
+    let fields = upload::read_form(&req, multipart).await?;
+    staff.require(Perm::ManageShop)?;
+    let file = fields.get("file").cloned().unwrap_or_default();
+    if file.is_empty() {
+        return Err(AppError::BadRequest(
+            "Choisissez un fichier CSV à importer.".into(),
+        ));
+    }
+    match import_file(&state, Some(StoreId(path.into_inner())), None, &file).await? {
+        Ok(_) => Ok(redirect(format!("{}?ok=imported", paths::INTEGRATIONS))),
+        Err(errors) => {
+            let forms = Forms {
+                import_errors: errors,
+                ..Default::default()
+            };
+            let page = integrations_page(&state, &staff, &forms, None).await?;
+            Ok(render(StatusCode::BAD_REQUEST, page))
+        }
+    }
 }

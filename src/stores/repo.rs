@@ -762,3 +762,52 @@ pub fn orders_since(conn: &Connection, store: StoreId, since: &str) -> Result<i6
     )
     .map_err(db)
 }
+
+/// The catalogue of a store in the CSV export's shape: location names, then lines.
+pub fn export_lines(
+    conn: &Connection,
+    store: StoreId,
+) -> Result<(Vec<String>, Vec<crate::stores::manual::csv::ExportLine>), AppError> {
+    let locations = locations(conn, store)?;
+    let mut stmt = conn
+        .prepare(
+            "SELECT p.title, p.handle, p.product_type, p.option_names, v.id, v.option1, v.option2, v.option3,
+                    v.sku, v.barcode, v.price_cents
+             FROM variants v JOIN products p ON p.id = v.product_id
+             WHERE v.store_id = ?1 ORDER BY p.title COLLATE NOCASE, p.id, v.position, v.id",
+        )
+        .map_err(db)?;
+    let mut stock = conn
+        .prepare("SELECT available FROM stock_levels WHERE variant_id = ?1 AND location_id = ?2")
+        .map_err(db)?;
+    let mut rows = stmt.query([store]).map_err(db)?;
+    let mut lines = Vec::new();
+    while let Some(r) = rows.next().map_err(db)? {
+        let names: String = r.get(3).map_err(db)?;
+        let variant: i64 = r.get(4).map_err(db)?;
+        let values: Vec<String> = [r.get::<_, Option<String>>(5), r.get(6), r.get(7)]
+            .into_iter()
+            .filter_map(|v| v.ok().flatten())
+            .collect();
+        let mut quantities = Vec::new();
+        for l in &locations {
+            let q: Option<i64> = stock
+                .query_row(params![variant, l.id], |r| r.get(0))
+                .optional()
+                .map_err(db)?;
+            quantities.push(q.unwrap_or(0));
+        }
+        lines.push(crate::stores::manual::csv::ExportLine {
+            title: r.get(0).map_err(db)?,
+            handle: r.get(1).map_err(db)?,
+            product_type: r.get(2).map_err(db)?,
+            option_names: serde_json::from_str(&names).unwrap_or_default(),
+            values,
+            sku: r.get(8).map_err(db)?,
+            barcode: r.get(9).map_err(db)?,
+            price_cents: r.get(10).map_err(db)?,
+            stock: quantities,
+        });
+    }
+    Ok((locations.into_iter().map(|l| l.name).collect(), lines))
+}

@@ -88,6 +88,19 @@ impl FromRequest for CsrfToken {
     }
 }
 
+/// Checks a token sent by other means (a multipart upload's `_csrf` field).
+pub fn check(req: &HttpRequest, sent: Option<&str>) -> Result<(), AppError> {
+    let presented = req.extensions().get::<PresentedToken>().cloned();
+    match (presented, sent) {
+        (Some(PresentedToken(expected)), Some(sent))
+            if token::constant_time_eq(expected.as_bytes(), sent.as_bytes()) =>
+        {
+            Ok(())
+        }
+        _ => Err(AppError::Csrf),
+    }
+}
+
 /// A url-encoded form whose CSRF token has been checked.
 pub struct CsrfForm<T>(pub T);
 

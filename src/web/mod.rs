@@ -6,6 +6,7 @@ pub mod components;
 pub mod csrf;
 pub mod layout;
 pub mod paths;
+pub mod upload;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

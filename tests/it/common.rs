@@ -233,6 +233,52 @@ impl Client {
         )
     }
 
+    /// Posts a multipart form: (name, file name if a file, content). The CSRF token of
+    /// `page` is added.
+    pub fn post_multipart(
+        &self,
+        page: &str,
+        action: &str,
+        parts: &[(&str, Option<&str>, &[u8])],
+    ) -> Resp {
+        let csrf = self.get(page).csrf();
+        self.post_multipart_with(&csrf, action, parts)
+    }
+
+    /// A multipart post carrying the given CSRF token.
+    pub fn post_multipart_with(
+        &self,
+        csrf: &str,
+        action: &str,
+        parts: &[(&str, Option<&str>, &[u8])],
+    ) -> Resp {
+        let boundary = "----comptoir-test-boundary-7d1f";
+        let mut body = Vec::new();
+        let mut all: Vec<(&str, Option<&str>, &[u8])> = vec![("_csrf", None, csrf.as_bytes())];
+        all.extend_from_slice(parts);
+        for (name, file, content) in all {
+            body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+            match file {
+                Some(f) => body.extend_from_slice(
+                    format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: text/csv\r\n\r\n").as_bytes(),
+                ),
+                None => body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes()),
+            }
+            body.extend_from_slice(content);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        Self::read(
+            self.agent
+                .post(format!("{}{action}", self.base))
+                .header(
+                    "content-type",
+                    &format!("multipart/form-data; boundary={boundary}"),
+                )
+                .send(&body[..]),
+        )
+    }
+
     /// Posts a form from the page at `page`, with that page's CSRF token.
     pub fn submit(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> Resp {
         let csrf = self.get(page).csrf();

@@ -490,3 +490,203 @@ mod woo {
         assert_eq!(stats(tmp.path())["stores"][0]["status"], "disconnected");
     }
 }
+
+mod manual {
+    use super::*;
+
+    const GOOD: &str = "produit;identifiant;type;options;variante;sku;prix;stock:Boutique;stock:Réserve\n\
+        Robe Lin Blanche;robe-lin;Robes;Taille;38;RL-38;79,00;2;1\n\
+        Robe Lin Blanche;robe-lin;Robes;Taille;40;RL-40;79,00;0;4\n\
+        Foulard Soie;;Accessoires;;;FS-1;45;5;0\n";
+    const BAD: &str = "produit;options;variante;sku;prix;stock:Boutique\n\
+        Robe;Taille;38;A1;89,00;2\n\
+        Robe;Taille;38;A2;89,00;1\n\
+        Jupe;;;A3;quatre-vingts;1\n";
+
+    fn write(dir: &Path, name: &str, text: &str) -> String {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_string()
+    }
+
+    #[test]
+    fn csv_from_the_cli_is_checked_whole_then_imported_and_exported() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path().join("data");
+        let d = d.to_str().unwrap();
+        let bad = write(tmp.path(), "bad.csv", BAD);
+        let out = cli(
+            &[
+                "--data-dir",
+                d,
+                "store",
+                "add",
+                "manual",
+                "--name",
+                "Atelier",
+                "--csv",
+                &bad,
+            ],
+            &[],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(2));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("line 3: cette variante apparaît déjà plus haut"),
+            "{err}"
+        );
+        assert!(
+            err.contains("line 4: prix « quatre-vingts » invalide"),
+            "{err}"
+        );
+        assert!(err.contains("nothing was changed"));
+        let list = text(&cli(&["--data-dir", d, "store", "list"], &[], None).stdout);
+        assert!(list.trim().is_empty(), "no store was created: {list}");
+
+        let good = write(tmp.path(), "good.csv", GOOD);
+        let out = cli(
+            &[
+                "--data-dir",
+                d,
+                "store",
+                "add",
+                "manual",
+                "--name",
+                "Atelier",
+                "--csv",
+                &good,
+            ],
+            &[],
+            None,
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let dir = Path::new(d);
+        assert_eq!(counts(dir), [2, 3, 6, 2, 0, 0]);
+        assert_eq!(available(dir, "RL-40", "reserve"), 4);
+
+        // A bad re-import changes nothing; the export imports back to the same catalogue.
+        let out = cli(
+            &["--data-dir", d, "store", "import", "1", "--csv", &bad],
+            &[],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(2));
+        assert_eq!(counts(dir), [2, 3, 6, 2, 0, 0]);
+        let exported = cli(&["--data-dir", d, "store", "export", "1"], &[], None);
+        let csv_text = text(&exported.stdout);
+        assert!(csv_text.starts_with("produit;identifiant;type;options;variante;sku;code_barres;prix;stock:Boutique;stock:Réserve"), "{csv_text}");
+        assert!(
+            csv_text.contains("Robe Lin Blanche;robe-lin;Robes;Taille;40;RL-40;;79,00;0;4"),
+            "{csv_text}"
+        );
+        let edited = write(
+            tmp.path(),
+            "edited.csv",
+            &csv_text
+                .replace("RL-40;;79,00;0;4", "RL-40;;79,00;3;4")
+                .replace("Foulard Soie", "Foulard Soie Bleu"),
+        );
+        let out = cli(
+            &["--data-dir", d, "store", "import", "1", "--csv", &edited],
+            &[],
+            None,
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(counts(dir), [2, 3, 6, 2, 0, 0]);
+        assert_eq!(available(dir, "RL-40", "boutique"), 3);
+        let sync = cli(&["--data-dir", d, "sync", "--store", "1"], &[], None);
+        assert!(
+            text(&sync.stderr).contains("manual store"),
+            "{}",
+            text(&sync.stderr)
+        );
+    }
+
+    #[test]
+    fn csv_upload_on_the_page_lists_bad_lines_and_imports_good_files() {
+        let app = TestApp::spawn();
+        let owner = app.setup_owner();
+        let page = "/settings/integrations";
+        let r = owner.post_multipart(
+            page,
+            "/settings/integrations/manual",
+            &[
+                ("name", None, b"Atelier"),
+                ("file", Some("bad.csv"), BAD.as_bytes()),
+            ],
+        );
+        assert_eq!(r.status, 400);
+        assert!(
+            r.body
+                .contains("Ligne 3 : cette variante apparaît déjà plus haut"),
+            "{}",
+            r.body
+        );
+        assert!(r.body.contains("Ligne 4 : prix « quatre-vingts » invalide"));
+        assert!(
+            owner
+                .get("/products")
+                .body
+                .contains("Aucune boutique connectée"),
+            "nothing created"
+        );
+
+        let r = owner.post_multipart(
+            page,
+            "/settings/integrations/manual",
+            &[
+                ("name", None, b"Atelier"),
+                ("file", Some("good.csv"), GOOD.as_bytes()),
+            ],
+        );
+        assert_eq!(
+            (r.status, r.location()),
+            (303, "/settings/integrations?ok=imported"),
+            "{}",
+            r.body
+        );
+        let products = owner.get("/products").body;
+        assert!(
+            products.contains("Robe Lin Blanche")
+                && products.contains("Réserve : <strong>4</strong>"),
+            "{products}"
+        );
+
+        let r = owner.post_multipart(
+            page,
+            "/settings/integrations/1/import",
+            &[("file", Some("bad.csv"), BAD.as_bytes())],
+        );
+        assert_eq!(r.status, 400);
+        assert!(
+            owner.get("/products").body.contains("Robe Lin Blanche"),
+            "the catalogue is intact"
+        );
+
+        let export = owner.get("/settings/integrations/1/catalogue.csv");
+        assert_eq!(
+            export.header("content-type"),
+            Some("text/csv; charset=utf-8")
+        );
+        assert!(export.body.contains("RL-38"));
+        let template = owner.get("/settings/integrations/manual/modele.csv");
+        assert!(
+            template
+                .header("content-disposition")
+                .unwrap()
+                .contains("attachment")
+        );
+        assert!(template.body.starts_with("produit;"));
+
+        // Uploads check the CSRF token like every form.
+        let foreign = app.client().get("/login").csrf();
+        let r = owner.post_multipart_with(
+            &foreign,
+            "/settings/integrations/1/import",
+            &[("file", Some("good.csv"), GOOD.as_bytes())],
+        );
+        assert_eq!(r.status, 403);
+        assert!(r.body.contains("Formulaire expiré"));
+    }
+}

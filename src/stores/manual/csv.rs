@@ -1,0 +1,485 @@
+//! The manual store's catalogue as CSV: one line per variant. Pure: text in, records or
+//! the complete list of bad lines out. UTF-8 with or without BOM, `;` or `,` separated.
+//!
+//! Columns (header names are case- and accent-insensitive):
+//! - `produit` (required): the product's name.
+//! - `identifiant`: the product's handle; default: made from the name.
+//! - `type`: category, e.g. Robes.
+//! - `options`: option names separated by `/`, e.g. `Couleur / Taille`.
+//! - `variante`: this line's values in the same order, e.g. `Beige / M`; empty for a
+//!   product sold in one version.
+//! - `sku`, `code_barres`.
+//! - `prix` (required): `89,00` or `89.00`.
+//! - `stock:<emplacement>` (one or more): quantity at that place, e.g. `stock:Boutique`.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::stores::model::{
+    LocationRec, ProductRec, Record, StockRec, VariantRec, format_eur, parse_cents,
+};
+
+pub const TEMPLATE: &str = "produit;identifiant;type;options;variante;sku;code_barres;prix;stock:Boutique;stock:Entrepôt\n\
+Robe Fleurie Bleue;robe-fleurie-bleue;Robes;Taille;36;EP-001-36;3765100000001;89,00;1;2\n\
+Robe Fleurie Bleue;robe-fleurie-bleue;Robes;Taille;38;EP-001-38;3765100000002;89,00;2;3\n\
+Foulard Soie Imprimé;foulard-soie-imprime;Accessoires;;;EP-040;;45,00;5;0\n";
+
+/// One refused line: its number in the file (the header is line 1) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    pub line: u64,
+    pub reason: String,
+}
+
+/// Lower case, accents folded, spaces trimmed: how header names are compared.
+fn fold(text: &str) -> String {
+    text.trim()
+        .to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'à' | 'â' | 'ä' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'î' | 'ï' => 'i',
+            'ô' | 'ö' => 'o',
+            'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            ' ' | '-' => '_',
+            other => other,
+        })
+        .collect()
+}
+
+/// `Robe Fleurie Bleue` → `robe-fleurie-bleue`.
+pub fn slug(text: &str) -> String {
+    let folded = fold(text);
+    let mut out = String::new();
+    for c in folded.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+fn split_values(text: &str) -> Vec<String> {
+    text.split('/')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Parses and checks a whole catalogue file. Either every line is good and the records
+/// come back, or nothing does and every bad line is listed.
+pub fn parse_catalogue(bytes: &[u8]) -> Result<Vec<Record>, Vec<LineError>> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t.trim_start_matches('\u{feff}'),
+        Err(e) => {
+            return Err(vec![LineError {
+                line: 1 + bytes[..e.valid_up_to()]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count() as u64,
+                reason: "le fichier n'est pas en UTF-8 : enregistrez-le en « CSV UTF-8 »".into(),
+            }]);
+        }
+    };
+    let first_line = text.lines().next().unwrap_or("");
+    let delimiter = if first_line.matches(';').count() >= first_line.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(fold).collect(),
+        Err(e) => {
+            return Err(vec![LineError {
+                line: 1,
+                reason: format!("en-tête illisible : {e}"),
+            }]);
+        }
+    };
+    let column = |name: &str| headers.iter().position(|h| h == name);
+    let mut errors = Vec::new();
+    let (Some(c_product), Some(c_price)) = (column("produit"), column("prix")) else {
+        return Err(vec![LineError {
+            line: 1,
+            reason: "l'en-tête doit contenir au moins les colonnes « produit », « prix » et une colonne « stock:<emplacement> » (téléchargez le modèle)".into(),
+        }]);
+    };
+    let locations: Vec<(usize, String)> = reader
+        .headers()
+        .map(|h| {
+            h.iter()
+                .enumerate()
+                .filter_map(|(i, name)| {
+                    let (key, place) = name.split_once(':')?;
+                    (fold(key) == "stock" && !place.trim().is_empty())
+                        .then(|| (i, place.trim().to_string()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if locations.is_empty() {
+        return Err(vec![LineError {
+            line: 1,
+            reason: "ajoutez au moins une colonne de stock, par exemple « stock:Boutique »".into(),
+        }]);
+    }
+    let known = [
+        "produit",
+        "identifiant",
+        "type",
+        "options",
+        "variante",
+        "sku",
+        "code_barres",
+        "prix",
+    ];
+    for (i, h) in headers.iter().enumerate() {
+        if !known.contains(&h.as_str()) && !locations.iter().any(|(c, _)| *c == i) {
+            errors.push(LineError {
+                line: 1,
+                reason: format!("colonne inconnue « {h} »"),
+            });
+        }
+    }
+    let (c_handle, c_type, c_options, c_variant) = (
+        column("identifiant"),
+        column("type"),
+        column("options"),
+        column("variante"),
+    );
+    let (c_sku, c_barcode) = (column("sku"), column("code_barres"));
+
+    let mut records = Vec::new();
+    let mut products: HashMap<String, (String, Vec<String>)> = HashMap::new();
+    let mut seen_variants = HashSet::new();
+    let mut seen_skus = HashMap::new();
+    for row in reader.records() {
+        let row = match row {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                errors.push(LineError {
+                    line,
+                    reason: format!("ligne illisible : {e}"),
+                });
+                continue;
+            }
+        };
+        let line = row.position().map_or(0, |p| p.line());
+        let get = |c: Option<usize>| c.and_then(|i| row.get(i)).unwrap_or("").trim().to_string();
+        if row.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        let mut problems = Vec::new();
+        let title = get(Some(c_product));
+        if title.is_empty() {
+            problems.push("le nom du produit (colonne « produit ») est vide".to_string());
+        }
+        let handle = match get(c_handle) {
+            h if h.is_empty() => slug(&title),
+            h => h,
+        };
+        let price_text = get(Some(c_price))
+            .replace(',', ".")
+            .replace(['€', ' ', '\u{a0}'], "");
+        let price = parse_cents(&price_text).filter(|c| *c >= 0);
+        if price.is_none() {
+            problems.push(format!(
+                "prix « {} » invalide (exemple : 89,00)",
+                get(Some(c_price))
+            ));
+        }
+        let option_names = split_values(&get(c_options));
+        let values = split_values(&get(c_variant));
+        if option_names.len() > 3 {
+            problems
+                .push("trois options au plus (par exemple Couleur / Taille / Matière)".to_string());
+        }
+        if values.len() != option_names.len() {
+            problems.push(format!(
+                "la variante « {} » doit donner une valeur pour chaque option ({})",
+                get(c_variant),
+                if option_names.is_empty() {
+                    "aucune option".to_string()
+                } else {
+                    option_names.join(" / ")
+                }
+            ));
+        }
+        match products.get(&handle) {
+            Some((other_title, other_options))
+                if *other_title != title || *other_options != option_names =>
+            {
+                problems.push(format!("le produit « {handle} » a un autre nom ou d'autres options sur une ligne précédente"));
+            }
+            _ => {}
+        }
+        let variant_key = format!("{handle}\u{1f}{}", values.join("/"));
+        if !seen_variants.insert(variant_key) {
+            problems.push("cette variante apparaît déjà plus haut".to_string());
+        }
+        let sku = get(c_sku);
+        if !sku.is_empty() {
+            if let Some(previous) = seen_skus.insert(sku.clone(), line) {
+                problems.push(format!("le SKU {sku} est déjà utilisé ligne {previous}"));
+            }
+        }
+        let mut stock = Vec::new();
+        for (col, place) in &locations {
+            let raw = row.get(*col).unwrap_or("").trim();
+            match raw.parse::<i64>() {
+                Ok(n) if n >= 0 => stock.push((slug(place), n)),
+                _ if raw.is_empty() => stock.push((slug(place), 0)),
+                _ => problems.push(format!(
+                    "stock « {raw} » invalide pour {place} (un nombre entier, 0 ou plus)"
+                )),
+            }
+        }
+        if !problems.is_empty() {
+            errors.push(LineError {
+                line,
+                reason: problems.join(" ; "),
+            });
+            continue;
+        }
+        if !products.contains_key(&handle) {
+            products.insert(handle.clone(), (title.clone(), option_names.clone()));
+            records.push(Record::Product(ProductRec {
+                external_id: handle.clone(),
+                handle: handle.clone(),
+                title: title.clone(),
+                product_type: get(c_type),
+                vendor: String::new(),
+                tags: String::new(),
+                status: "active".into(),
+                option_names: option_names.clone(),
+                updated_at: String::new(),
+            }));
+        }
+        let variant_id = if values.is_empty() {
+            handle.clone()
+        } else {
+            format!("{handle}/{}", slug(&values.join("-")))
+        };
+        let mut options: [Option<String>; 3] = [None, None, None];
+        for (slot, v) in options.iter_mut().zip(&values) {
+            *slot = Some(v.clone());
+        }
+        records.push(Record::Variant(VariantRec {
+            external_id: variant_id.clone(),
+            product_external_id: handle.clone(),
+            inventory_item_id: variant_id.clone(),
+            title: if values.is_empty() {
+                "Default Title".into()
+            } else {
+                values.join(" / ")
+            },
+            sku,
+            barcode: get(c_barcode),
+            price_cents: price,
+            options,
+            position: line as i64,
+        }));
+        for (place, available) in stock {
+            records.push(Record::Stock(StockRec {
+                inventory_item_id: variant_id.clone(),
+                location_external_id: place,
+                available,
+                updated_at: String::new(),
+            }));
+        }
+    }
+    if records.is_empty() && errors.is_empty() {
+        errors.push(LineError {
+            line: 2,
+            reason: "le fichier ne contient aucun produit".into(),
+        });
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut all: Vec<Record> = locations
+        .iter()
+        .map(|(_, place)| {
+            Record::Location(LocationRec {
+                external_id: slug(place),
+                name: place.clone(),
+                address: String::new(),
+                active: true,
+            })
+        })
+        .collect();
+    all.extend(records);
+    Ok(all)
+}
+
+/// One exported line: product, handle, type, options, variant values, SKU, barcode,
+/// price in cents, and stock per location in the header's order.
+pub struct ExportLine {
+    pub title: String,
+    pub handle: String,
+    pub product_type: String,
+    pub option_names: Vec<String>,
+    pub values: Vec<String>,
+    pub sku: String,
+    pub barcode: String,
+    pub price_cents: Option<i64>,
+    pub stock: Vec<i64>,
+}
+
+/// Writes the catalogue in the import format (so an export can be edited and imported).
+pub fn export(locations: &[String], lines: &[ExportLine]) -> Result<Vec<u8>, String> {
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(Vec::new());
+    let mut header = vec![
+        "produit".to_string(),
+        "identifiant".into(),
+        "type".into(),
+        "options".into(),
+        "variante".into(),
+        "sku".into(),
+        "code_barres".into(),
+        "prix".into(),
+    ];
+    header.extend(locations.iter().map(|l| format!("stock:{l}")));
+    writer.write_record(&header).map_err(|e| e.to_string())?;
+    for l in lines {
+        let price = l
+            .price_cents
+            .map(|c| format_eur(c).replace("\u{a0}€", ""))
+            .unwrap_or_default();
+        let mut row = vec![
+            l.title.clone(),
+            l.handle.clone(),
+            l.product_type.clone(),
+            l.option_names.join(" / "),
+            l.values.join(" / "),
+            l.sku.clone(),
+            l.barcode.clone(),
+            price,
+        ];
+        row.extend(l.stock.iter().map(i64::to_string));
+        writer.write_record(&row).map_err(|e| e.to_string())?;
+    }
+    writer.into_inner().map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(records: &[Record]) -> [usize; 4] {
+        let count = |k: &str| records.iter().filter(|r| r.kind() == k).count();
+        [
+            count("location"),
+            count("product"),
+            count("variant"),
+            count("stock"),
+        ]
+    }
+
+    #[test]
+    fn the_template_imports() {
+        let records = parse_catalogue(TEMPLATE.as_bytes()).unwrap();
+        assert_eq!(kinds(&records), [2, 2, 3, 6]);
+        let Record::Variant(v) = &records[3] else {
+            panic!("{:?}", records[3])
+        };
+        assert_eq!(
+            (v.title.as_str(), v.price_cents, v.options[0].as_deref()),
+            ("36", Some(8900), Some("36"))
+        );
+    }
+
+    #[test]
+    fn bom_commas_and_header_spelling_are_accepted() {
+        let file = "\u{feff}Produit,Prix,Stock:Boutique\n\"Sac, cuir\",\"120.5\",3\n";
+        let records = parse_catalogue(file.as_bytes()).unwrap();
+        assert_eq!(kinds(&records), [1, 1, 1, 1]);
+        let Record::Product(p) = &records[1] else {
+            panic!()
+        };
+        assert_eq!(
+            (p.title.as_str(), p.handle.as_str()),
+            ("Sac, cuir", "sac-cuir")
+        );
+    }
+
+    #[test]
+    fn every_bad_line_is_listed_and_nothing_is_returned() {
+        let file = "produit;options;variante;sku;prix;stock:Boutique\n\
+            Robe;Taille;38;A1;89,00;2\n\
+            ;Taille;40;A2;89,00;1\n\
+            Robe;Taille;38;A3;89,00;1\n\
+            Jupe;;;A1;douze;-1\n\
+            Pull;Taille / Couleur;M;B1;50;1\n";
+        let errors = parse_catalogue(file.as_bytes()).unwrap_err();
+        let lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [3, 4, 5, 6]);
+        assert!(errors[0].reason.contains("nom du produit"));
+        assert!(errors[1].reason.contains("déjà plus haut"));
+        assert!(
+            errors[2].reason.contains("prix « douze »")
+                && errors[2].reason.contains("SKU A1 est déjà utilisé ligne 2")
+        );
+        assert!(errors[2].reason.contains("stock « -1 »"));
+        assert!(errors[3].reason.contains("Taille / Couleur"));
+    }
+
+    #[test]
+    fn header_problems_are_explained() {
+        assert!(
+            parse_catalogue(b"nom;prix\nx;1\n").unwrap_err()[0]
+                .reason
+                .contains("« produit »")
+        );
+        assert!(
+            parse_catalogue(b"produit;prix\nx;1\n").unwrap_err()[0]
+                .reason
+                .contains("stock:Boutique")
+        );
+        let unknown = parse_catalogue(b"produit;prix;couleur;stock:B\nx;1;bleu;1\n").unwrap_err();
+        assert!(unknown[0].reason.contains("colonne inconnue « couleur »"));
+        assert!(
+            parse_catalogue(b"produit;prix;stock:B\n").unwrap_err()[0]
+                .reason
+                .contains("aucun produit")
+        );
+        assert!(
+            parse_catalogue(&[0x70, 0xff, 0xfe]).unwrap_err()[0]
+                .reason
+                .contains("UTF-8")
+        );
+    }
+
+    #[test]
+    fn export_round_trips() {
+        let lines = vec![ExportLine {
+            title: "Robe; d'été".into(),
+            handle: "robe-ete".into(),
+            product_type: "Robes".into(),
+            option_names: vec!["Taille".into()],
+            values: vec!["38".into()],
+            sku: "R1".into(),
+            barcode: String::new(),
+            price_cents: Some(8950),
+            stock: vec![2, 0],
+        }];
+        let bytes = export(&["Boutique".into(), "Entrepôt".into()], &lines).unwrap();
+        let records = parse_catalogue(&bytes).unwrap();
+        assert_eq!(kinds(&records), [2, 1, 1, 2]);
+        let Record::Variant(v) = &records[3] else {
+            panic!()
+        };
+        assert_eq!(v.price_cents, Some(8950));
+    }
+}
