@@ -147,6 +147,16 @@ fn shopify_demo_sync_gives_the_exact_catalogue_and_incremental_syncs_stay_small(
     assert!(sync(dir, &[]).status.success());
     assert_eq!(available(dir, "EP-001-38", "61001"), 1);
 
+    // A product edited upstream comes alone, with its variants, in the next sync.
+    shopify.touch_products(1);
+    let out = sync(dir, &[]);
+    assert!(text(&out.stdout).contains("incremental sync ok — 1 products, 4 variants"), "{}", text(&out.stdout));
+    let price: i64 = Connection::open(dir.join("comptoir.db"))
+        .unwrap()
+        .query_row("SELECT price_cents FROM variants WHERE sku = 'EP-001-38'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(price, 3990);
+
     // The shop location is chosen by default; the warehouse is not.
     let conn = Connection::open(dir.join("comptoir.db")).unwrap();
     let in_shop: Vec<(String, bool)> = conn

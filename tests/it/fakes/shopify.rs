@@ -27,6 +27,18 @@ pub struct State {
     /// Call number (1-based) → what to answer instead of data.
     pub faults: HashMap<usize, Fault>,
     pub delay: Option<Duration>,
+    /// Location id → indexes into `levels`, so a stock page does not scan every level.
+    by_location: HashMap<u64, Vec<usize>>,
+}
+
+impl State {
+    fn index_levels(&mut self) {
+        self.by_location.clear();
+        for (i, l) in self.levels.iter().enumerate() {
+            let location = l["location_id"].as_u64().unwrap_or_default();
+            self.by_location.entry(location).or_default().push(i);
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -77,6 +89,12 @@ impl FakeShopify {
             orders: super::recent_demo_orders(),
             ..Default::default()
         };
+        Self::with_state(state)
+    }
+
+    /// Serves a catalogue given in Shopify's REST shape (benchmarks).
+    pub fn with_state(mut state: State) -> Self {
+        state.index_levels();
         let state = Arc::new(Mutex::new(state));
         let shared = state.clone();
         let served = Served::start(move |cfg| {
@@ -106,6 +124,19 @@ impl FakeShopify {
     }
 
     /// Sets the available quantity of an inventory item at a location, as a sale would.
+    /// Marks the first `n` products (and their variants) changed now, with a new price.
+    pub fn touch_products(&self, n: usize) {
+        let now = now_utc();
+        let mut s = self.state.lock().unwrap();
+        for p in s.products.iter_mut().take(n) {
+            p["updated_at"] = json!(now);
+            for v in p["variants"].as_array_mut().unwrap() {
+                v["updated_at"] = json!(now);
+                v["price"] = json!("39.90");
+            }
+        }
+    }
+
     pub fn set_stock(&self, item: u64, location: u64, available: i64) {
         let mut s = self.state.lock().unwrap();
         let level = s
@@ -137,31 +168,39 @@ impl FakeShopify {
     }
 }
 
-/// Applies a Shopify search string made of `field:>='value'` terms joined by AND.
-fn matches(filter: &Value, fields: &HashMap<&str, String>) -> bool {
+/// Applies a Shopify search string made of `field:>='value'` terms joined by AND;
+/// `field` gives an item's value for a field name (only asked when filtering).
+fn matches(filter: &Value, field: impl Fn(&str) -> Option<String>) -> bool {
     let Some(filter) = filter.as_str() else {
         return true;
     };
     filter.split(" AND ").all(|term| {
-        let (field, rest) = term.split_once(":>=").expect("only >= filters are sent");
+        let (name, rest) = term.split_once(":>=").expect("only >= filters are sent");
         let bound = utc(rest.trim_matches('\''));
-        fields.get(field).is_some_and(|v| *v >= bound)
+        field(name).is_some_and(|v| v >= bound)
     })
 }
 
-fn page(nodes: Vec<Value>, vars: &Value) -> Value {
+/// Pages the filtered items, mapping only the page's slice to GraphQL nodes.
+fn page<T>(items: Vec<T>, vars: &Value, node: impl Fn(T) -> Value) -> Value {
     let first = vars["first"].as_u64().unwrap() as usize;
     assert!(first <= 250, "Shopify refuses first > 250");
     let start: usize = vars["after"]
         .as_str()
         .map(|c| c.trim_start_matches("cursor-").parse().unwrap())
         .unwrap_or(0);
-    let end = (start + first).min(nodes.len());
-    let slice = nodes.get(start..end).unwrap_or(&[]).to_vec();
+    let total = items.len();
+    let end = (start + first).min(total);
+    let nodes: Vec<Value> = items
+        .into_iter()
+        .skip(start)
+        .take(end.saturating_sub(start))
+        .map(node)
+        .collect();
     json!({
-        "nodes": slice,
+        "nodes": nodes,
         "pageInfo": {
-            "hasNextPage": end < nodes.len(),
+            "hasNextPage": end < total,
             "endCursor": if end > start { json!(format!("cursor-{end}")) } else { Value::Null },
         }
     })
@@ -171,65 +210,67 @@ fn gid(kind: &str, id: &Value) -> String {
     format!("gid://shopify/{kind}/{id}")
 }
 
+/// A field's value for the search filter, in UTC.
+fn field_of<'a>(
+    item: &'a Value,
+    pairs: &'a [(&'a str, &'a str)],
+) -> impl Fn(&str) -> Option<String> + 'a {
+    move |name| {
+        let key = pairs.iter().find(|(n, _)| *n == name)?.1;
+        item[key].as_str().map(utc)
+    }
+}
+
 fn products(s: &State, vars: &Value) -> Value {
-    let nodes = s
+    let items: Vec<&Value> = s
         .products
         .iter()
-        .filter(|p| matches(&vars["query"], &HashMap::from([("updated_at", utc(p["updated_at"].as_str().unwrap()))])))
-        .map(|p| {
-            json!({
-                "id": gid("Product", &p["id"]), "handle": p["handle"], "title": p["title"],
-                "productType": p["product_type"], "vendor": p["vendor"],
-                "tags": p["tags"].as_str().unwrap().split(", ").filter(|t| !t.is_empty()).collect::<Vec<_>>(),
-                "status": p["status"].as_str().unwrap().to_uppercase(),
-                "updatedAt": utc(p["updated_at"].as_str().unwrap()),
-                "options": p["options"].as_array().unwrap().iter().map(|o| json!({"name": o["name"]})).collect::<Vec<_>>(),
-            })
-        })
+        .filter(|p| matches(&vars["query"], field_of(p, &[("updated_at", "updated_at")])))
         .collect();
-    json!({ "products": page(nodes, vars) })
+    let connection = page(items, vars, |p| {
+        json!({
+            "id": gid("Product", &p["id"]), "handle": p["handle"], "title": p["title"],
+            "productType": p["product_type"], "vendor": p["vendor"],
+            "tags": p["tags"].as_str().unwrap().split(", ").filter(|t| !t.is_empty()).collect::<Vec<_>>(),
+            "status": p["status"].as_str().unwrap().to_uppercase(),
+            "updatedAt": utc(p["updated_at"].as_str().unwrap()),
+            "options": p["options"].as_array().unwrap().iter().map(|o| json!({"name": o["name"]})).collect::<Vec<_>>(),
+        })
+    });
+    json!({ "products": connection })
 }
 
 fn variants(s: &State, vars: &Value) -> Value {
-    let nodes = s
+    let items: Vec<(&Value, &Value)> = s
         .products
         .iter()
         .flat_map(|p| {
-            let names: Vec<Value> = p["options"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|o| o["name"].clone())
-                .collect();
             p["variants"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(move |v| (names.clone(), v.clone()))
+                .map(move |v| (p, v))
         })
-        .filter(|(_, v)| {
-            matches(
-                &vars["query"],
-                &HashMap::from([("updated_at", utc(v["updated_at"].as_str().unwrap()))]),
-            )
-        })
-        .map(|(names, v)| {
-            let selected: Vec<Value> = names
-                .iter()
-                .zip(["option1", "option2", "option3"])
-                .filter(|(_, key)| !v[*key].is_null())
-                .map(|(name, key)| json!({"name": name, "value": v[key]}))
-                .collect();
-            json!({
-                "id": gid("ProductVariant", &v["id"]), "title": v["title"], "sku": v["sku"],
-                "barcode": v["barcode"], "price": v["price"], "position": v["position"],
-                "selectedOptions": selected,
-                "product": {"id": gid("Product", &v["product_id"])},
-                "inventoryItem": {"id": gid("InventoryItem", &v["inventory_item_id"])},
-            })
-        })
+        .filter(|(_, v)| matches(&vars["query"], field_of(v, &[("updated_at", "updated_at")])))
         .collect();
-    json!({ "productVariants": page(nodes, vars) })
+    let connection = page(items, vars, |(p, v)| {
+        let selected: Vec<Value> = p["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(["option1", "option2", "option3"])
+            .filter(|(_, key)| !v[*key].is_null())
+            .map(|(o, key)| json!({"name": o["name"], "value": v[key]}))
+            .collect();
+        json!({
+            "id": gid("ProductVariant", &v["id"]), "title": v["title"], "sku": v["sku"],
+            "barcode": v["barcode"], "price": v["price"], "position": v["position"],
+            "selectedOptions": selected,
+            "product": {"id": gid("Product", &v["product_id"])},
+            "inventoryItem": {"id": gid("InventoryItem", &v["inventory_item_id"])},
+        })
+    });
+    json!({ "productVariants": connection })
 }
 
 fn stock(s: &State, vars: &Value) -> Value {
@@ -237,99 +278,91 @@ fn stock(s: &State, vars: &Value) -> Value {
         .as_str()
         .and_then(|gid| gid.rsplit('/').next())
         .and_then(|id| id.parse().ok());
-    let nodes = s
-        .levels
-        .iter()
-        .filter(|l| l["location_id"].as_u64() == location)
-        .filter(|l| {
-            matches(
-                &vars["query"],
-                &HashMap::from([("updated_at", utc(l["updated_at"].as_str().unwrap()))]),
-            )
-        })
-        .map(|l| {
-            json!({
-                "updatedAt": utc(l["updated_at"].as_str().unwrap()),
-                "item": {"id": gid("InventoryItem", &l["inventory_item_id"])},
-                "quantities": [{"name": "available", "quantity": l["available"]}],
-            })
-        })
+    let items: Vec<&Value> = location
+        .and_then(|id| s.by_location.get(&id))
+        .map(|indexes| indexes.iter().map(|i| &s.levels[*i]).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|l| matches(&vars["query"], field_of(l, &[("updated_at", "updated_at")])))
         .collect();
-    json!({ "location": { "inventoryLevels": page(nodes, vars) } })
+    let connection = page(items, vars, |l| {
+        json!({
+            "updatedAt": utc(l["updated_at"].as_str().unwrap()),
+            "item": {"id": gid("InventoryItem", &l["inventory_item_id"])},
+            "quantities": [{"name": "available", "quantity": l["available"]}],
+        })
+    });
+    json!({ "location": { "inventoryLevels": connection } })
 }
 
 fn customers(s: &State, vars: &Value) -> Value {
-    let nodes = s
+    let items: Vec<&Value> = s
         .customers
         .iter()
-        .filter(|c| matches(&vars["query"], &HashMap::from([("updated_at", utc(c["updated_at"].as_str().unwrap()))])))
-        .map(|c| {
-            json!({
-                "id": gid("Customer", &c["id"]), "firstName": c["first_name"], "lastName": c["last_name"],
-                "updatedAt": utc(c["updated_at"].as_str().unwrap()),
-                "defaultEmailAddress": c["email"].as_str().map(|e| json!({"emailAddress": e})),
-                "defaultPhoneNumber": c["phone"].as_str().map(|p| json!({"phoneNumber": p})),
-            })
-        })
+        .filter(|c| matches(&vars["query"], field_of(c, &[("updated_at", "updated_at")])))
         .collect();
-    json!({ "customers": page(nodes, vars) })
+    let connection = page(items, vars, |c| {
+        json!({
+            "id": gid("Customer", &c["id"]), "firstName": c["first_name"], "lastName": c["last_name"],
+            "updatedAt": utc(c["updated_at"].as_str().unwrap()),
+            "defaultEmailAddress": c["email"].as_str().map(|e| json!({"emailAddress": e})),
+            "defaultPhoneNumber": c["phone"].as_str().map(|p| json!({"phoneNumber": p})),
+        })
+    });
+    json!({ "customers": connection })
 }
 
 fn orders(s: &State, vars: &Value) -> Value {
-    let nodes = s
+    let items: Vec<&Value> = s
         .orders
         .iter()
         .filter(|o| {
             matches(
                 &vars["query"],
-                &HashMap::from([
-                    ("created_at", utc(o["created_at"].as_str().unwrap())),
-                    ("updated_at", utc(o["updated_at"].as_str().unwrap())),
-                ]),
+                field_of(
+                    o,
+                    &[("created_at", "created_at"), ("updated_at", "updated_at")],
+                ),
             )
         })
-        .map(|o| {
-            let fulfillments: Vec<Value> = o["fulfillments"]
-                .as_array()
-                .map(|fs| {
-                    fs.iter()
-                        .map(|f| json!({"trackingInfo": [{"company": f["tracking_company"], "number": f["tracking_number"], "url": f["tracking_url"]}]}))
-                        .collect()
-                })
-                .unwrap_or_default();
-            json!({
-                "id": gid("Order", &o["id"]), "name": o["name"], "email": o["email"], "phone": o["phone"],
-                "createdAt": o["created_at"], "updatedAt": o["updated_at"], "cancelledAt": o["cancelled_at"],
-                "displayFinancialStatus": o["financial_status"].as_str().map(str::to_uppercase),
-                "displayFulfillmentStatus": o["fulfillment_status"].as_str().unwrap_or("unfulfilled").to_uppercase(),
-                "currencyCode": o["currency"],
-                "totalPriceSet": {"shopMoney": {"amount": o["total_price"]}},
-                "customer": o["customer"]["id"].as_u64().map(|id| json!({"id": gid("Customer", &json!(id))})),
-                "lineItems": {"nodes": o["line_items"].as_array().unwrap().iter().map(|l| json!({
-                    "title": l["title"], "variantTitle": l["variant_title"], "sku": l["sku"], "quantity": l["quantity"],
-                    "variant": {"id": gid("ProductVariant", &l["variant_id"])},
-                    "product": {"id": gid("Product", &l["product_id"])},
-                    "originalUnitPriceSet": {"shopMoney": {"amount": l["price"]}},
-                })).collect::<Vec<_>>()},
-                "fulfillments": fulfillments,
-            })
-        })
         .collect();
-    json!({ "orders": page(nodes, vars) })
+    let connection = page(items, vars, |o| {
+        let fulfillments: Vec<Value> = o["fulfillments"]
+            .as_array()
+            .map(|fs| {
+                fs.iter()
+                    .map(|f| json!({"trackingInfo": [{"company": f["tracking_company"], "number": f["tracking_number"], "url": f["tracking_url"]}]}))
+                    .collect()
+            })
+            .unwrap_or_default();
+        json!({
+            "id": gid("Order", &o["id"]), "name": o["name"], "email": o["email"], "phone": o["phone"],
+            "createdAt": o["created_at"], "updatedAt": o["updated_at"], "cancelledAt": o["cancelled_at"],
+            "displayFinancialStatus": o["financial_status"].as_str().map(str::to_uppercase),
+            "displayFulfillmentStatus": o["fulfillment_status"].as_str().unwrap_or("unfulfilled").to_uppercase(),
+            "currencyCode": o["currency"],
+            "totalPriceSet": {"shopMoney": {"amount": o["total_price"]}},
+            "customer": o["customer"]["id"].as_u64().map(|id| json!({"id": gid("Customer", &json!(id))})),
+            "lineItems": {"nodes": o["line_items"].as_array().unwrap().iter().map(|l| json!({
+                "title": l["title"], "variantTitle": l["variant_title"], "sku": l["sku"], "quantity": l["quantity"],
+                "variant": {"id": gid("ProductVariant", &l["variant_id"])},
+                "product": {"id": gid("Product", &l["product_id"])},
+                "originalUnitPriceSet": {"shopMoney": {"amount": l["price"]}},
+            })).collect::<Vec<_>>()},
+            "fulfillments": fulfillments,
+        })
+    });
+    json!({ "orders": connection })
 }
 
 fn locations(s: &State, vars: &Value) -> Value {
-    let nodes = s
-        .locations
-        .iter()
-        .map(|l| {
-            json!({
-                "id": gid("Location", &l["id"]), "name": l["name"], "isActive": l["active"],
-                "address": {"address1": l["address1"], "zip": l["zip"], "city": l["city"], "countryCode": l["country_code"]},
-            })
+    let connection = page(s.locations.iter().collect(), vars, |l: &Value| {
+        json!({
+            "id": gid("Location", &l["id"]), "name": l["name"], "isActive": l["active"],
+            "address": {"address1": l["address1"], "zip": l["zip"], "city": l["city"], "countryCode": l["country_code"]},
         })
-        .collect();
-    json!({ "locations": page(nodes, vars) })
+    });
+    json!({ "locations": connection })
 }
 
 fn cost(available: f64) -> Value {
