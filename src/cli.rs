@@ -106,6 +106,9 @@ pub enum StoreAdd {
         /// Base URL replacing https://SHOP (proxies, tests), e.g. http://127.0.0.1:9000
         #[arg(long)]
         api_url: Option<String>,
+        /// The app's API secret key, which signs webhooks; may be file:/path.
+        #[arg(long)]
+        webhook_secret: Option<String>,
     },
     /// A manual store: products and stock kept in Comptoir, imported from CSV.
     Manual {
@@ -126,6 +129,9 @@ pub enum StoreAdd {
         /// Consumer secret (cs_…); may be file:/path.
         #[arg(long)]
         secret: String,
+        /// The secret given to WooCommerce webhooks; may be file:/path.
+        #[arg(long)]
+        webhook_secret: Option<String>,
     },
 }
 

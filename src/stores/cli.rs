@@ -46,6 +46,22 @@ fn read_catalogue(path: &std::path::Path) -> Result<Vec<crate::stores::model::Re
     })
 }
 
+/// Stores a webhook secret given on the command line (plain or `file:`), sealed.
+fn set_webhook_secret(
+    ctx: &SyncContext,
+    conn: &mut rusqlite::Connection,
+    id: StoreId,
+    raw: Option<&str>,
+) -> Result<(), CliError> {
+    let Some(raw) = raw else { return Ok(()) };
+    let secret: Secret = serde_json::from_value(json!(raw)).map_err(|e| (e.to_string(), 2))?;
+    let sealed = ctx
+        .secrets
+        .seal(secret.expose().trim().as_bytes())
+        .map_err(failed)?;
+    db::write(conn, |tx| repo::set_webhook_secret(tx, id, Some(&sealed))).map_err(failed)
+}
+
 fn context(config: &Config) -> Result<SyncContext, CliError> {
     Ok(SyncContext {
         db: db::open(&config.data_dir).map_err(failed)?,
@@ -68,6 +84,7 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
             shop,
             token,
             api_url,
+            webhook_secret,
         }) => {
             let shop = shop.trim().to_ascii_lowercase();
             if !valid_shop_domain(&shop) {
@@ -114,9 +131,15 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
                 )
             })
             .map_err(failed)?;
+            set_webhook_secret(&ctx, &mut conn, id, webhook_secret.as_deref())?;
             println!("{id}");
         }
-        StoreCommand::Add(StoreAdd::Woocommerce { url, key, secret }) => {
+        StoreCommand::Add(StoreAdd::Woocommerce {
+            url,
+            key,
+            secret,
+            webhook_secret,
+        }) => {
             let url = url.trim().trim_end_matches('/').to_string();
             let host = url
                 .strip_prefix("https://")
@@ -157,6 +180,7 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
                 )
             })
             .map_err(failed)?;
+            set_webhook_secret(&ctx, &mut conn, id, webhook_secret.as_deref())?;
             println!("{id}");
         }
         StoreCommand::Add(StoreAdd::Manual { name, csv }) => {

@@ -9,6 +9,7 @@ pub mod model;
 mod pages;
 pub mod repo;
 pub mod shopify;
+pub mod webhooks;
 pub mod woocommerce;
 
 pub use pages::configure;

@@ -60,6 +60,12 @@ mod text {
     pub const SHOP_DOMAIN_HINT: &str = "Par exemple elegance-paris.myshopify.com";
     pub const TOKEN: &str = "Jeton d'accès Admin API";
     pub const CONNECT_BUTTON: &str = "Connecter";
+    pub const APP_SECRET: &str = "Clé secrète de l'application (facultatif)";
+    pub const APP_SECRET_HINT: &str = "Pour recevoir les changements en quelques secondes par webhooks (nécessite une adresse publique) : la « clé secrète de l'API » de votre application Shopify.";
+    pub const WEBHOOKS_ON: &str = "Webhooks : actifs — les changements arrivent en quelques secondes ; synchronisation de sécurité périodique.";
+    pub const WEBHOOKS_NEED_SECRET: &str =
+        "Webhooks : inactifs — ajoutez la clé secrète de l'application pour les activer.";
+    pub const WOO_WEBHOOKS: &str = "Webhooks : dans WooCommerce › Réglages › Avancé › Webhooks, créez-en un par sujet (produit, commande, client) avec cette URL de livraison et ce secret :";
     pub const CONNECT_TITLE: &str = "Connecter une boutique";
     pub const WOO_TITLE: &str = "Connecter WooCommerce";
     pub const WOO_HOW: &str = "Dans WordPress : WooCommerce › Réglages › Avancé › API REST › Ajouter une clé, avec l'accès « Lecture ». Copiez la clé client (ck_…) et le secret client (cs_…).";
@@ -76,6 +82,7 @@ mod text {
     pub const IMPORT: &str = "Importer un CSV (remplace le catalogue)";
     pub const EXPORT: &str = "Exporter le catalogue (CSV)";
     pub const IMPORTED: &str = "Catalogue importé.";
+    pub const CONNECTED_NO_WEBHOOKS: &str = "Boutique connectée, mais Shopify a refusé l'abonnement aux webhooks : la synchronisation périodique prend le relais. Vérifiez les autorisations de l'application.";
     pub const IMPORT_REFUSED: &str =
         "Le fichier n'a pas été importé (rien n'a changé). Corrigez ces lignes puis réessayez :";
     pub const PRESTASHOP_SOON: &str =
@@ -316,6 +323,9 @@ async fn orders(
 /// Everything the Integrations page shows about one store.
 struct StoreCard {
     store: Store,
+    /// Where the platform should send webhooks, and the secret, for admins to copy.
+    webhook_url: Option<String>,
+    webhook_secret: Option<String>,
     counts: repo::Counts,
     orders_30: i64,
     locations: Vec<repo::LocationRow>,
@@ -380,7 +390,18 @@ fn store_card(staff: &Staff, c: &StoreCard, public_url: bool, now: jiff::Timesta
             }
             @if let Some(error) = &s.last_error { (alert(if s.status == "disconnected" { Tone::Danger } else { Tone::Warning }, error)) }
             @if s.platform != Platform::Manual {
-                p.muted { @if public_url { "Webhooks : bientôt disponibles — synchronisation périodique" } @else { (text::WEBHOOKS_OFF) } }
+                @if !public_url {
+                    p.muted { (text::WEBHOOKS_OFF) }
+                } @else if s.platform == Platform::WooCommerce && admin {
+                    @if let (Some(url), Some(secret)) = (&c.webhook_url, &c.webhook_secret) {
+                        p.muted { (text::WOO_WEBHOOKS) }
+                        dl.facts { dt { "URL de livraison" } dd { code { (url) } } dt { "Secret" } dd { code { (secret) } } }
+                    }
+                } @else if s.webhook_secret.is_some() {
+                    p.muted { (text::WEBHOOKS_ON) }
+                } @else {
+                    p.muted { (text::WEBHOOKS_NEED_SECRET) }
+                }
                 (progress_fragment(s.id, c.progress.as_ref(), now))
             }
             @if admin {
@@ -526,6 +547,8 @@ struct ShopifyForm {
     shop: String,
     #[serde(default)]
     token: String,
+    #[serde(default)]
+    webhook_secret: String,
 }
 
 #[derive(Default)]
@@ -543,6 +566,7 @@ fn shopify_form(staff: &Staff, form: &ShopifyForm, errors: &ConnectErrors) -> Ma
                 (csrf_input(&staff.csrf))
                 (Field::new(text::SHOP_DOMAIN, "shop").value(&form.shop).required().hint(text::SHOP_DOMAIN_HINT).error(errors.shop.as_deref()).render())
                 (Field::new(text::TOKEN, "token").kind("password").required().error(errors.token.as_deref()).render())
+                (Field::new(text::APP_SECRET, "webhook_secret").kind("password").hint(text::APP_SECRET_HINT).render())
                 div.actions { button.btn.primary type="submit" { (text::CONNECT_BUTTON) } }
             }
         },
@@ -561,11 +585,14 @@ fn flash(ok: Option<&str>) -> Option<&'static str> {
         "removed" => Some(text::REMOVED),
         "connected" => Some(text::CONNECTED_OK),
         "imported" => Some(text::IMPORTED),
+        "connected_no_webhooks" => Some(text::CONNECTED_NO_WEBHOOKS),
         _ => None,
     }
 }
 
 async fn load_cards(state: &AppState) -> Result<Vec<StoreCard>, AppError> {
+    let secrets = state.secrets.clone();
+    let public_url = state.config.public_url.clone();
     let since = (state.clock.now() - SignedDuration::from_hours(24 * 30))
         .strftime("%Y-%m-%dT%H:%M:%SZ")
         .to_string();
@@ -573,7 +600,21 @@ async fn load_cards(state: &AppState) -> Result<Vec<StoreCard>, AppError> {
         repo::stores(conn)?
             .into_iter()
             .map(|store| {
+                let webhook_secret = store
+                    .webhook_secret
+                    .as_deref()
+                    .filter(|_| store.platform == Platform::WooCommerce)
+                    .and_then(|sealed| secrets.open(sealed).ok())
+                    .map(|plain| String::from_utf8_lossy(&plain).into_owned());
+                let webhook_url = public_url.as_ref().map(|base| {
+                    format!(
+                        "{base}{}",
+                        paths::with_id(crate::stores::webhooks::WOOCOMMERCE_PATH, store.id)
+                    )
+                });
                 Ok(StoreCard {
+                    webhook_url,
+                    webhook_secret,
                     counts: repo::counts(conn, store.id)?,
                     orders_30: repo::orders_since(conn, store.id, &since)?,
                     locations: repo::locations(conn, store.id)?,
@@ -693,13 +734,51 @@ async fn connect_shopify(
         if let Err(message) = check_shopify(&state, &shop, &token, api_url.clone()).await {
             errors.token = Some(message);
         } else {
-            let sealed =
-                sync::seal_credentials(&state.secrets, &Credentials::ShopifyToken { token })
-                    .map_err(AppError::Internal)?;
+            let sealed = sync::seal_credentials(
+                &state.secrets,
+                &Credentials::ShopifyToken {
+                    token: token.clone(),
+                },
+            )
+            .map_err(AppError::Internal)?;
+            let app_secret = form.webhook_secret.trim().to_string();
+            let sealed_secret = match app_secret.is_empty() {
+                true => None,
+                false => Some(
+                    state
+                        .secrets
+                        .seal(app_secret.as_bytes())
+                        .map_err(AppError::Internal)?,
+                ),
+            };
+            // Webhooks need an address Shopify can reach and the secret that signs them.
+            let mut flash = "connected";
+            let mut sync_minutes = 15;
+            if let (Some(public), Some(_)) = (&state.config.public_url, &sealed_secret) {
+                let base = api_url.clone().unwrap_or_else(|| format!("https://{shop}"));
+                let mut connector = ShopifyConnector::new(
+                    state.http.clone(),
+                    &base,
+                    &state.config.shopify.api_version,
+                    token,
+                );
+                let uri = format!("{public}{}", crate::stores::webhooks::SHOPIFY_PATH);
+                let subscribed = web::block(move || connector.subscribe(&uri))
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                match subscribed {
+                    // Webhooks bring changes; an hourly poll is the safety net.
+                    Ok(_) => sync_minutes = 60,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "Shopify webhook subscription failed");
+                        flash = "connected_no_webhooks";
+                    }
+                }
+            }
             let now = state.clock.now();
             let id = db::call(&state.db, move |conn| {
                 db::write(conn, |tx| {
-                    repo::create_store(
+                    let id = repo::create_store(
                         tx,
                         &NewStore {
                             platform: Platform::Shopify,
@@ -707,15 +786,17 @@ async fn connect_shopify(
                             domain: &shop,
                             api_url: api_url.as_deref(),
                             credentials: Some(&sealed),
-                            sync_minutes: 15,
+                            sync_minutes,
                         },
                         now,
-                    )
+                    )?;
+                    repo::set_webhook_secret(tx, id, sealed_secret.as_deref())?;
+                    Ok(id)
                 })
             })
             .await?;
             spawn_sync(&state, id);
-            return Ok(redirect(format!("{}?ok=connected", paths::INTEGRATIONS)));
+            return Ok(redirect(format!("{}?ok={flash}", paths::INTEGRATIONS)));
         }
     }
     let forms = Forms {

@@ -32,12 +32,13 @@ pub struct Store {
     pub sync_cursor: Option<String>,
     pub error_count: i64,
     pub last_error: Option<String>,
+    pub webhook_secret: Option<Vec<u8>>,
 }
 
 const STORE_COLUMNS: &str =
     "id, platform, name, domain, api_url, credentials, status, sync_minutes,
     reservation_hours, connected_at, next_sync_at, last_sync_at, last_full_sync_at, sync_cursor,
-    error_count, last_error";
+    error_count, last_error, webhook_secret";
 
 fn store_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Store> {
     let platform: String = r.get(1)?;
@@ -58,6 +59,7 @@ fn store_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Store> {
         sync_cursor: r.get(13)?,
         error_count: r.get(14)?,
         last_error: r.get(15)?,
+        webhook_secret: r.get(16)?,
     })
 }
 
@@ -282,6 +284,19 @@ pub fn merge(tx: &Connection, plan: &MergePlan<'_>) -> Result<Counts, AppError> 
         [store],
     )
     .map_err(db)?;
+    Ok(counts)
+}
+
+/// Applies records outside a sync (webhooks): upserts only, nothing removed.
+pub fn apply_records(
+    tx: &Connection,
+    store: StoreId,
+    records: &[Record],
+) -> Result<Counts, AppError> {
+    let mut counts = Counts::default();
+    for record in records {
+        apply(tx, store, record, &mut counts)?;
+    }
     Ok(counts)
 }
 
@@ -810,4 +825,104 @@ pub fn export_lines(
         });
     }
     Ok((locations.into_iter().map(|l| l.name).collect(), lines))
+}
+
+pub fn delete_product(
+    conn: &Connection,
+    store: StoreId,
+    external_id: &str,
+) -> Result<bool, AppError> {
+    Ok(conn
+        .execute(
+            "DELETE FROM products WHERE store_id = ?1 AND external_id = ?2",
+            params![store, external_id],
+        )
+        .map_err(db)?
+        > 0)
+}
+
+pub fn set_webhook_secret(
+    conn: &Connection,
+    store: StoreId,
+    sealed: Option<&[u8]>,
+) -> Result<(), AppError> {
+    conn.execute(
+        "UPDATE stores SET webhook_secret = ?2 WHERE id = ?1",
+        params![store, sealed],
+    )
+    .map_err(db)?;
+    Ok(())
+}
+
+/// Where a webhook goes: the store, its platform, and its sealed webhook secret.
+pub struct WebhookTarget {
+    pub store: StoreId,
+    pub platform: Platform,
+    pub secret: Option<Vec<u8>>,
+}
+
+fn webhook_target_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<WebhookTarget> {
+    let platform: String = r.get(1)?;
+    Ok(WebhookTarget {
+        store: r.get(0)?,
+        platform: Platform::from_code(&platform).unwrap_or(Platform::Manual),
+        secret: r.get(2)?,
+    })
+}
+
+/// The webhook target of a store, by its platform's domain (Shopify names the shop).
+pub fn webhook_target_by_domain(
+    conn: &Connection,
+    platform: Platform,
+    domain: &str,
+) -> Result<Option<WebhookTarget>, AppError> {
+    conn.query_row(
+        "SELECT id, platform, webhook_secret FROM stores WHERE platform = ?1 AND domain = ?2 ORDER BY id LIMIT 1",
+        params![platform.code(), domain],
+        webhook_target_row,
+    )
+    .optional()
+    .map_err(db)
+}
+
+/// The webhook target of a store, by id (WooCommerce deliveries carry it in the URL).
+pub fn webhook_target(
+    conn: &Connection,
+    store: StoreId,
+) -> Result<Option<WebhookTarget>, AppError> {
+    conn.query_row(
+        "SELECT id, platform, webhook_secret FROM stores WHERE id = ?1",
+        [store],
+        webhook_target_row,
+    )
+    .optional()
+    .map_err(db)
+}
+
+/// Records a delivery; false when it was already processed.
+pub fn first_delivery(
+    conn: &Connection,
+    provider: &str,
+    event_id: &str,
+    store: StoreId,
+    topic: &str,
+    now: Timestamp,
+) -> Result<bool, AppError> {
+    Ok(conn
+        .execute(
+            "INSERT OR IGNORE INTO webhook_events (provider, event_id, store_id, topic, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![provider, event_id, store, topic, unix(now)],
+        )
+        .map_err(db)?
+        == 1)
+}
+
+/// The shop removed our access (Shopify app uninstalled): stop polling, forget keys.
+pub fn mark_uninstalled(conn: &Connection, store: StoreId, message: &str) -> Result<(), AppError> {
+    conn.execute(
+        "UPDATE stores SET status = 'disconnected', credentials = NULL, last_error = ?2 WHERE id = ?1",
+        params![store, message],
+    )
+    .map_err(db)?;
+    Ok(())
 }

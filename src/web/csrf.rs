@@ -43,7 +43,9 @@ pub async fn ensure_cookie(
         .cookie(COOKIE)
         .map(|c| c.value().to_string())
         .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()));
-    let needs_none = req.path() == paths::HEALTHZ || req.path().starts_with("/assets/");
+    let needs_none = req.path() == paths::HEALTHZ
+        || req.path().starts_with("/assets/")
+        || req.path().starts_with("/webhooks/");
     let issued = match &presented {
         _ if needs_none => None,
         Some(value) => {

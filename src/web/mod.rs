@@ -95,6 +95,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     dashboard::configure(cfg);
     inbox::configure(cfg);
     stores::configure(cfg);
+    stores::webhooks::configure(cfg);
     settings::configure(cfg);
 }
 
@@ -138,7 +139,10 @@ pub async fn require_setup(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let path = req.path();
-    let exempt = path == paths::SETUP || path == paths::HEALTHZ || path.starts_with("/assets/");
+    let exempt = path == paths::SETUP
+        || path == paths::HEALTHZ
+        || path.starts_with("/assets/")
+        || path.starts_with("/webhooks/");
     let state = req.app_data::<web::Data<AppState>>().cloned();
     if let Some(state) = state.filter(|s| !exempt && s.needs_setup.load(Ordering::Relaxed)) {
         let users = db::call(&state.db, |conn| repo::count_users(conn)).await?;

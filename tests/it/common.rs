@@ -224,6 +224,18 @@ impl Client {
         )
     }
 
+    /// A JSON POST with extra headers (webhooks).
+    pub fn post_signed(&self, path: &str, headers: &[(&str, &str)], body: &str) -> Resp {
+        let mut request = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json");
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        Self::read(request.send(body))
+    }
+
     pub fn post_raw(&self, path: &str, content_type: &str, body: &str) -> Resp {
         Self::read(
             self.agent

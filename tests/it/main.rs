@@ -9,3 +9,4 @@ mod fakes;
 mod integrations;
 mod pages;
 mod stores;
+mod webhooks;

@@ -150,10 +150,18 @@ fn shopify_demo_sync_gives_the_exact_catalogue_and_incremental_syncs_stay_small(
     // A product edited upstream comes alone, with its variants, in the next sync.
     shopify.touch_products(1);
     let out = sync(dir, &[]);
-    assert!(text(&out.stdout).contains("incremental sync ok — 1 products, 4 variants"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("incremental sync ok — 1 products, 4 variants"),
+        "{}",
+        text(&out.stdout)
+    );
     let price: i64 = Connection::open(dir.join("comptoir.db"))
         .unwrap()
-        .query_row("SELECT price_cents FROM variants WHERE sku = 'EP-001-38'", [], |r| r.get(0))
+        .query_row(
+            "SELECT price_cents FROM variants WHERE sku = 'EP-001-38'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(price, 3990);
 

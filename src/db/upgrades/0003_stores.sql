@@ -10,6 +10,9 @@ CREATE TABLE stores (
     api_url TEXT,
     -- Encrypted JSON (see src/secrets.rs); never stored in clear.
     credentials BLOB,
+    -- Encrypted key that signs the store's webhooks (Shopify app secret, WooCommerce
+    -- webhook secret); webhooks are refused while it is unset.
+    webhook_secret BLOB,
     status TEXT NOT NULL DEFAULT 'connected'
         CHECK (status IN ('connected', 'error', 'disconnected')),
     sync_minutes INTEGER NOT NULL DEFAULT 15 CHECK (sync_minutes IN (5, 15, 30, 60)),
@@ -150,6 +153,16 @@ CREATE TABLE sync_runs (
     error TEXT
 );
 CREATE INDEX sync_runs_by_store ON sync_runs(store_id, started_at);
+
+-- Webhook deliveries already processed, so a repeated delivery changes nothing.
+CREATE TABLE webhook_events (
+    provider TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    store_id INTEGER REFERENCES stores(id) ON DELETE CASCADE,
+    topic TEXT NOT NULL DEFAULT '',
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (provider, event_id)
+) WITHOUT ROWID;
 
 -- Pages of a sync in progress; merged into the live tables in one transaction at the end.
 CREATE TABLE sync_staging (

@@ -191,6 +191,33 @@ impl Sink for Discard {
 }
 
 impl ShopifyConnector {
+    /// Subscribes every topic of `queries::TOPICS` to `uri`; one already there is fine.
+    pub fn subscribe(&mut self, uri: &str) -> Result<usize, SyncError> {
+        let mut created = 0;
+        for topic in queries::TOPICS {
+            let data = self.call(
+                queries::SUBSCRIBE,
+                json!({ "topic": topic, "uri": uri }),
+                &mut Discard,
+            )?;
+            let result = &data["webhookSubscriptionCreate"];
+            let errors: Vec<&str> = result["userErrors"]
+                .as_array()
+                .map(|e| e.iter().filter_map(|e| e["message"].as_str()).collect())
+                .unwrap_or_default();
+            match errors.first() {
+                None => created += 1,
+                Some(m) if m.contains("already been taken") => {}
+                Some(m) => {
+                    return Err(SyncError::retry(format!(
+                        "Shopify refuse l'abonnement {topic} : {m}"
+                    )));
+                }
+            }
+        }
+        Ok(created)
+    }
+
     /// One cheap query, to tell people at once whether the shop and token work.
     pub fn check(&mut self) -> Result<(), SyncError> {
         self.call(queries::LOCATIONS, json!({ "first": 1 }), &mut Discard)

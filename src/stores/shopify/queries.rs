@@ -85,3 +85,24 @@ pub const ALL: [(&str, &str, i64); 6] = [
     ("ComptoirCustomers", CUSTOMERS, PAGE_CUSTOMERS),
     ("ComptoirOrders", ORDERS, PAGE_ORDERS),
 ];
+
+/// Subscribes the shop's events to our webhook address.
+pub const SUBSCRIBE: &str = r#"mutation ComptoirSubscribe($topic: WebhookSubscriptionTopic!, $uri: String!) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: { uri: $uri, format: JSON }) {
+    webhookSubscription { id }
+    userErrors { field message }
+  }
+}"#;
+
+/// The topics that keep the local copy fresh, and the uninstall notice.
+pub const TOPICS: [&str; 9] = [
+    "PRODUCTS_CREATE",
+    "PRODUCTS_UPDATE",
+    "PRODUCTS_DELETE",
+    "INVENTORY_LEVELS_UPDATE",
+    "ORDERS_CREATE",
+    "ORDERS_UPDATED",
+    "CUSTOMERS_CREATE",
+    "CUSTOMERS_UPDATE",
+    "APP_UNINSTALLED",
+];

@@ -27,6 +27,8 @@ pub struct State {
     /// Call number (1-based) → what to answer instead of data.
     pub faults: HashMap<usize, Fault>,
     pub delay: Option<Duration>,
+    /// Webhook subscriptions made: (topic, uri).
+    pub subscriptions: Vec<(String, String)>,
     /// Location id → indexes into `levels`, so a stock page does not scan every level.
     by_location: HashMap<u64, Vec<usize>>,
 }
@@ -165,6 +167,7 @@ impl FakeShopify {
         s.products.retain(|p| p["id"] != json!(id));
         s.levels
             .retain(|l| !items.contains(&l["inventory_item_id"]));
+        s.index_levels();
     }
 }
 
@@ -392,6 +395,7 @@ async fn graphql(
     let query = body["query"].as_str().unwrap_or("");
     let operation = query
         .strip_prefix("query ")
+        .or_else(|| query.strip_prefix("mutation "))
         .and_then(|q| q.split(['(', ' ', '{']).next())
         .unwrap_or("")
         .to_string();
@@ -426,7 +430,24 @@ async fn graphql(
         }
         None => {}
     }
-    let s = state.lock().unwrap();
+    let mut s = state.lock().unwrap();
+    if operation == "ComptoirSubscribe" {
+        let (topic, uri) = (
+            vars["topic"].as_str().unwrap().to_string(),
+            vars["uri"].as_str().unwrap().to_string(),
+        );
+        let taken = s.subscriptions.contains(&(topic.clone(), uri.clone()));
+        let result = if taken {
+            json!({"webhookSubscription": null, "userErrors": [{"field": ["webhookSubscription", "callbackUrl"],
+                "message": "Address for this topic has already been taken"}]})
+        } else {
+            s.subscriptions.push((topic, uri));
+            json!({"webhookSubscription": {"id": format!("gid://shopify/WebhookSubscription/{}", s.subscriptions.len())}, "userErrors": []})
+        };
+        return HttpResponse::Ok().json(
+            json!({"data": {"webhookSubscriptionCreate": result}, "extensions": cost(1990.0)}),
+        );
+    }
     let data = match operation.as_str() {
         "ComptoirLocations" => locations(&s, &vars),
         "ComptoirProducts" => products(&s, &vars),
