@@ -110,6 +110,17 @@ pub enum StoreAdd {
         #[arg(long)]
         webhook_secret: Option<String>,
     },
+    /// A PrestaShop site, with a Webservice key (read access to products, combinations,
+    /// stock_availables, product_options, product_option_values, customers, orders,
+    /// order_carriers, carriers).
+    Prestashop {
+        /// The site's address, e.g. https://boutique.example.com
+        #[arg(long)]
+        url: String,
+        /// Webservice key; may be file:/path.
+        #[arg(long)]
+        key: String,
+    },
     /// A manual store: products and stock kept in Comptoir, imported from CSV.
     Manual {
         #[arg(long)]

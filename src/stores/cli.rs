@@ -19,6 +19,20 @@ fn failed(e: impl std::fmt::Display) -> CliError {
     (e.to_string(), 1)
 }
 
+/// The host of a site address, or a usage error saying what is expected.
+fn site_host(url: &str) -> Result<String, CliError> {
+    let host = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    match host {
+        Some(h) if !h.is_empty() && !h.contains(char::is_whitespace) => Ok(h.to_string()),
+        _ => Err((
+            format!("`{url}` is not a site address such as https://boutique.example.com"),
+            2,
+        )),
+    }
+}
+
 fn no_store(id: i64) -> CliError {
     (
         format!("no store has the id {id}; see `comptoir store list`"),
@@ -141,15 +155,7 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
             webhook_secret,
         }) => {
             let url = url.trim().trim_end_matches('/').to_string();
-            let host = url
-                .strip_prefix("https://")
-                .or_else(|| url.strip_prefix("http://"));
-            if host.is_none_or(|h| h.is_empty() || h.contains(char::is_whitespace)) {
-                return Err((
-                    format!("`{url}` is not a site address such as https://boutique.example.com"),
-                    2,
-                ));
-            }
+            let host = site_host(&url)?;
             let secret: Secret =
                 serde_json::from_value(json!(secret)).map_err(|e| (e.to_string(), 2))?;
             if key.trim().is_empty() || secret.expose().trim().is_empty() {
@@ -163,7 +169,7 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
                 },
             )
             .map_err(failed)?;
-            let name = host.unwrap_or_default().to_string();
+            let name = host;
             let now = ctx.clock.now();
             let id = db::write(&mut conn, |tx| {
                 repo::create_store(
@@ -181,6 +187,38 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
             })
             .map_err(failed)?;
             set_webhook_secret(&ctx, &mut conn, id, webhook_secret.as_deref())?;
+            println!("{id}");
+        }
+        StoreCommand::Add(StoreAdd::Prestashop { url, key }) => {
+            let url = url.trim().trim_end_matches('/').to_string();
+            let host = site_host(&url)?;
+            let key: Secret = serde_json::from_value(json!(key)).map_err(|e| (e.to_string(), 2))?;
+            if key.expose().trim().is_empty() {
+                return Err(("the webservice key must not be empty".into(), 2));
+            }
+            let sealed = sync::seal_credentials(
+                &ctx.secrets,
+                &Credentials::PrestaKey {
+                    key: key.expose().trim().into(),
+                },
+            )
+            .map_err(failed)?;
+            let now = ctx.clock.now();
+            let id = db::write(&mut conn, |tx| {
+                repo::create_store(
+                    tx,
+                    &NewStore {
+                        platform: Platform::PrestaShop,
+                        name: &host,
+                        domain: &url,
+                        api_url: None,
+                        credentials: Some(&sealed),
+                        sync_minutes: 15,
+                    },
+                    now,
+                )
+            })
+            .map_err(failed)?;
             println!("{id}");
         }
         StoreCommand::Add(StoreAdd::Manual { name, csv }) => {

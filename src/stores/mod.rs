@@ -7,6 +7,7 @@ pub mod http;
 pub mod manual;
 pub mod model;
 mod pages;
+pub mod prestashop;
 pub mod repo;
 pub mod shopify;
 pub mod webhooks;

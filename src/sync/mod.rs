@@ -20,6 +20,7 @@ use crate::error::AppError;
 use crate::secrets::SecretBox;
 use crate::stores::connector::{Connector, FetchPlan, Sink, SyncError};
 use crate::stores::model::{Platform, Record};
+use crate::stores::prestashop::PrestaConnector;
 use crate::stores::repo::{self, Counts, MergePlan, Store};
 use crate::stores::shopify::ShopifyConnector;
 use crate::stores::woocommerce::WooConnector;
@@ -47,6 +48,7 @@ pub struct SyncContext {
 pub enum Credentials {
     ShopifyToken { token: String },
     WooKeys { key: String, secret: String },
+    PrestaKey { key: String },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -132,6 +134,18 @@ fn connector(ctx: &SyncContext, store: &Store) -> Result<Box<dyn Connector>, Syn
                 &base,
                 key,
                 secret,
+                &store.name,
+            )))
+        }
+        (Platform::PrestaShop, Credentials::PrestaKey { key }) => {
+            let base = store
+                .api_url
+                .clone()
+                .unwrap_or_else(|| store.domain.clone());
+            Ok(Box::new(PrestaConnector::new(
+                ctx.http.clone(),
+                &base,
+                key,
                 &store.name,
             )))
         }

@@ -708,3 +708,82 @@ mod manual {
         assert!(r.body.contains("Formulaire expiré"));
     }
 }
+
+mod presta {
+    use super::*;
+    use crate::fakes::prestashop::{FakePresta, KEY};
+
+    #[test]
+    fn prestashop_gives_the_same_catalogue_from_the_same_data() {
+        let presta = FakePresta::start();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let d = dir.to_str().unwrap();
+        let out = cli(
+            &[
+                "--data-dir",
+                d,
+                "store",
+                "add",
+                "prestashop",
+                "--url",
+                &presta.served.base,
+                "--key",
+                KEY,
+            ],
+            &[],
+            None,
+        );
+        assert_eq!(text(&out.stdout).trim(), "1", "{}", text(&out.stderr));
+        let out = sync(dir, &[]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        // One stock quantity per item at one location, like WooCommerce.
+        assert_eq!(counts(dir), [47, 156, 156, 1, 89, 12]);
+        assert_eq!(available(dir, "EP-001-38", "prestashop"), 2);
+        let conn = Connection::open(dir.join("comptoir.db")).unwrap();
+        let (title, options, price): (String, String, i64) = conn
+            .query_row(
+                "SELECT v.title, p.option_names, v.price_cents FROM variants v JOIN products p ON p.id = v.product_id WHERE v.sku = 'EP-001-38'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            (title.as_str(), options.as_str(), price),
+            ("38", "[\"Taille\"]", 8900)
+        );
+        let (tracking, url, email): (String, String, String) = conn
+            .query_row(
+                "SELECT tracking_number, tracking_url, email FROM orders WHERE name = '#1010'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(tracking, "6A00600000010");
+        assert!(url.ends_with("n=6A00600000010"), "{url}");
+        assert!(email.contains('@'));
+
+        let wrong = tempfile::tempdir().unwrap();
+        let w = wrong.path().to_str().unwrap();
+        cli(
+            &[
+                "--data-dir",
+                w,
+                "store",
+                "add",
+                "prestashop",
+                "--url",
+                &presta.served.base,
+                "--key",
+                "WRONGKEY",
+            ],
+            &[],
+            None,
+        );
+        let out = sync(wrong.path(), &[]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = text(&out.stderr);
+        assert!(err.contains("Authentication key is not active"), "{err}");
+        assert_eq!(stats(wrong.path())["stores"][0]["status"], "disconnected");
+    }
+}

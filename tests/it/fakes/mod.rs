@@ -1,6 +1,7 @@
 //! Fakes of external APIs, served over real HTTP on 127.0.0.1:0, following the real
 //! contracts (auth, pagination, throttling, error bodies).
 
+pub mod prestashop;
 pub mod shopify;
 pub mod woocommerce;
 
