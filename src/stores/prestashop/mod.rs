@@ -59,7 +59,7 @@ impl PrestaConnector {
             .header("Authorization", &format!("Basic {auth}"))
             .query("output_format", "JSON")
             .query("display", "full")
-            .query("limit", &format!("{offset},{PAGE}"));
+            .query("limit", format!("{offset},{PAGE}"));
         for (k, v) in params {
             request = request.query(*k, v);
         }
