@@ -739,6 +739,10 @@ mod presta {
         assert!(out.status.success(), "{}", text(&out.stderr));
         // One stock quantity per item at one location, like WooCommerce.
         assert_eq!(counts(dir), [47, 156, 156, 1, 89, 12]);
+        // Polling reads every resource, 100 a page: options, option values, products (47),
+        // combinations (156: 2 pages), stock (156: 2 pages), customers, orders, carriers,
+        // order carriers.
+        assert_eq!(presta.state.lock().unwrap().requests, 11);
         assert_eq!(available(dir, "EP-001-38", "prestashop"), 2);
         let conn = Connection::open(dir.join("comptoir.db")).unwrap();
         let (title, options, price): (String, String, i64) = conn
