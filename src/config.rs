@@ -51,6 +51,11 @@ pub struct Shopify {
     /// Replaces `https://{shop}` for stores connected from the pages (proxies, tests).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_url: Option<String>,
+    /// A Shopify app's client id and secret: enables "Autoriser" (OAuth) on the page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<Secret>,
 }
 
 impl Default for Sync {
@@ -69,6 +74,8 @@ impl Default for Shopify {
         Self {
             api_version: crate::stores::shopify::API_VERSION.into(),
             api_url: None,
+            client_id: None,
+            client_secret: None,
         }
     }
 }

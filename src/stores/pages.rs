@@ -60,6 +60,15 @@ mod text {
     pub const SHOP_DOMAIN_HINT: &str = "Par exemple elegance-paris.myshopify.com";
     pub const TOKEN: &str = "Jeton d'accès Admin API";
     pub const CONNECT_BUTTON: &str = "Connecter";
+    pub const OAUTH_HOW: &str =
+        "Saisissez le domaine de votre boutique, puis acceptez l'accès en lecture dans Shopify.";
+    pub const AUTHORIZE: &str = "Autoriser";
+    pub const WITH_TOKEN: &str = "Avec un jeton d'accès Admin API";
+    pub const WITH_CLIENT: &str =
+        "Avec une application créée pour votre boutique (identifiant et secret client)";
+    pub const CLIENT_HOW: &str = "Dans le Dev Dashboard de Shopify, créez une application avec les accès en lecture aux produits, stocks, commandes, clients et emplacements, installez-la sur votre boutique, puis copiez son identifiant client et son secret client.";
+    pub const CLIENT_ID: &str = "Identifiant client";
+    pub const CLIENT_SECRET: &str = "Secret client";
     pub const APP_SECRET: &str = "Clé secrète de l'application (facultatif)";
     pub const APP_SECRET_HINT: &str = "Pour recevoir les changements en quelques secondes par webhooks (nécessite une adresse publique) : la « clé secrète de l'API » de votre application Shopify.";
     pub const WEBHOOKS_ON: &str = "Webhooks : actifs — les changements arrivent en quelques secondes ; synchronisation de sécurité périodique.";
@@ -102,6 +111,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(paths::ORDERS, web::get().to(orders))
         .route(paths::INTEGRATIONS, web::get().to(integrations))
         .route(paths::CONNECT_SHOPIFY, web::post().to(connect_shopify))
+        .route(paths::SHOPIFY_AUTHORIZE, web::post().to(shopify_authorize))
+        .route(paths::SHOPIFY_CALLBACK, web::get().to(shopify_callback))
+        .route(paths::SHOPIFY_CLIENT, web::post().to(shopify_client))
         .route(
             paths::CONNECT_WOOCOMMERCE,
             web::post().to(connect_woocommerce),
@@ -557,17 +569,48 @@ struct ConnectErrors {
     token: Option<String>,
 }
 
-fn shopify_form(staff: &Staff, form: &ShopifyForm, errors: &ConnectErrors) -> Markup {
+fn shopify_form(staff: &Staff, form: &ShopifyForm, errors: &ConnectErrors, oauth: bool) -> Markup {
+    let domain = |id: &str| {
+        let mut field = Field::new(text::SHOP_DOMAIN, "shop")
+            .value(&form.shop)
+            .required()
+            .hint(text::SHOP_DOMAIN_HINT)
+            .error(errors.shop.as_deref());
+        field.id = Some(id.to_string());
+        field.render()
+    };
     card(
         text::SHOPIFY_TITLE,
         html! {
-            p.muted { (text::SHOPIFY_HOW) }
-            form.stack method="post" action=(paths::CONNECT_SHOPIFY) novalidate {
-                (csrf_input(&staff.csrf))
-                (Field::new(text::SHOP_DOMAIN, "shop").value(&form.shop).required().hint(text::SHOP_DOMAIN_HINT).error(errors.shop.as_deref()).render())
-                (Field::new(text::TOKEN, "token").kind("password").required().error(errors.token.as_deref()).render())
-                (Field::new(text::APP_SECRET, "webhook_secret").kind("password").hint(text::APP_SECRET_HINT).render())
-                div.actions { button.btn.primary type="submit" { (text::CONNECT_BUTTON) } }
+            @if oauth {
+                p.muted { (text::OAUTH_HOW) }
+                form.stack method="post" action=(paths::SHOPIFY_AUTHORIZE) novalidate {
+                    (csrf_input(&staff.csrf))
+                    (domain("oauth-shop"))
+                    div.actions { button.btn.primary type="submit" { (text::AUTHORIZE) } }
+                }
+            }
+            details open[!oauth] {
+                summary { (text::WITH_TOKEN) }
+                p.muted { (text::SHOPIFY_HOW) }
+                form.stack method="post" action=(paths::CONNECT_SHOPIFY) novalidate {
+                    (csrf_input(&staff.csrf))
+                    (domain("token-shop"))
+                    (Field::new(text::TOKEN, "token").kind("password").required().error(errors.token.as_deref()).render())
+                    (Field::new(text::APP_SECRET, "webhook_secret").kind("password").hint(text::APP_SECRET_HINT).render())
+                    div.actions { button.btn.primary type="submit" { (text::CONNECT_BUTTON) } }
+                }
+            }
+            details {
+                summary { (text::WITH_CLIENT) }
+                p.muted { (text::CLIENT_HOW) }
+                form.stack method="post" action=(paths::SHOPIFY_CLIENT) novalidate {
+                    (csrf_input(&staff.csrf))
+                    (domain("client-shop"))
+                    (Field::new(text::CLIENT_ID, "client_id").required().render())
+                    (Field::new(text::CLIENT_SECRET, "client_secret").kind("password").required().render())
+                    div.actions { button.btn.primary type="submit" { (text::CONNECT_BUTTON) } }
+                }
             }
         },
     )
@@ -646,7 +689,7 @@ async fn integrations_page(
         @if admin {
             h2.section { (text::CONNECT_TITLE) }
             div.grid.connect {
-                (shopify_form(staff, &forms.shopify, &forms.shopify_errors))
+                (shopify_form(staff, &forms.shopify, &forms.shopify_errors, oauth_app(state).is_some()))
                 (woo_form(staff, forms))
                 (manual_form(staff, forms))
             }
@@ -734,68 +777,11 @@ async fn connect_shopify(
         if let Err(message) = check_shopify(&state, &shop, &token, api_url.clone()).await {
             errors.token = Some(message);
         } else {
-            let sealed = sync::seal_credentials(
-                &state.secrets,
-                &Credentials::ShopifyToken {
-                    token: token.clone(),
-                },
-            )
-            .map_err(AppError::Internal)?;
-            let app_secret = form.webhook_secret.trim().to_string();
-            let sealed_secret = match app_secret.is_empty() {
-                true => None,
-                false => Some(
-                    state
-                        .secrets
-                        .seal(app_secret.as_bytes())
-                        .map_err(AppError::Internal)?,
-                ),
+            let app_secret = Some(form.webhook_secret.trim().to_string()).filter(|s| !s.is_empty());
+            let credentials = Credentials::ShopifyToken {
+                token: token.clone(),
             };
-            // Webhooks need an address Shopify can reach and the secret that signs them.
-            let mut flash = "connected";
-            let mut sync_minutes = 15;
-            if let (Some(public), Some(_)) = (&state.config.public_url, &sealed_secret) {
-                let base = api_url.clone().unwrap_or_else(|| format!("https://{shop}"));
-                let mut connector = ShopifyConnector::new(
-                    state.http.clone(),
-                    &base,
-                    &state.config.shopify.api_version,
-                    token,
-                );
-                let uri = format!("{public}{}", crate::stores::webhooks::SHOPIFY_PATH);
-                let subscribed = web::block(move || connector.subscribe(&uri))
-                    .await
-                    .map_err(|e| AppError::Internal(e.to_string()))?;
-                match subscribed {
-                    // Webhooks bring changes; an hourly poll is the safety net.
-                    Ok(_) => sync_minutes = 60,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "Shopify webhook subscription failed");
-                        flash = "connected_no_webhooks";
-                    }
-                }
-            }
-            let now = state.clock.now();
-            let id = db::call(&state.db, move |conn| {
-                db::write(conn, |tx| {
-                    let id = repo::create_store(
-                        tx,
-                        &NewStore {
-                            platform: Platform::Shopify,
-                            name: &shop,
-                            domain: &shop,
-                            api_url: api_url.as_deref(),
-                            credentials: Some(&sealed),
-                            sync_minutes,
-                        },
-                        now,
-                    )?;
-                    repo::set_webhook_secret(tx, id, sealed_secret.as_deref())?;
-                    Ok(id)
-                })
-            })
-            .await?;
-            spawn_sync(&state, id);
+            let flash = create_shopify_store(&state, &shop, credentials, token, app_secret).await?;
             return Ok(redirect(format!("{}?ok={flash}", paths::INTEGRATIONS)));
         }
     }
@@ -1149,4 +1135,323 @@ async fn import_csv(
             Ok(render(StatusCode::BAD_REQUEST, page))
         }
     }
+}
+
+/// Creates a connected Shopify store: credentials sealed, webhooks subscribed when the
+/// appliance is reachable and the app secret is known, first sync started. Returns the
+/// notice to show.
+async fn create_shopify_store(
+    state: &AppState,
+    shop: &str,
+    credentials: Credentials,
+    token: String,
+    app_secret: Option<String>,
+) -> Result<&'static str, AppError> {
+    let api_url = state.config.shopify.api_url.clone();
+    let sealed =
+        sync::seal_credentials(&state.secrets, &credentials).map_err(AppError::Internal)?;
+    let sealed_secret = match &app_secret {
+        Some(secret) => Some(
+            state
+                .secrets
+                .seal(secret.as_bytes())
+                .map_err(AppError::Internal)?,
+        ),
+        None => None,
+    };
+    let mut flash = "connected";
+    let mut sync_minutes = 15;
+    if let (Some(public), Some(_)) = (&state.config.public_url, &sealed_secret) {
+        let base = shopify_base(state, shop);
+        let mut connector = ShopifyConnector::new(
+            state.http.clone(),
+            &base,
+            &state.config.shopify.api_version,
+            token,
+        );
+        let uri = format!("{public}{}", crate::stores::webhooks::SHOPIFY_PATH);
+        let subscribed = web::block(move || connector.subscribe(&uri))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        match subscribed {
+            // Webhooks bring changes; an hourly poll is the safety net.
+            Ok(_) => sync_minutes = 60,
+            Err(e) => {
+                tracing::warn!(error = %e, "Shopify webhook subscription failed");
+                flash = "connected_no_webhooks";
+            }
+        }
+    }
+    let now = state.clock.now();
+    let shop = shop.to_string();
+    let id = db::call(&state.db, move |conn| {
+        db::write(conn, |tx| {
+            let id = repo::create_store(
+                tx,
+                &NewStore {
+                    platform: Platform::Shopify,
+                    name: &shop,
+                    domain: &shop,
+                    api_url: api_url.as_deref(),
+                    credentials: Some(&sealed),
+                    sync_minutes,
+                },
+                now,
+            )?;
+            repo::set_webhook_secret(tx, id, sealed_secret.as_deref())?;
+            Ok(id)
+        })
+    })
+    .await?;
+    spawn_sync(state, id);
+    Ok(flash)
+}
+
+/// The shop's domain as typed (with or without https://, or just its name), checked.
+fn shop_domain(input: &str) -> Option<String> {
+    let trimmed = input
+        .trim()
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_ascii_lowercase();
+    let full = if trimmed.contains('.') {
+        trimmed
+    } else {
+        format!("{trimmed}.myshopify.com")
+    };
+    valid_shop_domain(&full).then_some(full)
+}
+
+fn shopify_base(state: &AppState, shop: &str) -> String {
+    state
+        .config
+        .shopify
+        .api_url
+        .clone()
+        .unwrap_or_else(|| format!("https://{shop}"))
+}
+
+/// The app credentials from the configuration, when OAuth is set up.
+fn oauth_app(state: &AppState) -> Option<(String, String)> {
+    let id = state.config.shopify.client_id.clone()?;
+    let secret = state
+        .config
+        .shopify
+        .client_secret
+        .as_ref()?
+        .expose()
+        .to_string();
+    Some((id, secret))
+}
+
+fn bad_shop_page(form_shop: String) -> Forms {
+    Forms {
+        shopify: ShopifyForm {
+            shop: form_shop,
+            ..Default::default()
+        },
+        shopify_errors: ConnectErrors {
+            shop: Some(
+                "Ce n'est pas un domaine Shopify : il ressemble à votre-boutique.myshopify.com."
+                    .into(),
+            ),
+            token: None,
+        },
+        ..Default::default()
+    }
+}
+
+#[derive(Deserialize)]
+struct AuthorizeForm {
+    #[serde(default)]
+    shop: String,
+}
+
+async fn shopify_authorize(
+    state: web::Data<AppState>,
+    staff: Staff,
+    req: actix_web::HttpRequest,
+    CsrfForm(form): CsrfForm<AuthorizeForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Perm::ManageShop)?;
+    let Some((client_id, _)) = oauth_app(&state) else {
+        return Err(AppError::BadRequest(
+            "L'autorisation Shopify n'est pas configurée : ajoutez client_id et client_secret dans la section [shopify] de la configuration.".into(),
+        ));
+    };
+    let Some(shop) = shop_domain(&form.shop) else {
+        let page = integrations_page(&state, &staff, &bad_shop_page(form.shop), None).await?;
+        return Ok(render(StatusCode::BAD_REQUEST, page));
+    };
+    let nonce = crate::token::random_token();
+    let (hash, user, now, saved_shop) = (
+        crate::token::hash_token(&nonce),
+        staff.user.id,
+        state.clock.now(),
+        shop.clone(),
+    );
+    db::call(&state.db, move |conn| {
+        repo::save_oauth_state(conn, &hash, &saved_shop, user, now)
+    })
+    .await?;
+    // The browser comes back here; without public_url, to the address it uses now.
+    let base = match &state.config.public_url {
+        Some(url) => url.clone(),
+        None => {
+            let info = req.connection_info();
+            format!("{}://{}", info.scheme(), info.host())
+        }
+    };
+    let redirect_uri = format!("{base}{}", paths::SHOPIFY_CALLBACK);
+    let url = crate::stores::shopify::oauth::authorize_url(
+        &shopify_base(&state, &shop),
+        &client_id,
+        &redirect_uri,
+        &nonce,
+    );
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, url))
+        .finish())
+}
+
+async fn shopify_callback(
+    state: web::Data<AppState>,
+    staff: Staff,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    use crate::stores::shopify::oauth;
+    staff.require(Perm::ManageShop)?;
+    let refused = |why: &str| {
+        AppError::BadRequest(format!(
+            "La connexion Shopify n'a pas abouti : {why}. Recommencez depuis la page Intégrations."
+        ))
+    };
+    let (client_id, secret) =
+        oauth_app(&state).ok_or_else(|| refused("l'autorisation n'est pas configurée"))?;
+    let params: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
+        .map_err(|_| refused("adresse de retour invalide"))?;
+    let get = |k: &str| {
+        params
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    if !oauth::verify_query(secret.as_bytes(), &params) {
+        tracing::warn!("Shopify OAuth callback with a bad hmac refused");
+        return Err(refused("la signature de Shopify ne correspond pas"));
+    }
+    let now = state.clock.now().as_second();
+    let fresh = get("timestamp")
+        .parse::<i64>()
+        .is_ok_and(|t| (now - t).abs() <= 24 * 3600);
+    if !fresh {
+        return Err(refused("la réponse de Shopify est trop ancienne"));
+    }
+    let shop = shop_domain(&get("shop")).ok_or_else(|| refused("domaine de boutique invalide"))?;
+    let (hash, user, at) = (
+        crate::token::hash_token(&get("state")),
+        staff.user.id,
+        state.clock.now(),
+    );
+    let issued = db::call(&state.db, move |conn| {
+        repo::take_oauth_state(conn, &hash, user, at)
+    })
+    .await?;
+    if issued.as_deref() != Some(shop.as_str()) {
+        return Err(refused("cette demande a expiré ou a déjà servi"));
+    }
+    let (agent, base, code) = (state.http.clone(), shopify_base(&state, &shop), get("code"));
+    let (id_for_call, secret_for_call) = (client_id.clone(), secret.clone());
+    let grant = web::block(move || {
+        oauth::exchange_code(&agent, &base, &id_for_call, &secret_for_call, &code)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+    .map_err(|e| refused(&e.to_string()))?;
+    let missing = oauth::missing_scopes(&grant.scope);
+    if !missing.is_empty() {
+        return Err(refused(&format!(
+            "autorisations manquantes : {}",
+            missing.join(", ")
+        )));
+    }
+    // The app's client secret also signs its webhooks.
+    let credentials = Credentials::ShopifyToken {
+        token: grant.token.clone(),
+    };
+    let flash = create_shopify_store(&state, &shop, credentials, grant.token, Some(secret)).await?;
+    Ok(redirect(format!("{}?ok={flash}", paths::INTEGRATIONS)))
+}
+
+#[derive(Deserialize)]
+struct ClientForm {
+    #[serde(default)]
+    shop: String,
+    #[serde(default)]
+    client_id: String,
+    #[serde(default)]
+    client_secret: String,
+}
+
+async fn shopify_client(
+    state: web::Data<AppState>,
+    staff: Staff,
+    CsrfForm(form): CsrfForm<ClientForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Perm::ManageShop)?;
+    let Some(shop) = shop_domain(&form.shop) else {
+        let page = integrations_page(&state, &staff, &bad_shop_page(form.shop), None).await?;
+        return Ok(render(StatusCode::BAD_REQUEST, page));
+    };
+    let (client_id, client_secret) = (
+        form.client_id.trim().to_string(),
+        form.client_secret.trim().to_string(),
+    );
+    let mut errors = ConnectErrors::default();
+    if client_id.is_empty() || client_secret.is_empty() {
+        errors.token =
+            Some("Collez l'identifiant client et le secret client de l'application.".into());
+    } else {
+        let (agent, base, id, secret) = (
+            state.http.clone(),
+            shopify_base(&state, &shop),
+            client_id.clone(),
+            client_secret.clone(),
+        );
+        let granted = web::block(move || {
+            crate::stores::shopify::oauth::client_credentials(&agent, &base, &id, &secret)
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+        match granted {
+            Err(e) => errors.token = Some(e.to_string()),
+            Ok(grant) => {
+                let credentials = Credentials::ShopifyClient {
+                    client_id,
+                    client_secret: client_secret.clone(),
+                };
+                let flash = create_shopify_store(
+                    &state,
+                    &shop,
+                    credentials,
+                    grant.token,
+                    Some(client_secret),
+                )
+                .await?;
+                return Ok(redirect(format!("{}?ok={flash}", paths::INTEGRATIONS)));
+            }
+        }
+    }
+    let forms = Forms {
+        shopify: ShopifyForm {
+            shop: form.shop,
+            ..Default::default()
+        },
+        shopify_errors: errors,
+        ..Default::default()
+    };
+    let page = integrations_page(&state, &staff, &forms, None).await?;
+    Ok(render(StatusCode::BAD_REQUEST, page))
 }

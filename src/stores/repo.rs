@@ -926,3 +926,40 @@ pub fn mark_uninstalled(conn: &Connection, store: StoreId, message: &str) -> Res
     .map_err(db)?;
     Ok(())
 }
+
+pub fn save_oauth_state(
+    conn: &Connection,
+    state_hash: &str,
+    shop: &str,
+    user: crate::db::ids::UserId,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    conn.execute(
+        "DELETE FROM oauth_states WHERE created_at < ?1",
+        [unix(now) - 3600],
+    )
+    .map_err(db)?;
+    conn.execute(
+        "INSERT INTO oauth_states (state_hash, shop, user_id, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![state_hash, shop, user, unix(now)],
+    )
+    .map_err(db)?;
+    Ok(())
+}
+
+/// Uses a `state` once: the shop it was issued for, when it is fresh (10 minutes) and
+/// was issued to this member.
+pub fn take_oauth_state(
+    conn: &Connection,
+    state_hash: &str,
+    user: crate::db::ids::UserId,
+    now: Timestamp,
+) -> Result<Option<String>, AppError> {
+    conn.query_row(
+        "DELETE FROM oauth_states WHERE state_hash = ?1 AND user_id = ?2 AND created_at >= ?3 RETURNING shop",
+        params![state_hash, user, unix(now) - 600],
+        |r| r.get(0),
+    )
+    .optional()
+    .map_err(db)
+}

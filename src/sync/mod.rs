@@ -46,9 +46,21 @@ pub struct SyncContext {
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Credentials {
-    ShopifyToken { token: String },
-    WooKeys { key: String, secret: String },
-    PrestaKey { key: String },
+    ShopifyToken {
+        token: String,
+    },
+    /// An app the shop created for itself: a short-lived token is fetched for each sync.
+    ShopifyClient {
+        client_id: String,
+        client_secret: String,
+    },
+    WooKeys {
+        key: String,
+        secret: String,
+    },
+    PrestaKey {
+        key: String,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -122,6 +134,30 @@ fn connector(ctx: &SyncContext, store: &Store) -> Result<Box<dyn Connector>, Syn
                 &base,
                 &ctx.config.shopify.api_version,
                 token,
+            )))
+        }
+        (
+            Platform::Shopify,
+            Credentials::ShopifyClient {
+                client_id,
+                client_secret,
+            },
+        ) => {
+            let base = store
+                .api_url
+                .clone()
+                .unwrap_or_else(|| format!("https://{}", store.domain));
+            let grant = crate::stores::shopify::oauth::client_credentials(
+                &ctx.http,
+                &base,
+                &client_id,
+                &client_secret,
+            )?;
+            Ok(Box::new(ShopifyConnector::new(
+                ctx.http.clone(),
+                &base,
+                &ctx.config.shopify.api_version,
+                grant.token,
             )))
         }
         (Platform::WooCommerce, Credentials::WooKeys { key, secret }) => {

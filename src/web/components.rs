@@ -10,6 +10,8 @@ pub fn csrf_input(token: &str) -> Markup {
 
 /// A labelled form field with its hint and error, wired for screen readers.
 pub struct Field<'a> {
+    /// The input's id; defaults to `f-{name}` (set it when a page has two such fields).
+    pub id: Option<String>,
     pub label: &'a str,
     pub name: &'a str,
     pub kind: &'a str,
@@ -23,6 +25,7 @@ pub struct Field<'a> {
 impl<'a> Field<'a> {
     pub fn new(label: &'a str, name: &'a str) -> Self {
         Self {
+            id: None,
             label,
             name,
             kind: "text",
@@ -59,7 +62,10 @@ impl<'a> Field<'a> {
     }
 
     pub fn render(&self) -> Markup {
-        let id = format!("f-{}", self.name);
+        let id = self
+            .id
+            .clone()
+            .unwrap_or_else(|| format!("f-{}", self.name));
         let hint_id = format!("{id}-hint");
         let error_id = format!("{id}-error");
         let described = match (self.hint.is_some(), self.error.is_some()) {

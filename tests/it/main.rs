@@ -7,6 +7,7 @@ mod common;
 mod database;
 mod fakes;
 mod integrations;
+mod oauth;
 mod pages;
 mod stores;
 mod webhooks;

@@ -154,6 +154,14 @@ CREATE TABLE sync_runs (
 );
 CREATE INDEX sync_runs_by_store ON sync_runs(store_id, started_at);
 
+-- OAuth `state` nonces awaiting Shopify's callback; each is used once.
+CREATE TABLE oauth_states (
+    state_hash TEXT PRIMARY KEY,
+    shop TEXT NOT NULL,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL
+);
+
 -- Webhook deliveries already processed, so a repeated delivery changes nothing.
 CREATE TABLE webhook_events (
     provider TEXT NOT NULL,

@@ -2,6 +2,7 @@
 //! incremental fetches with `updated_at` filters.
 
 pub mod mapping;
+pub mod oauth;
 pub mod queries;
 pub mod rest;
 

@@ -13,6 +13,10 @@ use serde_json::{Value, json};
 use super::{Served, demo};
 
 pub const TOKEN: &str = "shpat_fake_demo_token";
+pub const SHOP: &str = "elegance-paris.myshopify.com";
+pub const CLIENT_ID: &str = "fake0client0id0000000000000000001";
+pub const CLIENT_SECRET: &str = "shpss_fake_client_secret";
+const GRANTED: &str = "read_products,read_inventory,read_orders,read_customers,read_locations";
 pub const VERSION: &str = "2026-07";
 
 #[derive(Default)]
@@ -27,6 +31,10 @@ pub struct State {
     /// Call number (1-based) → what to answer instead of data.
     pub faults: HashMap<usize, Fault>,
     pub delay: Option<Duration>,
+    /// Authorization codes issued and not yet exchanged.
+    pub codes: Vec<String>,
+    /// Token requests: (grant type, accepted).
+    pub token_requests: Vec<(String, bool)>,
     /// Webhook subscriptions made: (topic, uri).
     pub subscriptions: Vec<(String, String)>,
     /// Location id → indexes into `levels`, so a stock page does not scan every level.
@@ -102,7 +110,9 @@ impl FakeShopify {
         let served = Served::start(move |cfg| {
             cfg.app_data(web::Data::from(shared.clone()))
                 .app_data(web::PayloadConfig::new(1 << 20))
-                .route("/admin/api/{version}/graphql.json", web::post().to(graphql));
+                .route("/admin/api/{version}/graphql.json", web::post().to(graphql))
+                .route("/admin/oauth/authorize", web::get().to(authorize))
+                .route("/admin/oauth/access_token", web::post().to(access_token));
         });
         FakeShopify { served, state }
     }
@@ -463,4 +473,73 @@ async fn graphql(
         }
     };
     HttpResponse::Ok().json(json!({ "data": data, "extensions": cost(1900.0) }))
+}
+
+/// Shopify's install screen: a link back to the app with a signed callback query.
+async fn authorize(state: web::Data<Mutex<State>>, req: HttpRequest) -> HttpResponse {
+    use hmac::Mac;
+    let query: HashMap<String, String> = serde_urlencoded::from_str(req.query_string()).unwrap();
+    assert_eq!(query["client_id"], CLIENT_ID);
+    let code = format!("code{}", state.lock().unwrap().codes.len() + 1);
+    state.lock().unwrap().codes.push(code.clone());
+    let timestamp = jiff::Timestamp::now().as_second().to_string();
+    let mut params = vec![
+        ("code", code.as_str()),
+        ("shop", SHOP),
+        ("state", query["state"].as_str()),
+        ("timestamp", timestamp.as_str()),
+    ];
+    params.sort();
+    let signed = params
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&");
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(CLIENT_SECRET.as_bytes()).unwrap();
+    mac.update(signed.as_bytes());
+    let hmac: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    params.push(("hmac", hmac.as_str()));
+    let link = format!(
+        "{}?{}",
+        query["redirect_uri"],
+        serde_urlencoded::to_string(&params).unwrap()
+    );
+    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(format!(
+        "<!doctype html><title>Installer Comptoir</title><p>Comptoir demande : {}</p><a id=\"install\" href=\"{}\">Installer l'application</a>",
+        query["scope"],
+        link.replace('&', "&amp;")
+    ))
+}
+
+async fn access_token(state: web::Data<Mutex<State>>, body: web::Json<Value>) -> HttpResponse {
+    let mut s = state.lock().unwrap();
+    let grant = body["grant_type"]
+        .as_str()
+        .unwrap_or("authorization_code")
+        .to_string();
+    let client_ok = body["client_id"] == CLIENT_ID && body["client_secret"] == CLIENT_SECRET;
+    let ok = match grant.as_str() {
+        "client_credentials" => client_ok,
+        _ => {
+            let code = body["code"].as_str().unwrap_or("").to_string();
+            let known = s.codes.contains(&code);
+            s.codes.retain(|c| *c != code);
+            client_ok && known
+        }
+    };
+    s.token_requests.push((grant.clone(), ok));
+    if !ok {
+        return HttpResponse::BadRequest().json(json!({"error": "invalid_request",
+            "error_description": "The authorization code was not found or was already used"}));
+    }
+    let mut answer = json!({"access_token": TOKEN, "scope": GRANTED});
+    if grant == "client_credentials" {
+        answer["expires_in"] = json!(86399);
+    }
+    HttpResponse::Ok().json(answer)
 }
