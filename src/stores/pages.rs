@@ -14,6 +14,7 @@ use crate::error::AppError;
 use crate::stores::connector::SyncError;
 use crate::stores::manual::csv::{self, LineError};
 use crate::stores::model::{Platform, format_eur};
+use crate::stores::prestashop::PrestaConnector;
 use crate::stores::repo::{self, NewStore, Progress, Store};
 use crate::stores::shopify::{ShopifyConnector, valid_shop_domain};
 use crate::stores::woocommerce::WooConnector;
@@ -94,8 +95,9 @@ mod text {
     pub const CONNECTED_NO_WEBHOOKS: &str = "Boutique connectée, mais Shopify a refusé l'abonnement aux webhooks : la synchronisation périodique prend le relais. Vérifiez les autorisations de l'application.";
     pub const IMPORT_REFUSED: &str =
         "Le fichier n'a pas été importé (rien n'a changé). Corrigez ces lignes puis réessayez :";
-    pub const PRESTASHOP_SOON: &str =
-        "PrestaShop : connexion par le webservice bientôt disponible.";
+    pub const PRESTA_TITLE: &str = "Connecter PrestaShop";
+    pub const PRESTA_HOW: &str = "Dans PrestaShop : Paramètres avancés › Webservice › activez le webservice, puis ajoutez une clé avec l'accès « Voir » (GET) sur products, combinations, stock_availables, product_options, product_option_values, customers, orders, order_carriers et carriers.";
+    pub const PRESTA_KEY: &str = "Clé du webservice";
     pub const WEBHOOKS_OFF: &str =
         "Webhooks : inactifs (public_url non configurée) — synchronisation périodique";
     pub const SINCE: &str = "Connecté depuis";
@@ -117,6 +119,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             paths::CONNECT_WOOCOMMERCE,
             web::post().to(connect_woocommerce),
+        )
+        .route(
+            paths::CONNECT_PRESTASHOP,
+            web::post().to(connect_prestashop),
         )
         .route(paths::CREATE_MANUAL, web::post().to(create_manual))
         .route(paths::CSV_TEMPLATE, web::get().to(csv_template))
@@ -483,6 +489,14 @@ fn store_card(staff: &Staff, c: &StoreCard, public_url: bool, now: jiff::Timesta
 }
 
 #[derive(Default, Deserialize)]
+struct PrestaForm {
+    #[serde(default)]
+    url: String,
+    #[serde(default)]
+    key: String,
+}
+
+#[derive(Default, Deserialize)]
 struct WooForm {
     #[serde(default)]
     url: String,
@@ -500,6 +514,9 @@ struct Forms {
     woo: WooForm,
     woo_url_error: Option<String>,
     woo_keys_error: Option<String>,
+    presta: PrestaForm,
+    presta_url_error: Option<String>,
+    presta_key_error: Option<String>,
     manual_name: String,
     manual_error: Option<String>,
     import_errors: Vec<LineError>,
@@ -515,6 +532,21 @@ fn woo_form(staff: &Staff, f: &Forms) -> Markup {
                 (Field::new(text::SITE_URL, "url").kind("url").value(&f.woo.url).required().hint(text::SITE_URL_HINT).error(f.woo_url_error.as_deref()).render())
                 (Field::new(text::WOO_KEY, "key").value(&f.woo.key).required().render())
                 (Field::new(text::WOO_SECRET, "secret").kind("password").required().error(f.woo_keys_error.as_deref()).render())
+                div.actions { button.btn.primary type="submit" { (text::CONNECT_BUTTON) } }
+            }
+        },
+    )
+}
+
+fn presta_form(staff: &Staff, f: &Forms) -> Markup {
+    card(
+        text::PRESTA_TITLE,
+        html! {
+            p.muted { (text::PRESTA_HOW) }
+            form.stack method="post" action=(paths::CONNECT_PRESTASHOP) novalidate {
+                (csrf_input(&staff.csrf))
+                (Field { id: Some("presta-url".into()), ..Field::new(text::SITE_URL, "url") }.kind("url").value(&f.presta.url).required().hint(text::SITE_URL_HINT).error(f.presta_url_error.as_deref()).render())
+                (Field::new(text::PRESTA_KEY, "key").kind("password").required().error(f.presta_key_error.as_deref()).render())
                 div.actions { button.btn.primary type="submit" { (text::CONNECT_BUTTON) } }
             }
         },
@@ -691,9 +723,9 @@ async fn integrations_page(
             div.grid.connect {
                 (shopify_form(staff, &forms.shopify, &forms.shopify_errors, oauth_app(state).is_some()))
                 (woo_form(staff, forms))
+                (presta_form(staff, forms))
                 (manual_form(staff, forms))
             }
-            p.muted { (text::PRESTASHOP_SOON) }
         }
     };
     Ok(layout::page(
@@ -952,7 +984,7 @@ async fn connect_woocommerce(
             Some("Collez la clé client (ck_…) et le secret client (cs_…).".into());
     } else {
         let mut connector =
-            WooConnector::new(state.http.clone(), &url, key.clone(), secret.clone(), &host);
+            WooConnector::new(state.http.clone(), &url, key.clone(), secret.clone());
         let checked = web::block(move || connector.check())
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -1451,6 +1483,70 @@ async fn shopify_client(
         },
         shopify_errors: errors,
         ..Default::default()
+    };
+    let page = integrations_page(&state, &staff, &forms, None).await?;
+    Ok(render(StatusCode::BAD_REQUEST, page))
+}
+
+async fn connect_prestashop(
+    state: web::Data<AppState>,
+    staff: Staff,
+    CsrfForm(form): CsrfForm<PrestaForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Perm::ManageShop)?;
+    let url = form.url.trim().trim_end_matches('/').to_string();
+    let host = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .unwrap_or("")
+        .to_string();
+    let key = form.key.trim().to_string();
+    let mut forms = Forms::default();
+    if host.is_empty() || host.contains(char::is_whitespace) {
+        forms.presta_url_error = Some(
+            "Saisissez l'adresse complète du site, par exemple https://boutique.example.com."
+                .into(),
+        );
+    } else if key.is_empty() {
+        forms.presta_key_error = Some("Collez la clé du webservice.".into());
+    } else {
+        let mut connector = PrestaConnector::new(state.http.clone(), &url, key.clone());
+        let checked = web::block(move || connector.check())
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        match checked {
+            Err(SyncError::Abort { message }) => forms.presta_key_error = Some(message),
+            Err(e) => forms.presta_url_error = Some(e.to_string()),
+            Ok(()) => {
+                let sealed =
+                    sync::seal_credentials(&state.secrets, &Credentials::PrestaKey { key })
+                        .map_err(AppError::Internal)?;
+                let now = state.clock.now();
+                let id = db::call(&state.db, move |conn| {
+                    db::write(conn, |tx| {
+                        repo::create_store(
+                            tx,
+                            &NewStore {
+                                platform: Platform::PrestaShop,
+                                name: &host,
+                                domain: &url,
+                                api_url: None,
+                                credentials: Some(&sealed),
+                                sync_minutes: 15,
+                            },
+                            now,
+                        )
+                    })
+                })
+                .await?;
+                spawn_sync(&state, id);
+                return Ok(redirect(format!("{}?ok=connected", paths::INTEGRATIONS)));
+            }
+        }
+    }
+    forms.presta = PrestaForm {
+        url: form.url,
+        key: String::new(),
     };
     let page = integrations_page(&state, &staff, &forms, None).await?;
     Ok(render(StatusCode::BAD_REQUEST, page))

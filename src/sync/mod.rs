@@ -170,7 +170,6 @@ fn connector(ctx: &SyncContext, store: &Store) -> Result<Box<dyn Connector>, Syn
                 &base,
                 key,
                 secret,
-                &store.name,
             )))
         }
         (Platform::PrestaShop, Credentials::PrestaKey { key }) => {
@@ -178,12 +177,7 @@ fn connector(ctx: &SyncContext, store: &Store) -> Result<Box<dyn Connector>, Syn
                 .api_url
                 .clone()
                 .unwrap_or_else(|| store.domain.clone());
-            Ok(Box::new(PrestaConnector::new(
-                ctx.http.clone(),
-                &base,
-                key,
-                &store.name,
-            )))
+            Ok(Box::new(PrestaConnector::new(ctx.http.clone(), &base, key)))
         }
         (platform, _) => Err(SyncError::abort(format!(
             "La synchronisation {} n'est pas encore disponible.",

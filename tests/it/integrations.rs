@@ -218,3 +218,44 @@ fn only_admins_change_integrations() {
         "nothing was removed"
     );
 }
+
+#[test]
+fn connecting_prestashop_from_the_page_checks_the_key_first() {
+    use crate::fakes::prestashop::{FakePresta, KEY};
+    let presta = FakePresta::start();
+    let app = TestApp::spawn();
+    let owner = app.setup_owner();
+    let url = presta.served.base.clone();
+    let r = owner.submit(
+        "/settings/integrations",
+        "/settings/integrations/prestashop",
+        &[("url", &url), ("key", "WRONG")],
+    );
+    assert_eq!(r.status, 400);
+    assert!(
+        r.body.contains("Authentication key is not active"),
+        "{}",
+        r.body
+    );
+    let r = owner.submit(
+        "/settings/integrations",
+        "/settings/integrations/prestashop",
+        &[("url", "boutique"), ("key", KEY)],
+    );
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("adresse complète du site"));
+    let r = owner.submit(
+        "/settings/integrations",
+        "/settings/integrations/prestashop",
+        &[("url", &url), ("key", KEY)],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    wait_for_sync(&owner);
+    assert!(
+        owner
+            .get("/products?q=EP-001")
+            .body
+            .contains("Stock PrestaShop : <strong>2</strong>"),
+        "stock at the PrestaShop location"
+    );
+}

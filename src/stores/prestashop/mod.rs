@@ -21,7 +21,6 @@ pub struct PrestaConnector {
     agent: ureq::Agent,
     base: String,
     key: String,
-    shop_name: String,
 }
 
 struct Discard;
@@ -34,12 +33,11 @@ impl Sink for Discard {
 }
 
 impl PrestaConnector {
-    pub fn new(agent: ureq::Agent, site_url: &str, key: String, shop_name: &str) -> Self {
+    pub fn new(agent: ureq::Agent, site_url: &str, key: String) -> Self {
         Self {
             agent,
             base: site_url.trim_end_matches('/').to_string(),
             key,
-            shop_name: shop_name.into(),
         }
     }
 
@@ -176,7 +174,9 @@ struct OrderCarrier {
 impl Connector for PrestaConnector {
     fn fetch(&mut self, plan: &FetchPlan, sink: &mut dyn Sink) -> Result<(), SyncError> {
         use mapping::{id, text};
-        sink.page(vec![Record::Location(mapping::location(&self.shop_name))])?;
+        sink.page(vec![Record::Location(mapping::location(
+            "Stock PrestaShop",
+        ))])?;
 
         let mut options = mapping::Options::default();
         self.each("product_options", &[], sink, |groups: Vec<Group>, _| {

@@ -22,24 +22,16 @@ pub struct WooConnector {
     secret: String,
     /// Some hosts drop the Authorization header; then keys go in the query string.
     query_auth: bool,
-    shop_name: String,
 }
 
 impl WooConnector {
-    pub fn new(
-        agent: ureq::Agent,
-        site_url: &str,
-        key: String,
-        secret: String,
-        shop_name: &str,
-    ) -> Self {
+    pub fn new(agent: ureq::Agent, site_url: &str, key: String, secret: String) -> Self {
         Self {
             agent,
             base: site_url.trim_end_matches('/').to_string(),
             key,
             secret,
             query_auth: false,
-            shop_name: shop_name.to_string(),
         }
     }
 
@@ -169,7 +161,9 @@ struct SummaryAttribute {
 
 impl Connector for WooConnector {
     fn fetch(&mut self, plan: &FetchPlan, sink: &mut dyn Sink) -> Result<(), SyncError> {
-        sink.page(vec![Record::Location(mapping::location(&self.shop_name))])?;
+        sink.page(vec![Record::Location(mapping::location(
+            "Stock WooCommerce",
+        ))])?;
         let changed: Vec<(&str, String)> = plan
             .since
             .iter()
