@@ -83,11 +83,14 @@ pub enum StoreCommand {
     },
     /// Remove a store and its local catalogue (conversations are kept).
     Remove { id: i64 },
-    /// Replace a manual store's catalogue with a CSV file (all lines valid, or nothing).
+    /// Import into a manual store from CSV (all lines valid, or nothing): `--csv` replaces
+    /// the catalogue, `--orders` adds or updates orders.
     Import {
         id: i64,
+        #[arg(long, conflicts_with = "orders")]
+        csv: Option<PathBuf>,
         #[arg(long)]
-        csv: PathBuf,
+        orders: Option<PathBuf>,
     },
     /// Write a store's catalogue as CSV (the import format) to standard output.
     Export { id: i64 },

@@ -163,5 +163,5 @@ pub fn seed_catalogue(
         )
     })?;
     let records = catalogue(now)?;
-    sync::import_records(conn, config, store, &records, now).map(Some)
+    sync::import_records(conn, config, store, &records, true, now).map(Some)
 }

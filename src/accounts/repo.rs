@@ -375,6 +375,15 @@ pub fn profile(conn: &Connection) -> Result<Option<ShopProfile>, AppError> {
     .map_err(db)
 }
 
+/// The shop's time zone (Europe/Paris until the profile says otherwise).
+pub fn shop_timezone(conn: &Connection) -> jiff::tz::TimeZone {
+    let name = profile(conn)
+        .ok()
+        .flatten()
+        .map_or_else(|| "Europe/Paris".to_string(), |p| p.timezone);
+    jiff::tz::TimeZone::get(&name).unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
 pub fn save_profile(conn: &Connection, p: &ShopProfile, now: Timestamp) -> Result<(), AppError> {
     conn.execute(
         "INSERT INTO shop_profile

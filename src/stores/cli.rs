@@ -44,20 +44,7 @@ fn no_store(id: i64) -> CliError {
 fn read_catalogue(path: &std::path::Path) -> Result<Vec<crate::stores::model::Record>, CliError> {
     let bytes =
         std::fs::read(path).map_err(|e| (format!("cannot read {}: {e}", path.display()), 2))?;
-    crate::stores::manual::csv::parse_catalogue(&bytes).map_err(|errors| {
-        let lines: Vec<String> = errors
-            .iter()
-            .map(|e| format!("  line {}: {}", e.line, e.reason))
-            .collect();
-        (
-            format!(
-                "{} was not imported (nothing was changed):\n{}",
-                path.display(),
-                lines.join("\n")
-            ),
-            2,
-        )
-    })
+    crate::stores::manual::csv::parse_catalogue(&bytes).map_err(|errors| refused(path, &errors))
 }
 
 /// Stores a webhook secret given on the command line (plain or `file:`), sealed.
@@ -74,6 +61,22 @@ fn set_webhook_secret(
         .seal(secret.expose().trim().as_bytes())
         .map_err(failed)?;
     db::write(conn, |tx| repo::set_webhook_secret(tx, id, Some(&sealed))).map_err(failed)
+}
+
+/// Every refused line of a CSV file, for the terminal.
+fn refused(path: &std::path::Path, errors: &[crate::stores::manual::csv::LineError]) -> CliError {
+    let lines: Vec<String> = errors
+        .iter()
+        .map(|e| format!("  line {}: {}", e.line, e.reason))
+        .collect();
+    (
+        format!(
+            "{} was not imported (nothing was changed):\n{}",
+            path.display(),
+            lines.join("\n")
+        ),
+        2,
+    )
 }
 
 fn context(config: &Config) -> Result<SyncContext, CliError> {
@@ -248,11 +251,11 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
             })
             .map_err(failed)?;
             if let Some(records) = records {
-                sync::import_records(&mut conn, config, id, &records, now).map_err(failed)?;
+                sync::import_records(&mut conn, config, id, &records, true, now).map_err(failed)?;
             }
             println!("{id}");
         }
-        StoreCommand::Import { id, csv } => {
+        StoreCommand::Import { id, csv, orders } => {
             let store = repo::store(&conn, StoreId(id))
                 .map_err(failed)?
                 .ok_or_else(|| no_store(id))?;
@@ -265,14 +268,47 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
                     1,
                 ));
             }
-            let records = read_catalogue(&csv)?;
-            let counts =
-                sync::import_records(&mut conn, config, store.id, &records, ctx.clock.now())
+            match (csv, orders) {
+                (Some(csv), None) => {
+                    let records = read_catalogue(&csv)?;
+                    let counts = sync::import_records(
+                        &mut conn,
+                        config,
+                        store.id,
+                        &records,
+                        true,
+                        ctx.clock.now(),
+                    )
                     .map_err(failed)?;
-            println!(
-                "imported {} products, {} variants, {} stock levels",
-                counts.products, counts.variants, counts.stock_levels
-            );
+                    println!(
+                        "imported {} products, {} variants, {} stock levels",
+                        counts.products, counts.variants, counts.stock_levels
+                    );
+                }
+                (None, Some(file)) => {
+                    let tz = crate::accounts::repo::shop_timezone(&conn);
+                    let bytes = std::fs::read(&file)
+                        .map_err(|e| (format!("cannot read {}: {e}", file.display()), 2))?;
+                    let records = crate::stores::manual::csv::parse_orders(&bytes, &tz)
+                        .map_err(|errors| refused(&file, &errors))?;
+                    let counts = sync::import_records(
+                        &mut conn,
+                        config,
+                        store.id,
+                        &records,
+                        false,
+                        ctx.clock.now(),
+                    )
+                    .map_err(failed)?;
+                    println!("imported {} orders", counts.orders);
+                }
+                _ => {
+                    return Err((
+                        "give either --csv (catalogue) or --orders (orders)".into(),
+                        2,
+                    ));
+                }
+            }
         }
         StoreCommand::Export { id } => {
             repo::store(&conn, StoreId(id))

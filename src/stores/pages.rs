@@ -91,7 +91,9 @@ mod text {
     pub const CREATE: &str = "Créer la boutique";
     pub const IMPORT: &str = "Importer un CSV (remplace le catalogue)";
     pub const EXPORT: &str = "Exporter le catalogue (CSV)";
-    pub const IMPORTED: &str = "Catalogue importé.";
+    pub const IMPORTED: &str = "Import terminé.";
+    pub const IMPORT_ORDERS: &str = "Importer des commandes (CSV : ajoutées ou mises à jour)";
+    pub const ORDERS_TEMPLATE: &str = "Modèle CSV des commandes";
     pub const CONNECTED_NO_WEBHOOKS: &str = "Boutique connectée, mais Shopify a refusé l'abonnement aux webhooks : la synchronisation périodique prend le relais. Vérifiez les autorisations de l'application.";
     pub const IMPORT_REFUSED: &str =
         "Le fichier n'a pas été importé (rien n'a changé). Corrigez ces lignes puis réessayez :";
@@ -127,6 +129,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(paths::CREATE_MANUAL, web::post().to(create_manual))
         .route(paths::CSV_TEMPLATE, web::get().to(csv_template))
         .route(paths::STORE_IMPORT, web::post().to(import_csv))
+        .route(paths::STORE_IMPORT_ORDERS, web::post().to(import_csv))
+        .route(paths::ORDERS_TEMPLATE, web::get().to(orders_template))
         .route(paths::STORE_EXPORT, web::get().to(export_csv))
         .route(paths::STORE_SETTINGS, web::post().to(save_settings))
         .route(paths::STORE_SYNC, web::post().to(resync))
@@ -263,9 +267,10 @@ fn fulfillment_fr(status: &str) -> (&'static str, Tone) {
 }
 
 async fn shop_timezone(state: &AppState) -> Result<jiff::tz::TimeZone, AppError> {
-    let profile = db::call(&state.db, |conn| crate::accounts::repo::profile(conn)).await?;
-    let name = profile.map_or_else(|| "Europe/Paris".to_string(), |p| p.timezone);
-    Ok(jiff::tz::TimeZone::get(&name).unwrap_or(jiff::tz::TimeZone::UTC))
+    db::call(&state.db, |conn| {
+        Ok(crate::accounts::repo::shop_timezone(conn))
+    })
+    .await
 }
 
 async fn orders(
@@ -473,6 +478,17 @@ fn store_card(staff: &Staff, c: &StoreCard, public_url: bool, now: jiff::Timesta
                         button.btn type="submit" { "Importer" }
                         a href=(paths::with_id(paths::STORE_EXPORT, s.id)) download { (text::EXPORT) }
                         a href=(paths::CSV_TEMPLATE) download { (text::TEMPLATE) }
+                    }
+                }
+                form.stack method="post" action=(paths::with_id(paths::STORE_IMPORT_ORDERS, s.id)) enctype="multipart/form-data" {
+                    (csrf_input(&staff.csrf))
+                    div.field {
+                        label for={ "orders-" (s.id) } { (text::IMPORT_ORDERS) }
+                        input id={ "orders-" (s.id) } type="file" name="file" accept=".csv,text/csv" required;
+                    }
+                    div.actions {
+                        button.btn type="submit" { "Importer" }
+                        a href=(paths::ORDERS_TEMPLATE) download { (text::ORDERS_TEMPLATE) }
                     }
                 }
             }
@@ -1037,6 +1053,13 @@ fn csv_response(bytes: Vec<u8>, file_name: &str) -> HttpResponse {
         .body(bytes)
 }
 
+async fn orders_template(_staff: Staff) -> HttpResponse {
+    csv_response(
+        csv::ORDERS_TEMPLATE.as_bytes().to_vec(),
+        "comptoir-modele-commandes.csv",
+    )
+}
+
 async fn csv_template(_staff: Staff) -> HttpResponse {
     csv_response(
         csv::TEMPLATE.as_bytes().to_vec(),
@@ -1061,19 +1084,33 @@ async fn export_csv(
 
 /// Imports a checked catalogue into a manual store; the store is created first when
 /// `create` names it. Returns the line errors when the file is refused.
+/// What a CSV upload holds.
+#[derive(Clone, Copy, PartialEq)]
+enum Import {
+    /// The whole catalogue: replaces what was there.
+    Catalogue,
+    /// Orders: added or updated.
+    Orders,
+}
+
 async fn import_file(
     state: &AppState,
     store: Option<StoreId>,
     create: Option<String>,
     file: &[u8],
+    kind: Import,
 ) -> Result<Result<StoreId, Vec<LineError>>, AppError> {
-    let records = match (file.is_empty(), create.is_some()) {
-        (true, true) => Vec::new(),
-        _ => match csv::parse_catalogue(file) {
-            Ok(records) => records,
-            Err(errors) => return Ok(Err(errors)),
-        },
+    let tz = shop_timezone(state).await?;
+    let parsed = match (file.is_empty(), create.is_some(), kind) {
+        (true, true, _) => Ok(Vec::new()),
+        (_, _, Import::Catalogue) => csv::parse_catalogue(file),
+        (_, _, Import::Orders) => csv::parse_orders(file, &tz),
     };
+    let records = match parsed {
+        Ok(records) => records,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let replace = kind == Import::Catalogue;
     let config = state.config.clone();
     let now = state.clock.now();
     let id = db::call(&state.db, move |conn| {
@@ -1104,7 +1141,7 @@ async fn import_file(
             (None, None) => return Err(AppError::NotFound),
         };
         if !records.is_empty() {
-            sync::import_records(conn, &config, id, &records, now)?;
+            sync::import_records(conn, &config, id, &records, replace, now)?;
         }
         Ok(id)
     })
@@ -1132,7 +1169,7 @@ async fn create_manual(
     if name.is_empty() {
         forms.manual_error = Some("Donnez un nom à la boutique.".into());
     } else {
-        match import_file(&state, None, Some(name), &file).await? {
+        match import_file(&state, None, Some(name), &file, Import::Catalogue).await? {
             Ok(_) => return Ok(redirect(format!("{}?ok=imported", paths::INTEGRATIONS))),
             Err(errors) => forms.import_errors = errors,
         }
@@ -1156,7 +1193,12 @@ async fn import_csv(
             "Choisissez un fichier CSV à importer.".into(),
         ));
     }
-    match import_file(&state, Some(StoreId(path.into_inner())), None, &file).await? {
+    let kind = if req.path().ends_with("/import-orders") {
+        Import::Orders
+    } else {
+        Import::Catalogue
+    };
+    match import_file(&state, Some(StoreId(path.into_inner())), None, &file, kind).await? {
         Ok(_) => Ok(redirect(format!("{}?ok=imported", paths::INTEGRATIONS))),
         Err(errors) => {
             let forms = Forms {

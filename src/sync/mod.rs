@@ -315,16 +315,18 @@ fn finish_run(
     Ok(())
 }
 
-/// Replaces a store's catalogue with `records` (the demo shop, CSV imports) through the
-/// same staging and single-transaction merge as a sync; returns what was applied.
+/// Applies `records` (the demo shop, CSV imports) through the same staging and
+/// single-transaction merge as a sync. With `replace`, what the records lack is removed
+/// (a catalogue import); without, records are only added or updated (orders).
 pub fn import_records(
     conn: &mut rusqlite::Connection,
     config: &Config,
     store: StoreId,
     records: &[Record],
+    replace: bool,
     now: Timestamp,
 ) -> Result<Counts, AppError> {
-    let run = repo::begin_run(conn, store, true, now)?;
+    let run = repo::begin_run(conn, store, replace, now)?;
     for chunk in records.chunks(500) {
         repo::stage(conn, run, chunk)?;
     }
@@ -336,7 +338,7 @@ pub fn import_records(
             &MergePlan {
                 store,
                 run,
-                full: true,
+                full: replace,
                 orders_since: &orders_since,
             },
         )?;

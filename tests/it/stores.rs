@@ -688,6 +688,35 @@ mod manual {
             Some("text/csv; charset=utf-8")
         );
         assert!(export.body.contains("RL-38"));
+        let orders = format!(
+            "commande;date;paiement;expedition;produit;transporteur;numero_suivi\n#W1;{};payée;expédiée;Robe Lin Blanche;Chronopost;XY1\n",
+            jiff::Timestamp::now().strftime("%Y-%m-%d")
+        );
+        let r = owner.post_multipart(
+            page,
+            "/settings/integrations/1/import-orders",
+            &[("file", Some("orders.csv"), orders.as_bytes())],
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        let list = owner.get("/orders").body;
+        assert!(list.contains("#W1") && list.contains("XY1"), "{list}");
+        let r = owner.post_multipart(
+            page,
+            "/settings/integrations/1/import-orders",
+            &[(
+                "file",
+                Some("bad.csv"),
+                b"commande;date;produit\n;;\n1;x;y\n",
+            )],
+        );
+        assert_eq!(r.status, 400);
+        assert!(
+            r.body.contains("Ligne 3 : date « x » invalide"),
+            "{}",
+            r.body
+        );
+        let template = owner.get("/settings/integrations/manual/modele-commandes.csv");
+        assert!(template.body.starts_with("commande;date;"));
         let template = owner.get("/settings/integrations/manual/modele.csv");
         assert!(
             template

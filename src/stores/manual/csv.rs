@@ -483,3 +483,298 @@ mod tests {
         assert_eq!(v.price_cents, Some(8950));
     }
 }
+
+pub const ORDERS_TEMPLATE: &str = "commande;date;email;telephone;paiement;expedition;total;transporteur;numero_suivi;lien_suivi;sku;produit;quantite;prix\n\
+#1001;2026-11-20 10:30;alice@example.fr;+33600000001;payée;expédiée;172,90;Colissimo;6A00600000001;https://www.laposte.fr/outils/suivre-vos-envois?code=6A00600000001;EP-001-36;Robe Fleurie Bleue;1;89,00\n\
+#1001;2026-11-20 10:30;alice@example.fr;+33600000001;payée;expédiée;172,90;Colissimo;6A00600000001;https://www.laposte.fr/outils/suivre-vos-envois?code=6A00600000001;EP-040;Foulard Soie Imprimé;1;79,00\n\
+#1002;2026-11-21 15:00;bruno@example.fr;;en attente;à préparer;45,00;;;;EP-040;Foulard Soie Imprimé;1;45,00\n";
+
+fn payment_status(text: &str) -> Option<&'static str> {
+    Some(match fold(text).as_str() {
+        "payee" | "paye" | "paid" => "paid",
+        "en_attente" | "pending" | "" => "pending",
+        "remboursee" | "rembourse" | "refunded" => "refunded",
+        "annulee" | "annule" | "voided" | "cancelled" => "voided",
+        _ => return None,
+    })
+}
+
+fn shipping_status(text: &str) -> Option<&'static str> {
+    Some(match fold(text).as_str() {
+        "expediee" | "expedie" | "fulfilled" | "livree" => "fulfilled",
+        "a_preparer" | "unfulfilled" | "" => "unfulfilled",
+        "partiellement_expediee" | "partial" => "partial",
+        _ => return None,
+    })
+}
+
+/// `2026-11-20`, `2026-11-20 10:30` or RFC 3339, read in `tz` when it has no offset.
+fn order_date(text: &str, tz: &jiff::tz::TimeZone) -> Option<String> {
+    let text = text.trim();
+    let utc = |t: jiff::Timestamp| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+    if let Ok(t) = text.parse::<jiff::Timestamp>() {
+        return Some(utc(t));
+    }
+    for format in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
+        if let Ok(dt) = jiff::civil::DateTime::strptime(format, text) {
+            return dt.to_zoned(tz.clone()).ok().map(|z| utc(z.timestamp()));
+        }
+    }
+    jiff::civil::Date::strptime("%Y-%m-%d", text)
+        .ok()
+        .and_then(|d| d.to_zoned(tz.clone()).ok())
+        .map(|z| utc(z.timestamp()))
+}
+
+/// Parses and checks an orders file (one line per order line; the order's own fields
+/// repeated on each of its lines). All good, or every bad line listed.
+pub fn parse_orders(bytes: &[u8], tz: &jiff::tz::TimeZone) -> Result<Vec<Record>, Vec<LineError>> {
+    use crate::stores::model::{OrderLineRec, OrderRec};
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| {
+            vec![LineError {
+                line: 1,
+                reason: "le fichier n'est pas en UTF-8 : enregistrez-le en « CSV UTF-8 »".into(),
+            }]
+        })?
+        .trim_start_matches('\u{feff}');
+    let first_line = text.lines().next().unwrap_or("");
+    let delimiter = if first_line.matches(';').count() >= first_line.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map(|h| h.iter().map(fold).collect())
+        .map_err(|e| {
+            vec![LineError {
+                line: 1,
+                reason: format!("en-tête illisible : {e}"),
+            }]
+        })?;
+    let column = |name: &str| headers.iter().position(|h| h == name);
+    let known = [
+        "commande",
+        "date",
+        "email",
+        "telephone",
+        "paiement",
+        "expedition",
+        "total",
+        "transporteur",
+        "numero_suivi",
+        "lien_suivi",
+        "sku",
+        "produit",
+        "quantite",
+        "prix",
+    ];
+    let mut errors: Vec<LineError> = headers
+        .iter()
+        .filter(|h| !known.contains(&h.as_str()))
+        .map(|h| LineError {
+            line: 1,
+            reason: format!("colonne inconnue « {h} »"),
+        })
+        .collect();
+    if column("commande").is_none() || column("date").is_none() || column("produit").is_none() {
+        return Err(vec![LineError { line: 1, reason: "l'en-tête doit contenir au moins « commande », « date » et « produit » (téléchargez le modèle)".into() }]);
+    }
+    let mut orders: Vec<OrderRec> = Vec::new();
+    for row in reader.records() {
+        let row = match row {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(LineError {
+                    line: e.position().map_or(0, |p| p.line()),
+                    reason: format!("ligne illisible : {e}"),
+                });
+                continue;
+            }
+        };
+        let line = row.position().map_or(0, |p| p.line());
+        if row.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        let get = |name: &str| {
+            column(name)
+                .and_then(|i| row.get(i))
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        };
+        let money = |name: &str| {
+            let raw = get(name)
+                .replace(',', ".")
+                .replace(['€', ' ', '\u{a0}'], "");
+            if raw.is_empty() {
+                Ok(None)
+            } else {
+                parse_cents(&raw).filter(|c| *c >= 0).map(Some).ok_or(raw)
+            }
+        };
+        let mut problems = Vec::new();
+        let number = get("commande");
+        if number.is_empty() {
+            problems.push("le numéro de commande est vide".to_string());
+        }
+        let created = order_date(&get("date"), tz);
+        if created.is_none() {
+            problems.push(format!(
+                "date « {} » invalide (exemple : 2026-11-20 ou 2026-11-20 10:30)",
+                get("date")
+            ));
+        }
+        let payment = payment_status(&get("paiement"));
+        if payment.is_none() {
+            problems.push(format!(
+                "paiement « {} » inconnu (payée, en attente, remboursée, annulée)",
+                get("paiement")
+            ));
+        }
+        let shipping = shipping_status(&get("expedition"));
+        if shipping.is_none() {
+            problems.push(format!(
+                "expédition « {} » inconnue (à préparer, expédiée, partiellement expédiée)",
+                get("expedition")
+            ));
+        }
+        let total = money("total")
+            .map_err(|raw| problems.push(format!("total « {raw} » invalide")))
+            .ok()
+            .flatten();
+        let price = money("prix")
+            .map_err(|raw| problems.push(format!("prix « {raw} » invalide")))
+            .ok()
+            .flatten();
+        let quantity = match get("quantite").as_str() {
+            "" => 1,
+            q => q.parse::<i64>().ok().filter(|n| *n > 0).unwrap_or_else(|| {
+                problems.push(format!(
+                    "quantité « {q} » invalide (un nombre entier, 1 ou plus)"
+                ));
+                0
+            }),
+        };
+        let email = get("email");
+        if !email.is_empty() && !crate::accounts::profile::looks_like_email(&email) {
+            problems.push(format!("e-mail « {email} » invalide"));
+        }
+        let name = if number.starts_with('#') {
+            number.clone()
+        } else {
+            format!("#{number}")
+        };
+        if let (Some(existing), Some(created)) = (orders.iter().find(|o| o.name == name), &created)
+        {
+            if existing.created_at != *created || existing.email != email {
+                problems.push(format!("la commande {name} a une autre date ou un autre e-mail sur une ligne précédente"));
+            }
+        }
+        if !problems.is_empty() {
+            errors.push(LineError {
+                line,
+                reason: problems.join(" ; "),
+            });
+            continue;
+        }
+        let order_line = OrderLineRec {
+            product_external_id: String::new(),
+            variant_external_id: String::new(),
+            title: get("produit"),
+            variant_title: String::new(),
+            sku: get("sku"),
+            quantity,
+            price_cents: price,
+        };
+        match orders.iter_mut().find(|o| o.name == name) {
+            Some(order) => order.lines.push(order_line),
+            None => orders.push(OrderRec {
+                external_id: name.trim_start_matches('#').to_string(),
+                name,
+                email,
+                phone: get("telephone"),
+                customer_external_id: String::new(),
+                created_at: created.clone().unwrap_or_default(),
+                updated_at: created.unwrap_or_default(),
+                financial_status: payment.unwrap_or_default().into(),
+                fulfillment_status: shipping.unwrap_or_default().into(),
+                cancelled_at: None,
+                total_cents: total,
+                currency: "EUR".into(),
+                carrier: get("transporteur"),
+                tracking_number: get("numero_suivi"),
+                tracking_url: get("lien_suivi"),
+                lines: vec![order_line],
+            }),
+        }
+    }
+    if orders.is_empty() && errors.is_empty() {
+        errors.push(LineError {
+            line: 2,
+            reason: "le fichier ne contient aucune commande".into(),
+        });
+    }
+    if errors.is_empty() {
+        Ok(orders.into_iter().map(Record::Order).collect())
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::*;
+
+    #[test]
+    fn the_orders_template_imports_grouped_by_order() {
+        let records = parse_orders(
+            ORDERS_TEMPLATE.as_bytes(),
+            &jiff::tz::TimeZone::get("Europe/Paris").unwrap(),
+        )
+        .unwrap();
+        assert_eq!(records.len(), 2);
+        let Record::Order(o) = &records[0] else {
+            panic!()
+        };
+        assert_eq!(
+            (o.name.as_str(), o.lines.len(), o.total_cents),
+            ("#1001", 2, Some(17290))
+        );
+        assert_eq!(o.created_at, "2026-11-20T09:30:00Z", "Paris time to UTC");
+        assert_eq!(
+            (o.financial_status.as_str(), o.fulfillment_status.as_str()),
+            ("paid", "fulfilled")
+        );
+    }
+
+    #[test]
+    fn bad_order_lines_are_all_listed() {
+        let file = "commande;date;paiement;expedition;produit;quantite;total\n\
+            1;2026-11-20;payée;expédiée;Robe;1;10\n\
+            ;hier;offerte;perdue;Jupe;zéro;dix\n\
+            1;2026-11-21;payée;expédiée;Pull;1;10\n";
+        let errors = parse_orders(file.as_bytes(), &jiff::tz::TimeZone::UTC).unwrap_err();
+        assert_eq!(errors.iter().map(|e| e.line).collect::<Vec<_>>(), [3, 4]);
+        for part in [
+            "numéro de commande est vide",
+            "date « hier »",
+            "paiement « offerte »",
+            "expédition « perdue »",
+            "total « dix »",
+            "quantité « zéro »",
+        ] {
+            assert!(
+                errors[0].reason.contains(part),
+                "{part}: {}",
+                errors[0].reason
+            );
+        }
+        assert!(errors[1].reason.contains("autre date"));
+    }
+}
