@@ -92,6 +92,9 @@ mod text {
     pub const IMPORT: &str = "Importer un CSV (remplace le catalogue)";
     pub const EXPORT: &str = "Exporter le catalogue (CSV)";
     pub const IMPORTED: &str = "Import terminé.";
+    pub const ADD_PRODUCT: &str = "Ajouter ou modifier un article";
+    pub const ADD_PRODUCT_HOW: &str =
+        "Une variante par envoi. Même identifiant et même variante : l'article est mis à jour.";
     pub const IMPORT_ORDERS: &str = "Importer des commandes (CSV : ajoutées ou mises à jour)";
     pub const ORDERS_TEMPLATE: &str = "Modèle CSV des commandes";
     pub const CONNECTED_NO_WEBHOOKS: &str = "Boutique connectée, mais Shopify a refusé l'abonnement aux webhooks : la synchronisation périodique prend le relais. Vérifiez les autorisations de l'application.";
@@ -129,6 +132,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(paths::CREATE_MANUAL, web::post().to(create_manual))
         .route(paths::CSV_TEMPLATE, web::get().to(csv_template))
         .route(paths::STORE_IMPORT, web::post().to(import_csv))
+        .route(paths::STORE_PRODUCT, web::post().to(save_product))
         .route(paths::STORE_IMPORT_ORDERS, web::post().to(import_csv))
         .route(paths::ORDERS_TEMPLATE, web::get().to(orders_template))
         .route(paths::STORE_EXPORT, web::get().to(export_csv))
@@ -478,6 +482,34 @@ fn store_card(staff: &Staff, c: &StoreCard, public_url: bool, now: jiff::Timesta
                         button.btn type="submit" { "Importer" }
                         a href=(paths::with_id(paths::STORE_EXPORT, s.id)) download { (text::EXPORT) }
                         a href=(paths::CSV_TEMPLATE) download { (text::TEMPLATE) }
+                    }
+                }
+                details {
+                    summary { (text::ADD_PRODUCT) }
+                    p.muted { (text::ADD_PRODUCT_HOW) }
+                    form.stack method="post" action=(paths::with_id(paths::STORE_PRODUCT, s.id)) {
+                        (csrf_input(&staff.csrf))
+                        div.row {
+                            (Field::new("Produit", "produit").required().render())
+                            (Field::new("Type", "type").render())
+                        }
+                        div.row {
+                            (Field::new("Options", "options").hint("Par exemple : Taille, ou Couleur / Taille").render())
+                            (Field::new("Variante", "variante").hint("Par exemple : 38, ou Beige / M").render())
+                        }
+                        div.row {
+                            (Field::new("SKU", "sku").render())
+                            (Field::new("Prix", "prix").required().hint("Par exemple : 89,00").render())
+                        }
+                        div.row {
+                            @for l in &c.locations {
+                                (Field { id: Some(format!("stock-{}-{}", s.id, l.id)), ..Field::new(&l.name, "stock") }.kind("number").value("0").render())
+                            }
+                            @if c.locations.is_empty() {
+                                (Field::new("Stock en boutique", "stock").kind("number").value("0").render())
+                            }
+                        }
+                        div.actions { button.btn type="submit" { "Enregistrer l'article" } }
                     }
                 }
                 form.stack method="post" action=(paths::with_id(paths::STORE_IMPORT_ORDERS, s.id)) enctype="multipart/form-data" {
@@ -1091,6 +1123,8 @@ enum Import {
     Catalogue,
     /// Orders: added or updated.
     Orders,
+    /// Catalogue lines added or updated, nothing removed (the product form).
+    Additions,
 }
 
 async fn import_file(
@@ -1103,7 +1137,7 @@ async fn import_file(
     let tz = shop_timezone(state).await?;
     let parsed = match (file.is_empty(), create.is_some(), kind) {
         (true, true, _) => Ok(Vec::new()),
-        (_, _, Import::Catalogue) => csv::parse_catalogue(file),
+        (_, _, Import::Catalogue | Import::Additions) => csv::parse_catalogue(file),
         (_, _, Import::Orders) => csv::parse_orders(file, &tz),
     };
     let records = match parsed {
@@ -1592,4 +1626,69 @@ async fn connect_prestashop(
     };
     let page = integrations_page(&state, &staff, &forms, None).await?;
     Ok(render(StatusCode::BAD_REQUEST, page))
+}
+
+/// One product line typed in the manual store's form, checked by the import's rules.
+async fn save_product(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Perm::ManageShop)?;
+    let id = StoreId(path.into_inner());
+    let locations = db::call(&state.db, move |conn| {
+        let store = repo::store(conn, id)?.ok_or(AppError::NotFound)?;
+        if store.platform != Platform::Manual {
+            return Err(AppError::BadRequest(
+                "Seule une boutique manuelle se modifie ici.".into(),
+            ));
+        }
+        repo::locations(conn, id)
+    })
+    .await?;
+    let value = |key: &str| {
+        form.iter()
+            .find(|(k, _)| k == key)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    // Stock inputs come in the order of the store's locations.
+    let quantities: Vec<&str> = form
+        .iter()
+        .filter(|(k, _)| k == "stock")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let places: Vec<String> = if locations.is_empty() {
+        vec!["Boutique".into()]
+    } else {
+        locations.iter().map(|l| l.name.clone()).collect()
+    };
+    let stock: Vec<(String, String)> = places
+        .into_iter()
+        .zip(
+            quantities
+                .into_iter()
+                .map(str::to_string)
+                .chain(std::iter::repeat(String::new())),
+        )
+        .collect();
+    let fields = ["produit", "type", "options", "variante", "sku", "prix"].map(|k| (k, value(k)));
+    let file = csv::single_line(&fields, &stock).map_err(AppError::Internal)?;
+    match import_file(&state, Some(id), None, &file, Import::Additions).await? {
+        Ok(_) => Ok(redirect(format!(
+            "{}?ok=imported#store-{id}",
+            paths::INTEGRATIONS
+        ))),
+        Err(errors) => {
+            // One line: the reasons are what matter, not its number.
+            let reasons = errors
+                .into_iter()
+                .map(|e| e.reason)
+                .collect::<Vec<_>>()
+                .join(" ; ");
+            Err(AppError::BadRequest(format!(
+                "L'article n'a pas été enregistré : {reasons}."
+            )))
+        }
+    }
 }

@@ -17,6 +17,7 @@ pub const CSV_TEMPLATE: &str = "/settings/integrations/manual/modele.csv";
 pub const STORE_IMPORT: &str = "/settings/integrations/{id}/import";
 pub const STORE_IMPORT_ORDERS: &str = "/settings/integrations/{id}/import-orders";
 pub const ORDERS_TEMPLATE: &str = "/settings/integrations/manual/modele-commandes.csv";
+pub const STORE_PRODUCT: &str = "/settings/integrations/{id}/product";
 pub const STORE_EXPORT: &str = "/settings/integrations/{id}/catalogue.csv";
 pub const STORE_SETTINGS: &str = "/settings/integrations/{id}";
 pub const STORE_SYNC: &str = "/settings/integrations/{id}/sync";

@@ -682,6 +682,35 @@ mod manual {
             "the catalogue is intact"
         );
 
+        // One article typed in the form: same rules as the import, added to the catalogue.
+        let form = [
+            ("produit", "Robe Lin Blanche"),
+            ("options", "Taille"),
+            ("variante", "42"),
+            ("sku", "RL-42"),
+            ("prix", "79,00"),
+            ("stock", "3"),
+            ("stock", "1"),
+        ];
+        let r = owner.submit(page, "/settings/integrations/1/product", &form);
+        assert_eq!(r.status, 303, "{}", r.body);
+        let products = owner.get("/products?q=RL-").body;
+        assert!(
+            products.contains("RL-42") && products.contains("RL-38"),
+            "added, nothing removed: {products}"
+        );
+        let r = owner.submit(
+            page,
+            "/settings/integrations/1/product",
+            &[("produit", "Sac"), ("prix", "abc"), ("stock", "x")],
+        );
+        assert_eq!(r.status, 400);
+        assert!(
+            r.body.contains("prix « abc » invalide") && r.body.contains("stock « x » invalide"),
+            "{}",
+            r.body
+        );
+
         let export = owner.get("/settings/integrations/1/catalogue.csv");
         assert_eq!(
             export.header("content-type"),
@@ -819,4 +848,33 @@ mod presta {
         assert!(err.contains("Authentication key is not active"), "{err}");
         assert_eq!(stats(wrong.path())["stores"][0]["status"], "disconnected");
     }
+}
+
+#[test]
+fn a_store_that_answers_too_slowly_is_retried_later() {
+    let shopify = FakeShopify::start();
+    shopify.state.lock().unwrap().delay = Some(std::time::Duration::from_secs(3));
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    add_shopify(dir, &shopify.served.base, TOKEN);
+    let out = cli(
+        &[
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "--log-level",
+            "error",
+            "sync",
+        ],
+        &[("COMPTOIR_SYNC__HTTP_TIMEOUT_SECS", "1")],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("ne répond pas") && err.contains("délai dépassé"),
+        "{err}"
+    );
+    let s = &stats(dir)["stores"][0];
+    assert_eq!(s["status"], "error", "a temporary failure: polling goes on");
+    assert_eq!(s["products"], 0);
 }

@@ -321,6 +321,21 @@ pub fn parse_catalogue(bytes: &[u8]) -> Result<Vec<Record>, Vec<LineError>> {
     Ok(all)
 }
 
+/// A product line typed in a form, as a one-line file in the import format, so the
+/// form and the CSV import share every rule. `stock` is (location name, quantity text).
+pub fn single_line(fields: &[(&str, &str)], stock: &[(String, String)]) -> Result<Vec<u8>, String> {
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(Vec::new());
+    let mut header: Vec<String> = fields.iter().map(|(k, _)| k.to_string()).collect();
+    header.extend(stock.iter().map(|(place, _)| format!("stock:{place}")));
+    let mut row: Vec<String> = fields.iter().map(|(_, v)| v.to_string()).collect();
+    row.extend(stock.iter().map(|(_, q)| q.clone()));
+    writer.write_record(&header).map_err(|e| e.to_string())?;
+    writer.write_record(&row).map_err(|e| e.to_string())?;
+    writer.into_inner().map_err(|e| e.to_string())
+}
+
 /// One exported line: product, handle, type, options, variant values, SKU, barcode,
 /// price in cents, and stock per location in the header's order.
 pub struct ExportLine {
