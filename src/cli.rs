@@ -407,6 +407,13 @@ fn backup(config: &Config, dest: &Path) -> Result<(), Failure> {
         dest.display(),
         size.div_ceil(1024)
     );
+    let key = config.data_dir.join(crate::secrets::KEY_FILE);
+    if key.exists() {
+        println!(
+            "keep a copy of {} too: store credentials in the backup cannot be read without it",
+            key.display()
+        );
+    }
     Ok(())
 }
 
