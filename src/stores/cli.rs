@@ -13,24 +13,33 @@ use crate::secrets::SecretBox;
 use crate::stores::model::Platform;
 use crate::stores::repo::{self, NewStore};
 use crate::stores::shopify::valid_shop_domain;
-use crate::sync::{self, Credentials, SyncContext, SyncFailure};
+use crate::sync::{self, Connection, Credentials, SyncContext, SyncFailure};
 
 fn failed(e: impl std::fmt::Display) -> CliError {
     (e.to_string(), 1)
 }
 
-/// The host of a site address, or a usage error saying what is expected.
-fn site_host(url: &str) -> Result<String, CliError> {
-    let host = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
-    match host {
-        Some(h) if !h.is_empty() && !h.contains(char::is_whitespace) => Ok(h.to_string()),
-        _ => Err((
-            format!("`{url}` is not a site address such as https://boutique.example.com"),
+/// A site address and its host, or a usage error saying what is expected.
+fn site(url: &str) -> Result<(String, String), CliError> {
+    crate::stores::site_address(url).ok_or_else(|| {
+        (
+            format!(
+                "`{}` is not a site address such as https://boutique.example.com",
+                url.trim()
+            ),
             2,
-        )),
+        )
+    })
+}
+
+/// A secret given on the command line (plain, or `file:/path`), not empty.
+fn secret_arg(raw: &str, what: &str) -> Result<String, CliError> {
+    let secret: Secret = serde_json::from_value(json!(raw)).map_err(|e| (e.to_string(), 2))?;
+    let value = secret.expose().trim().to_string();
+    if value.is_empty() {
+        return Err((format!("{what} must not be empty"), 2));
     }
+    Ok(value)
 }
 
 fn no_store(id: i64) -> CliError {
@@ -45,22 +54,6 @@ fn read_catalogue(path: &std::path::Path) -> Result<Vec<crate::stores::model::Re
     let bytes =
         std::fs::read(path).map_err(|e| (format!("cannot read {}: {e}", path.display()), 2))?;
     crate::stores::manual::csv::parse_catalogue(&bytes).map_err(|errors| refused(path, &errors))
-}
-
-/// Stores a webhook secret given on the command line (plain or `file:`), sealed.
-fn set_webhook_secret(
-    ctx: &SyncContext,
-    conn: &mut rusqlite::Connection,
-    id: StoreId,
-    raw: Option<&str>,
-) -> Result<(), CliError> {
-    let Some(raw) = raw else { return Ok(()) };
-    let secret: Secret = serde_json::from_value(json!(raw)).map_err(|e| (e.to_string(), 2))?;
-    let sealed = ctx
-        .secrets
-        .seal(secret.expose().trim().as_bytes())
-        .map_err(failed)?;
-    db::write(conn, |tx| repo::set_webhook_secret(tx, id, Some(&sealed))).map_err(failed)
 }
 
 /// Every refused line of a CSV file, for the terminal.
@@ -112,11 +105,6 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
                     2,
                 ));
             }
-            let token: Secret =
-                serde_json::from_value(json!(token)).map_err(|e| (e.to_string(), 2))?;
-            if token.expose().trim().is_empty() {
-                return Err(("the access token is empty".into(), 2));
-            }
             if let Some(url) = &api_url {
                 if !(url.starts_with("http://") || url.starts_with("https://")) {
                     return Err((
@@ -125,30 +113,22 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
                     ));
                 }
             }
-            let sealed = sync::seal_credentials(
-                &ctx.secrets,
-                &Credentials::ShopifyToken {
-                    token: token.expose().trim().to_string(),
-                },
-            )
-            .map_err(failed)?;
-            let now = ctx.clock.now();
-            let id = db::write(&mut conn, |tx| {
-                repo::create_store(
-                    tx,
-                    &NewStore {
-                        platform: Platform::Shopify,
-                        name: &shop,
-                        domain: &shop,
-                        api_url: api_url.as_deref().map(|u| u.trim_end_matches('/')),
-                        credentials: Some(&sealed),
-                        sync_minutes: 15,
-                    },
-                    now,
-                )
-            })
-            .map_err(failed)?;
-            set_webhook_secret(&ctx, &mut conn, id, webhook_secret.as_deref())?;
+            let token = secret_arg(&token, "the access token")?;
+            let hook = webhook_secret
+                .as_deref()
+                .map(|s| secret_arg(s, "the webhook secret"))
+                .transpose()?;
+            let connection = Connection {
+                platform: Platform::Shopify,
+                name: &shop,
+                domain: &shop,
+                api_url: api_url.as_deref().map(|u| u.trim_end_matches('/')),
+                credentials: Credentials::ShopifyToken { token },
+                webhook_secret: hook.as_deref(),
+                sync_minutes: 15,
+            };
+            let id = sync::register_store(&mut conn, &ctx.secrets, &connection, ctx.clock.now())
+                .map_err(failed)?;
             println!("{id}");
         }
         StoreCommand::Add(StoreAdd::Woocommerce {
@@ -157,71 +137,43 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
             secret,
             webhook_secret,
         }) => {
-            let url = url.trim().trim_end_matches('/').to_string();
-            let host = site_host(&url)?;
-            let secret: Secret =
-                serde_json::from_value(json!(secret)).map_err(|e| (e.to_string(), 2))?;
-            if key.trim().is_empty() || secret.expose().trim().is_empty() {
-                return Err(("the consumer key and secret must not be empty".into(), 2));
-            }
-            let sealed = sync::seal_credentials(
-                &ctx.secrets,
-                &Credentials::WooKeys {
-                    key: key.trim().into(),
-                    secret: secret.expose().trim().into(),
-                },
-            )
-            .map_err(failed)?;
-            let name = host;
-            let now = ctx.clock.now();
-            let id = db::write(&mut conn, |tx| {
-                repo::create_store(
-                    tx,
-                    &NewStore {
-                        platform: Platform::WooCommerce,
-                        name: &name,
-                        domain: &url,
-                        api_url: None,
-                        credentials: Some(&sealed),
-                        sync_minutes: 15,
-                    },
-                    now,
-                )
-            })
-            .map_err(failed)?;
-            set_webhook_secret(&ctx, &mut conn, id, webhook_secret.as_deref())?;
+            let (url, host) = site(&url)?;
+            let credentials = Credentials::WooKeys {
+                key: secret_arg(&key, "the consumer key")?,
+                secret: secret_arg(&secret, "the consumer secret")?,
+            };
+            let hook = webhook_secret
+                .as_deref()
+                .map(|s| secret_arg(s, "the webhook secret"))
+                .transpose()?;
+            let connection = Connection {
+                platform: Platform::WooCommerce,
+                name: &host,
+                domain: &url,
+                api_url: None,
+                credentials,
+                webhook_secret: hook.as_deref(),
+                sync_minutes: 15,
+            };
+            let id = sync::register_store(&mut conn, &ctx.secrets, &connection, ctx.clock.now())
+                .map_err(failed)?;
             println!("{id}");
         }
         StoreCommand::Add(StoreAdd::Prestashop { url, key }) => {
-            let url = url.trim().trim_end_matches('/').to_string();
-            let host = site_host(&url)?;
-            let key: Secret = serde_json::from_value(json!(key)).map_err(|e| (e.to_string(), 2))?;
-            if key.expose().trim().is_empty() {
-                return Err(("the webservice key must not be empty".into(), 2));
-            }
-            let sealed = sync::seal_credentials(
-                &ctx.secrets,
-                &Credentials::PrestaKey {
-                    key: key.expose().trim().into(),
+            let (url, host) = site(&url)?;
+            let connection = Connection {
+                platform: Platform::PrestaShop,
+                name: &host,
+                domain: &url,
+                api_url: None,
+                credentials: Credentials::PrestaKey {
+                    key: secret_arg(&key, "the webservice key")?,
                 },
-            )
-            .map_err(failed)?;
-            let now = ctx.clock.now();
-            let id = db::write(&mut conn, |tx| {
-                repo::create_store(
-                    tx,
-                    &NewStore {
-                        platform: Platform::PrestaShop,
-                        name: &host,
-                        domain: &url,
-                        api_url: None,
-                        credentials: Some(&sealed),
-                        sync_minutes: 15,
-                    },
-                    now,
-                )
-            })
-            .map_err(failed)?;
+                webhook_secret: None,
+                sync_minutes: 15,
+            };
+            let id = sync::register_store(&mut conn, &ctx.secrets, &connection, ctx.clock.now())
+                .map_err(failed)?;
             println!("{id}");
         }
         StoreCommand::Add(StoreAdd::Manual { name, csv }) => {

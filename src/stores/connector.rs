@@ -46,6 +46,16 @@ pub trait Sink {
     fn request(&mut self);
 }
 
+/// A sink that keeps nothing: for the one cheap call that checks credentials.
+pub struct Discard;
+
+impl Sink for Discard {
+    fn page(&mut self, _: Vec<Record>) -> Result<(), SyncError> {
+        Ok(())
+    }
+    fn request(&mut self) {}
+}
+
 /// What to fetch.
 #[derive(Debug, Clone)]
 pub struct FetchPlan {

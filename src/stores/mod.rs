@@ -14,3 +14,14 @@ pub mod webhooks;
 pub mod woocommerce;
 
 pub use pages::configure;
+
+/// A site address as typed (`https://boutique.example.com/`) → (address, host), or None
+/// when it is not one.
+pub fn site_address(input: &str) -> Option<(String, String)> {
+    let url = input.trim().trim_end_matches('/').to_string();
+    let host = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?
+        .to_string();
+    (!host.is_empty() && !host.contains(char::is_whitespace)).then_some((url, host))
+}

@@ -100,6 +100,8 @@ mod text {
     pub const CONNECTED_NO_WEBHOOKS: &str = "Boutique connectée, mais Shopify a refusé l'abonnement aux webhooks : la synchronisation périodique prend le relais. Vérifiez les autorisations de l'application.";
     pub const IMPORT_REFUSED: &str =
         "Le fichier n'a pas été importé (rien n'a changé). Corrigez ces lignes puis réessayez :";
+    pub const BAD_SITE: &str =
+        "Saisissez l'adresse complète du site, par exemple https://boutique.example.com.";
     pub const PRESTA_TITLE: &str = "Connecter PrestaShop";
     pub const PRESTA_HOW: &str = "Dans PrestaShop : Paramètres avancés › Webservice › activez le webservice, puis ajoutez une clé avec l'accès « Voir » (GET) sur products, combinations, stock_availables, product_options, product_option_values, customers, orders, order_carriers et carriers.";
     pub const PRESTA_KEY: &str = "Clé du webservice";
@@ -1014,65 +1016,88 @@ async fn connect_woocommerce(
     CsrfForm(form): CsrfForm<WooForm>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Perm::ManageShop)?;
-    let url = form.url.trim().trim_end_matches('/').to_string();
-    let host = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .unwrap_or("")
-        .to_string();
     let (key, secret) = (form.key.trim().to_string(), form.secret.trim().to_string());
-    let mut forms = Forms::default();
-    if host.is_empty() || host.contains(char::is_whitespace) {
-        forms.woo_url_error = Some(
-            "Saisissez l'adresse complète du site, par exemple https://boutique.example.com."
-                .into(),
-        );
-    } else if key.is_empty() || secret.is_empty() {
-        forms.woo_keys_error =
-            Some("Collez la clé client (ck_…) et le secret client (cs_…).".into());
-    } else {
-        let mut connector =
-            WooConnector::new(state.http.clone(), &url, key.clone(), secret.clone());
-        let checked = web::block(move || connector.check())
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        match checked {
-            Err(SyncError::Abort { message }) => forms.woo_keys_error = Some(message),
-            Err(e) => forms.woo_url_error = Some(e.to_string()),
-            Ok(()) => {
-                let sealed =
-                    sync::seal_credentials(&state.secrets, &Credentials::WooKeys { key, secret })
-                        .map_err(AppError::Internal)?;
-                let now = state.clock.now();
-                let id = db::call(&state.db, move |conn| {
-                    db::write(conn, |tx| {
-                        repo::create_store(
-                            tx,
-                            &NewStore {
-                                platform: Platform::WooCommerce,
-                                name: &host,
-                                domain: &url,
-                                api_url: None,
-                                credentials: Some(&sealed),
-                                sync_minutes: 15,
-                            },
-                            now,
-                        )
-                    })
-                })
-                .await?;
-                spawn_sync(&state, id);
-                return Ok(redirect(format!("{}?ok=connected", paths::INTEGRATIONS)));
-            }
+    let outcome = match crate::stores::site_address(&form.url) {
+        None => Err(SiteError::Address(text::BAD_SITE.into())),
+        Some(_) if key.is_empty() || secret.is_empty() => Err(SiteError::Keys(
+            "Collez la clé client (ck_…) et le secret client (cs_…).".into(),
+        )),
+        Some((url, host)) => {
+            let mut connector =
+                WooConnector::new(state.http.clone(), &url, key.clone(), secret.clone());
+            // The secret the owner pastes into WooCommerce's webhook settings.
+            let hook = crate::token::random_token();
+            connect_site(
+                &state,
+                Platform::WooCommerce,
+                &url,
+                &host,
+                Credentials::WooKeys { key, secret },
+                Some(hook),
+                move || connector.check(),
+            )
+            .await?
         }
-    }
-    forms.woo = WooForm {
-        url: form.url,
-        key: form.key,
-        secret: String::new(),
     };
+    let mut forms = Forms {
+        woo: WooForm {
+            url: form.url,
+            key: form.key,
+            secret: String::new(),
+        },
+        ..Default::default()
+    };
+    match outcome {
+        Ok(()) => return Ok(redirect(format!("{}?ok=connected", paths::INTEGRATIONS))),
+        Err(SiteError::Address(m)) => forms.woo_url_error = Some(m),
+        Err(SiteError::Keys(m)) => forms.woo_keys_error = Some(m),
+    }
     let page = integrations_page(&state, &staff, &forms, None).await?;
     Ok(render(StatusCode::BAD_REQUEST, page))
+}
+
+/// Why a site could not be connected, said next to the field at fault.
+enum SiteError {
+    Address(String),
+    Keys(String),
+}
+
+/// Checks a site's keys with one cheap call (off the executor), then registers the store
+/// and starts its first sync. A refusal points at the keys; anything else at the address.
+async fn connect_site(
+    state: &AppState,
+    platform: Platform,
+    url: &str,
+    host: &str,
+    credentials: Credentials,
+    webhook_secret: Option<String>,
+    check: impl FnOnce() -> Result<(), SyncError> + Send + 'static,
+) -> Result<Result<(), SiteError>, AppError> {
+    match web::block(check)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+    {
+        Err(SyncError::Abort { message }) => return Ok(Err(SiteError::Keys(message))),
+        Err(e) => return Ok(Err(SiteError::Address(e.to_string()))),
+        Ok(()) => {}
+    }
+    let (secrets, now) = (state.secrets.clone(), state.clock.now());
+    let (url, host) = (url.to_string(), host.to_string());
+    let id = db::call(&state.db, move |conn| {
+        let connection = sync::Connection {
+            platform,
+            name: &host,
+            domain: &url,
+            api_url: None,
+            credentials,
+            webhook_secret: webhook_secret.as_deref(),
+            sync_minutes: 15,
+        };
+        sync::register_store(conn, &secrets, &connection, now)
+    })
+    .await?;
+    spawn_sync(state, id);
+    Ok(Ok(()))
 }
 
 fn csv_response(bytes: Vec<u8>, file_name: &str) -> HttpResponse {
@@ -1255,25 +1280,12 @@ async fn create_shopify_store(
     token: String,
     app_secret: Option<String>,
 ) -> Result<&'static str, AppError> {
-    let api_url = state.config.shopify.api_url.clone();
-    let sealed =
-        sync::seal_credentials(&state.secrets, &credentials).map_err(AppError::Internal)?;
-    let sealed_secret = match &app_secret {
-        Some(secret) => Some(
-            state
-                .secrets
-                .seal(secret.as_bytes())
-                .map_err(AppError::Internal)?,
-        ),
-        None => None,
-    };
     let mut flash = "connected";
     let mut sync_minutes = 15;
-    if let (Some(public), Some(_)) = (&state.config.public_url, &sealed_secret) {
-        let base = shopify_base(state, shop);
+    if let (Some(public), Some(_)) = (&state.config.public_url, &app_secret) {
         let mut connector = ShopifyConnector::new(
             state.http.clone(),
-            &base,
+            &shopify_base(state, shop),
             &state.config.shopify.api_version,
             token,
         );
@@ -1290,25 +1302,23 @@ async fn create_shopify_store(
             }
         }
     }
-    let now = state.clock.now();
-    let shop = shop.to_string();
+    let (secrets, now, api_url, shop) = (
+        state.secrets.clone(),
+        state.clock.now(),
+        state.config.shopify.api_url.clone(),
+        shop.to_string(),
+    );
     let id = db::call(&state.db, move |conn| {
-        db::write(conn, |tx| {
-            let id = repo::create_store(
-                tx,
-                &NewStore {
-                    platform: Platform::Shopify,
-                    name: &shop,
-                    domain: &shop,
-                    api_url: api_url.as_deref(),
-                    credentials: Some(&sealed),
-                    sync_minutes,
-                },
-                now,
-            )?;
-            repo::set_webhook_secret(tx, id, sealed_secret.as_deref())?;
-            Ok(id)
-        })
+        let connection = sync::Connection {
+            platform: Platform::Shopify,
+            name: &shop,
+            domain: &shop,
+            api_url: api_url.as_deref(),
+            credentials,
+            webhook_secret: app_secret.as_deref(),
+            sync_minutes,
+        };
+        sync::register_store(conn, &secrets, &connection, now)
     })
     .await?;
     spawn_sync(state, id);
@@ -1570,60 +1580,36 @@ async fn connect_prestashop(
     CsrfForm(form): CsrfForm<PrestaForm>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Perm::ManageShop)?;
-    let url = form.url.trim().trim_end_matches('/').to_string();
-    let host = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .unwrap_or("")
-        .to_string();
     let key = form.key.trim().to_string();
-    let mut forms = Forms::default();
-    if host.is_empty() || host.contains(char::is_whitespace) {
-        forms.presta_url_error = Some(
-            "Saisissez l'adresse complète du site, par exemple https://boutique.example.com."
-                .into(),
-        );
-    } else if key.is_empty() {
-        forms.presta_key_error = Some("Collez la clé du webservice.".into());
-    } else {
-        let mut connector = PrestaConnector::new(state.http.clone(), &url, key.clone());
-        let checked = web::block(move || connector.check())
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        match checked {
-            Err(SyncError::Abort { message }) => forms.presta_key_error = Some(message),
-            Err(e) => forms.presta_url_error = Some(e.to_string()),
-            Ok(()) => {
-                let sealed =
-                    sync::seal_credentials(&state.secrets, &Credentials::PrestaKey { key })
-                        .map_err(AppError::Internal)?;
-                let now = state.clock.now();
-                let id = db::call(&state.db, move |conn| {
-                    db::write(conn, |tx| {
-                        repo::create_store(
-                            tx,
-                            &NewStore {
-                                platform: Platform::PrestaShop,
-                                name: &host,
-                                domain: &url,
-                                api_url: None,
-                                credentials: Some(&sealed),
-                                sync_minutes: 15,
-                            },
-                            now,
-                        )
-                    })
-                })
-                .await?;
-                spawn_sync(&state, id);
-                return Ok(redirect(format!("{}?ok=connected", paths::INTEGRATIONS)));
-            }
+    let outcome = match crate::stores::site_address(&form.url) {
+        None => Err(SiteError::Address(text::BAD_SITE.into())),
+        Some(_) if key.is_empty() => Err(SiteError::Keys("Collez la clé du webservice.".into())),
+        Some((url, host)) => {
+            let mut connector = PrestaConnector::new(state.http.clone(), &url, key.clone());
+            connect_site(
+                &state,
+                Platform::PrestaShop,
+                &url,
+                &host,
+                Credentials::PrestaKey { key },
+                None,
+                move || connector.check(),
+            )
+            .await?
         }
-    }
-    forms.presta = PrestaForm {
-        url: form.url,
-        key: String::new(),
     };
+    let mut forms = Forms {
+        presta: PrestaForm {
+            url: form.url,
+            key: String::new(),
+        },
+        ..Default::default()
+    };
+    match outcome {
+        Ok(()) => return Ok(redirect(format!("{}?ok=connected", paths::INTEGRATIONS))),
+        Err(SiteError::Address(m)) => forms.presta_url_error = Some(m),
+        Err(SiteError::Keys(m)) => forms.presta_key_error = Some(m),
+    }
     let page = integrations_page(&state, &staff, &forms, None).await?;
     Ok(render(StatusCode::BAD_REQUEST, page))
 }

@@ -607,6 +607,16 @@ pub fn progress(conn: &Connection, store: StoreId) -> Result<Option<Progress>, A
     Ok(Some(p))
 }
 
+/// `%search%` for LIKE … ESCAPE '\', with the wildcards in `search` taken literally.
+fn like_pattern(search: &str) -> String {
+    let escaped = search
+        .trim()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 pub struct ProductRow {
     pub id: i64,
     pub title: String,
@@ -633,14 +643,7 @@ pub fn search_products(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<ProductRow>, AppError> {
-    let pattern = format!(
-        "%{}%",
-        search
-            .trim()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    let pattern = like_pattern(search);
     let mut stmt = conn
         .prepare(
             "SELECT p.id, p.title, p.handle, p.product_type, s.name, p.status FROM products p
@@ -727,14 +730,7 @@ pub fn recent_orders(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<OrderRow>, AppError> {
-    let pattern = format!(
-        "%{}%",
-        search
-            .trim()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    let pattern = like_pattern(search);
     let mut stmt = conn
         .prepare(
             "SELECT o.name, o.created_at,

@@ -111,6 +111,52 @@ impl Sink for StagingSink {
     }
 }
 
+/// A store to connect: where it is, how to sign in, what signs its webhooks.
+pub struct Connection<'a> {
+    pub platform: Platform,
+    pub name: &'a str,
+    pub domain: &'a str,
+    pub api_url: Option<&'a str>,
+    pub credentials: Credentials,
+    pub webhook_secret: Option<&'a str>,
+    pub sync_minutes: i64,
+}
+
+/// Registers a connected store: credentials and webhook secret sealed, store created, in
+/// one transaction. The one way the CLI and the pages add a store with credentials.
+pub fn register_store(
+    conn: &mut rusqlite::Connection,
+    secrets: &SecretBox,
+    c: &Connection<'_>,
+    now: Timestamp,
+) -> Result<StoreId, AppError> {
+    let sealed = seal_credentials(secrets, &c.credentials).map_err(AppError::Internal)?;
+    let hook = match c.webhook_secret {
+        Some(secret) => Some(
+            secrets
+                .seal(secret.as_bytes())
+                .map_err(AppError::Internal)?,
+        ),
+        None => None,
+    };
+    db::write(conn, |tx| {
+        let id = repo::create_store(
+            tx,
+            &repo::NewStore {
+                platform: c.platform,
+                name: c.name,
+                domain: c.domain,
+                api_url: c.api_url,
+                credentials: Some(&sealed),
+                sync_minutes: c.sync_minutes,
+            },
+            now,
+        )?;
+        repo::set_webhook_secret(tx, id, hook.as_deref())?;
+        Ok(id)
+    })
+}
+
 pub fn seal_credentials(secrets: &SecretBox, credentials: &Credentials) -> Result<Vec<u8>, String> {
     let json = serde_json::to_vec(credentials).map_err(|e| e.to_string())?;
     secrets.seal(&json)

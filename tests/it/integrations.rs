@@ -259,3 +259,75 @@ fn connecting_prestashop_from_the_page_checks_the_key_first() {
         "stock at the PrestaShop location"
     );
 }
+
+#[test]
+fn woocommerce_from_the_page_gets_a_webhook_secret_to_paste() {
+    use crate::fakes::woocommerce::{FakeWoo, KEY, SECRET};
+    let woo = FakeWoo::start();
+    let app = TestApp::spawn_with(|c| c.public_url = Some("https://comptoir.example.com".into()));
+    let owner = app.setup_owner();
+    let url = woo.served.base.clone();
+    let r = owner.submit(
+        "/settings/integrations",
+        "/settings/integrations/woocommerce",
+        &[("url", &url), ("key", KEY), ("secret", "cs_wrong")],
+    );
+    assert_eq!(r.status, 400);
+    assert!(
+        r.body.contains("Sorry, you cannot list resources."),
+        "{}",
+        r.body
+    );
+    let r = owner.submit(
+        "/settings/integrations",
+        "/settings/integrations/woocommerce",
+        &[("url", &url), ("key", KEY), ("secret", SECRET)],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    wait_for_sync(&owner);
+    let page = owner.get("/settings/integrations").body;
+    assert!(
+        page.contains("https://comptoir.example.com/webhooks/woocommerce/1"),
+        "{page}"
+    );
+    let secret = page
+        .split("Secret</dt><dd><code>")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(secret.len(), 64);
+    // Deliveries signed with it are accepted; the key never shows to other roles.
+    let body = r#"{"id": 999, "name": "Robe", "slug": "robe", "type": "simple", "status": "publish", "sku": "X-1", "price": "10.00", "stock_quantity": 4, "stock_status": "instock"}"#;
+    let signature = comptoir::stores::webhooks::sign(secret.as_bytes(), body.as_bytes());
+    let r = app.client().post_signed(
+        "/webhooks/woocommerce/1",
+        &[
+            ("X-WC-Webhook-Topic", "product.updated"),
+            ("X-WC-Webhook-Delivery-ID", "1"),
+            ("X-WC-Webhook-Signature", &signature),
+        ],
+        body,
+    );
+    assert_eq!(r.status, 200);
+    assert!(
+        owner
+            .get("/products?q=X-1")
+            .body
+            .contains("Stock WooCommerce : <strong>4</strong>")
+    );
+    let r = owner.submit(
+        "/settings/members",
+        "/settings/members",
+        &[
+            ("email", "ro@elegance.test"),
+            ("password", "temporary-pass-1"),
+            ("role", "read_only"),
+        ],
+    );
+    assert_eq!(r.status, 303);
+    let ro = app.login("ro@elegance.test", "temporary-pass-1");
+    assert!(!ro.get("/settings/integrations").body.contains(&secret));
+}

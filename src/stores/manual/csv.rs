@@ -70,31 +70,35 @@ fn split_values(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Parses and checks a whole catalogue file. Either every line is good and the records
-/// come back, or nothing does and every bad line is listed.
-pub fn parse_catalogue(bytes: &[u8]) -> Result<Vec<Record>, Vec<LineError>> {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t.trim_start_matches('\u{feff}'),
-        Err(e) => {
-            return Err(vec![LineError {
-                line: 1 + bytes[..e.valid_up_to()]
-                    .iter()
-                    .filter(|b| **b == b'\n')
-                    .count() as u64,
-                reason: "le fichier n'est pas en UTF-8 : enregistrez-le en « CSV UTF-8 »".into(),
-            }]);
-        }
-    };
+/// A CSV reader over UTF-8 text (BOM dropped), separated by `;` or `,`, whichever the
+/// header line uses most.
+fn open(bytes: &[u8]) -> Result<csv::Reader<&[u8]>, Vec<LineError>> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        vec![LineError {
+            line: 1 + bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count() as u64,
+            reason: "le fichier n'est pas en UTF-8 : enregistrez-le en « CSV UTF-8 »".into(),
+        }]
+    })?;
+    let text = text.trim_start_matches('\u{feff}');
     let first_line = text.lines().next().unwrap_or("");
     let delimiter = if first_line.matches(';').count() >= first_line.matches(',').count() {
         b';'
     } else {
         b','
     };
-    let mut reader = csv::ReaderBuilder::new()
+    Ok(csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
-        .from_reader(text.as_bytes());
+        .from_reader(text.as_bytes()))
+}
+
+/// Parses and checks a whole catalogue file. Either every line is good and the records
+/// come back, or nothing does and every bad line is listed.
+pub fn parse_catalogue(bytes: &[u8]) -> Result<Vec<Record>, Vec<LineError>> {
+    let mut reader = open(bytes)?;
     let headers: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(fold).collect(),
         Err(e) => {
@@ -545,24 +549,7 @@ fn order_date(text: &str, tz: &jiff::tz::TimeZone) -> Option<String> {
 /// repeated on each of its lines). All good, or every bad line listed.
 pub fn parse_orders(bytes: &[u8], tz: &jiff::tz::TimeZone) -> Result<Vec<Record>, Vec<LineError>> {
     use crate::stores::model::{OrderLineRec, OrderRec};
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| {
-            vec![LineError {
-                line: 1,
-                reason: "le fichier n'est pas en UTF-8 : enregistrez-le en « CSV UTF-8 »".into(),
-            }]
-        })?
-        .trim_start_matches('\u{feff}');
-    let first_line = text.lines().next().unwrap_or("");
-    let delimiter = if first_line.matches(';').count() >= first_line.matches(',').count() {
-        b';'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut reader = open(bytes)?;
     let headers: Vec<String> = reader
         .headers()
         .map(|h| h.iter().map(fold).collect())

@@ -10,7 +10,7 @@ use base64::Engine;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::stores::connector::{Connector, FetchPlan, Sink, SyncError};
+use crate::stores::connector::{Connector, Discard, FetchPlan, Sink, SyncError};
 use crate::stores::http::{status_error, transport_error};
 use crate::stores::model::{ProductRec, Record};
 
@@ -21,15 +21,6 @@ pub struct PrestaConnector {
     agent: ureq::Agent,
     base: String,
     key: String,
-}
-
-struct Discard;
-
-impl Sink for Discard {
-    fn page(&mut self, _: Vec<Record>) -> Result<(), SyncError> {
-        Ok(())
-    }
-    fn request(&mut self) {}
 }
 
 impl PrestaConnector {

@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::stores::connector::{Connector, FetchPlan, Sink, SyncError};
+use crate::stores::connector::{Connector, Discard, FetchPlan, Sink, SyncError};
 use crate::stores::http::{status_error, transport_error};
 use crate::stores::model::Record;
 
@@ -179,16 +179,6 @@ impl ShopifyConnector {
             }
         }
     }
-}
-
-/// A sink that keeps nothing (credential checks).
-struct Discard;
-
-impl Sink for Discard {
-    fn page(&mut self, _: Vec<Record>) -> Result<(), SyncError> {
-        Ok(())
-    }
-    fn request(&mut self) {}
 }
 
 impl ShopifyConnector {

@@ -8,7 +8,7 @@ use base64::Engine;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::stores::connector::{Connector, FetchPlan, Sink, SyncError};
+use crate::stores::connector::{Connector, Discard, FetchPlan, Sink, SyncError};
 use crate::stores::http::{status_error, transport_error};
 use crate::stores::model::Record;
 
@@ -123,13 +123,6 @@ impl WooConnector {
 
     /// One cheap call, to tell people at once whether the site and keys work.
     pub fn check(&mut self) -> Result<(), SyncError> {
-        struct Discard;
-        impl Sink for Discard {
-            fn page(&mut self, _: Vec<Record>) -> Result<(), SyncError> {
-                Ok(())
-            }
-            fn request(&mut self) {}
-        }
         self.get("products", &[("per_page", "1".into())], &mut Discard)
             .map(|_| ())
     }
