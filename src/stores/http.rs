@@ -18,6 +18,51 @@ pub fn agent(timeout: Duration) -> ureq::Agent {
         .into()
 }
 
+/// A platform's answer, read whole: status, the headers we use, body text.
+pub struct Answer {
+    pub status: u16,
+    pub retry_after: Option<String>,
+    /// WooCommerce's page count.
+    pub total_pages: Option<u32>,
+    pub text: String,
+}
+
+impl Answer {
+    pub fn ok(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// Reads an answer (or classifies why there is none) from a call to `what`.
+pub fn read(
+    what: &str,
+    sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+) -> Result<Answer, SyncError> {
+    let mut response = sent.map_err(|e| transport_error(what, &e))?;
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let (retry_after, total_pages) = (
+        header("retry-after"),
+        header("x-wp-totalpages").and_then(|p| p.trim().parse().ok()),
+    );
+    let status = response.status().as_u16();
+    let text = response
+        .body_mut()
+        .read_to_string()
+        .map_err(|e| transport_error(what, &e))?;
+    Ok(Answer {
+        status,
+        retry_after,
+        total_pages,
+        text,
+    })
+}
+
 /// `Retry-After` as seconds (the form platforms send); dates are ignored.
 pub fn retry_after(value: Option<&str>) -> Option<Duration> {
     value?.trim().parse::<u64>().ok().map(Duration::from_secs)

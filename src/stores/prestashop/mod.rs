@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::stores::connector::{Connector, Discard, FetchPlan, Sink, SyncError};
-use crate::stores::http::{status_error, transport_error};
+use crate::stores::http::{read, status_error};
 use crate::stores::model::{ProductRec, Record};
 
 const WHAT: &str = "PrestaShop";
@@ -52,17 +52,8 @@ impl PrestaConnector {
         for (k, v) in params {
             request = request.query(*k, v);
         }
-        let mut response = request.call().map_err(|e| transport_error(WHAT, &e))?;
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let text = response
-            .body_mut()
-            .read_to_string()
-            .map_err(|e| transport_error(WHAT, &e))?;
+        let answer = read(WHAT, request.call())?;
+        let (status, retry_after, text) = (answer.status, answer.retry_after, answer.text);
         if !(200..300).contains(&status) {
             return Err(status_error(
                 WHAT,

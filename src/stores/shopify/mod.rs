@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::stores::connector::{Connector, Discard, FetchPlan, Sink, SyncError};
-use crate::stores::http::{status_error, transport_error};
+use crate::stores::http::{read, status_error};
 use crate::stores::model::Record;
 
 /// The Admin API version every query is written and validated against.
@@ -89,17 +89,8 @@ impl ShopifyConnector {
                 .header("X-Shopify-Access-Token", &self.token)
                 .header("Accept", "application/json")
                 .send_json(json!({ "query": document, "variables": variables }));
-            let mut response = sent.map_err(|e| transport_error(WHAT, &e))?;
-            let status = response.status().as_u16();
-            let retry_after = response
-                .headers()
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string);
-            let text = response
-                .body_mut()
-                .read_to_string()
-                .map_err(|e| transport_error(WHAT, &e))?;
+            let answer = read(WHAT, sent)?;
+            let (status, retry_after, text) = (answer.status, answer.retry_after, answer.text);
             if status == 429 {
                 // Shopify's documented answer is to wait as told, then resend.
                 let wait = crate::stores::http::retry_after(retry_after.as_deref())

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::stores::connector::SyncError;
-use crate::stores::http::{status_error, transport_error};
+use crate::stores::http::{read, status_error};
 
 /// Read-only access, exactly what the local copy needs.
 pub const SCOPES: &str = "read_products,read_inventory,read_orders,read_customers,read_locations";
@@ -91,16 +91,14 @@ pub struct Grant {
 
 fn token_request(agent: &ureq::Agent, base: &str, body: Value) -> Result<Grant, SyncError> {
     let url = format!("{}/admin/oauth/access_token", base.trim_end_matches('/'));
-    let mut response = agent
-        .post(&url)
-        .header("Accept", "application/json")
-        .send_json(body)
-        .map_err(|e| transport_error("Shopify", &e))?;
-    let status = response.status().as_u16();
-    let text = response
-        .body_mut()
-        .read_to_string()
-        .map_err(|e| transport_error("Shopify", &e))?;
+    let answer = read(
+        "Shopify",
+        agent
+            .post(&url)
+            .header("Accept", "application/json")
+            .send_json(body),
+    )?;
+    let (status, text) = (answer.status, answer.text);
     if !(200..300).contains(&status) {
         let detail = serde_json::from_str::<Value>(&text)
             .ok()

@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::stores::connector::{Connector, Discard, FetchPlan, Sink, SyncError};
-use crate::stores::http::{status_error, transport_error};
+use crate::stores::http::{read, status_error};
 use crate::stores::model::Record;
 
 const WHAT: &str = "WooCommerce";
@@ -58,23 +58,9 @@ impl WooConnector {
                     .encode(format!("{}:{}", self.key, self.secret));
                 request = request.header("Authorization", &format!("Basic {pair}"));
             }
-            let mut response = request.call().map_err(|e| transport_error(WHAT, &e))?;
-            let status = response.status().as_u16();
-            let header = |name: &str| {
-                response
-                    .headers()
-                    .get(name)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string)
-            };
-            let retry_after = header("retry-after");
-            let pages = header("x-wp-totalpages")
-                .and_then(|p| p.trim().parse().ok())
-                .unwrap_or(1);
-            let text = response
-                .body_mut()
-                .read_to_string()
-                .map_err(|e| transport_error(WHAT, &e))?;
+            let answer = read(WHAT, request.call())?;
+            let (status, retry_after, text) = (answer.status, answer.retry_after, answer.text);
+            let pages = answer.total_pages.unwrap_or(1);
             if status == 401 && !self.query_auth {
                 self.query_auth = true;
                 continue;
