@@ -1,0 +1,188 @@
+//! Produits and Commandes: the local catalogue with stock per location, recent orders.
+
+use super::*;
+
+pub(super) const PAGE_SIZE: i64 = 25;
+
+#[derive(Deserialize)]
+pub(super) struct ListQuery {
+    #[serde(default)]
+    pub(super) q: String,
+    #[serde(default)]
+    pub(super) page: i64,
+}
+
+pub(super) fn search_form(action: &str, q: &str, placeholder: &str) -> Markup {
+    html! {
+        form.search role="search" method="get" action=(action) {
+            label.visually-hidden for="q" { (text::SEARCH) }
+            input #q type="search" name="q" value=(q) placeholder=(placeholder);
+            button.btn type="submit" { (text::SEARCH) }
+        }
+    }
+}
+
+pub(super) fn pager(action: &str, q: &str, page: i64, has_next: bool) -> Markup {
+    let link = |p: i64| {
+        let query =
+            serde_urlencoded::to_string([("q", q), ("page", &p.to_string())]).unwrap_or_default();
+        format!("{action}?{query}")
+    };
+    html! {
+        nav.pager aria-label="Pagination" {
+            @if page > 0 { a.btn href=(link(page - 1)) { (text::PREVIOUS) } }
+            @if has_next { a.btn href=(link(page + 1)) { (text::NEXT) } }
+        }
+    }
+}
+
+pub(super) async fn products(
+    state: web::Data<AppState>,
+    staff: Staff,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let ListQuery { q, page } = query.into_inner();
+    let page = page.max(0);
+    let search = q.clone();
+    let (any_store, rows, variants) = db::call(&state.db, move |conn| {
+        let any = !repo::stores(conn)?.is_empty();
+        let mut rows = repo::search_products(conn, &search, PAGE_SIZE + 1, page * PAGE_SIZE)?;
+        let has_next = rows.len() as i64 > PAGE_SIZE;
+        rows.truncate(PAGE_SIZE as usize);
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let variants = repo::variants_with_stock(conn, &ids)?;
+        Ok((any, (rows, has_next), variants))
+    })
+    .await?;
+    let (rows, has_next) = rows;
+    let body = if !any_store {
+        empty_state(
+            text::NO_STORE,
+            text::PRODUCTS_EMPTY,
+            Some((text::CONNECT, paths::INTEGRATIONS)),
+        )
+    } else {
+        html! {
+            (search_form(paths::PRODUCTS, &q, text::SEARCH_PRODUCTS))
+            @if rows.is_empty() { p.muted { (text::NO_MATCH) } }
+            @for p in &rows {
+                section.card.product {
+                    h2 { (p.title) " " @if p.status != "active" { (badge(&p.status, Tone::Warning)) } }
+                    p.muted { (p.product_type) " · " code { (p.handle) } " · " (p.store_name) }
+                    (table(&["Variante", "SKU", "Prix", "Stock"], variants.iter().filter(|v| v.product_id == p.id).map(|v| html! {
+                        tr {
+                            td { (v.title) }
+                            td { code { (v.sku) } }
+                            td { (v.price_cents.map(format_eur).unwrap_or_default()) }
+                            td {
+                                @for (name, in_shop, available) in &v.stock {
+                                    span.stock.in-shop[*in_shop] .out[*available <= 0] { (name) " : " strong { (available) } }
+                                    " "
+                                }
+                            }
+                        }
+                    })))
+                }
+            }
+            (pager(paths::PRODUCTS, &q, page, has_next))
+        }
+    };
+    Ok(render(
+        StatusCode::OK,
+        layout::page(&staff, Nav::Products, text::PRODUCTS, body),
+    ))
+}
+
+pub(super) fn financial_fr(status: &str) -> (&'static str, Tone) {
+    match status {
+        "paid" => ("Payée", Tone::Success),
+        "pending" => ("Paiement en attente", Tone::Warning),
+        "authorized" => ("Autorisée", Tone::Info),
+        "partially_paid" => ("Partiellement payée", Tone::Warning),
+        "refunded" => ("Remboursée", Tone::Neutral),
+        "partially_refunded" => ("Partiellement remboursée", Tone::Neutral),
+        "voided" => ("Annulée", Tone::Danger),
+        _ => ("—", Tone::Neutral),
+    }
+}
+
+pub(super) fn fulfillment_fr(status: &str) -> (&'static str, Tone) {
+    match status {
+        "fulfilled" => ("Expédiée", Tone::Success),
+        "partial" | "partially_fulfilled" => ("Partiellement expédiée", Tone::Info),
+        "unfulfilled" | "" => ("À préparer", Tone::Warning),
+        "in_progress" => ("En préparation", Tone::Info),
+        "on_hold" => ("En attente", Tone::Warning),
+        _ => ("—", Tone::Neutral),
+    }
+}
+
+pub(super) async fn orders(
+    state: web::Data<AppState>,
+    staff: Staff,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let ListQuery { q, page } = query.into_inner();
+    let page = page.max(0);
+    let tz = shop_timezone(&state).await?;
+    let search = q.clone();
+    let (any_store, mut rows) = db::call(&state.db, move |conn| {
+        Ok((
+            !repo::stores(conn)?.is_empty(),
+            repo::recent_orders(conn, &search, PAGE_SIZE + 1, page * PAGE_SIZE)?,
+        ))
+    })
+    .await?;
+    let has_next = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let when = |ts: &str| {
+        ts.parse::<jiff::Timestamp>()
+            .map(|t| {
+                t.to_zoned(tz.clone())
+                    .strftime("%d/%m/%Y %H:%M")
+                    .to_string()
+            })
+            .unwrap_or_default()
+    };
+    let body = if !any_store {
+        empty_state(
+            text::NO_STORE,
+            text::ORDERS_EMPTY,
+            Some((text::CONNECT, paths::INTEGRATIONS)),
+        )
+    } else {
+        html! {
+            (search_form(paths::ORDERS, &q, text::SEARCH_ORDERS))
+            @if rows.is_empty() { p.muted { (text::NO_MATCH) } }
+            @else {
+                (table(&text::ORDER_COLS, rows.iter().map(|o| {
+                    let (paid, paid_tone) = financial_fr(&o.financial_status);
+                    let (shipped, shipped_tone) = fulfillment_fr(&o.fulfillment_status);
+                    html! {
+                        tr {
+                            td { strong { (o.name) } }
+                            td { (when(&o.created_at)) }
+                            td { (o.customer) }
+                            td { (o.items) }
+                            td { (o.total_cents.map(format_eur).unwrap_or_default()) }
+                            td { (badge(paid, paid_tone)) " " (badge(shipped, shipped_tone)) }
+                            td {
+                                @if !o.tracking_number.is_empty() {
+                                    (o.carrier) " "
+                                    @if o.tracking_url.starts_with("https://") || o.tracking_url.starts_with("http://") {
+                                        a href=(o.tracking_url) rel="noopener noreferrer" target="_blank" { (o.tracking_number) }
+                                    } @else { code { (o.tracking_number) } }
+                                }
+                            }
+                        }
+                    }
+                })))
+            }
+            (pager(paths::ORDERS, &q, page, has_next))
+        }
+    };
+    Ok(render(
+        StatusCode::OK,
+        layout::page(&staff, Nav::Orders, text::ORDERS, body),
+    ))
+}

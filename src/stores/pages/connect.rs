@@ -1,0 +1,503 @@
+//! Connecting a store: Shopify (token, OAuth, client credentials), WooCommerce,
+//! PrestaShop; each checks the connection before anything is saved.
+
+use super::*;
+
+/// Checks a Shopify shop and token with one cheap query, off the executor.
+pub(super) async fn check_shopify(
+    state: &AppState,
+    shop: &str,
+    token: &str,
+    api_url: Option<String>,
+) -> Result<(), String> {
+    let base = api_url.unwrap_or_else(|| format!("https://{shop}"));
+    let mut connector = ShopifyConnector::new(
+        state.http.clone(),
+        &base,
+        &state.config.shopify.api_version,
+        token.to_string(),
+    );
+    web::block(move || connector.check())
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())
+}
+
+pub(super) async fn connect_shopify(
+    state: web::Data<AppState>,
+    staff: Staff,
+    CsrfForm(form): CsrfForm<ShopifyForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Perm::ManageShop)?;
+    let shop = form
+        .shop
+        .trim()
+        .trim_start_matches("https://")
+        .trim_end_matches('/')
+        .to_ascii_lowercase();
+    let token = form.token.trim().to_string();
+    let mut errors = ConnectErrors::default();
+    if !valid_shop_domain(&shop) {
+        errors.shop = Some(
+            "Ce n'est pas un domaine Shopify : il ressemble à votre-boutique.myshopify.com.".into(),
+        );
+    }
+    if token.is_empty() {
+        errors.token =
+            Some("Collez le jeton d'accès Admin API (il commence souvent par shpat_).".into());
+    }
+    if errors.shop.is_none() && errors.token.is_none() {
+        let api_url = state.config.shopify.api_url.clone();
+        if let Err(message) = check_shopify(&state, &shop, &token, api_url.clone()).await {
+            errors.token = Some(message);
+        } else {
+            let app_secret = Some(form.webhook_secret.trim().to_string()).filter(|s| !s.is_empty());
+            let credentials = Credentials::ShopifyToken {
+                token: token.clone(),
+            };
+            let flash = create_shopify_store(&state, &shop, credentials, token, app_secret).await?;
+            return Ok(redirect(format!("{}?ok={flash}", paths::INTEGRATIONS)));
+        }
+    }
+    let forms = Forms {
+        shopify: form,
+        shopify_errors: errors,
+        ..Default::default()
+    };
+    let page = integrations_page(&state, &staff, &forms, None).await?;
+    Ok(render(StatusCode::BAD_REQUEST, page))
+}
+
+pub(super) async fn connect_woocommerce(
+    state: web::Data<AppState>,
+    staff: Staff,
+    CsrfForm(form): CsrfForm<WooForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Perm::ManageShop)?;
+    let (key, secret) = (form.key.trim().to_string(), form.secret.trim().to_string());
+    let outcome = match crate::stores::site_address(&form.url) {
+        None => Err(SiteError::Address(text::BAD_SITE.into())),
+        Some(_) if key.is_empty() || secret.is_empty() => Err(SiteError::Keys(
+            "Collez la clé client (ck_…) et le secret client (cs_…).".into(),
+        )),
+        Some((url, host)) => {
+            let mut connector =
+                WooConnector::new(state.http.clone(), &url, key.clone(), secret.clone());
+            // The secret the owner pastes into WooCommerce's webhook settings.
+            let hook = crate::token::random_token();
+            connect_site(
+                &state,
+                Platform::WooCommerce,
+                &url,
+                &host,
+                Credentials::WooKeys { key, secret },
+                Some(hook),
+                move || connector.check(),
+            )
+            .await?
+        }
+    };
+    let mut forms = Forms {
+        woo: WooForm {
+            url: form.url,
+            key: form.key,
+            secret: String::new(),
+        },
+        ..Default::default()
+    };
+    match outcome {
+        Ok(()) => return Ok(redirect(format!("{}?ok=connected", paths::INTEGRATIONS))),
+        Err(SiteError::Address(m)) => forms.woo_url_error = Some(m),
+        Err(SiteError::Keys(m)) => forms.woo_keys_error = Some(m),
+    }
+    let page = integrations_page(&state, &staff, &forms, None).await?;
+    Ok(render(StatusCode::BAD_REQUEST, page))
+}
+
+/// Why a site could not be connected, said next to the field at fault.
+pub(super) enum SiteError {
+    Address(String),
+    Keys(String),
+}
+
+/// Checks a site's keys with one cheap call (off the executor), then registers the store
+/// and starts its first sync. A refusal points at the keys; anything else at the address.
+pub(super) async fn connect_site(
+    state: &AppState,
+    platform: Platform,
+    url: &str,
+    host: &str,
+    credentials: Credentials,
+    webhook_secret: Option<String>,
+    check: impl FnOnce() -> Result<(), SyncError> + Send + 'static,
+) -> Result<Result<(), SiteError>, AppError> {
+    match web::block(check)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+    {
+        Err(SyncError::Abort { message }) => return Ok(Err(SiteError::Keys(message))),
+        Err(e) => return Ok(Err(SiteError::Address(e.to_string()))),
+        Ok(()) => {}
+    }
+    let (secrets, now) = (state.secrets.clone(), state.clock.now());
+    let (url, host) = (url.to_string(), host.to_string());
+    let id = db::call(&state.db, move |conn| {
+        let connection = sync::Connection {
+            platform,
+            name: &host,
+            domain: &url,
+            api_url: None,
+            credentials,
+            webhook_secret: webhook_secret.as_deref(),
+            sync_minutes: 15,
+        };
+        sync::register_store(conn, &secrets, &connection, now)
+    })
+    .await?;
+    spawn_sync(state, id);
+    Ok(Ok(()))
+}
+
+/// Creates a connected Shopify store: credentials sealed, webhooks subscribed when the
+/// appliance is reachable and the app secret is known, first sync started. Returns the
+/// notice to show.
+pub(super) async fn create_shopify_store(
+    state: &AppState,
+    shop: &str,
+    credentials: Credentials,
+    token: String,
+    app_secret: Option<String>,
+) -> Result<&'static str, AppError> {
+    let mut flash = "connected";
+    let mut sync_minutes = 15;
+    if let (Some(public), Some(_)) = (&state.config.public_url, &app_secret) {
+        let mut connector = ShopifyConnector::new(
+            state.http.clone(),
+            &shopify_base(state, shop),
+            &state.config.shopify.api_version,
+            token,
+        );
+        let uri = format!("{public}{}", crate::stores::webhooks::SHOPIFY_PATH);
+        let subscribed = web::block(move || connector.subscribe(&uri))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        match subscribed {
+            // Webhooks bring changes; an hourly poll is the safety net.
+            Ok(_) => sync_minutes = 60,
+            Err(e) => {
+                tracing::warn!(error = %e, "Shopify webhook subscription failed");
+                flash = "connected_no_webhooks";
+            }
+        }
+    }
+    let (secrets, now, api_url, shop) = (
+        state.secrets.clone(),
+        state.clock.now(),
+        state.config.shopify.api_url.clone(),
+        shop.to_string(),
+    );
+    let id = db::call(&state.db, move |conn| {
+        let connection = sync::Connection {
+            platform: Platform::Shopify,
+            name: &shop,
+            domain: &shop,
+            api_url: api_url.as_deref(),
+            credentials,
+            webhook_secret: app_secret.as_deref(),
+            sync_minutes,
+        };
+        sync::register_store(conn, &secrets, &connection, now)
+    })
+    .await?;
+    spawn_sync(state, id);
+    Ok(flash)
+}
+
+/// The shop's domain as typed (with or without https://, or just its name), checked.
+pub(super) fn shop_domain(input: &str) -> Option<String> {
+    let trimmed = input
+        .trim()
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_ascii_lowercase();
+    let full = if trimmed.contains('.') {
+        trimmed
+    } else {
+        format!("{trimmed}.myshopify.com")
+    };
+    valid_shop_domain(&full).then_some(full)
+}
+
+pub(super) fn shopify_base(state: &AppState, shop: &str) -> String {
+    state
+        .config
+        .shopify
+        .api_url
+        .clone()
+        .unwrap_or_else(|| format!("https://{shop}"))
+}
+
+/// The app credentials from the configuration, when OAuth is set up.
+pub(super) fn oauth_app(state: &AppState) -> Option<(String, String)> {
+    let id = state.config.shopify.client_id.clone()?;
+    let secret = state
+        .config
+        .shopify
+        .client_secret
+        .as_ref()?
+        .expose()
+        .to_string();
+    Some((id, secret))
+}
+
+pub(super) fn bad_shop_page(form_shop: String) -> Forms {
+    Forms {
+        shopify: ShopifyForm {
+            shop: form_shop,
+            ..Default::default()
+        },
+        shopify_errors: ConnectErrors {
+            shop: Some(
+                "Ce n'est pas un domaine Shopify : il ressemble à votre-boutique.myshopify.com."
+                    .into(),
+            ),
+            token: None,
+        },
+        ..Default::default()
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct AuthorizeForm {
+    #[serde(default)]
+    pub(super) shop: String,
+}
+
+pub(super) async fn shopify_authorize(
+    state: web::Data<AppState>,
+    staff: Staff,
+    req: actix_web::HttpRequest,
+    CsrfForm(form): CsrfForm<AuthorizeForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Perm::ManageShop)?;
+    let Some((client_id, _)) = oauth_app(&state) else {
+        return Err(AppError::BadRequest(
+            "L'autorisation Shopify n'est pas configurée : ajoutez client_id et client_secret dans la section [shopify] de la configuration.".into(),
+        ));
+    };
+    let Some(shop) = shop_domain(&form.shop) else {
+        let page = integrations_page(&state, &staff, &bad_shop_page(form.shop), None).await?;
+        return Ok(render(StatusCode::BAD_REQUEST, page));
+    };
+    let nonce = crate::token::random_token();
+    let (hash, user, now, saved_shop) = (
+        crate::token::hash_token(&nonce),
+        staff.user.id,
+        state.clock.now(),
+        shop.clone(),
+    );
+    db::call(&state.db, move |conn| {
+        repo::save_oauth_state(conn, &hash, &saved_shop, user, now)
+    })
+    .await?;
+    // The browser comes back here; without public_url, to the address it uses now.
+    let base = match &state.config.public_url {
+        Some(url) => url.clone(),
+        None => {
+            let info = req.connection_info();
+            format!("{}://{}", info.scheme(), info.host())
+        }
+    };
+    let redirect_uri = format!("{base}{}", paths::SHOPIFY_CALLBACK);
+    let url = crate::stores::shopify::oauth::authorize_url(
+        &shopify_base(&state, &shop),
+        &client_id,
+        &redirect_uri,
+        &nonce,
+    );
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, url))
+        .finish())
+}
+
+pub(super) async fn shopify_callback(
+    state: web::Data<AppState>,
+    staff: Staff,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    use crate::stores::shopify::oauth;
+    staff.require(Perm::ManageShop)?;
+    let refused = |why: &str| {
+        AppError::BadRequest(format!(
+            "La connexion Shopify n'a pas abouti : {why}. Recommencez depuis la page Intégrations."
+        ))
+    };
+    let (client_id, secret) =
+        oauth_app(&state).ok_or_else(|| refused("l'autorisation n'est pas configurée"))?;
+    let params: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
+        .map_err(|_| refused("adresse de retour invalide"))?;
+    let get = |k: &str| {
+        params
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    if !oauth::verify_query(secret.as_bytes(), &params) {
+        tracing::warn!("Shopify OAuth callback with a bad hmac refused");
+        return Err(refused("la signature de Shopify ne correspond pas"));
+    }
+    let now = state.clock.now().as_second();
+    let fresh = get("timestamp")
+        .parse::<i64>()
+        .is_ok_and(|t| (now - t).abs() <= 24 * 3600);
+    if !fresh {
+        return Err(refused("la réponse de Shopify est trop ancienne"));
+    }
+    let shop = shop_domain(&get("shop")).ok_or_else(|| refused("domaine de boutique invalide"))?;
+    let (hash, user, at) = (
+        crate::token::hash_token(&get("state")),
+        staff.user.id,
+        state.clock.now(),
+    );
+    let issued = db::call(&state.db, move |conn| {
+        repo::take_oauth_state(conn, &hash, user, at)
+    })
+    .await?;
+    if issued.as_deref() != Some(shop.as_str()) {
+        return Err(refused("cette demande a expiré ou a déjà servi"));
+    }
+    let (agent, base, code) = (state.http.clone(), shopify_base(&state, &shop), get("code"));
+    let (id_for_call, secret_for_call) = (client_id.clone(), secret.clone());
+    let grant = web::block(move || {
+        oauth::exchange_code(&agent, &base, &id_for_call, &secret_for_call, &code)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+    .map_err(|e| refused(&e.to_string()))?;
+    let missing = oauth::missing_scopes(&grant.scope);
+    if !missing.is_empty() {
+        return Err(refused(&format!(
+            "autorisations manquantes : {}",
+            missing.join(", ")
+        )));
+    }
+    // The app's client secret also signs its webhooks.
+    let credentials = Credentials::ShopifyToken {
+        token: grant.token.clone(),
+    };
+    let flash = create_shopify_store(&state, &shop, credentials, grant.token, Some(secret)).await?;
+    Ok(redirect(format!("{}?ok={flash}", paths::INTEGRATIONS)))
+}
+
+#[derive(Deserialize)]
+pub(super) struct ClientForm {
+    #[serde(default)]
+    pub(super) shop: String,
+    #[serde(default)]
+    pub(super) client_id: String,
+    #[serde(default)]
+    pub(super) client_secret: String,
+}
+
+pub(super) async fn shopify_client(
+    state: web::Data<AppState>,
+    staff: Staff,
+    CsrfForm(form): CsrfForm<ClientForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Perm::ManageShop)?;
+    let Some(shop) = shop_domain(&form.shop) else {
+        let page = integrations_page(&state, &staff, &bad_shop_page(form.shop), None).await?;
+        return Ok(render(StatusCode::BAD_REQUEST, page));
+    };
+    let (client_id, client_secret) = (
+        form.client_id.trim().to_string(),
+        form.client_secret.trim().to_string(),
+    );
+    let mut errors = ConnectErrors::default();
+    if client_id.is_empty() || client_secret.is_empty() {
+        errors.token =
+            Some("Collez l'identifiant client et le secret client de l'application.".into());
+    } else {
+        let (agent, base, id, secret) = (
+            state.http.clone(),
+            shopify_base(&state, &shop),
+            client_id.clone(),
+            client_secret.clone(),
+        );
+        let granted = web::block(move || {
+            crate::stores::shopify::oauth::client_credentials(&agent, &base, &id, &secret)
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+        match granted {
+            Err(e) => errors.token = Some(e.to_string()),
+            Ok(grant) => {
+                let credentials = Credentials::ShopifyClient {
+                    client_id,
+                    client_secret: client_secret.clone(),
+                };
+                let flash = create_shopify_store(
+                    &state,
+                    &shop,
+                    credentials,
+                    grant.token,
+                    Some(client_secret),
+                )
+                .await?;
+                return Ok(redirect(format!("{}?ok={flash}", paths::INTEGRATIONS)));
+            }
+        }
+    }
+    let forms = Forms {
+        shopify: ShopifyForm {
+            shop: form.shop,
+            ..Default::default()
+        },
+        shopify_errors: errors,
+        ..Default::default()
+    };
+    let page = integrations_page(&state, &staff, &forms, None).await?;
+    Ok(render(StatusCode::BAD_REQUEST, page))
+}
+
+pub(super) async fn connect_prestashop(
+    state: web::Data<AppState>,
+    staff: Staff,
+    CsrfForm(form): CsrfForm<PrestaForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Perm::ManageShop)?;
+    let key = form.key.trim().to_string();
+    let outcome = match crate::stores::site_address(&form.url) {
+        None => Err(SiteError::Address(text::BAD_SITE.into())),
+        Some(_) if key.is_empty() => Err(SiteError::Keys("Collez la clé du webservice.".into())),
+        Some((url, host)) => {
+            let mut connector = PrestaConnector::new(state.http.clone(), &url, key.clone());
+            connect_site(
+                &state,
+                Platform::PrestaShop,
+                &url,
+                &host,
+                Credentials::PrestaKey { key },
+                None,
+                move || connector.check(),
+            )
+            .await?
+        }
+    };
+    let mut forms = Forms {
+        presta: PrestaForm {
+            url: form.url,
+            key: String::new(),
+        },
+        ..Default::default()
+    };
+    match outcome {
+        Ok(()) => return Ok(redirect(format!("{}?ok=connected", paths::INTEGRATIONS))),
+        Err(SiteError::Address(m)) => forms.presta_url_error = Some(m),
+        Err(SiteError::Keys(m)) => forms.presta_key_error = Some(m),
+    }
+    let page = integrations_page(&state, &staff, &forms, None).await?;
+    Ok(render(StatusCode::BAD_REQUEST, page))
+}

@@ -1,0 +1,168 @@
+//! The connect forms of the Integrations page and what they were sent.
+
+use super::*;
+
+#[derive(Default, Deserialize)]
+pub(super) struct PrestaForm {
+    #[serde(default)]
+    pub(super) url: String,
+    #[serde(default)]
+    pub(super) key: String,
+}
+
+#[derive(Default, Deserialize)]
+pub(super) struct WooForm {
+    #[serde(default)]
+    pub(super) url: String,
+    #[serde(default)]
+    pub(super) key: String,
+    #[serde(default)]
+    pub(super) secret: String,
+}
+
+/// What the connect forms were sent, and what was wrong with it.
+#[derive(Default)]
+pub(super) struct Forms {
+    pub(super) shopify: ShopifyForm,
+    pub(super) shopify_errors: ConnectErrors,
+    pub(super) woo: WooForm,
+    pub(super) woo_url_error: Option<String>,
+    pub(super) woo_keys_error: Option<String>,
+    pub(super) presta: PrestaForm,
+    pub(super) presta_url_error: Option<String>,
+    pub(super) presta_key_error: Option<String>,
+    pub(super) manual_name: String,
+    pub(super) manual_error: Option<String>,
+    pub(super) import_errors: Vec<LineError>,
+}
+
+pub(super) fn woo_form(staff: &Staff, f: &Forms) -> Markup {
+    card(
+        text::WOO_TITLE,
+        html! {
+            p.muted { (text::WOO_HOW) }
+            form.stack method="post" action=(paths::CONNECT_WOOCOMMERCE) novalidate {
+                (csrf_input(&staff.csrf))
+                (Field::new(text::SITE_URL, "url").kind("url").value(&f.woo.url).required().hint(text::SITE_URL_HINT).error(f.woo_url_error.as_deref()).render())
+                (Field::new(text::WOO_KEY, "key").value(&f.woo.key).required().render())
+                (Field::new(text::WOO_SECRET, "secret").kind("password").required().error(f.woo_keys_error.as_deref()).render())
+                div.actions { button.btn.primary type="submit" { (text::CONNECT_BUTTON) } }
+            }
+        },
+    )
+}
+
+pub(super) fn presta_form(staff: &Staff, f: &Forms) -> Markup {
+    card(
+        text::PRESTA_TITLE,
+        html! {
+            p.muted { (text::PRESTA_HOW) }
+            form.stack method="post" action=(paths::CONNECT_PRESTASHOP) novalidate {
+                (csrf_input(&staff.csrf))
+                (Field { id: Some("presta-url".into()), ..Field::new(text::SITE_URL, "url") }.kind("url").value(&f.presta.url).required().hint(text::SITE_URL_HINT).error(f.presta_url_error.as_deref()).render())
+                (Field::new(text::PRESTA_KEY, "key").kind("password").required().error(f.presta_key_error.as_deref()).render())
+                div.actions { button.btn.primary type="submit" { (text::CONNECT_BUTTON) } }
+            }
+        },
+    )
+}
+
+pub(super) fn manual_form(staff: &Staff, f: &Forms) -> Markup {
+    card(
+        text::MANUAL_TITLE,
+        html! {
+            p.muted { (text::MANUAL_HOW) }
+            form.stack method="post" action=(paths::CREATE_MANUAL) enctype="multipart/form-data" {
+                (csrf_input(&staff.csrf))
+                (Field::new(text::MANUAL_NAME, "name").value(&f.manual_name).required().error(f.manual_error.as_deref()).render())
+                div.field {
+                    label for="f-file" { (text::CSV_FILE) }
+                    input #f-file type="file" name="file" accept=".csv,text/csv";
+                }
+                div.actions {
+                    button.btn.primary type="submit" { (text::CREATE) }
+                    a href=(paths::CSV_TEMPLATE) download { (text::TEMPLATE) }
+                }
+            }
+        },
+    )
+}
+
+pub(super) fn import_errors(errors: &[LineError]) -> Markup {
+    html! {
+        @if !errors.is_empty() {
+            div.alert.danger role="alert" {
+                p { strong { (text::IMPORT_REFUSED) } }
+                ul.line-errors { @for e in errors { li { "Ligne " (e.line) " : " (e.reason) } } }
+            }
+        }
+    }
+}
+
+#[derive(Default, Deserialize)]
+pub(super) struct ShopifyForm {
+    #[serde(default)]
+    pub(super) shop: String,
+    #[serde(default)]
+    pub(super) token: String,
+    #[serde(default)]
+    pub(super) webhook_secret: String,
+}
+
+#[derive(Default)]
+pub(super) struct ConnectErrors {
+    pub(super) shop: Option<String>,
+    pub(super) token: Option<String>,
+}
+
+pub(super) fn shopify_form(
+    staff: &Staff,
+    form: &ShopifyForm,
+    errors: &ConnectErrors,
+    oauth: bool,
+) -> Markup {
+    let domain = |id: &str| {
+        let mut field = Field::new(text::SHOP_DOMAIN, "shop")
+            .value(&form.shop)
+            .required()
+            .hint(text::SHOP_DOMAIN_HINT)
+            .error(errors.shop.as_deref());
+        field.id = Some(id.to_string());
+        field.render()
+    };
+    card(
+        text::SHOPIFY_TITLE,
+        html! {
+            @if oauth {
+                p.muted { (text::OAUTH_HOW) }
+                form.stack method="post" action=(paths::SHOPIFY_AUTHORIZE) novalidate {
+                    (csrf_input(&staff.csrf))
+                    (domain("oauth-shop"))
+                    div.actions { button.btn.primary type="submit" { (text::AUTHORIZE) } }
+                }
+            }
+            details open[!oauth] {
+                summary { (text::WITH_TOKEN) }
+                p.muted { (text::SHOPIFY_HOW) }
+                form.stack method="post" action=(paths::CONNECT_SHOPIFY) novalidate {
+                    (csrf_input(&staff.csrf))
+                    (domain("token-shop"))
+                    (Field::new(text::TOKEN, "token").kind("password").required().error(errors.token.as_deref()).render())
+                    (Field::new(text::APP_SECRET, "webhook_secret").kind("password").hint(text::APP_SECRET_HINT).render())
+                    div.actions { button.btn.primary type="submit" { (text::CONNECT_BUTTON) } }
+                }
+            }
+            details {
+                summary { (text::WITH_CLIENT) }
+                p.muted { (text::CLIENT_HOW) }
+                form.stack method="post" action=(paths::SHOPIFY_CLIENT) novalidate {
+                    (csrf_input(&staff.csrf))
+                    (domain("client-shop"))
+                    (Field::new(text::CLIENT_ID, "client_id").required().render())
+                    (Field::new(text::CLIENT_SECRET, "client_secret").kind("password").required().render())
+                    div.actions { button.btn.primary type="submit" { (text::CONNECT_BUTTON) } }
+                }
+            }
+        },
+    )
+}

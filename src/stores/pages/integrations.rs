@@ -1,0 +1,435 @@
+//! Intégrations: a card per store (status, counts, live sync progress, settings) and
+//! the actions on a store (resync, disconnect, new credentials).
+
+use super::*;
+
+/// Everything the Integrations page shows about one store.
+pub(super) struct StoreCard {
+    pub(super) store: Store,
+    /// Where the platform should send webhooks, and the secret, for admins to copy.
+    pub(super) webhook_url: Option<String>,
+    pub(super) webhook_secret: Option<String>,
+    pub(super) counts: repo::Counts,
+    pub(super) orders_30: i64,
+    pub(super) locations: Vec<repo::LocationRow>,
+    pub(super) progress: Option<Progress>,
+}
+
+pub(super) fn status_badge(store: &Store) -> Markup {
+    match store.status.as_str() {
+        "connected" => badge(text::CONNECTED, Tone::Success),
+        "disconnected" => badge(text::RECONNECT, Tone::Danger),
+        _ => badge(text::ERROR, Tone::Warning),
+    }
+}
+
+pub(super) fn progress_fragment(id: StoreId, p: Option<&Progress>, now: jiff::Timestamp) -> Markup {
+    let url = paths::with_id(paths::STORE_PROGRESS, id);
+    html! {
+        @match p {
+            Some(p) if p.running => {
+                div.progress role="status" aria-live="polite" hx-get=(url) hx-trigger="every 1s" hx-swap="outerHTML" {
+                    "⏳ Synchronisation en cours… "
+                    (p.products) " produits, " (p.variants) " variantes, " (p.stock_levels) " niveaux de stock, "
+                    (p.orders) " commandes, " (p.customers) " clients reçus"
+                }
+            }
+            Some(p) if p.error.is_some() => {
+                div.progress role="status" {
+                    "⚠️ Dernière synchronisation échouée "
+                    @if let Some(at) = p.finished_at { "(" (relative_fr(from_unix(at), now)) ")" }
+                }
+            }
+            Some(p) => {
+                div.progress role="status" {
+                    "✅ " (p.products) " produits · " (p.variants) " variantes · " (p.stock_levels) " niveaux de stock · "
+                    (p.orders) " commandes · " (p.customers) " clients"
+                    @if let Some(at) = p.finished_at { " — " (relative_fr(from_unix(at), now)) }
+                }
+            }
+            None => { div.progress role="status" { "Pas encore synchronisée." } }
+        }
+    }
+}
+
+pub(super) fn store_card(
+    staff: &Staff,
+    c: &StoreCard,
+    public_url: bool,
+    now: jiff::Timestamp,
+) -> Markup {
+    let s = &c.store;
+    let admin = staff.user.role.can(Perm::ManageShop);
+    let last = s.last_sync_at.map_or_else(
+        || text::NEVER.to_string(),
+        |t| relative_fr(from_unix(t), now),
+    );
+    html! {
+        section.card.store id={ "store-" (s.id) } {
+            h2 { (s.platform.label()) " " (status_badge(s)) }
+            dl.facts {
+                @if !s.domain.is_empty() { dt { "Domaine" } dd { (s.domain) } } @else { dt { "Nom" } dd { (s.name) } }
+                dt { (text::SINCE) } dd { (from_unix(s.connected_at).strftime("%d/%m/%Y")) }
+                dt { (text::LAST_SYNC) } dd { (last) }
+                dt { "Catalogue" } dd {
+                    (c.counts.products) " produits · " (c.counts.variants) " variantes · "
+                    (c.orders_30) " commandes (30 jours) · " (c.counts.customers) " clients"
+                }
+            }
+            @if let Some(error) = &s.last_error { (alert(if s.status == "disconnected" { Tone::Danger } else { Tone::Warning }, error)) }
+            @if s.platform != Platform::Manual {
+                @if !public_url {
+                    p.muted { (text::WEBHOOKS_OFF) }
+                } @else if s.platform == Platform::WooCommerce && admin {
+                    @if let (Some(url), Some(secret)) = (&c.webhook_url, &c.webhook_secret) {
+                        p.muted { (text::WOO_WEBHOOKS) }
+                        dl.facts { dt { "URL de livraison" } dd { code { (url) } } dt { "Secret" } dd { code { (secret) } } }
+                    }
+                } @else if s.webhook_secret.is_some() {
+                    p.muted { (text::WEBHOOKS_ON) }
+                } @else {
+                    p.muted { (text::WEBHOOKS_NEED_SECRET) }
+                }
+                (progress_fragment(s.id, c.progress.as_ref(), now))
+            }
+            @if admin {
+                form.stack method="post" action=(paths::with_id(paths::STORE_SETTINGS, s.id)) {
+                    (csrf_input(&staff.csrf))
+                    div.row {
+                        @if s.platform != Platform::Manual {
+                            div.field {
+                                label for={ "freq-" (s.id) } { (text::FREQUENCY) }
+                                select id={ "freq-" (s.id) } name="sync_minutes" {
+                                    @for m in [5, 15, 30, 60] {
+                                        option value=(m) selected[s.sync_minutes == m] { "Toutes les " (m) " minutes" }
+                                    }
+                                }
+                            }
+                        }
+                        (Field::new(text::RESERVATION, "reservation_hours").kind("number").value(&s.reservation_hours.to_string()).render())
+                    }
+                    @if !c.locations.is_empty() {
+                        fieldset {
+                            legend { (text::LOCATIONS) }
+                            div.choices {
+                                @for l in &c.locations {
+                                    label { input type="checkbox" name="in_shop" value=(l.id) checked[l.in_shop]; (l.name) }
+                                }
+                            }
+                        }
+                    }
+                    div.actions { button.btn type="submit" { (text::SAVE) } }
+                }
+                div.actions {
+                    @if s.platform != Platform::Manual {
+                        form method="post" action=(paths::with_id(paths::STORE_SYNC, s.id)) {
+                            (csrf_input(&staff.csrf))
+                            button.btn.primary type="submit" { (text::RESYNC) }
+                        }
+                    }
+                    form method="post" action=(paths::with_id(paths::STORE_REMOVE, s.id)) {
+                        (csrf_input(&staff.csrf))
+                        button.btn.danger type="submit" data-confirm=(text::DISCONNECT_CONFIRM) { (text::DISCONNECT) }
+                    }
+                }
+                @if s.platform == Platform::Manual {
+                form.stack method="post" action=(paths::with_id(paths::STORE_IMPORT, s.id)) enctype="multipart/form-data" {
+                    (csrf_input(&staff.csrf))
+                    div.field {
+                        label for={ "import-" (s.id) } { (text::IMPORT) }
+                        input id={ "import-" (s.id) } type="file" name="file" accept=".csv,text/csv" required;
+                    }
+                    div.actions {
+                        button.btn type="submit" { "Importer" }
+                        a href=(paths::with_id(paths::STORE_EXPORT, s.id)) download { (text::EXPORT) }
+                        a href=(paths::CSV_TEMPLATE) download { (text::TEMPLATE) }
+                    }
+                }
+                details {
+                    summary { (text::ADD_PRODUCT) }
+                    p.muted { (text::ADD_PRODUCT_HOW) }
+                    form.stack method="post" action=(paths::with_id(paths::STORE_PRODUCT, s.id)) {
+                        (csrf_input(&staff.csrf))
+                        div.row {
+                            (Field::new("Produit", "produit").required().render())
+                            (Field::new("Type", "type").render())
+                        }
+                        div.row {
+                            (Field::new("Options", "options").hint("Par exemple : Taille, ou Couleur / Taille").render())
+                            (Field::new("Variante", "variante").hint("Par exemple : 38, ou Beige / M").render())
+                        }
+                        div.row {
+                            (Field::new("SKU", "sku").render())
+                            (Field::new("Prix", "prix").required().hint("Par exemple : 89,00").render())
+                        }
+                        div.row {
+                            @for l in &c.locations {
+                                (Field { id: Some(format!("stock-{}-{}", s.id, l.id)), ..Field::new(&l.name, "stock") }.kind("number").value("0").render())
+                            }
+                            @if c.locations.is_empty() {
+                                (Field::new("Stock en boutique", "stock").kind("number").value("0").render())
+                            }
+                        }
+                        div.actions { button.btn type="submit" { "Enregistrer l'article" } }
+                    }
+                }
+                form.stack method="post" action=(paths::with_id(paths::STORE_IMPORT_ORDERS, s.id)) enctype="multipart/form-data" {
+                    (csrf_input(&staff.csrf))
+                    div.field {
+                        label for={ "orders-" (s.id) } { (text::IMPORT_ORDERS) }
+                        input id={ "orders-" (s.id) } type="file" name="file" accept=".csv,text/csv" required;
+                    }
+                    div.actions {
+                        button.btn type="submit" { "Importer" }
+                        a href=(paths::ORDERS_TEMPLATE) download { (text::ORDERS_TEMPLATE) }
+                    }
+                }
+            }
+            @if s.status == "disconnected" && s.platform == Platform::Shopify {
+                    form.stack method="post" action=(paths::with_id(paths::STORE_CREDENTIALS, s.id)) {
+                        (csrf_input(&staff.csrf))
+                        (Field::new("Nouveau jeton d'accès", "token").kind("password").required().render())
+                        div.actions { button.btn.primary type="submit" { "Reconnecter" } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct Flash {
+    pub(super) ok: Option<String>,
+}
+
+pub(super) fn flash(ok: Option<&str>) -> Option<&'static str> {
+    match ok? {
+        "saved" => Some(text::SAVED),
+        "sync" => Some(text::SYNC_STARTED),
+        "removed" => Some(text::REMOVED),
+        "connected" => Some(text::CONNECTED_OK),
+        "imported" => Some(text::IMPORTED),
+        "connected_no_webhooks" => Some(text::CONNECTED_NO_WEBHOOKS),
+        _ => None,
+    }
+}
+
+pub(super) async fn load_cards(state: &AppState) -> Result<Vec<StoreCard>, AppError> {
+    let secrets = state.secrets.clone();
+    let public_url = state.config.public_url.clone();
+    let since = (state.clock.now() - SignedDuration::from_hours(24 * 30))
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    db::call(&state.db, move |conn| {
+        repo::stores(conn)?
+            .into_iter()
+            .map(|store| {
+                let webhook_secret = store
+                    .webhook_secret
+                    .as_deref()
+                    .filter(|_| store.platform == Platform::WooCommerce)
+                    .and_then(|sealed| secrets.open(sealed).ok())
+                    .map(|plain| String::from_utf8_lossy(&plain).into_owned());
+                let webhook_url = public_url.as_ref().map(|base| {
+                    format!(
+                        "{base}{}",
+                        paths::with_id(crate::stores::webhooks::WOOCOMMERCE_PATH, store.id)
+                    )
+                });
+                Ok(StoreCard {
+                    webhook_url,
+                    webhook_secret,
+                    counts: repo::counts(conn, store.id)?,
+                    orders_30: repo::orders_since(conn, store.id, &since)?,
+                    locations: repo::locations(conn, store.id)?,
+                    progress: repo::progress(conn, store.id)?,
+                    store,
+                })
+            })
+            .collect()
+    })
+    .await
+}
+
+pub(super) async fn integrations_page(
+    state: &AppState,
+    staff: &Staff,
+    forms: &Forms,
+    notice: Option<&str>,
+) -> Result<Markup, AppError> {
+    let cards = load_cards(state).await?;
+    let now = state.clock.now();
+    let public_url = state.config.public_url.is_some();
+    let admin = staff.user.role.can(Perm::ManageShop);
+    let body = html! {
+        @if let Some(n) = notice { (alert(Tone::Success, n)) }
+        (import_errors(&forms.import_errors))
+        p.lead { (text::LEAD) }
+        @if !admin { (alert(Tone::Info, text::READ_ONLY)) }
+        @for c in &cards { (store_card(staff, c, public_url, now)) }
+        @if admin {
+            h2.section { (text::CONNECT_TITLE) }
+            div.grid.connect {
+                (shopify_form(staff, &forms.shopify, &forms.shopify_errors, oauth_app(state).is_some()))
+                (woo_form(staff, forms))
+                (presta_form(staff, forms))
+                (manual_form(staff, forms))
+            }
+        }
+    };
+    Ok(layout::page(
+        staff,
+        Nav::Integrations,
+        text::INTEGRATIONS,
+        body,
+    ))
+}
+
+pub(super) async fn integrations(
+    state: web::Data<AppState>,
+    staff: Staff,
+    query: web::Query<Flash>,
+) -> Result<HttpResponse, AppError> {
+    let page = integrations_page(
+        &state,
+        &staff,
+        &Forms::default(),
+        flash(query.ok.as_deref()),
+    )
+    .await?;
+    Ok(render(StatusCode::OK, page))
+}
+
+pub(super) async fn save_settings(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Perm::ManageShop)?;
+    let id = StoreId(path.into_inner());
+    let value = |key: &str| form.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    let minutes: i64 = value("sync_minutes")
+        .map_or(Ok(15), str::parse)
+        .unwrap_or(0);
+    if ![5, 15, 30, 60].contains(&minutes) {
+        return Err(AppError::BadRequest(
+            "Choisissez une fréquence de 5, 15, 30 ou 60 minutes.".into(),
+        ));
+    }
+    let hours: i64 = value("reservation_hours")
+        .unwrap_or("")
+        .trim()
+        .parse()
+        .unwrap_or(0);
+    if !(1..=168).contains(&hours) {
+        return Err(AppError::BadRequest(
+            "La durée de réservation doit être entre 1 et 168 heures.".into(),
+        ));
+    }
+    let in_shop: Vec<i64> = form
+        .iter()
+        .filter(|(k, _)| k == "in_shop")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    db::call(&state.db, move |conn| {
+        db::write(conn, |tx| {
+            repo::store(tx, id)?.ok_or(AppError::NotFound)?;
+            repo::save_settings(tx, id, minutes, hours, &in_shop)
+        })
+    })
+    .await?;
+    Ok(redirect(format!("{}?ok=saved", paths::INTEGRATIONS)))
+}
+
+pub(super) async fn resync(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<i64>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Perm::ManageShop)?;
+    let id = StoreId(path.into_inner());
+    db::call(&state.db, move |conn| {
+        repo::store(conn, id)?.ok_or(AppError::NotFound)
+    })
+    .await?;
+    spawn_sync(&state, id);
+    Ok(redirect(format!(
+        "{}?ok=sync#store-{id}",
+        paths::INTEGRATIONS
+    )))
+}
+
+pub(super) async fn progress(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = StoreId(path.into_inner());
+    let p = db::call(&state.db, move |conn| repo::progress(conn, id)).await?;
+    Ok(render(
+        StatusCode::OK,
+        progress_fragment(id, p.as_ref(), state.clock.now()),
+    ))
+}
+
+pub(super) async fn remove(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<i64>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Perm::ManageShop)?;
+    let id = StoreId(path.into_inner());
+    let removed = db::call(&state.db, move |conn| {
+        db::write(conn, |tx| repo::remove_store(tx, id))
+    })
+    .await?;
+    if !removed {
+        return Err(AppError::NotFound);
+    }
+    Ok(redirect(format!("{}?ok=removed", paths::INTEGRATIONS)))
+}
+
+#[derive(Deserialize)]
+pub(super) struct TokenForm {
+    #[serde(default)]
+    pub(super) token: String,
+}
+
+pub(super) async fn update_credentials(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<TokenForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Perm::ManageShop)?;
+    let id = StoreId(path.into_inner());
+    let store = db::call(&state.db, move |conn| {
+        repo::store(conn, id)?.ok_or(AppError::NotFound)
+    })
+    .await?;
+    let token = form.token.trim().to_string();
+    if token.is_empty() {
+        return Err(AppError::BadRequest(
+            "Collez le nouveau jeton d'accès.".into(),
+        ));
+    }
+    if let Err(message) = check_shopify(&state, &store.domain, &token, store.api_url.clone()).await
+    {
+        return Err(AppError::BadRequest(message));
+    }
+    let sealed = sync::seal_credentials(&state.secrets, &Credentials::ShopifyToken { token })
+        .map_err(AppError::Internal)?;
+    let now = state.clock.now();
+    db::call(&state.db, move |conn| {
+        db::write(conn, |tx| {
+            repo::set_credentials(tx, id, &sealed)?;
+            repo::sync_soon(tx, id, now)
+        })
+    })
+    .await?;
+    spawn_sync(&state, id);
+    Ok(redirect(format!("{}?ok=connected", paths::INTEGRATIONS)))
+}

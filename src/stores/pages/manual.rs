@@ -1,0 +1,239 @@
+//! The manual store: CSV catalogue and orders imports, templates, export, and the form
+//! for one article.
+
+use super::*;
+
+pub(super) fn csv_response(bytes: Vec<u8>, file_name: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{file_name}\""),
+        ))
+        .body(bytes)
+}
+
+pub(super) async fn orders_template(_staff: Staff) -> HttpResponse {
+    csv_response(
+        csv::ORDERS_TEMPLATE.as_bytes().to_vec(),
+        "comptoir-modele-commandes.csv",
+    )
+}
+
+pub(super) async fn csv_template(_staff: Staff) -> HttpResponse {
+    csv_response(
+        csv::TEMPLATE.as_bytes().to_vec(),
+        "comptoir-modele-catalogue.csv",
+    )
+}
+
+pub(super) async fn export_csv(
+    state: web::Data<AppState>,
+    _staff: Staff,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = StoreId(path.into_inner());
+    let (locations, lines) = db::call(&state.db, move |conn| {
+        repo::store(conn, id)?.ok_or(AppError::NotFound)?;
+        repo::export_lines(conn, id)
+    })
+    .await?;
+    let bytes = csv::export(&locations, &lines).map_err(AppError::Internal)?;
+    Ok(csv_response(bytes, &format!("catalogue-{id}.csv")))
+}
+
+/// Imports a checked catalogue into a manual store; the store is created first when
+/// `create` names it. Returns the line errors when the file is refused.
+/// What a CSV upload holds.
+#[derive(Clone, Copy, PartialEq)]
+pub(super) enum Import {
+    /// The whole catalogue: replaces what was there.
+    Catalogue,
+    /// Orders: added or updated.
+    Orders,
+    /// Catalogue lines added or updated, nothing removed (the product form).
+    Additions,
+}
+
+pub(super) async fn import_file(
+    state: &AppState,
+    store: Option<StoreId>,
+    create: Option<String>,
+    file: &[u8],
+    kind: Import,
+) -> Result<Result<StoreId, Vec<LineError>>, AppError> {
+    let tz = shop_timezone(state).await?;
+    let parsed = match (file.is_empty(), create.is_some(), kind) {
+        (true, true, _) => Ok(Vec::new()),
+        (_, _, Import::Catalogue | Import::Additions) => csv::parse_catalogue(file),
+        (_, _, Import::Orders) => csv::parse_orders(file, &tz),
+    };
+    let records = match parsed {
+        Ok(records) => records,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let replace = kind == Import::Catalogue;
+    let config = state.config.clone();
+    let now = state.clock.now();
+    let id = db::call(&state.db, move |conn| {
+        let id = match (store, &create) {
+            (Some(id), _) => {
+                let found = repo::store(conn, id)?.ok_or(AppError::NotFound)?;
+                if found.platform != Platform::Manual {
+                    return Err(AppError::BadRequest(
+                        "Seule une boutique manuelle s'importe depuis un CSV.".into(),
+                    ));
+                }
+                id
+            }
+            (None, Some(name)) => db::write(conn, |tx| {
+                repo::create_store(
+                    tx,
+                    &NewStore {
+                        platform: Platform::Manual,
+                        name,
+                        domain: "",
+                        api_url: None,
+                        credentials: None,
+                        sync_minutes: 60,
+                    },
+                    now,
+                )
+            })?,
+            (None, None) => return Err(AppError::NotFound),
+        };
+        if !records.is_empty() {
+            sync::import_records(conn, &config, id, &records, replace, now)?;
+        }
+        Ok(id)
+    })
+    .await?;
+    Ok(Ok(id))
+}
+
+pub(super) async fn create_manual(
+    state: web::Data<AppState>,
+    staff: Staff,
+    req: actix_web::HttpRequest,
+    multipart: actix_multipart::Multipart,
+) -> Result<HttpResponse, AppError> {
+    let fields = upload::read_form(&req, multipart).await?;
+    staff.require(Perm::ManageShop)?;
+    let name = fields
+        .get("name")
+        .map(|n| String::from_utf8_lossy(n).trim().to_string())
+        .unwrap_or_default();
+    let file = fields.get("file").cloned().unwrap_or_default();
+    let mut forms = Forms {
+        manual_name: name.clone(),
+        ..Default::default()
+    };
+    if name.is_empty() {
+        forms.manual_error = Some("Donnez un nom à la boutique.".into());
+    } else {
+        match import_file(&state, None, Some(name), &file, Import::Catalogue).await? {
+            Ok(_) => return Ok(redirect(format!("{}?ok=imported", paths::INTEGRATIONS))),
+            Err(errors) => forms.import_errors = errors,
+        }
+    }
+    let page = integrations_page(&state, &staff, &forms, None).await?;
+    Ok(render(StatusCode::BAD_REQUEST, page))
+}
+
+pub(super) async fn import_csv(
+    state: web::Data<AppState>,
+    staff: Staff,
+    req: actix_web::HttpRequest,
+    path: web::Path<i64>,
+    multipart: actix_multipart::Multipart,
+) -> Result<HttpResponse, AppError> {
+    let fields = upload::read_form(&req, multipart).await?;
+    staff.require(Perm::ManageShop)?;
+    let file = fields.get("file").cloned().unwrap_or_default();
+    if file.is_empty() {
+        return Err(AppError::BadRequest(
+            "Choisissez un fichier CSV à importer.".into(),
+        ));
+    }
+    let kind = if req.path().ends_with("/import-orders") {
+        Import::Orders
+    } else {
+        Import::Catalogue
+    };
+    match import_file(&state, Some(StoreId(path.into_inner())), None, &file, kind).await? {
+        Ok(_) => Ok(redirect(format!("{}?ok=imported", paths::INTEGRATIONS))),
+        Err(errors) => {
+            let forms = Forms {
+                import_errors: errors,
+                ..Default::default()
+            };
+            let page = integrations_page(&state, &staff, &forms, None).await?;
+            Ok(render(StatusCode::BAD_REQUEST, page))
+        }
+    }
+}
+
+/// One product line typed in the manual store's form, checked by the import's rules.
+pub(super) async fn save_product(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Perm::ManageShop)?;
+    let id = StoreId(path.into_inner());
+    let locations = db::call(&state.db, move |conn| {
+        let store = repo::store(conn, id)?.ok_or(AppError::NotFound)?;
+        if store.platform != Platform::Manual {
+            return Err(AppError::BadRequest(
+                "Seule une boutique manuelle se modifie ici.".into(),
+            ));
+        }
+        repo::locations(conn, id)
+    })
+    .await?;
+    let value = |key: &str| {
+        form.iter()
+            .find(|(k, _)| k == key)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    // Stock inputs come in the order of the store's locations.
+    let quantities: Vec<&str> = form
+        .iter()
+        .filter(|(k, _)| k == "stock")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let places: Vec<String> = if locations.is_empty() {
+        vec!["Boutique".into()]
+    } else {
+        locations.iter().map(|l| l.name.clone()).collect()
+    };
+    let stock: Vec<(String, String)> = places
+        .into_iter()
+        .zip(
+            quantities
+                .into_iter()
+                .map(str::to_string)
+                .chain(std::iter::repeat(String::new())),
+        )
+        .collect();
+    let fields = ["produit", "type", "options", "variante", "sku", "prix"].map(|k| (k, value(k)));
+    let file = csv::single_line(&fields, &stock).map_err(AppError::Internal)?;
+    match import_file(&state, Some(id), None, &file, Import::Additions).await? {
+        Ok(_) => Ok(redirect(format!(
+            "{}?ok=imported#store-{id}",
+            paths::INTEGRATIONS
+        ))),
+        Err(errors) => {
+            // One line: the reasons are what matter, not its number.
+            let reasons = errors
+                .into_iter()
+                .map(|e| e.reason)
+                .collect::<Vec<_>>()
+                .join(" ; ");
+            Err(AppError::BadRequest(format!(
+                "L'article n'a pas été enregistré : {reasons}."
+            )))
+        }
+    }
+}

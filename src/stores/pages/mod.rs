@@ -1,0 +1,187 @@
+//! Pages of the stores feature: Intégrations (connect, settings, resync, disconnect),
+//! Produits (catalogue with stock per location), Commandes (recent orders, tracking).
+
+mod catalogue;
+mod connect;
+mod forms;
+mod integrations;
+mod manual;
+
+use catalogue::*;
+use connect::*;
+use forms::*;
+use integrations::*;
+use manual::*;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, web};
+use jiff::SignedDuration;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use crate::accounts::roles::Perm;
+use crate::clock::{from_unix, relative_fr};
+use crate::db::{self, ids::StoreId};
+use crate::error::AppError;
+use crate::stores::connector::SyncError;
+use crate::stores::manual::csv::{self, LineError};
+use crate::stores::model::{Platform, format_eur};
+use crate::stores::prestashop::PrestaConnector;
+use crate::stores::repo::{self, NewStore, Progress, Store};
+use crate::stores::shopify::{ShopifyConnector, valid_shop_domain};
+use crate::stores::woocommerce::WooConnector;
+use crate::sync::{self, Credentials};
+use crate::web::auth::Staff;
+use crate::web::components::{Field, Tone, alert, badge, card, csrf_input, empty_state, table};
+use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::layout::{self, Nav};
+use crate::web::{AppState, paths, upload};
+
+mod text {
+    pub const PRODUCTS: &str = "Produits";
+    pub const ORDERS: &str = "Commandes";
+    pub const INTEGRATIONS: &str = "Intégrations";
+    pub const NO_STORE: &str = "Aucune boutique connectée";
+    pub const PRODUCTS_EMPTY: &str = "Vos produits, leurs variantes et le stock par emplacement apparaîtront ici dès qu'une boutique sera connectée.";
+    pub const ORDERS_EMPTY: &str = "Les commandes récentes, leur statut et leur suivi apparaîtront ici dès qu'une boutique sera connectée.";
+    pub const NO_MATCH: &str = "Aucun résultat pour cette recherche.";
+    pub const CONNECT: &str = "Connecter une boutique";
+    pub const LEAD: &str = "Comptoir garde une copie locale de votre catalogue, de votre stock par emplacement et de vos commandes récentes pour répondre à vos clients.";
+    pub const SEARCH: &str = "Rechercher";
+    pub const SEARCH_PRODUCTS: &str = "Nom, référence (SKU), type…";
+    pub const SEARCH_ORDERS: &str = "N° de commande, client, e-mail, n° de suivi…";
+    pub const PREVIOUS: &str = "← Précédent";
+    pub const NEXT: &str = "Suivant →";
+    pub const CONNECTED: &str = "Connecté";
+    pub const ERROR: &str = "Erreur";
+    pub const RECONNECT: &str = "Reconnexion nécessaire";
+    pub const NEVER: &str = "jamais";
+    pub const RESYNC: &str = "Resynchroniser maintenant";
+    pub const DISCONNECT: &str = "Déconnecter";
+    pub const DISCONNECT_CONFIRM: &str = "Déconnecter cette boutique ? Son catalogue local sera supprimé ; les conversations sont conservées.";
+    pub const SAVE: &str = "Enregistrer";
+    pub const FREQUENCY: &str = "Fréquence de synchronisation";
+    pub const RESERVATION: &str = "Durée de réservation (heures)";
+    pub const LOCATIONS: &str = "Emplacements comptés comme « en boutique »";
+    pub const SAVED: &str = "Réglages enregistrés.";
+    pub const SYNC_STARTED: &str = "Synchronisation lancée.";
+    pub const REMOVED: &str = "Boutique déconnectée et catalogue local supprimé.";
+    pub const CONNECTED_OK: &str = "Boutique connectée : la première synchronisation est en cours.";
+    pub const SHOPIFY_TITLE: &str = "Connecter Shopify";
+    pub const SHOPIFY_HOW: &str = "Dans Shopify : Paramètres › Applications › Développer des applications › créez une application avec les accès en lecture aux produits, stocks, commandes, clients et emplacements, puis copiez le jeton d'accès Admin API (shpat_…).";
+    pub const SHOP_DOMAIN: &str = "Domaine de la boutique";
+    pub const SHOP_DOMAIN_HINT: &str = "Par exemple elegance-paris.myshopify.com";
+    pub const TOKEN: &str = "Jeton d'accès Admin API";
+    pub const CONNECT_BUTTON: &str = "Connecter";
+    pub const OAUTH_HOW: &str =
+        "Saisissez le domaine de votre boutique, puis acceptez l'accès en lecture dans Shopify.";
+    pub const AUTHORIZE: &str = "Autoriser";
+    pub const WITH_TOKEN: &str = "Avec un jeton d'accès Admin API";
+    pub const WITH_CLIENT: &str =
+        "Avec une application créée pour votre boutique (identifiant et secret client)";
+    pub const CLIENT_HOW: &str = "Dans le Dev Dashboard de Shopify, créez une application avec les accès en lecture aux produits, stocks, commandes, clients et emplacements, installez-la sur votre boutique, puis copiez son identifiant client et son secret client.";
+    pub const CLIENT_ID: &str = "Identifiant client";
+    pub const CLIENT_SECRET: &str = "Secret client";
+    pub const APP_SECRET: &str = "Clé secrète de l'application (facultatif)";
+    pub const APP_SECRET_HINT: &str = "Pour recevoir les changements en quelques secondes par webhooks (nécessite une adresse publique) : la « clé secrète de l'API » de votre application Shopify.";
+    pub const WEBHOOKS_ON: &str = "Webhooks : actifs — les changements arrivent en quelques secondes ; synchronisation de sécurité périodique.";
+    pub const WEBHOOKS_NEED_SECRET: &str =
+        "Webhooks : inactifs — ajoutez la clé secrète de l'application pour les activer.";
+    pub const WOO_WEBHOOKS: &str = "Webhooks : dans WooCommerce › Réglages › Avancé › Webhooks, créez-en un par sujet (produit, commande, client) avec cette URL de livraison et ce secret :";
+    pub const CONNECT_TITLE: &str = "Connecter une boutique";
+    pub const WOO_TITLE: &str = "Connecter WooCommerce";
+    pub const WOO_HOW: &str = "Dans WordPress : WooCommerce › Réglages › Avancé › API REST › Ajouter une clé, avec l'accès « Lecture ». Copiez la clé client (ck_…) et le secret client (cs_…).";
+    pub const SITE_URL: &str = "Adresse du site";
+    pub const SITE_URL_HINT: &str = "Par exemple https://boutique.example.com";
+    pub const WOO_KEY: &str = "Clé client";
+    pub const WOO_SECRET: &str = "Secret client";
+    pub const MANUAL_TITLE: &str = "Boutique manuelle";
+    pub const MANUAL_HOW: &str = "Pas de boutique en ligne, ou un autre système ? Importez vos produits, variantes et stocks depuis un fichier CSV (UTF-8, séparateur ; ou ,). Un fichier avec des erreurs est refusé en entier, avec la liste des lignes à corriger.";
+    pub const MANUAL_NAME: &str = "Nom de la boutique";
+    pub const CSV_FILE: &str = "Fichier CSV du catalogue";
+    pub const TEMPLATE: &str = "Télécharger le modèle CSV";
+    pub const CREATE: &str = "Créer la boutique";
+    pub const IMPORT: &str = "Importer un CSV (remplace le catalogue)";
+    pub const EXPORT: &str = "Exporter le catalogue (CSV)";
+    pub const IMPORTED: &str = "Import terminé.";
+    pub const ADD_PRODUCT: &str = "Ajouter ou modifier un article";
+    pub const ADD_PRODUCT_HOW: &str =
+        "Une variante par envoi. Même identifiant et même variante : l'article est mis à jour.";
+    pub const IMPORT_ORDERS: &str = "Importer des commandes (CSV : ajoutées ou mises à jour)";
+    pub const ORDERS_TEMPLATE: &str = "Modèle CSV des commandes";
+    pub const CONNECTED_NO_WEBHOOKS: &str = "Boutique connectée, mais Shopify a refusé l'abonnement aux webhooks : la synchronisation périodique prend le relais. Vérifiez les autorisations de l'application.";
+    pub const IMPORT_REFUSED: &str =
+        "Le fichier n'a pas été importé (rien n'a changé). Corrigez ces lignes puis réessayez :";
+    pub const BAD_SITE: &str =
+        "Saisissez l'adresse complète du site, par exemple https://boutique.example.com.";
+    pub const PRESTA_TITLE: &str = "Connecter PrestaShop";
+    pub const PRESTA_HOW: &str = "Dans PrestaShop : Paramètres avancés › Webservice › activez le webservice, puis ajoutez une clé avec l'accès « Voir » (GET) sur products, combinations, stock_availables, product_options, product_option_values, customers, orders, order_carriers et carriers.";
+    pub const PRESTA_KEY: &str = "Clé du webservice";
+    pub const WEBHOOKS_OFF: &str =
+        "Webhooks : inactifs (public_url non configurée) — synchronisation périodique";
+    pub const SINCE: &str = "Connecté depuis";
+    pub const LAST_SYNC: &str = "Dernière synchronisation";
+    pub const ORDER_COLS: [&str; 7] = [
+        "Commande", "Date", "Client", "Articles", "Total", "Statut", "Suivi",
+    ];
+    pub const READ_ONLY: &str = "Seul un administrateur peut modifier les intégrations.";
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route(paths::PRODUCTS, web::get().to(products))
+        .route(paths::ORDERS, web::get().to(orders))
+        .route(paths::INTEGRATIONS, web::get().to(integrations))
+        .route(paths::CONNECT_SHOPIFY, web::post().to(connect_shopify))
+        .route(paths::SHOPIFY_AUTHORIZE, web::post().to(shopify_authorize))
+        .route(paths::SHOPIFY_CALLBACK, web::get().to(shopify_callback))
+        .route(paths::SHOPIFY_CLIENT, web::post().to(shopify_client))
+        .route(
+            paths::CONNECT_WOOCOMMERCE,
+            web::post().to(connect_woocommerce),
+        )
+        .route(
+            paths::CONNECT_PRESTASHOP,
+            web::post().to(connect_prestashop),
+        )
+        .route(paths::CREATE_MANUAL, web::post().to(create_manual))
+        .route(paths::CSV_TEMPLATE, web::get().to(csv_template))
+        .route(paths::STORE_IMPORT, web::post().to(import_csv))
+        .route(paths::STORE_PRODUCT, web::post().to(save_product))
+        .route(paths::STORE_IMPORT_ORDERS, web::post().to(import_csv))
+        .route(paths::ORDERS_TEMPLATE, web::get().to(orders_template))
+        .route(paths::STORE_EXPORT, web::get().to(export_csv))
+        .route(paths::STORE_SETTINGS, web::post().to(save_settings))
+        .route(paths::STORE_SYNC, web::post().to(resync))
+        .route(paths::STORE_PROGRESS, web::get().to(progress))
+        .route(paths::STORE_REMOVE, web::post().to(remove))
+        .route(paths::STORE_CREDENTIALS, web::post().to(update_credentials));
+}
+
+pub(super) fn render(status: StatusCode, markup: Markup) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(markup.into_string())
+}
+
+pub(super) fn redirect(to: String) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .finish()
+}
+
+pub(super) fn spawn_sync(state: &AppState, id: StoreId) {
+    let ctx = state.sync_context();
+    actix_web::rt::spawn(async move {
+        let outcome = tokio::task::spawn_blocking(move || sync::sync_store(&ctx, id, false)).await;
+        if let Ok(Err(e)) = outcome {
+            tracing::info!(store = %id, error = %e, "sync requested from the page failed");
+        }
+    });
+}
+
+pub(super) async fn shop_timezone(state: &AppState) -> Result<jiff::tz::TimeZone, AppError> {
+    db::call(&state.db, |conn| {
+        Ok(crate::accounts::repo::shop_timezone(conn))
+    })
+    .await
+}
