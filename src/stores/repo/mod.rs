@@ -1,0 +1,392 @@
+//! SQL for stores: their rows and sync bookkeeping here; the staging and merge of
+//! sync data in `merge`; reads for pages in `queries`.
+
+mod merge;
+mod queries;
+
+pub use merge::*;
+pub use queries::*;
+
+use jiff::Timestamp;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use crate::clock::unix;
+use crate::db::DbError;
+use crate::db::ids::{RunId, StoreId};
+use crate::error::AppError;
+use crate::stores::model::{OrderRec, Platform, Record};
+
+fn db(e: rusqlite::Error) -> AppError {
+    AppError::Db(DbError::Sqlite(e))
+}
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub id: StoreId,
+    pub platform: Platform,
+    pub name: String,
+    pub domain: String,
+    pub api_url: Option<String>,
+    pub credentials: Option<Vec<u8>>,
+    pub status: String,
+    pub sync_minutes: i64,
+    pub reservation_hours: i64,
+    pub connected_at: i64,
+    pub next_sync_at: i64,
+    pub last_sync_at: Option<i64>,
+    pub last_full_sync_at: Option<i64>,
+    pub sync_cursor: Option<String>,
+    pub error_count: i64,
+    pub last_error: Option<String>,
+    pub webhook_secret: Option<Vec<u8>>,
+}
+
+const STORE_COLUMNS: &str =
+    "id, platform, name, domain, api_url, credentials, status, sync_minutes,
+    reservation_hours, connected_at, next_sync_at, last_sync_at, last_full_sync_at, sync_cursor,
+    error_count, last_error, webhook_secret";
+
+fn store_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Store> {
+    let platform: String = r.get(1)?;
+    Ok(Store {
+        id: r.get(0)?,
+        platform: Platform::from_code(&platform).unwrap_or(Platform::Manual),
+        name: r.get(2)?,
+        domain: r.get(3)?,
+        api_url: r.get(4)?,
+        credentials: r.get(5)?,
+        status: r.get(6)?,
+        sync_minutes: r.get(7)?,
+        reservation_hours: r.get(8)?,
+        connected_at: r.get(9)?,
+        next_sync_at: r.get(10)?,
+        last_sync_at: r.get(11)?,
+        last_full_sync_at: r.get(12)?,
+        sync_cursor: r.get(13)?,
+        error_count: r.get(14)?,
+        last_error: r.get(15)?,
+        webhook_secret: r.get(16)?,
+    })
+}
+
+pub struct NewStore<'a> {
+    pub platform: Platform,
+    pub name: &'a str,
+    pub domain: &'a str,
+    pub api_url: Option<&'a str>,
+    pub credentials: Option<&'a [u8]>,
+    pub sync_minutes: i64,
+}
+
+pub fn create_store(
+    conn: &Connection,
+    s: &NewStore<'_>,
+    now: Timestamp,
+) -> Result<StoreId, AppError> {
+    conn.execute(
+        "INSERT INTO stores (platform, name, domain, api_url, credentials, sync_minutes, connected_at, next_sync_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+        params![s.platform.code(), s.name, s.domain, s.api_url, s.credentials, s.sync_minutes, unix(now)],
+    )
+    .map_err(db)?;
+    Ok(StoreId(conn.last_insert_rowid()))
+}
+
+pub fn stores(conn: &Connection) -> Result<Vec<Store>, AppError> {
+    let mut stmt = conn
+        .prepare(&format!("SELECT {STORE_COLUMNS} FROM stores ORDER BY id"))
+        .map_err(db)?;
+    let rows = stmt.query_map([], store_row).map_err(db)?;
+    rows.collect::<Result<_, _>>().map_err(db)
+}
+
+pub fn store(conn: &Connection, id: StoreId) -> Result<Option<Store>, AppError> {
+    conn.query_row(
+        &format!("SELECT {STORE_COLUMNS} FROM stores WHERE id = ?1"),
+        [id],
+        store_row,
+    )
+    .optional()
+    .map_err(db)
+}
+
+/// Removes a store and, by cascade, its catalogue copy.
+pub fn remove_store(conn: &Connection, id: StoreId) -> Result<bool, AppError> {
+    Ok(conn
+        .execute("DELETE FROM stores WHERE id = ?1", [id])
+        .map_err(db)?
+        > 0)
+}
+
+/// Takes the sync lease of a store; false when another sync holds it.
+pub fn take_lease(
+    conn: &Connection,
+    id: StoreId,
+    now: Timestamp,
+    until: Timestamp,
+) -> Result<bool, AppError> {
+    let taken = conn
+        .execute(
+            "UPDATE stores SET sync_lease_until = ?3
+             WHERE id = ?1 AND (sync_lease_until IS NULL OR sync_lease_until < ?2)",
+            params![id, unix(now), unix(until)],
+        )
+        .map_err(db)?;
+    Ok(taken == 1)
+}
+
+pub fn renew_lease(conn: &Connection, id: StoreId, until: Timestamp) -> Result<(), AppError> {
+    conn.execute(
+        "UPDATE stores SET sync_lease_until = ?2 WHERE id = ?1",
+        params![id, unix(until)],
+    )
+    .map_err(db)?;
+    Ok(())
+}
+
+/// Runs of this store left "running" by a crash or kill: closed, their staged pages
+/// dropped. The live catalogue was never touched by them.
+pub fn close_stale_runs(
+    conn: &mut Connection,
+    id: StoreId,
+    now: Timestamp,
+) -> Result<usize, AppError> {
+    crate::db::write(conn, |tx| {
+        tx.execute(
+            "DELETE FROM sync_staging WHERE run_id IN
+                (SELECT id FROM sync_runs WHERE store_id = ?1 AND outcome = 'running')",
+            [id],
+        )
+        .map_err(db)?;
+        tx.execute(
+            "UPDATE sync_runs SET outcome = 'error', finished_at = ?2,
+                error = 'interrompue (arrêt du programme)'
+             WHERE store_id = ?1 AND outcome = 'running'",
+            params![id, unix(now)],
+        )
+        .map_err(db)
+    })
+}
+
+/// Stores whose next sync is due and that are not already syncing or waiting for a
+/// reconnection.
+pub fn due_stores(conn: &Connection, now: Timestamp) -> Result<Vec<StoreId>, AppError> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT id FROM stores
+             WHERE status <> 'disconnected' AND platform <> 'manual' AND next_sync_at <= ?1
+               AND (sync_lease_until IS NULL OR sync_lease_until < ?1)
+             ORDER BY next_sync_at",
+        )
+        .map_err(db)?;
+    let rows = stmt.query_map([unix(now)], |r| r.get(0)).map_err(db)?;
+    rows.collect::<Result<_, _>>().map_err(db)
+}
+
+pub fn begin_run(
+    conn: &Connection,
+    store: StoreId,
+    full: bool,
+    now: Timestamp,
+) -> Result<RunId, AppError> {
+    conn.execute(
+        "INSERT INTO sync_runs (store_id, kind, started_at) VALUES (?1, ?2, ?3)",
+        params![store, if full { "full" } else { "incremental" }, unix(now)],
+    )
+    .map_err(db)?;
+    Ok(RunId(conn.last_insert_rowid()))
+}
+
+#[derive(Debug, Clone)]
+pub struct LocationRow {
+    pub id: i64,
+    pub name: String,
+    pub in_shop: bool,
+}
+
+pub fn locations(conn: &Connection, store: StoreId) -> Result<Vec<LocationRow>, AppError> {
+    let mut stmt = conn
+        .prepare("SELECT id, name, in_shop FROM locations WHERE store_id = ?1 ORDER BY id")
+        .map_err(db)?;
+    let rows = stmt
+        .query_map([store], |r| {
+            Ok(LocationRow {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                in_shop: r.get(2)?,
+            })
+        })
+        .map_err(db)?;
+    rows.collect::<Result<_, _>>().map_err(db)
+}
+
+/// Saves a store's settings; `in_shop` lists the location ids that count as the shop.
+pub fn save_settings(
+    conn: &Connection,
+    store: StoreId,
+    sync_minutes: i64,
+    reservation_hours: i64,
+    in_shop: &[i64],
+) -> Result<(), AppError> {
+    conn.execute(
+        "UPDATE stores SET sync_minutes = ?2, reservation_hours = ?3 WHERE id = ?1",
+        params![store, sync_minutes, reservation_hours],
+    )
+    .map_err(db)?;
+    conn.execute(
+        "UPDATE locations SET in_shop = 0 WHERE store_id = ?1",
+        [store],
+    )
+    .map_err(db)?;
+    let mut stmt = conn
+        .prepare("UPDATE locations SET in_shop = 1 WHERE store_id = ?1 AND id = ?2")
+        .map_err(db)?;
+    for id in in_shop {
+        stmt.execute(params![store, id]).map_err(db)?;
+    }
+    Ok(())
+}
+
+/// Makes a store due now (the "Resynchroniser" button and reconnections).
+pub fn sync_soon(conn: &Connection, store: StoreId, now: Timestamp) -> Result<(), AppError> {
+    conn.execute(
+        "UPDATE stores SET next_sync_at = ?2, status = CASE WHEN status = 'disconnected' THEN 'error' ELSE status END
+         WHERE id = ?1",
+        params![store, unix(now)],
+    )
+    .map_err(db)?;
+    Ok(())
+}
+
+pub fn set_credentials(conn: &Connection, store: StoreId, sealed: &[u8]) -> Result<(), AppError> {
+    conn.execute(
+        "UPDATE stores SET credentials = ?2, status = 'connected', error_count = 0, last_error = NULL WHERE id = ?1",
+        params![store, sealed],
+    )
+    .map_err(db)?;
+    Ok(())
+}
+
+pub fn set_webhook_secret(
+    conn: &Connection,
+    store: StoreId,
+    sealed: Option<&[u8]>,
+) -> Result<(), AppError> {
+    conn.execute(
+        "UPDATE stores SET webhook_secret = ?2 WHERE id = ?1",
+        params![store, sealed],
+    )
+    .map_err(db)?;
+    Ok(())
+}
+
+/// Where a webhook goes: the store, its platform, and its sealed webhook secret.
+pub struct WebhookTarget {
+    pub store: StoreId,
+    pub platform: Platform,
+    pub secret: Option<Vec<u8>>,
+}
+
+fn webhook_target_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<WebhookTarget> {
+    let platform: String = r.get(1)?;
+    Ok(WebhookTarget {
+        store: r.get(0)?,
+        platform: Platform::from_code(&platform).unwrap_or(Platform::Manual),
+        secret: r.get(2)?,
+    })
+}
+
+/// The webhook target of a store, by its platform's domain (Shopify names the shop).
+pub fn webhook_target_by_domain(
+    conn: &Connection,
+    platform: Platform,
+    domain: &str,
+) -> Result<Option<WebhookTarget>, AppError> {
+    conn.query_row(
+        "SELECT id, platform, webhook_secret FROM stores WHERE platform = ?1 AND domain = ?2 ORDER BY id LIMIT 1",
+        params![platform.code(), domain],
+        webhook_target_row,
+    )
+    .optional()
+    .map_err(db)
+}
+
+/// The webhook target of a store, by id (WooCommerce deliveries carry it in the URL).
+pub fn webhook_target(
+    conn: &Connection,
+    store: StoreId,
+) -> Result<Option<WebhookTarget>, AppError> {
+    conn.query_row(
+        "SELECT id, platform, webhook_secret FROM stores WHERE id = ?1",
+        [store],
+        webhook_target_row,
+    )
+    .optional()
+    .map_err(db)
+}
+
+/// Records a delivery; false when it was already processed.
+pub fn first_delivery(
+    conn: &Connection,
+    provider: &str,
+    event_id: &str,
+    store: StoreId,
+    topic: &str,
+    now: Timestamp,
+) -> Result<bool, AppError> {
+    Ok(conn
+        .execute(
+            "INSERT OR IGNORE INTO webhook_events (provider, event_id, store_id, topic, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![provider, event_id, store, topic, unix(now)],
+        )
+        .map_err(db)?
+        == 1)
+}
+
+/// The shop removed our access (Shopify app uninstalled): stop polling, forget keys.
+pub fn mark_uninstalled(conn: &Connection, store: StoreId, message: &str) -> Result<(), AppError> {
+    conn.execute(
+        "UPDATE stores SET status = 'disconnected', credentials = NULL, last_error = ?2 WHERE id = ?1",
+        params![store, message],
+    )
+    .map_err(db)?;
+    Ok(())
+}
+
+pub fn save_oauth_state(
+    conn: &Connection,
+    state_hash: &str,
+    shop: &str,
+    user: crate::db::ids::UserId,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    conn.execute(
+        "DELETE FROM oauth_states WHERE created_at < ?1",
+        [unix(now) - 3600],
+    )
+    .map_err(db)?;
+    conn.execute(
+        "INSERT INTO oauth_states (state_hash, shop, user_id, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![state_hash, shop, user, unix(now)],
+    )
+    .map_err(db)?;
+    Ok(())
+}
+
+/// Uses a `state` once: the shop it was issued for, when it is fresh (10 minutes) and
+/// was issued to this member.
+pub fn take_oauth_state(
+    conn: &Connection,
+    state_hash: &str,
+    user: crate::db::ids::UserId,
+    now: Timestamp,
+) -> Result<Option<String>, AppError> {
+    conn.query_row(
+        "DELETE FROM oauth_states WHERE state_hash = ?1 AND user_id = ?2 AND created_at >= ?3 RETURNING shop",
+        params![state_hash, user, unix(now) - 600],
+        |r| r.get(0),
+    )
+    .optional()
+    .map_err(db)
+}
