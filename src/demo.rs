@@ -86,9 +86,10 @@ pub fn catalogue(now: Timestamp) -> Result<Vec<Record>, AppError> {
     for level in json::<rest::InventoryLevel>("inventory_levels.json", "inventory_levels")? {
         records.push(Record::Stock(rest::stock(level)));
     }
-    for c in json::<rest::Customer>("customers.json", "customers")? {
-        records.push(Record::Customer(rest::customer(c)));
-    }
+    let customers: Vec<_> = json::<rest::Customer>("customers.json", "customers")?
+        .into_iter()
+        .map(rest::customer)
+        .collect();
     let orders: Vec<OrderRec> = json::<rest::Order>("orders.json", "orders")?
         .into_iter()
         .map(rest::order)
@@ -104,6 +105,10 @@ pub fn catalogue(now: Timestamp) -> Result<Vec<Record>, AppError> {
             .map(|t| (t + shift).strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
             .unwrap_or_else(|_| ts.to_string())
     };
+    for mut c in customers {
+        c.updated_at = moved(&c.updated_at);
+        records.push(Record::Customer(c));
+    }
     for mut o in orders {
         o.created_at = moved(&o.created_at);
         o.updated_at = moved(&o.updated_at);
