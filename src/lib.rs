@@ -113,7 +113,7 @@ pub async fn run_with(
     Ok(result?)
 }
 
-/// Periodic clean-up: expired sessions and login links.
+/// Periodic clean-up: expired sessions and login links, old webhook and sync records.
 async fn housekeeping(
     state: actix_web::web::Data<AppState>,
     mut stop: tokio::sync::watch::Receiver<bool>,
@@ -124,7 +124,10 @@ async fn housekeeping(
         tokio::select! {
             _ = tick.tick() => {
                 let now = state.clock.now();
-                let purged = db::call(&state.db, move |conn| accounts::repo::purge_expired(conn, now)).await;
+                let purged = db::call(&state.db, move |conn| {
+                    Ok(accounts::repo::purge_expired(conn, now)? + stores::repo::purge_old(conn, now)?)
+                })
+                .await;
                 if let Err(e) = purged {
                     tracing::warn!(error = %e, "could not purge expired sessions");
                 }

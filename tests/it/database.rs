@@ -247,3 +247,36 @@ fn backup_makes_an_openable_copy_while_the_server_writes() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("already exists"));
 }
+
+#[test]
+fn old_webhook_deliveries_and_sync_runs_are_pruned_recent_ones_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pool = db::open(tmp.path()).unwrap();
+    let conn = pool.get().unwrap();
+    let now: jiff::Timestamp = "2026-11-22T12:00:00Z".parse().unwrap();
+    let day = 86_400;
+    let t = now.as_second();
+    conn.execute_batch(&format!(
+        "INSERT INTO stores (platform, name, connected_at, next_sync_at) VALUES ('shopify', 's', {t}, {t});
+         INSERT INTO webhook_events (provider, event_id, store_id, received_at) VALUES
+             ('shopify', 'old', 1, {}), ('shopify', 'new', 1, {});
+         INSERT INTO sync_runs (store_id, kind, started_at, outcome) VALUES
+             (1, 'full', {}, 'ok'), (1, 'full', {}, 'ok'), (1, 'full', {}, 'running');",
+        t - 8 * day, t - day, t - 31 * day, t - 2 * day, t - 40 * day
+    ))
+    .unwrap();
+    let purged = comptoir::stores::repo::purge_old(&conn, now).unwrap();
+    assert_eq!(purged, 2);
+    let left: (i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM webhook_events), (SELECT count(*) FROM sync_runs)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        left,
+        (1, 2),
+        "the recent delivery, the recent run and the running one stay"
+    );
+}

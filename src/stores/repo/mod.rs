@@ -390,3 +390,20 @@ pub fn take_oauth_state(
     .optional()
     .map_err(db)
 }
+
+/// Forgets old bookkeeping: webhook deliveries after a week (Shopify retries for 48 h),
+/// sync runs after a month.
+pub fn purge_old(conn: &Connection, now: Timestamp) -> Result<usize, AppError> {
+    let week = unix(now) - 7 * 86_400;
+    let month = unix(now) - 30 * 86_400;
+    let events = conn
+        .execute("DELETE FROM webhook_events WHERE received_at < ?1", [week])
+        .map_err(db)?;
+    let runs = conn
+        .execute(
+            "DELETE FROM sync_runs WHERE outcome <> 'running' AND started_at < ?1",
+            [month],
+        )
+        .map_err(db)?;
+    Ok(events + runs)
+}
