@@ -14,6 +14,23 @@ pub fn demo(name: &str) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// The demo stock at the shop (Boutique Paris) per inventory item: what a platform with
+/// one quantity per item (WooCommerce, PrestaShop) would hold.
+pub fn demo_shop_stock() -> impl Fn(&serde_json::Value) -> i64 {
+    let levels = demo("inventory_levels.json")["inventory_levels"]
+        .as_array()
+        .unwrap()
+        .clone();
+    move |item| {
+        levels
+            .iter()
+            .find(|l| {
+                &l["inventory_item_id"] == item && l["location_id"] == serde_json::json!(61001)
+            })
+            .map_or(0, |l| l["available"].as_i64().unwrap())
+    }
+}
+
 /// The demo orders with their dates moved so the newest is from yesterday.
 pub fn recent_demo_orders() -> Vec<serde_json::Value> {
     let mut orders = demo("orders.json")["orders"].as_array().unwrap().clone();

@@ -10,7 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
 use serde_json::{Value, json};
 
-use super::{Served, demo, recent_demo_orders};
+use super::{Served, demo, demo_shop_stock, recent_demo_orders};
 
 pub const KEY: &str = "FAKEPRESTASHOPWEBSERVICEKEY00001";
 
@@ -51,16 +51,8 @@ fn state_of(order: &Value) -> &'static str {
 
 impl FakePresta {
     pub fn start() -> Self {
-        let levels = demo("inventory_levels.json")["inventory_levels"]
-            .as_array()
-            .unwrap()
-            .clone();
-        let shop_stock = |item: &Value| {
-            levels
-                .iter()
-                .find(|l| &l["inventory_item_id"] == item && l["location_id"] == json!(61001))
-                .map_or(0, |l| l["available"].as_i64().unwrap())
-        };
+        // One quantity per item: the shop's.
+        let shop_stock = demo_shop_stock();
         let mut r: HashMap<&'static str, Vec<Value>> = HashMap::new();
         let mut groups: Vec<String> = Vec::new();
         let mut values: Vec<(usize, String)> = Vec::new();

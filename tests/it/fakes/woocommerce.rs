@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
 use serde_json::{Value, json};
 
-use super::{Served, demo, recent_demo_orders};
+use super::{Served, demo, demo_shop_stock, recent_demo_orders};
 
 pub const KEY: &str = "ck_fake_demo_key";
 pub const SECRET: &str = "cs_fake_demo_secret";
@@ -52,17 +52,8 @@ fn woo_status(o: &Value) -> &'static str {
 
 impl FakeWoo {
     pub fn start() -> Self {
-        let levels = demo("inventory_levels.json")["inventory_levels"]
-            .as_array()
-            .unwrap()
-            .clone();
-        // WooCommerce core has one quantity per item: the shop's.
-        let shop_stock = |item: &Value| {
-            levels
-                .iter()
-                .find(|l| &l["inventory_item_id"] == item && l["location_id"] == json!(61001))
-                .map_or(0, |l| l["available"].as_i64().unwrap())
-        };
+        // One quantity per item: the shop's.
+        let shop_stock = demo_shop_stock();
         let mut state = State::default();
         for p in demo("products.json")["products"].as_array().unwrap() {
             let variants = p["variants"].as_array().unwrap();
