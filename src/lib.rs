@@ -8,6 +8,7 @@ pub mod config;
 pub mod dashboard;
 pub mod db;
 pub mod demo;
+pub mod engine;
 pub mod error;
 pub mod inbox;
 pub mod secrets;
