@@ -1,9 +1,10 @@
 //! The conversation engine's pure core. No network and no clock of its own: text in,
 //! decisions out, with the catalogue and the time passed in.
 //!
-//! Built so far: text normalisation, language detection and the context-free intent
-//! rules. The catalogue index, dialogue state, actions and replies follow (issue 4).
+//! Built so far: text normalisation, language detection, the context-free intent rules
+//! and the facts a message states (size, quantity, order number, e-mail, phone). The catalogue index, dialogue state, actions and replies follow (issue 4).
 
+pub mod facts;
 pub mod intent;
 pub mod lang;
 pub mod text;
