@@ -1,0 +1,521 @@
+//! The catalogue index the engine matches questions against: built once from the
+//! products (never a scan of all variants per message), words stemmed the same way on
+//! both sides, English words translated to the French names shops use, small typos
+//! forgiven in proportion to a word's length, colours matched against each product's own
+//! option values.
+
+use std::collections::{HashMap, HashSet};
+
+use super::text::{fold, words};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Product {
+    pub id: i64,
+    pub handle: String,
+    pub title: String,
+    pub product_type: String,
+    pub option_names: Vec<String>,
+    pub variants: Vec<Variant>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    pub id: i64,
+    pub title: String,
+    pub sku: String,
+    pub options: [Option<String>; 3],
+}
+
+/// A word reduced so that forms of it meet: plural and feminine endings removed
+/// (`blanches` → `blanc`, `bleue` → `bleu`, `plissée` → `pliss`).
+pub fn stem(word: &str) -> String {
+    let mut w = fold(word);
+    if w.chars().count() > 3 && (w.ends_with('s') || w.ends_with('x')) {
+        w.pop();
+    }
+    if w.chars().count() > 4 && w.ends_with("che") {
+        w.truncate(w.len() - 3);
+        w.push('c');
+    }
+    while w.chars().count() > 3 && w.ends_with('e') {
+        w.pop();
+    }
+    w
+}
+
+/// English words shoppers use for French-named products and colours (stems, after
+/// `stem`), and what they are in the shop's words.
+const LEXICON: &[(&str, &[&str])] = &[
+    ("dress", &["rob"]),
+    ("sneaker", &["basket"]),
+    ("trainer", &["basket"]),
+    ("turtleneck", &["col", "roul"]),
+    ("coat", &["manteau"]),
+    ("jacket", &["vest", "perfecto"]),
+    ("leather", &["cuir"]),
+    ("wool", &["lain"]),
+    ("skirt", &["jup"]),
+    ("shirt", &["chemis"]),
+    ("sweater", &["pull"]),
+    ("jumper", &["pull"]),
+    ("pump", &["escarpin"]),
+    ("heel", &["escarpin"]),
+    ("boot", &["bottin"]),
+    ("bag", &["sac"]),
+    ("hat", &["chapeau"]),
+    ("straw", &["paill"]),
+    ("scarf", &["foulard", "echarp"]),
+    ("silk", &["soi"]),
+    ("cashmer", &["cachemir"]),
+    ("belt", &["ceintur"]),
+    ("swimsuit", &["maillot"]),
+    ("lace", &["dentell"]),
+    ("floral", &["fleuri"]),
+    ("flower", &["fleuri"]),
+    ("pleated", &["pliss"]),
+    ("wrap", &["portefeuill"]),
+    ("linen", &["lin"]),
+    ("denim", &["jean"]),
+    ("trouser", &["pantalon"]),
+    ("pant", &["pantalon"]),
+    ("tote", &["cabas"]),
+    ("crossbody", &["bandoulier"]),
+    ("beanie", &["bonnet"]),
+    ("evening", &["soire"]),
+    ("earring", &["boucl"]),
+    ("necklace", &["collier"]),
+    ("sunglass", &["lunett"]),
+    ("pyjama", &["pyjama"]),
+    ("sandal", &["sandal"]),
+    ("loafer", &["mocassin"]),
+    ("black", &["noir"]),
+    ("white", &["blanc"]),
+    ("blue", &["bleu"]),
+    ("red", &["roug"]),
+    ("green", &["vert"]),
+    ("pink", &["ros"]),
+    ("navy", &["marin"]),
+    ("grey", &["gris"]),
+    ("gray", &["gris"]),
+    ("brown", &["marron"]),
+    ("yellow", &["jaun"]),
+    ("emerald", &["emeraud"]),
+    ("burgundy", &["bordeau"]),
+    ("khaki", &["kaki"]),
+    ("gold", &["dor"]),
+    ("ivory", &["ivoir"]),
+];
+
+/// Words that carry no product meaning.
+const STOP: &[&str] = &[
+    "le",
+    "la",
+    "les",
+    "l'",
+    "un",
+    "une",
+    "des",
+    "du",
+    "de",
+    "d'",
+    "en",
+    "et",
+    "ou",
+    "a",
+    "au",
+    "aux",
+    "vous",
+    "avez",
+    "avez-vous",
+    "est",
+    "il",
+    "elle",
+    "ils",
+    "reste",
+    "encore",
+    "toujours",
+    "disponible",
+    "disponibles",
+    "dispo",
+    "bonjour",
+    "salut",
+    "coucou",
+    "svp",
+    "s'il",
+    "plait",
+    "taille",
+    "pointure",
+    "size",
+    "the",
+    "do",
+    "you",
+    "have",
+    "any",
+    "is",
+    "are",
+    "still",
+    "available",
+    "in",
+    "hi",
+    "hello",
+    "please",
+    "ce",
+    "cette",
+    "modele",
+    "je",
+    "cherche",
+    "voudrais",
+    "c'est",
+    "possible",
+    "tu",
+    "as",
+    "y",
+    "qu'il",
+    "est-ce",
+    "for",
+    "me",
+    "a",
+    "of",
+    "my",
+    "can",
+    "hold",
+    "pour",
+    "moi",
+    "mettre",
+    "cote",
+    "pouvez",
+    "pouvez-vous",
+    "an",
+];
+
+struct Entry {
+    product: Product,
+    /// Stems of the title's words.
+    title: Vec<String>,
+    /// Stems of the product type's words.
+    kind: Vec<String>,
+    /// Stems of every option value (colours, sizes).
+    options: HashSet<String>,
+}
+
+/// The index; cheap to share (build once after each sync, swap atomically).
+pub struct Index {
+    entries: Vec<Entry>,
+    /// Stem → entries whose title, type or options hold it.
+    postings: HashMap<String, Vec<usize>>,
+}
+
+/// What a question names.
+#[derive(Debug, PartialEq)]
+pub enum Matched<'a> {
+    /// One product, clearly.
+    One(&'a Product),
+    /// Several products fit as well: ask which.
+    Several(Vec<&'a Product>),
+    /// A kind of product ("des robes", "any bags"), not one of them.
+    Category(Vec<&'a Product>),
+    Nothing,
+}
+
+fn allowed_typos(word: &str) -> usize {
+    match word.chars().count() {
+        0..=4 => 0,
+        5..=7 => 1,
+        _ => 2,
+    }
+}
+
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            current.push(
+                (previous[j] + cost)
+                    .min(previous[j + 1] + 1)
+                    .min(current[j] + 1),
+            );
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+/// Stems a query word may stand for: itself, and its translations.
+fn meanings(word: &str) -> Vec<String> {
+    let s = stem(word);
+    let mut out = vec![s.clone()];
+    if let Some((_, french)) = LEXICON.iter().find(|(en, _)| *en == s) {
+        out.extend(french.iter().map(|f| f.to_string()));
+    }
+    out
+}
+
+impl Index {
+    pub fn new(products: Vec<Product>) -> Self {
+        let mut entries = Vec::with_capacity(products.len());
+        let mut postings: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, product) in products.into_iter().enumerate() {
+            let title: Vec<String> = words(&product.title)
+                .iter()
+                .filter(|w| !STOP.contains(&w.as_str()))
+                .map(|w| stem(w))
+                .collect();
+            let kind: Vec<String> = words(&product.product_type)
+                .iter()
+                .map(|w| stem(w))
+                .collect();
+            let options: HashSet<String> = product
+                .variants
+                .iter()
+                .flat_map(|v| v.options.iter().flatten())
+                .flat_map(|value| words(value))
+                .map(|w| stem(&w))
+                .collect();
+            for s in title.iter().chain(&kind).chain(&options) {
+                let list = postings.entry(s.clone()).or_default();
+                if list.last() != Some(&i) {
+                    list.push(i);
+                }
+            }
+            entries.push(Entry {
+                product,
+                title,
+                kind,
+                options,
+            });
+        }
+        Index { entries, postings }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The stem in `pool` that `meaning` names, exactly or within its typo allowance.
+    fn hits<'a>(meaning: &str, pool: impl IntoIterator<Item = &'a String>) -> bool {
+        let allowed = allowed_typos(meaning);
+        pool.into_iter().any(|s| {
+            s == meaning || (allowed > 0 && s.len() > 4 && distance(meaning, s) <= allowed)
+        })
+    }
+
+    /// Which product(s) a question names.
+    pub fn find(&self, question: &str) -> Matched<'_> {
+        let query: Vec<Vec<String>> = words(question)
+            .iter()
+            .filter(|w| {
+                !STOP.contains(&w.as_str()) && !w.chars().all(|c| c.is_ascii_digit()) && w.len() > 1
+            })
+            .map(|w| meanings(w))
+            .collect();
+        if query.is_empty() {
+            return Matched::Nothing;
+        }
+        // Candidates: entries sharing a stem with the query, or near it (typos).
+        let mut candidates: HashSet<usize> = HashSet::new();
+        for meanings in &query {
+            for m in meanings {
+                match self.postings.get(m) {
+                    Some(list) => candidates.extend(list),
+                    None if allowed_typos(m) > 0 => {
+                        for (s, list) in &self.postings {
+                            if s.len() > 4 && distance(m, s) <= allowed_typos(m) {
+                                candidates.extend(list);
+                            }
+                        }
+                    }
+                    None => {}
+                }
+            }
+        }
+        let mut scored: Vec<Score> = Vec::new();
+        for i in candidates {
+            let e = &self.entries[i];
+            let (mut in_title, mut in_kind, mut in_options, mut unknown) = (0, 0, 0, 0);
+            for meanings in &query {
+                if meanings.iter().any(|m| Self::hits(m, &e.title)) {
+                    in_title += 1;
+                } else if meanings.iter().any(|m| Self::hits(m, &e.options)) {
+                    in_options += 1;
+                } else if meanings.iter().any(|m| Self::hits(m, &e.kind)) {
+                    in_kind += 1;
+                } else {
+                    unknown += 1;
+                }
+            }
+            if in_title == 0 && in_kind == 0 {
+                continue;
+            }
+            let uncovered = e
+                .title
+                .iter()
+                .filter(|t| !query.iter().any(|q| q.iter().any(|m| Self::hits(m, [*t]))))
+                .count() as i32;
+            // Title words weigh most; a colour among the options helps; words that fit
+            // nothing in this product count against it.
+            let key = in_title * 10 + in_options * 4 + in_kind * 3 - unknown * 6;
+            scored.push(Score {
+                key,
+                uncovered,
+                in_title,
+                entry: i,
+            });
+        }
+        scored.sort_by(|a, b| {
+            b.key
+                .cmp(&a.key)
+                .then(a.uncovered.cmp(&b.uncovered))
+                .then(a.entry.cmp(&b.entry))
+        });
+        let Some(best) = scored.first().copied() else {
+            return Matched::Nothing;
+        };
+        let product = |s: &Score| &self.entries[s.entry].product;
+        let group: Vec<&Score> = scored.iter().filter(|s| s.key == best.key).collect();
+        if best.in_title == 0 {
+            return Matched::Category(group.into_iter().map(product).collect());
+        }
+        // One shared word ("pull", "sac") fits several products equally: ask which.
+        if group.len() > 1 && best.in_title == 1 {
+            return Matched::Several(group.into_iter().map(product).collect());
+        }
+        let closest: Vec<&Score> = group
+            .into_iter()
+            .filter(|s| s.uncovered == best.uncovered)
+            .collect();
+        match closest.as_slice() {
+            [one] => Matched::One(product(one)),
+            _ => Matched::Several(closest.into_iter().map(product).collect()),
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Score {
+    key: i32,
+    uncovered: i32,
+    in_title: i32,
+    entry: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stems_meet() {
+        for (a, b) in [
+            ("blanches", "blanc"),
+            ("bleue", "bleu"),
+            ("plissée", "plisse"),
+            ("Robes", "robe"),
+            ("noire", "noir"),
+            ("Escarpins", "escarpin"),
+        ] {
+            assert_eq!(stem(a), stem(b), "{a} ~ {b}");
+        }
+        assert_eq!(distance("cachemire", "cachemir"), 1);
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod demo_index {
+    use super::*;
+    use crate::stores::model::Record;
+
+    /// The demo shop's catalogue as the engine sees it.
+    pub(crate) fn index() -> Index {
+        let now = jiff::Timestamp::now();
+        let records = crate::demo::catalogue(now).unwrap();
+        let mut products: Vec<Product> = Vec::new();
+        let mut ids: HashMap<String, usize> = HashMap::new();
+        for r in &records {
+            if let Record::Product(p) = r {
+                ids.insert(p.external_id.clone(), products.len());
+                products.push(Product {
+                    id: products.len() as i64,
+                    handle: p.handle.clone(),
+                    title: p.title.clone(),
+                    product_type: p.product_type.clone(),
+                    option_names: p.option_names.clone(),
+                    variants: Vec::new(),
+                });
+            }
+        }
+        for r in &records {
+            if let Record::Variant(v) = r {
+                let p = ids[&v.product_external_id];
+                let id = products[p].variants.len() as i64;
+                products[p].variants.push(Variant {
+                    id,
+                    title: v.title.clone(),
+                    sku: v.sku.clone(),
+                    options: v.options.clone(),
+                });
+            }
+        }
+        Index::new(products)
+    }
+
+    /// Every first message of the labelled conversations that names a product finds
+    /// exactly that product (follow-ups like "en 34" need the dialogue state).
+    #[test]
+    fn labelled_first_messages_find_their_product() {
+        let index = index();
+        let mut checked = 0;
+        for file in ["dev.jsonl", "bitext.jsonl"] {
+            let text = std::fs::read_to_string(format!(
+                "{}/tests/data/eval/{file}",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .unwrap();
+            for line in text.lines() {
+                let case: serde_json::Value = serde_json::from_str(line).unwrap();
+                let first = &case["turns"][0];
+                let (user, expected) =
+                    (first["user"].as_str().unwrap(), &first["expect"]["product"]);
+                let Some(handle) = expected.as_str() else {
+                    continue;
+                };
+                match index.find(user) {
+                    Matched::One(p) => assert_eq!(p.handle, handle, "{user}"),
+                    other => panic!("{user}: expected {handle}, got {other:?}"),
+                }
+                checked += 1;
+            }
+        }
+        assert!(
+            checked >= 40,
+            "the labelled set has product questions: {checked}"
+        );
+    }
+
+    #[test]
+    fn categories_several_and_nothing() {
+        let index = index();
+        assert!(matches!(
+            index.find("do you have any bags?"),
+            Matched::Category(_) | Matched::Several(_)
+        ));
+        assert!(matches!(
+            index.find("Vous avez des robes de soirée ?"),
+            Matched::One(_) | Matched::Category(_)
+        ));
+        // "le pull" fits the cashmere pull and the pull dress: ask which.
+        match index.find("Vous avez le pull en M ?") {
+            Matched::Several(ps) => {
+                assert!(ps.iter().any(|p| p.handle == "pull-cachemire-col-roule"))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(index.find("Quel temps fait-il à Paris ?"), Matched::Nothing);
+        assert_eq!(index.find("38"), Matched::Nothing);
+    }
+}
