@@ -3,10 +3,12 @@
 //!
 //! Built so far: text normalisation, language detection, the context-free intent rules,
 //! the facts a message states (size, quantity, order number, e-mail, phone) and the
-//! catalogue index that tells which product a question names. The catalogue index, dialogue state, actions and replies follow (issue 4).
+//! catalogue index that tells which product a question names, and opening hours (open
+//! now?, when a hold ends). The catalogue index, dialogue state, actions and replies follow (issue 4).
 
 pub mod catalogue;
 pub mod facts;
+pub mod hours;
 pub mod intent;
 pub mod lang;
 pub mod text;
