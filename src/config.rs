@@ -90,6 +90,10 @@ pub struct Security {
     /// Failed logins allowed from one IP address within the window.
     pub login_attempts_per_ip: u32,
     pub login_window_minutes: u32,
+    /// Set when a reverse proxy on this machine forwards requests: the client's address
+    /// is then read from `X-Forwarded-For`/`Forwarded` (never set it otherwise: clients
+    /// could pick any address to dodge the login limits).
+    pub behind_proxy: bool,
 }
 
 impl Default for Config {
@@ -113,6 +117,7 @@ impl Default for Security {
             login_attempts_per_account: 5,
             login_attempts_per_ip: 20,
             login_window_minutes: 15,
+            behind_proxy: false,
         }
     }
 }

@@ -64,6 +64,22 @@ fn safe_next(next: &str) -> &str {
     if ok { next } else { paths::DASHBOARD }
 }
 
+/// The client's address: the peer, or, behind a trusted reverse proxy, the address the
+/// proxy forwards.
+pub fn client_ip(state: &AppState, req: &HttpRequest) -> Option<std::net::IpAddr> {
+    if state.config.security.behind_proxy {
+        let info = req.connection_info();
+        if let Some(ip) = info.realip_remote_addr().and_then(|a| {
+            a.parse::<std::net::IpAddr>()
+                .ok()
+                .or_else(|| a.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+        }) {
+            return Some(ip);
+        }
+    }
+    req.peer_addr().map(|a| a.ip())
+}
+
 /// Opens a session for `user` and returns the cookie that carries it.
 async fn start_session(
     state: &AppState,
@@ -74,9 +90,8 @@ async fn start_session(
     let hash = token::hash_token(&token);
     let now = state.clock.now();
     let ttl = state.session_ttl();
-    let ip = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
+    let ip = client_ip(state, req)
+        .map(|a| a.to_string())
         .unwrap_or_default();
     let agent = req
         .headers()
@@ -237,7 +252,7 @@ async fn login_submit(
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     let now = state.clock.now();
-    let ip = req.peer_addr().map(|a| a.ip());
+    let ip = client_ip(&state, &req);
     let next = safe_next(&form.next).to_string();
     if let Err(wait) = state.limiter.check(&form.email, ip, now) {
         tracing::warn!(ip = ?ip, "login paused by the rate limit");

@@ -425,3 +425,60 @@ fn profile_form_explains_bad_values_and_keeps_the_old_ones() {
     assert!(r.body.contains("Fuseau horaire inconnu"));
     assert!(owner.get("/").body.contains("Élégance Paris"));
 }
+
+fn login_from(c: &crate::common::Client, email: &str, password: &str, forwarded: &str) -> u16 {
+    let csrf = c.get("/login").csrf();
+    c.post_with(
+        "/login",
+        &[("_csrf", &csrf), ("email", email), ("password", password)],
+        ("X-Forwarded-For", forwarded),
+    )
+    .status
+}
+
+#[test]
+fn behind_a_proxy_each_forwarded_client_has_its_own_login_limit() {
+    let app = TestApp::spawn_with(|c| {
+        c.security.login_attempts_per_ip = 2;
+        c.security.behind_proxy = true;
+    });
+    app.setup_owner();
+    let c = app.client();
+    assert_eq!(
+        login_from(&c, "a@elegance.test", "wrong-password!", "203.0.113.1"),
+        401
+    );
+    assert_eq!(
+        login_from(&c, "b@elegance.test", "wrong-password!", "203.0.113.1"),
+        401
+    );
+    assert_eq!(
+        login_from(&c, "c@elegance.test", "wrong-password!", "203.0.113.1"),
+        429
+    );
+    // Another client behind the same proxy is not paused.
+    assert_eq!(
+        login_from(&c, OWNER_EMAIL, OWNER_PASSWORD, "198.51.100.7"),
+        303
+    );
+}
+
+#[test]
+fn without_the_proxy_setting_forwarded_addresses_are_ignored() {
+    let app = TestApp::spawn_with(|c| c.security.login_attempts_per_ip = 2);
+    app.setup_owner();
+    let c = app.client();
+    assert_eq!(
+        login_from(&c, "a@elegance.test", "wrong-password!", "203.0.113.1"),
+        401
+    );
+    assert_eq!(
+        login_from(&c, "b@elegance.test", "wrong-password!", "203.0.113.2"),
+        401
+    );
+    // A made-up header does not dodge the limit: the peer is what counts.
+    assert_eq!(
+        login_from(&c, OWNER_EMAIL, OWNER_PASSWORD, "198.51.100.7"),
+        429
+    );
+}

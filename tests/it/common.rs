@@ -224,6 +224,16 @@ impl Client {
         )
     }
 
+    /// A form POST with one extra header.
+    pub fn post_with(&self, path: &str, form: &[(&str, &str)], header: (&str, &str)) -> Resp {
+        Self::read(
+            self.agent
+                .post(format!("{}{path}", self.base))
+                .header(header.0, header.1)
+                .send_form(form.iter().copied()),
+        )
+    }
+
     /// A JSON POST with extra headers (webhooks).
     pub fn post_signed(&self, path: &str, headers: &[(&str, &str)], body: &str) -> Resp {
         let mut request = self
