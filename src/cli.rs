@@ -1,4 +1,5 @@
-//! The command line: `comptoir [serve]`, `user`, `backup`, `check-config`.
+//! The command line: `comptoir [serve]`, `user`, `backup`, `check-config`; stores and
+//! the assistant add theirs (`store`, `sync`, `stats`, `eval`, `chat`).
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::net::TcpListener;
@@ -68,6 +69,35 @@ pub enum Command {
     Stats {
         #[arg(long)]
         json: bool,
+    },
+    /// Run labelled conversations (JSON lines) through the assistant, each on a fresh
+    /// copy of the shop, and write one decision per turn.
+    Eval {
+        /// Use the demo shop, its dates as published (default: a copy of your database).
+        #[arg(long)]
+        demo: bool,
+        #[arg(long, value_name = "FILE")]
+        cases: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Clock for cases without their own `now`, e.g. 2025-11-13T10:24:00+01:00.
+        #[arg(long, value_name = "TIME")]
+        now: Option<String>,
+    },
+    /// Talk to the assistant in the terminal, on a copy of the shop (nothing changes).
+    Chat {
+        /// Use the demo shop (default: a copy of your database).
+        #[arg(long)]
+        demo: bool,
+        /// sms, whatsapp, email, webchat or console.
+        #[arg(long, default_value = "console")]
+        channel: String,
+        /// Who you are on that channel (a phone number or e-mail finds their orders).
+        #[arg(long, default_value = "console:admin")]
+        from: String,
+        /// Pretend it is this time, e.g. 2025-11-13T10:24:00+01:00.
+        #[arg(long, value_name = "TIME")]
+        now: Option<String>,
     },
 }
 
@@ -223,6 +253,20 @@ pub fn main() -> ExitCode {
             crate::stores::cli::sync(&config, store, full).map_err(cli_failure)
         }
         Command::Stats { json } => crate::stores::cli::stats(&config, json).map_err(cli_failure),
+        Command::Eval {
+            demo,
+            cases,
+            out,
+            now,
+        } => crate::assistant::cli::run_eval(&config, demo, &cases, &out, now.as_deref())
+            .map_err(cli_failure),
+        Command::Chat {
+            demo,
+            channel,
+            from,
+            now,
+        } => crate::assistant::cli::run_chat(&config, demo, &channel, &from, now.as_deref())
+            .map_err(cli_failure),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -253,7 +297,7 @@ fn serve(mut config: Config, args: ServeArgs) -> Result<(), Failure> {
     let demo_link = if args.demo {
         let mut conn = pool.get()?;
         let now = SystemClock.now();
-        crate::demo::seed_catalogue(&mut conn, &config, now).map_err(|e| e.to_string())?;
+        crate::demo::seed_shop(&mut conn, &config, now, true).map_err(|e| e.to_string())?;
         Some(crate::demo::prepare(&mut conn, now).map_err(|e| e.to_string())?)
     } else {
         None

@@ -9,6 +9,8 @@ use serde::Deserialize;
 use crate::accounts::profile::{BusinessType, ShopProfile};
 use crate::accounts::roles::Role;
 use crate::accounts::{self, password, repo};
+use crate::assistant::{self, settings::Settings};
+use crate::engine::shop::{Policy, Tone};
 use crate::config::Config;
 use crate::db;
 use crate::error::AppError;
@@ -71,9 +73,10 @@ fn json<T: serde::de::DeserializeOwned>(name: &str, key: &str) -> Result<Vec<T>,
         .map_err(|e| AppError::Internal(format!("demo {name}: {e}")))
 }
 
-/// The demo catalogue as sync records, with order dates moved so that the newest
-/// order is from yesterday (the data stays "recent" whenever the demo is started).
-pub fn catalogue(now: Timestamp) -> Result<Vec<Record>, AppError> {
+/// The demo catalogue as sync records. With `recent_as_of`, order dates move so that the
+/// newest order is from the day before (the data stays "recent" whenever the demo is
+/// started); without, they stay as published (the labelled conversations expect them).
+pub fn catalogue(recent_as_of: Option<Timestamp>) -> Result<Vec<Record>, AppError> {
     let mut records = Vec::new();
     for l in json::<rest::Location>("locations.json", "locations")? {
         records.push(Record::Location(rest::location(l)));
@@ -97,9 +100,11 @@ pub fn catalogue(now: Timestamp) -> Result<Vec<Record>, AppError> {
     let newest = orders
         .iter()
         .filter_map(|o| o.created_at.parse::<Timestamp>().ok())
-        .max()
-        .unwrap_or(now);
-    let shift = (now - SignedDuration::from_hours(24)).duration_since(newest);
+        .max();
+    let shift = match (recent_as_of, newest) {
+        (Some(now), Some(newest)) => (now - SignedDuration::from_hours(24)).duration_since(newest),
+        _ => SignedDuration::ZERO,
+    };
     let moved = |ts: &str| {
         ts.parse::<Timestamp>()
             .map(|t| (t + shift).strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
@@ -118,10 +123,9 @@ pub fn catalogue(now: Timestamp) -> Result<Vec<Record>, AppError> {
     Ok(records)
 }
 
-/// Seeds the demo shop on first use, then issues a fresh one-time login link (the
-/// returned token) for its owner. Nobody knows the owner's password: the link is the way in.
+/// Creates the demo owner on first use, then issues a fresh one-time login link (the
+/// returned token). Nobody knows the owner's password: the link is the way in.
 pub fn prepare(conn: &mut Connection, now: Timestamp) -> Result<String, AppError> {
-    let profile = demo_profile()?;
     let unknown_password = password::hash(&token::random_token()).map_err(AppError::Internal)?;
     db::write(conn, |tx| {
         let owner = match repo::find_by_email(tx, OWNER_EMAIL)? {
@@ -135,8 +139,7 @@ pub fn prepare(conn: &mut Connection, now: Timestamp) -> Result<String, AppError
                     Role::Admin,
                     now,
                 )?;
-                repo::save_profile(tx, &profile, now)?;
-                tracing::info!("demo shop created");
+                tracing::info!("demo owner created");
                 id
             }
         };
@@ -144,12 +147,69 @@ pub fn prepare(conn: &mut Connection, now: Timestamp) -> Result<String, AppError
     })
 }
 
-/// Gives the demo shop its catalogue (once): a local store holding the demo data.
-pub fn seed_catalogue(
+/// English versions of the demo policies (the shop writes its own in Settings).
+const RETURNS_EN: &str = "Free returns within 30 days, unworn items with their tags. Size exchanges in the shop or by Colissimo.";
+const SHIPPING_EN: &str = "Colissimo home delivery €4.90 (2 to 3 working days), free from €100. Chronopost 24 h: €9.90.";
+
+#[derive(Deserialize)]
+struct AssistantFile {
+    hours: serde_json::Value,
+    tone: String,
+    auto_reserve: bool,
+    policies: PoliciesFile,
+}
+
+#[derive(Deserialize)]
+struct PoliciesFile {
+    returns: String,
+    shipping: String,
+    shipping_countries: Vec<String>,
+}
+
+pub fn assistant_settings() -> Result<Settings, AppError> {
+    let shop: serde_json::Value = serde_json::from_slice(&file("shop.json")?)
+        .map_err(|e| AppError::Internal(format!("demo shop.json: {e}")))?;
+    let a: AssistantFile = serde_json::from_value(shop["profile"].clone())
+        .map_err(|e| AppError::Internal(format!("demo shop.json: {e}")))?;
+    Ok(Settings {
+        hours: a.hours,
+        tone: Tone::from_code(&a.tone).unwrap_or(Tone::Vous),
+        signature: "L'équipe Élégance Paris".into(),
+        auto_reserve: a.auto_reserve,
+        returns: Policy {
+            fr: a.policies.returns,
+            en: RETURNS_EN.into(),
+        },
+        shipping: Policy {
+            fr: a.policies.shipping,
+            en: SHIPPING_EN.into(),
+        },
+        shipping_countries: a.policies.shipping_countries,
+    })
+}
+
+/// Gives the demo shop what it lacks (on first use, or after an upgrade added more):
+/// its profile, the assistant's settings, and a local store holding the demo
+/// catalogue, with dates made recent (`recent`) or as published.
+pub fn seed_shop(
     conn: &mut Connection,
     config: &Config,
     now: Timestamp,
+    recent: bool,
 ) -> Result<Option<Counts>, AppError> {
+    let profile = demo_profile()?;
+    let settings = assistant_settings()?;
+    db::write(conn, |tx| {
+        if repo::profile(tx)?.is_none() {
+            repo::save_profile(tx, &profile, now)?;
+        }
+        let has_settings: bool =
+            tx.query_row("SELECT count(*) > 0 FROM assistant_settings", [], |r| r.get(0))?;
+        if !has_settings {
+            assistant::settings::save(tx, &settings, now)?;
+        }
+        Ok(())
+    })?;
     if !store_repo::stores(conn)?.is_empty() {
         return Ok(None);
     }
@@ -167,6 +227,19 @@ pub fn seed_catalogue(
             now,
         )
     })?;
-    let records = catalogue(now)?;
-    sync::import_records(conn, config, store, &records, true, now).map(Some)
+    let records = catalogue(recent.then_some(now))?;
+    // As published, the orders are as recent as the day after the newest of them.
+    let as_of = if recent {
+        now
+    } else {
+        records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Order(o) => o.created_at.parse::<Timestamp>().ok(),
+                _ => None,
+            })
+            .max()
+            .map_or(now, |t| t + SignedDuration::from_hours(24))
+    };
+    sync::import_records(conn, config, store, &records, true, as_of).map(Some)
 }

@@ -128,3 +128,9 @@ impl ResponseError for AppError {
             .body(layout::error_page(status.as_u16(), title, &message, self.code()).into_string())
     }
 }
+
+impl From<rusqlite::Error> for AppError {
+    fn from(e: rusqlite::Error) -> Self {
+        AppError::Db(DbError::Sqlite(e))
+    }
+}

@@ -2,6 +2,7 @@
 //! web server, background tasks — on a listener it is given, until `shutdown` resolves.
 
 pub mod accounts;
+pub mod assistant;
 pub mod cli;
 pub mod clock;
 pub mod config;

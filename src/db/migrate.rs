@@ -14,6 +14,7 @@ const SCHEMA: &str = include_str!("../../schema.sql");
 const UPGRADES: &[&str] = &[
     include_str!("upgrades/0002_login_links.sql"),
     include_str!("upgrades/0003_stores.sql"),
+    include_str!("upgrades/0004_assistant.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = UPGRADES.len() as i64 + 1;

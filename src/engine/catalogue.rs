@@ -11,6 +11,7 @@ use super::text::{fold, words};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Product {
     pub id: i64,
+    pub store_id: i64,
     pub handle: String,
     pub title: String,
     pub product_type: String,
@@ -22,7 +23,9 @@ pub struct Product {
 pub struct Variant {
     pub id: i64,
     pub title: String,
-    pub sku: String,
+    /// What reservations are keyed by: the SKU, or the platform's variant id without one.
+    pub item_key: String,
+    pub price_cents: Option<i64>,
     pub options: [Option<String>; 3],
 }
 
@@ -188,6 +191,11 @@ const STOP: &[&str] = &[
     "an",
 ];
 
+/// Whether a (folded) word carries no product meaning.
+pub fn is_stop(word: &str) -> bool {
+    STOP.contains(&word)
+}
+
 struct Entry {
     product: Product,
     /// Stems of the title's words.
@@ -203,6 +211,8 @@ pub struct Index {
     entries: Vec<Entry>,
     /// Stem → entries whose title, type or options hold it.
     postings: HashMap<String, Vec<usize>>,
+    /// Product row id → entry.
+    by_id: HashMap<i64, usize>,
 }
 
 /// What a question names.
@@ -244,7 +254,7 @@ fn distance(a: &str, b: &str) -> usize {
 }
 
 /// Stems a query word may stand for: itself, and its translations.
-fn meanings(word: &str) -> Vec<String> {
+pub(crate) fn meanings(word: &str) -> Vec<String> {
     let s = stem(word);
     let mut out = vec![s.clone()];
     if let Some((_, french)) = LEXICON.iter().find(|(en, _)| *en == s) {
@@ -257,7 +267,9 @@ impl Index {
     pub fn new(products: Vec<Product>) -> Self {
         let mut entries = Vec::with_capacity(products.len());
         let mut postings: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_id = HashMap::with_capacity(products.len());
         for (i, product) in products.into_iter().enumerate() {
+            by_id.insert(product.id, i);
             let title: Vec<String> = words(&product.title)
                 .iter()
                 .filter(|w| !STOP.contains(&w.as_str()))
@@ -287,7 +299,27 @@ impl Index {
                 options,
             });
         }
-        Index { entries, postings }
+        Index {
+            entries,
+            postings,
+            by_id,
+        }
+    }
+
+    pub fn products(&self) -> impl Iterator<Item = &Product> {
+        self.entries.iter().map(|e| &e.product)
+    }
+
+    pub fn product(&self, id: i64) -> Option<&Product> {
+        self.by_id.get(&id).map(|&i| &self.entries[i].product)
+    }
+
+    /// Whether `word` (a stem) belongs to the product's title or option values.
+    pub fn describes(&self, product: i64, word: &str) -> bool {
+        self.by_id.get(&product).is_some_and(|&i| {
+            let e = &self.entries[i];
+            Self::hits(word, &e.title) || Self::hits(word, &e.options)
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -432,8 +464,7 @@ pub(crate) mod demo_index {
 
     /// The demo shop's catalogue as the engine sees it.
     pub(crate) fn index() -> Index {
-        let now = jiff::Timestamp::now();
-        let records = crate::demo::catalogue(now).unwrap();
+        let records = crate::demo::catalogue(None).unwrap();
         let mut products: Vec<Product> = Vec::new();
         let mut ids: HashMap<String, usize> = HashMap::new();
         for r in &records {
@@ -441,6 +472,7 @@ pub(crate) mod demo_index {
                 ids.insert(p.external_id.clone(), products.len());
                 products.push(Product {
                     id: products.len() as i64,
+                    store_id: 1,
                     handle: p.handle.clone(),
                     title: p.title.clone(),
                     product_type: p.product_type.clone(),
@@ -456,7 +488,8 @@ pub(crate) mod demo_index {
                 products[p].variants.push(Variant {
                     id,
                     title: v.title.clone(),
-                    sku: v.sku.clone(),
+                    item_key: v.sku.clone(),
+                    price_cents: v.price_cents,
                     options: v.options.clone(),
                 });
             }

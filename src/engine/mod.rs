@@ -1,14 +1,305 @@
-//! The conversation engine's pure core. No network and no clock of its own: text in,
-//! decisions out, with the catalogue and the time passed in.
-//!
-//! Built so far: text normalisation, language detection, the context-free intent rules,
-//! the facts a message states (size, quantity, order number, e-mail, phone) and the
-//! catalogue index that tells which product a question names, and opening hours (open
-//! now?, when a hold ends). The catalogue index, dialogue state, actions and replies follow (issue 4).
+//! The conversation engine: a shopper's message in, a decision out (what was understood,
+//! what was done, the reply). Pure: no network, no clock of its own, no SQL. The
+//! catalogue index, the shop's settings and the time are passed in; stock, holds and
+//! orders come through the narrow `ShopData` trait.
 
 pub mod catalogue;
+pub mod data;
+pub mod dialogue;
 pub mod facts;
 pub mod hours;
+pub mod info;
 pub mod intent;
 pub mod lang;
+pub mod options;
+pub mod replies;
+pub mod shop;
 pub mod text;
+
+mod orders;
+mod products;
+mod shop_answers;
+
+pub use orders::phone_key as orders_phone_key;
+
+use jiff::Timestamp;
+
+use self::catalogue::{Index, Matched};
+use self::data::ShopData;
+use self::dialogue::{Asked, Dialogue};
+use self::facts::Facts;
+use self::intent::{Intent, ProductHint};
+use self::lang::Lang;
+use self::replies::Templates;
+use self::shop::Shop;
+use crate::error::AppError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Sms,
+    Whatsapp,
+    Email,
+    Webchat,
+    /// An admin trying the bot (`comptoir chat`, the onboarding's test step).
+    Console,
+}
+
+impl Channel {
+    pub fn code(self) -> &'static str {
+        match self {
+            Channel::Sms => "sms",
+            Channel::Whatsapp => "whatsapp",
+            Channel::Email => "email",
+            Channel::Webchat => "webchat",
+            Channel::Console => "console",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Channel> {
+        [
+            Channel::Sms,
+            Channel::Whatsapp,
+            Channel::Email,
+            Channel::Webchat,
+            Channel::Console,
+        ]
+        .into_iter()
+        .find(|c| c.code() == code)
+    }
+}
+
+/// What the bot does with a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Answer,
+    /// A hold was created.
+    Reserve,
+    CancelReservation,
+    ListProducts,
+    Handoff,
+    Ask(Asked),
+}
+
+impl Action {
+    /// The label used in decisions (`../shared/eval/README.md`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Action::Answer => "answer",
+            Action::Reserve => "reserve",
+            Action::CancelReservation => "cancel_reservation",
+            Action::ListProducts => "list_products",
+            Action::Handoff => "handoff",
+            Action::Ask(Asked::Size) => "ask:size",
+            Action::Ask(Asked::Color) => "ask:color",
+            Action::Ask(Asked::Product) => "ask:product",
+            Action::Ask(Asked::Order) => "ask:order",
+            Action::Ask(Asked::Email) => "ask:email",
+            Action::Ask(Asked::Hold) => "answer",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    pub intent: Intent,
+    /// The product's handle, when one product is meant.
+    pub product: Option<String>,
+    /// The variant's title ("38", "Beige / M", "Default Title").
+    pub variant: Option<String>,
+    pub in_stock: Option<bool>,
+    pub action: Action,
+    /// The order whose details the reply gives.
+    pub order: Option<String>,
+    pub reply: String,
+    pub lang: Lang,
+    /// Facts the reply states (counts, prices, dates, tracking numbers): a rephrased
+    /// reply must still hold every one of them.
+    pub facts: Vec<String>,
+}
+
+impl Decision {
+    fn new(intent: Intent, lang: Lang, action: Action, reply: String) -> Decision {
+        Decision {
+            intent,
+            product: None,
+            variant: None,
+            in_stock: None,
+            action,
+            order: None,
+            reply,
+            lang,
+            facts: Vec::new(),
+        }
+    }
+}
+
+/// One incoming message.
+#[derive(Debug, Clone)]
+pub struct Input<'a> {
+    pub text: &'a str,
+    pub channel: Channel,
+    /// The sender on that channel: +33…, whatsapp:+33…, an e-mail address, visitor:ID.
+    pub contact: &'a str,
+    pub now: Timestamp,
+}
+
+/// Reads the intent of a message the rules cannot (an optional language model).
+pub trait IntentFallback {
+    fn classify(&self, text: &str, lang: Lang) -> Option<Intent>;
+}
+
+pub struct Engine<'a> {
+    pub shop: &'a Shop,
+    pub index: &'a Index,
+    pub templates: &'a Templates,
+    pub fallback: Option<&'a dyn IntentFallback>,
+}
+
+/// A message being answered, with what the engine read in it.
+struct Turn<'a> {
+    engine: &'a Engine<'a>,
+    input: &'a Input<'a>,
+    lang: Lang,
+    body: String,
+    words: Vec<String>,
+    facts: Facts,
+}
+
+impl Turn<'_> {
+    fn say(&self, key: &str, vars: &[(&str, &str)]) -> String {
+        self.engine
+            .templates
+            .render(key, self.lang, self.engine.shop.tone, vars)
+    }
+
+    fn decide(&self, intent: Intent, action: Action, key: &str, vars: &[(&str, &str)]) -> Decision {
+        Decision::new(intent, self.lang, action, self.say(key, vars))
+    }
+
+    fn has(&self, list: &[&str]) -> bool {
+        self.words.iter().any(|w| list.contains(&w.as_str()))
+    }
+}
+
+const GREETING_WORDS: &[&str] = &["bonjour", "bonsoir", "salut", "coucou", "hello", "hi", "hey"];
+const YES: &[&str] = &["oui", "ouais", "yes", "yep", "ok", "volontiers", "please", "d'accord", "go", "sure", "carrement", "parfait"];
+const NO: &[&str] = &["non", "no", "nope", "pas"];
+
+impl Engine<'_> {
+    /// Answers one message of a conversation, updating its dialogue state.
+    pub fn respond(
+        &self,
+        input: &Input<'_>,
+        state: &mut Dialogue,
+        data: &mut dyn ShopData,
+    ) -> Result<Decision, AppError> {
+        state.refresh(input.now);
+        let body = match input.channel {
+            Channel::Email => text::own_words(input.text),
+            _ => input.text.trim().to_string(),
+        };
+        let lang = lang::detect(&body)
+            .or(state.lang)
+            .unwrap_or(self.shop.lang);
+        state.lang = Some(lang);
+        let turn = Turn {
+            engine: self,
+            input,
+            lang,
+            words: text::words(&body),
+            facts: facts::extract(&body),
+            body,
+        };
+        let matched = self.index.find(&turn.body);
+        let hint = match &matched {
+            Matched::One(_) | Matched::Several(_) => ProductHint::Specific,
+            Matched::Category(_) => ProductHint::Category,
+            Matched::Nothing => ProductHint::None,
+        };
+        let mut intent = intent::classify(&turn.body, hint);
+        if intent == Intent::Unknown
+            && let Some(fallback) = self.fallback
+            && let Some(read) = fallback.classify(&turn.body, lang)
+        {
+            intent = read;
+        }
+        let mut decision = self.route(&turn, intent, matched, state, data)?;
+        if let Action::Ask(asked) = decision.action {
+            state.asked = Some(asked);
+        } else if state.asked != Some(Asked::Hold) || decision.action != Action::Answer {
+            state.asked = None;
+        }
+        let greeted = turn
+            .words
+            .first()
+            .is_some_and(|w| GREETING_WORDS.contains(&w.as_str()));
+        if greeted && !matches!(decision.intent, Intent::Greeting | Intent::Thanks) {
+            let hello = match lang {
+                Lang::Fr => "Bonjour !",
+                Lang::En => "Hello!",
+            };
+            decision.reply = format!("{hello} {}", decision.reply);
+        }
+        if input.channel == Channel::Email && !self.shop.signature.trim().is_empty() {
+            decision.reply = format!("{}\n\n{}", decision.reply, self.shop.signature.trim());
+        }
+        Ok(decision)
+    }
+
+    fn route(
+        &self,
+        turn: &Turn<'_>,
+        intent: Intent,
+        matched: Matched<'_>,
+        state: &mut Dialogue,
+        data: &mut dyn ShopData,
+    ) -> Result<Decision, AppError> {
+        // An answer to what the bot just asked.
+        match state.asked {
+            Some(Asked::Email) if turn.facts.email.is_some() => {
+                return orders::verify(turn, state, data);
+            }
+            Some(Asked::Order) if turn.facts.order.is_some() => {
+                return orders::status(turn, state, data);
+            }
+            Some(Asked::Hold) if turn.has(YES) && !turn.has(NO) => {
+                return products::hold_current(turn, state, data);
+            }
+            Some(Asked::Hold) if turn.has(NO) => {
+                return Ok(turn.decide(intent, Action::Answer, "hold_declined", &[]));
+            }
+            Some(Asked::Product) if !state.choices.is_empty() => {
+                if let Some(product) = products::pick_choice(turn, state) {
+                    let intent = products::product_intent(intent);
+                    return products::about(turn, intent, product, state, data);
+                }
+            }
+            _ => {}
+        }
+        // More about the product under discussion ("et en 36 ?", "noir M").
+        if let Some(id) = state.product
+            && let Some(product) = self.index.product(id)
+            && products::follows_up(turn, intent, &matched, product)
+        {
+            let intent = products::product_intent(intent);
+            return products::about(turn, intent, product, state, data);
+        }
+        use Intent::*;
+        let shop = self.shop;
+        Ok(match intent {
+            Greeting => turn.decide(intent, Action::Answer, "greeting", &[("shop", &shop.name)]),
+            Thanks => turn.decide(intent, Action::Answer, "thanks", &[("shop", &shop.name)]),
+            ProductAvailability | Reservation | Price | ProductSearch => {
+                return products::asked(turn, intent, matched, state, data);
+            }
+            CancelReservation => return products::cancel(turn, data),
+            OrderStatus => return orders::status(turn, state, data),
+            ShopHours | ShopAddress | ShopContact | ReturnsPolicy | ShippingInfo => {
+                shop_answers::answer(turn, intent)
+            }
+            HumanHandoff => turn.decide(intent, Action::Handoff, "handoff", &[]),
+            Complaint => turn.decide(intent, Action::Handoff, "complaint", &[]),
+            Unknown => turn.decide(intent, Action::Handoff, "unsure", &[]),
+        })
+    }
+}

@@ -124,6 +124,9 @@ pub struct OrderRec {
     pub carrier: String,
     pub tracking_number: String,
     pub tracking_url: String,
+    /// Where the parcel is: `in_transit`, `out_for_delivery`, `delivered`… (empty when unknown).
+    #[serde(default)]
+    pub shipment_status: String,
     pub lines: Vec<OrderLineRec>,
 }
 

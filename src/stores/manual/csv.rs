@@ -712,6 +712,7 @@ pub fn parse_orders(bytes: &[u8], tz: &jiff::tz::TimeZone) -> Result<Vec<Record>
                 carrier: get("transporteur"),
                 tracking_number: get("numero_suivi"),
                 tracking_url: get("lien_suivi"),
+                shipment_status: String::new(),
                 lines: vec![order_line],
             }),
         }

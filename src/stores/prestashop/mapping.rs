@@ -344,6 +344,7 @@ pub fn order(o: &Order, email: String, tracking: Option<(String, String, String)
         carrier,
         tracking_number: number,
         tracking_url: url,
+        shipment_status: String::new(),
         lines: o
             .associations
             .order_rows

@@ -290,6 +290,7 @@ struct Line {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Fulfillment {
+    display_status: Option<String>,
     tracking_info: Vec<Tracking>,
 }
 
@@ -302,12 +303,13 @@ struct Tracking {
 
 pub fn order(o: Order) -> OrderRec {
     // The latest fulfilment's first tracking entry is what a shopper asks about.
-    let tracking = o
-        .fulfillments
-        .into_iter()
-        .rev()
-        .flat_map(|f| f.tracking_info)
-        .next();
+    let latest = o.fulfillments.into_iter().next_back();
+    let shipment_status = latest
+        .as_ref()
+        .and_then(|f| f.display_status.as_deref())
+        .unwrap_or_default()
+        .to_lowercase();
+    let tracking = latest.into_iter().flat_map(|f| f.tracking_info).next();
     let (carrier, number, url) = match tracking {
         Some(t) => (
             t.company.unwrap_or_default(),
@@ -335,6 +337,7 @@ pub fn order(o: Order) -> OrderRec {
         carrier,
         tracking_number: number,
         tracking_url: url,
+        shipment_status,
         lines: o
             .line_items
             .nodes

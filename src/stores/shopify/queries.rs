@@ -62,7 +62,7 @@ pub const ORDERS: &str = r#"query ComptoirOrders($first: Int!, $after: String, $
           originalUnitPriceSet { shopMoney { amount } }
         }
       }
-      fulfillments(first: 3) { trackingInfo(first: 2) { company number url } }
+      fulfillments(first: 3) { displayStatus trackingInfo(first: 2) { company number url } }
     }
     pageInfo { hasNextPage endCursor }
   }

@@ -234,6 +234,8 @@ struct Fulfillment {
     tracking_number: Option<String>,
     #[serde(default)]
     tracking_url: Option<String>,
+    #[serde(default)]
+    shipment_status: Option<String>,
 }
 
 fn optional_id(v: &serde_json::Value) -> String {
@@ -267,7 +269,11 @@ pub fn order(o: Order) -> OrderRec {
             .as_ref()
             .and_then(|f| f.tracking_number.clone())
             .unwrap_or_default(),
-        tracking_url: latest.and_then(|f| f.tracking_url).unwrap_or_default(),
+        tracking_url: latest
+            .as_ref()
+            .and_then(|f| f.tracking_url.clone())
+            .unwrap_or_default(),
+        shipment_status: latest.and_then(|f| f.shipment_status).unwrap_or_default(),
         lines: o
             .line_items
             .into_iter()

@@ -338,6 +338,7 @@ pub fn order(o: Order) -> OrderRec {
         carrier,
         tracking_number: number,
         tracking_url: url,
+        shipment_status: String::new(),
         lines: o
             .line_items
             .into_iter()

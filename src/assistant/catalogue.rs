@@ -1,0 +1,101 @@
+//! The engine's catalogue index, built from the database and swapped whole when the
+//! catalogue changes. Triggers bump `catalogue_version` on every product or variant
+//! change, so a sync in this process, a webhook, or `comptoir sync` in another process
+//! are all noticed on the next message; messages never wait on a scan of all variants.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use rusqlite::Connection;
+
+use crate::engine::catalogue::{Index, Product, Variant};
+use crate::error::AppError;
+
+/// Builds the index of active products from the database.
+pub fn load(conn: &Connection) -> Result<Index, AppError> {
+    let mut products: Vec<Product> = Vec::new();
+    let mut at: HashMap<i64, usize> = HashMap::new();
+    let mut stmt = conn.prepare(
+        "SELECT id, store_id, handle, title, product_type, option_names
+         FROM products WHERE status = 'active' ORDER BY id",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let options: String = r.get(5)?;
+        at.insert(r.get(0)?, products.len());
+        products.push(Product {
+            id: r.get(0)?,
+            store_id: r.get(1)?,
+            handle: r.get(2)?,
+            title: r.get(3)?,
+            product_type: r.get(4)?,
+            option_names: serde_json::from_str(&options).unwrap_or_default(),
+            variants: Vec::new(),
+        });
+    }
+    let mut stmt = conn.prepare(
+        "SELECT id, product_id, store_id, external_id, title, sku, price_cents, option1, option2, option3
+         FROM variants ORDER BY product_id, position, id",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let Some(&p) = at.get(&r.get::<_, i64>(1)?) else {
+            continue;
+        };
+        let sku: String = r.get(5)?;
+        let item_key = if sku.trim().is_empty() {
+            format!("variant:{}:{}", r.get::<_, i64>(2)?, r.get::<_, String>(3)?)
+        } else {
+            sku.trim().to_string()
+        };
+        products[p].variants.push(Variant {
+            id: r.get(0)?,
+            title: r.get(4)?,
+            item_key,
+            price_cents: r.get(6)?,
+            options: [r.get(7)?, r.get(8)?, r.get(9)?],
+        });
+    }
+    products.retain(|p| !p.variants.is_empty());
+    Ok(Index::new(products))
+}
+
+pub fn version(conn: &Connection) -> Result<i64, AppError> {
+    Ok(conn.query_row("SELECT version FROM catalogue_version WHERE id = 1", [], |r| {
+        r.get(0)
+    })?)
+}
+
+/// The current index, shared by every conversation; rebuilt when the catalogue changed.
+#[derive(Default)]
+pub struct Catalogue {
+    current: RwLock<Option<(i64, Arc<Index>)>>,
+    /// One rebuild at a time; others keep using the previous index meanwhile.
+    rebuilding: Mutex<()>,
+}
+
+impl Catalogue {
+    pub fn get(&self, conn: &Connection) -> Result<Arc<Index>, AppError> {
+        let version = version(conn)?;
+        let cached = self.current.read().ok().and_then(|c| c.clone());
+        if let Some((v, index)) = &cached
+            && *v == version
+        {
+            return Ok(index.clone());
+        }
+        let Ok(_guard) = self.rebuilding.try_lock() else {
+            // Another thread is rebuilding: answer from the previous index if there is one.
+            if let Some((_, index)) = cached {
+                return Ok(index);
+            }
+            let _wait = self.rebuilding.lock();
+            return self.get(conn);
+        };
+        let index = Arc::new(load(conn)?);
+        tracing::debug!(products = index.len(), version, "catalogue index rebuilt");
+        if let Ok(mut current) = self.current.write() {
+            *current = Some((version, index.clone()));
+        }
+        Ok(index)
+    }
+}

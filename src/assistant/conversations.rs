@@ -1,0 +1,178 @@
+//! Conversations and their messages as stored: one open conversation per shopper and
+//! channel, its dialogue state, whether it was handed to a human, and whether a human
+//! replied (then the bot stays silent there until handed back).
+
+use jiff::Timestamp;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::db::ids::UserId;
+use crate::engine::Channel;
+use crate::engine::dialogue::Dialogue;
+use crate::error::AppError;
+
+#[derive(Debug, Clone)]
+pub struct Conversation {
+    pub id: i64,
+    pub channel: String,
+    pub contact: String,
+    pub state: Dialogue,
+    pub handed_over: bool,
+    pub bot_paused: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Author {
+    Shopper,
+    Bot,
+    Staff,
+}
+
+impl Author {
+    fn code(self) -> &'static str {
+        match self {
+            Author::Shopper => "shopper",
+            Author::Bot => "bot",
+            Author::Staff => "staff",
+        }
+    }
+}
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Conversation> {
+    Ok(Conversation {
+        id: r.get(0)?,
+        channel: r.get(1)?,
+        contact: r.get(2)?,
+        state: Dialogue::from_json(&r.get::<_, String>(3)?),
+        handed_over: r.get::<_, Option<i64>>(4)?.is_some(),
+        bot_paused: r.get(5)?,
+    })
+}
+
+const COLUMNS: &str = "id, channel, contact, state, handoff_at, bot_paused";
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<Conversation>, AppError> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM conversations WHERE id = ?1"),
+            [id],
+            row,
+        )
+        .optional()?)
+}
+
+/// The shopper's open conversation on this channel, or a new one.
+pub fn open(
+    conn: &Connection,
+    channel: Channel,
+    contact: &str,
+    now: Timestamp,
+) -> Result<Conversation, AppError> {
+    let found = conn
+        .query_row(
+            &format!(
+                "SELECT {COLUMNS} FROM conversations
+                 WHERE channel = ?1 AND contact = ?2 AND closed_at IS NULL
+                 ORDER BY last_message_at DESC LIMIT 1"
+            ),
+            params![channel.code(), contact],
+            row,
+        )
+        .optional()?;
+    if let Some(c) = found {
+        return Ok(c);
+    }
+    let id = conn.query_row(
+        "INSERT INTO conversations (channel, contact, created_at, last_message_at)
+         VALUES (?1, ?2, ?3, ?3) RETURNING id",
+        params![channel.code(), contact, now.as_second()],
+        |r| r.get(0),
+    )?;
+    Ok(Conversation {
+        id,
+        channel: channel.code().into(),
+        contact: contact.into(),
+        state: Dialogue::default(),
+        handed_over: false,
+        bot_paused: false,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn add_message(
+    conn: &Connection,
+    conversation: i64,
+    author: Author,
+    user: Option<UserId>,
+    body: &str,
+    intent: Option<&str>,
+    action: Option<&str>,
+    now: Timestamp,
+) -> Result<i64, AppError> {
+    let id = conn.query_row(
+        "INSERT INTO messages (conversation_id, author, user_id, body, intent, action, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+        params![conversation, author.code(), user, body, intent, action, now.as_second()],
+        |r| r.get(0),
+    )?;
+    conn.execute(
+        "UPDATE conversations SET last_message_at = ?2 WHERE id = ?1",
+        params![conversation, now.as_second()],
+    )?;
+    Ok(id)
+}
+
+pub fn save_state(conn: &Connection, conversation: i64, state: &Dialogue) -> Result<(), AppError> {
+    let lang = state.lang.map_or("fr", |l| l.code());
+    conn.execute(
+        "UPDATE conversations SET state = ?2, lang = ?3 WHERE id = ?1",
+        params![conversation, state.to_json(), lang],
+    )?;
+    Ok(())
+}
+
+/// Flags the conversation for a human (kept from the first handover).
+pub fn hand_over(conn: &Connection, conversation: i64, reason: &str, now: Timestamp) -> Result<(), AppError> {
+    conn.execute(
+        "UPDATE conversations SET handoff_at = COALESCE(handoff_at, ?2),
+            handoff_reason = COALESCE(handoff_reason, ?3) WHERE id = ?1",
+        params![conversation, now.as_second(), reason],
+    )?;
+    Ok(())
+}
+
+/// A team member's reply: stored, and the bot stops answering in this conversation.
+pub fn staff_reply(
+    conn: &Connection,
+    conversation: i64,
+    user: UserId,
+    body: &str,
+    now: Timestamp,
+) -> Result<i64, AppError> {
+    let id = add_message(conn, conversation, Author::Staff, Some(user), body, None, None, now)?;
+    conn.execute(
+        "UPDATE conversations SET bot_paused = 1 WHERE id = ?1",
+        [conversation],
+    )?;
+    Ok(id)
+}
+
+/// Gives the conversation back to the bot.
+pub fn hand_back(conn: &Connection, conversation: i64) -> Result<(), AppError> {
+    conn.execute(
+        "UPDATE conversations SET bot_paused = 0, handoff_at = NULL, handoff_reason = NULL
+         WHERE id = ?1",
+        [conversation],
+    )?;
+    Ok(())
+}
+
+/// The last messages of a conversation, oldest first: (author, body).
+pub fn messages(conn: &Connection, conversation: i64) -> Result<Vec<(String, String)>, AppError> {
+    let mut stmt = conn.prepare(
+        "SELECT author, body FROM messages WHERE conversation_id = ?1 ORDER BY id",
+    )?;
+    let out = stmt
+        .query_map([conversation], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(out)
+}

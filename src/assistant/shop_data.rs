@@ -1,0 +1,173 @@
+//! The engine's `ShopData` over the database: stock at the shop's locations net of
+//! active holds, the holds of one shopper, orders.
+
+use jiff::Timestamp;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::engine::catalogue::Variant;
+use crate::engine::data::{Hold, NewHold, Order, ShopData, Stock};
+use crate::error::AppError;
+
+pub struct DbShopData<'a> {
+    pub conn: &'a Connection,
+    pub conversation: Option<i64>,
+    /// The shopper's identity on their channel; holds belong to it.
+    pub contact: &'a str,
+    pub now: Timestamp,
+}
+
+fn ts(secs: i64) -> Timestamp {
+    Timestamp::from_second(secs).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+const ORDER_COLUMNS: &str = "o.name, o.email, COALESCE(NULLIF(o.phone, ''), c.phone, ''), o.created_at,
+    o.financial_status, o.fulfillment_status, o.shipment_status, o.cancelled_at IS NOT NULL,
+    o.carrier, o.tracking_number, o.tracking_url
+    FROM orders o LEFT JOIN customers c
+      ON c.store_id = o.store_id AND c.external_id = o.customer_external_id AND o.customer_external_id != ''";
+
+fn order(r: &rusqlite::Row<'_>) -> rusqlite::Result<Order> {
+    Ok(Order {
+        name: r.get(0)?,
+        email: r.get(1)?,
+        phone: r.get(2)?,
+        created_at: r.get(3)?,
+        financial_status: r.get(4)?,
+        fulfillment_status: r.get(5)?,
+        shipment_status: r.get(6)?,
+        cancelled: r.get(7)?,
+        carrier: r.get(8)?,
+        tracking_number: r.get(9)?,
+        tracking_url: r.get(10)?,
+    })
+}
+
+/// Units of an item held by active, unexpired reservations.
+pub fn held(conn: &Connection, item_key: &str, now: Timestamp) -> Result<i64, AppError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT COALESCE(SUM(quantity), 0) FROM reservations
+             WHERE item_key = ?1 AND status = 'active' AND expires_at > ?2",
+        )?
+        .query_row(params![item_key, now.as_second()], |r| r.get(0))?)
+}
+
+impl ShopData for DbShopData<'_> {
+    fn stock(&mut self, variants: &[&Variant]) -> Result<Vec<Stock>, AppError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT l.name, l.in_shop, s.available FROM stock_levels s
+             JOIN locations l ON l.id = s.location_id
+             WHERE s.variant_id = ?1 AND l.active = 1 ORDER BY l.in_shop DESC, l.id",
+        )?;
+        let mut out = Vec::with_capacity(variants.len());
+        for v in variants {
+            let mut stock = Stock::default();
+            let mut rows = stmt.query([v.id])?;
+            while let Some(r) = rows.next()? {
+                let available: i64 = r.get::<_, i64>(2)?.max(0);
+                if r.get::<_, bool>(1)? {
+                    stock.shop += available;
+                } else if available > 0 {
+                    stock.elsewhere.push((r.get(0)?, available));
+                }
+            }
+            stock.shop = (stock.shop - held(self.conn, &v.item_key, self.now)?).max(0);
+            out.push(stock);
+        }
+        Ok(out)
+    }
+
+    fn holds(&mut self) -> Result<Vec<Hold>, AppError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, item_key, product_title, variant_title, quantity, expires_at FROM reservations
+             WHERE contact = ?1 AND status = 'active' AND expires_at > ?2 ORDER BY id",
+        )?;
+        let holds = stmt
+            .query_map(params![self.contact, self.now.as_second()], |r| {
+                Ok(Hold {
+                    id: r.get(0)?,
+                    item_key: r.get(1)?,
+                    product_title: r.get(2)?,
+                    variant_title: r.get(3)?,
+                    quantity: r.get(4)?,
+                    until: ts(r.get(5)?),
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(holds)
+    }
+
+    fn reserve(&mut self, hold: &NewHold) -> Result<Hold, AppError> {
+        let id = self.conn.query_row(
+            "INSERT INTO reservations (store_id, item_key, product_title, variant_title, quantity,
+                conversation_id, contact, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
+            params![
+                hold.store_id,
+                hold.item_key,
+                hold.product_title,
+                hold.variant_title,
+                hold.quantity,
+                self.conversation,
+                self.contact,
+                self.now.as_second(),
+                hold.until.as_second()
+            ],
+            |r| r.get(0),
+        )?;
+        Ok(Hold {
+            id,
+            item_key: hold.item_key.clone(),
+            product_title: hold.product_title.clone(),
+            variant_title: hold.variant_title.clone(),
+            quantity: hold.quantity,
+            until: hold.until,
+        })
+    }
+
+    fn cancel_holds(&mut self) -> Result<Vec<Hold>, AppError> {
+        let holds = self.holds()?;
+        for h in &holds {
+            self.conn.execute(
+                "UPDATE reservations SET status = 'cancelled', closed_at = ?2 WHERE id = ?1",
+                params![h.id, self.now.as_second()],
+            )?;
+        }
+        Ok(holds)
+    }
+
+    fn order_named(&mut self, name: &str) -> Result<Option<Order>, AppError> {
+        let bare = name.trim_start_matches('#');
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {ORDER_COLUMNS} WHERE o.name IN (?1, ?2) ORDER BY o.created_at DESC LIMIT 1"
+            ))?
+            .query_row(params![format!("#{bare}"), bare], order)
+            .optional()?)
+    }
+
+    fn orders_of(&mut self, phone: Option<&str>, email: Option<&str>) -> Result<Vec<Order>, AppError> {
+        let phone = phone.and_then(crate::engine::orders_phone_key);
+        let email = email.map(|e| e.trim().to_lowercase());
+        if phone.is_none() && email.is_none() {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {ORDER_COLUMNS} ORDER BY o.created_at DESC, o.id DESC"
+        ))?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let o = order(r)?;
+            let by_email = email
+                .as_deref()
+                .is_some_and(|e| !o.email.is_empty() && o.email.trim().eq_ignore_ascii_case(e));
+            let by_phone = phone.is_some() && crate::engine::orders_phone_key(&o.phone) == phone;
+            if by_email || by_phone {
+                out.push(o);
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,319 @@
+//! The assistant's words: one template per situation and language, in the shop's tone
+//! (`tu` or `vous` in French). The shop may rewrite any of them (Settings > Messages de
+//! l'IA); facts go in through `{placeholders}` and always come from the data.
+
+use std::collections::HashMap;
+
+use super::lang::Lang;
+use super::shop::Tone;
+
+pub struct Template {
+    pub key: &'static str,
+    /// What the situation is, for the settings page.
+    pub label: &'static str,
+    /// Placeholders the text may use.
+    pub fields: &'static [&'static str],
+    pub fr_tu: &'static str,
+    pub fr_vous: &'static str,
+    pub en: &'static str,
+}
+
+macro_rules! templates {
+    ($($key:literal, $label:literal, [$($field:literal),*], $tu:literal, $vous:literal, $en:literal;)*) => {
+        pub const TEMPLATES: &[Template] = &[
+            $(Template { key: $key, label: $label, fields: &[$($field),*], fr_tu: $tu, fr_vous: $vous, en: $en },)*
+        ];
+    };
+}
+
+templates! {
+    "greeting", "Salutation", ["shop"],
+        "Bonjour ! Ici l'assistant de {shop}. Comment je peux t'aider ? 😊",
+        "Bonjour ! Ici l'assistant de {shop}. Comment puis-je vous aider ? 😊",
+        "Hello! This is {shop}'s assistant. How can I help? 😊";
+    "thanks", "Remerciements", ["shop"],
+        "Avec plaisir ! À très vite chez {shop} 😊",
+        "Avec plaisir ! À très bientôt chez {shop} 😊",
+        "You're welcome! See you soon at {shop} 😊";
+    "reserved", "Article en stock, mis de côté", ["item", "count", "until"],
+        "Oui, on a {item} ! Il nous en reste {count} en boutique. C'est mis de côté pour toi jusqu'à {until}. Tu passes quand ? 😊",
+        "Oui, nous avons {item} ! Il nous en reste {count} en boutique. C'est mis de côté pour vous jusqu'à {until}. Quand pensez-vous passer ? 😊",
+        "Yes, we have {item}! {count} left in the shop. I've put it aside for you until {until}. When will you come by? 😊";
+    "reserved_fewer", "Moins d'articles que demandé, mis de côté", ["item", "count", "until"],
+        "Il ne nous en reste que {count} en boutique : {item}. Je te mets les {count} de côté jusqu'à {until}. Tu passes quand ? 😊",
+        "Il ne nous en reste que {count} en boutique : {item}. Je vous mets les {count} de côté jusqu'à {until}. Quand pensez-vous passer ? 😊",
+        "We only have {count} left in the shop: {item}. I've put all {count} aside for you until {until}. When will you come by? 😊";
+    "already_reserved", "Article déjà mis de côté", ["item", "until"],
+        "C'est déjà mis de côté pour toi : {item}, jusqu'à {until} 😊",
+        "C'est déjà mis de côté pour vous : {item}, jusqu'à {until} 😊",
+        "It's already set aside for you: {item}, until {until} 😊";
+    "in_stock", "Article en stock (sans mise de côté automatique)", ["item", "count"],
+        "Oui, on a {item} ! Il nous en reste {count} en boutique. Tu veux que je mette ça de côté pour toi ?",
+        "Oui, nous avons {item} ! Il nous en reste {count} en boutique. Voulez-vous que je mette ça de côté pour vous ?",
+        "Yes, we have {item}! {count} left in the shop. Shall I put it aside for you?";
+    "hold_declined", "Mise de côté refusée", [],
+        "Pas de souci ! N'hésite pas si tu changes d'avis.",
+        "Pas de souci ! N'hésitez pas si vous changez d'avis.",
+        "No problem! Just ask if you change your mind.";
+    "out_of_stock", "Article épuisé en boutique", ["item"],
+        "Désolé, {item} n'est plus disponible en boutique pour le moment.",
+        "Désolé, {item} n'est plus disponible en boutique pour le moment.",
+        "Sorry, {item} is not available in the shop at the moment.";
+    "available_elsewhere", "Complément : disponible dans un autre lieu", ["places"],
+        "Il en reste à {places} : on peut te l'expédier ou le faire venir en boutique 📦",
+        "Il en reste à {places} : nous pouvons vous l'expédier ou le faire venir en boutique 📦",
+        "We still have some at {places}: we can ship it to you or bring it to the shop 📦";
+    "other_values", "Complément : autres tailles ou couleurs en boutique", ["values"],
+        "En boutique, il nous reste : {values}.",
+        "En boutique, il nous reste : {values}.",
+        "In the shop we still have: {values}.";
+    "no_such_option", "Taille ou couleur qui n'existe pas", ["product", "value", "values"],
+        "{product} n'existe pas en {value}. On l'a en : {values}.",
+        "{product} n'existe pas en {value}. Nous l'avons en : {values}.",
+        "{product} doesn't come in {value}. We have it in: {values}.";
+    "ask_size", "Demander la taille", ["product", "values"],
+        "Quelle taille te faut-il pour {product} ? En boutique, on a : {values}.",
+        "Quelle taille vous faut-il pour {product} ? En boutique, nous avons : {values}.",
+        "Which size would you like for {product}? In the shop we have: {values}.";
+    "ask_color", "Demander la couleur", ["product", "values"],
+        "Quelle couleur te ferait plaisir pour {product} ? En boutique, on a : {values}.",
+        "Quelle couleur souhaitez-vous pour {product} ? En boutique, nous avons : {values}.",
+        "Which colour would you like for {product}? In the shop we have: {values}.";
+    "option_values", "Article proposé en plusieurs versions", ["product", "values"],
+        "On a {product} en : {values}. Laquelle te ferait plaisir ?",
+        "Nous avons {product} en : {values}. Laquelle souhaitez-vous ?",
+        "We have {product} in: {values}. Which one would you like?";
+    "ask_product", "Demander de quel article il s'agit", ["values"],
+        "Tu penses à quel article ? J'ai par exemple : {values}.",
+        "À quel article pensez-vous ? J'ai par exemple : {values}.",
+        "Which item do you mean? For example: {values}.";
+    "ask_product_name", "Article non trouvé", [],
+        "Quel article cherches-tu ? Donne-moi son nom (et ta taille) et je regarde tout de suite.",
+        "Quel article cherchez-vous ? Donnez-moi son nom (et votre taille) et je regarde tout de suite.",
+        "Which item are you looking for? Tell me its name (and your size) and I'll check right away.";
+    "list_products", "Liste d'articles", ["values"],
+        "Voici ce qu'on a en ce moment : {values}. Un article te plaît ?",
+        "Voici ce que nous avons en ce moment : {values}. Un article vous intéresse ?",
+        "Here is what we have right now: {values}. Does anything catch your eye?";
+    "price", "Prix d'un article", ["item", "price"],
+        "{item} : {price}.",
+        "{item} : {price}.",
+        "{item}: {price}.";
+    "cancelled", "Réservation annulée", ["items"],
+        "C'est noté, j'ai annulé la mise de côté : {items}. À bientôt !",
+        "C'est noté, j'ai annulé la mise de côté : {items}. À bientôt !",
+        "Done, I've cancelled the hold: {items}. See you soon!";
+    "nothing_to_cancel", "Aucune réservation à annuler", [],
+        "Je ne vois aucun article mis de côté pour toi en ce moment.",
+        "Je ne vois aucun article mis de côté pour vous en ce moment.",
+        "I can't see anything set aside for you at the moment.";
+    "order_delivered", "Commande livrée", ["order", "tracking"],
+        "Ta commande {order} a été livrée. {tracking}",
+        "Votre commande {order} a été livrée. {tracking}",
+        "Your order {order} has been delivered. {tracking}";
+    "order_out_for_delivery", "Commande en cours de livraison", ["order", "tracking"],
+        "Bonne nouvelle : ta commande {order} est en cours de livraison aujourd'hui ! {tracking}",
+        "Bonne nouvelle : votre commande {order} est en cours de livraison aujourd'hui ! {tracking}",
+        "Good news: your order {order} is out for delivery today! {tracking}";
+    "order_shipped", "Commande expédiée", ["order", "tracking"],
+        "Ta commande {order} est en route. {tracking}",
+        "Votre commande {order} est en route. {tracking}",
+        "Your order {order} is on its way. {tracking}";
+    "order_partial", "Commande partiellement expédiée", ["order", "tracking"],
+        "Une partie de ta commande {order} est en route, le reste suit bientôt. {tracking}",
+        "Une partie de votre commande {order} est en route, le reste suit bientôt. {tracking}",
+        "Part of your order {order} is on its way; the rest will follow soon. {tracking}";
+    "order_preparing", "Commande en préparation", ["order"],
+        "Ta commande {order} est en préparation : elle n'est pas encore expédiée, elle part bientôt !",
+        "Votre commande {order} est en préparation : elle n'est pas encore expédiée, elle part bientôt !",
+        "Your order {order} is being prepared: it has not shipped yet, it will leave soon!";
+    "order_awaiting_payment", "Commande en attente de paiement", ["order"],
+        "Ta commande {order} est en attente de paiement : elle partira dès qu'il sera confirmé.",
+        "Votre commande {order} est en attente de paiement : elle partira dès qu'il sera confirmé.",
+        "Your order {order} is awaiting payment: it will ship as soon as payment is confirmed.";
+    "order_cancelled", "Commande annulée", ["order"],
+        "Ta commande {order} a été annulée. Si tu veux en savoir plus, je transmets à l'équipe.",
+        "Votre commande {order} a été annulée. Si vous voulez en savoir plus, je transmets à l'équipe.",
+        "Your order {order} was cancelled. If you'd like to know more, I can pass you to the team.";
+    "order_refunded", "Commande remboursée", ["order"],
+        "Ta commande {order} a été remboursée.",
+        "Votre commande {order} a été remboursée.",
+        "Your order {order} has been refunded.";
+    "tracking", "Complément : suivi du colis", ["carrier", "number", "link"],
+        "Suivi {carrier} : {number} {link}",
+        "Suivi {carrier} : {number} {link}",
+        "{carrier} tracking: {number} {link}";
+    "ask_order", "Demander le numéro de commande", [],
+        "Peux-tu me donner ton numéro de commande (par exemple #1234) et l'e-mail utilisé pour commander ?",
+        "Pouvez-vous me donner votre numéro de commande (par exemple #1234) et l'e-mail utilisé pour commander ?",
+        "Could you give me your order number (for example #1234) and the e-mail address you ordered with?";
+    "order_not_found", "Commande introuvable", ["order"],
+        "Je ne trouve pas de commande {order}. Peux-tu vérifier le numéro ?",
+        "Je ne trouve pas de commande {order}. Pouvez-vous vérifier le numéro ?",
+        "I can't find an order {order}. Could you check the number?";
+    "ask_email", "Demander l'e-mail de la commande (vérification)", ["order"],
+        "Pour protéger tes informations, peux-tu m'indiquer l'adresse e-mail utilisée pour la commande {order} ?",
+        "Pour protéger vos informations, pouvez-vous m'indiquer l'adresse e-mail utilisée pour la commande {order} ?",
+        "To protect your details, could you tell me the e-mail address used for order {order}?";
+    "email_mismatch", "E-mail qui ne correspond pas à la commande", ["order"],
+        "Cette adresse ne correspond pas à la commande {order}. Peux-tu vérifier ?",
+        "Cette adresse ne correspond pas à la commande {order}. Pouvez-vous vérifier ?",
+        "That address doesn't match order {order}. Could you check it?";
+    "hours_week", "Horaires de la semaine", ["hours"],
+        "Nos horaires : {hours}.",
+        "Nos horaires : {hours}.",
+        "Our opening hours: {hours}.";
+    "hours_day_open", "Horaires d'un jour", ["day", "hours"],
+        "{day}, nous sommes ouverts {hours}.",
+        "{day}, nous sommes ouverts {hours}.",
+        "{day}, we're open {hours}.";
+    "hours_day_closed", "Jour de fermeture", ["day", "week"],
+        "{day}, nous sommes fermés. Nos horaires : {week}.",
+        "{day}, nous sommes fermés. Nos horaires : {week}.",
+        "{day}, we're closed. Our opening hours: {week}.";
+    "open_now", "Ouvert en ce moment", ["close"],
+        "Oui, nous sommes ouverts jusqu'à {close} aujourd'hui !",
+        "Oui, nous sommes ouverts jusqu'à {close} aujourd'hui !",
+        "Yes, we're open until {close} today!";
+    "closed_now", "Fermé en ce moment", ["next"],
+        "Nous sommes fermés en ce moment. Nous rouvrons {next}.",
+        "Nous sommes fermés en ce moment. Nous rouvrons {next}.",
+        "We're closed right now. We open again {next}.";
+    "address", "Adresse", ["address", "shop"],
+        "Tu nous trouves au {address}. À bientôt chez {shop} !",
+        "Vous nous trouverez au {address}. À bientôt chez {shop} !",
+        "You'll find us at {address}. See you soon at {shop}!";
+    "contact", "Téléphone et e-mail", ["phone", "email"],
+        "Tu peux nous appeler au {phone} ou nous écrire à {email}.",
+        "Vous pouvez nous appeler au {phone} ou nous écrire à {email}.",
+        "You can call us on {phone} or write to {email}.";
+    "returns", "Politique de retour", ["policy"],
+        "Nos retours et échanges : {policy}",
+        "Nos retours et échanges : {policy}",
+        "Returns and exchanges: {policy}";
+    "shipping", "Livraison", ["policy", "countries"],
+        "Livraison : {policy} Pays livrés : {countries}.",
+        "Livraison : {policy} Pays livrés : {countries}.",
+        "Shipping: {policy} We ship to {countries}.";
+    "ships_there", "Livraison possible vers un pays", ["country", "policy"],
+        "Oui, nous livrons {country} ! {policy}",
+        "Oui, nous livrons {country} ! {policy}",
+        "Yes, we ship {country}! {policy}";
+    "ships_not_there", "Pas de livraison vers un pays", ["country", "countries"],
+        "Désolé, nous ne livrons pas {country} pour le moment. Pays livrés : {countries}.",
+        "Désolé, nous ne livrons pas {country} pour le moment. Pays livrés : {countries}.",
+        "Sorry, we don't ship {country} at the moment, only to {countries}.";
+    "handoff", "Passage à un humain (demande)", [],
+        "Bien sûr ! Je transmets à l'équipe, quelqu'un te répond très vite ici.",
+        "Bien sûr ! Je transmets à l'équipe, quelqu'un vous répond très vite ici.",
+        "Of course! I'm passing you to the team; someone will reply here very soon.";
+    "complaint", "Passage à un humain (mécontentement)", [],
+        "Je suis vraiment désolé. Je transmets tout de suite à l'équipe, quelqu'un revient vers toi très vite.",
+        "Je suis vraiment désolé. Je transmets tout de suite à l'équipe, quelqu'un revient vers vous très vite.",
+        "I'm really sorry about this. I'm passing it to the team right away; someone will get back to you very soon.";
+    "unsure", "Passage à un humain (question non comprise)", [],
+        "Bonne question ! Je préfère laisser l'équipe te répondre : quelqu'un revient vers toi très vite.",
+        "Bonne question ! Je préfère laisser l'équipe vous répondre : quelqu'un revient vers vous très vite.",
+        "Good question! I'd rather let the team answer that: someone will get back to you very soon.";
+}
+
+pub fn template(key: &str) -> Option<&'static Template> {
+    TEMPLATES.iter().find(|t| t.key == key)
+}
+
+/// The built-in text of a template.
+pub fn default_text(t: &Template, lang: Lang, tone: Tone) -> &'static str {
+    match (lang, tone) {
+        (Lang::En, _) => t.en,
+        (Lang::Fr, Tone::Tu) => t.fr_tu,
+        (Lang::Fr, Tone::Vous) => t.fr_vous,
+    }
+}
+
+/// A placeholder in `text` that the template does not offer, if any.
+pub fn unknown_field(t: &Template, text: &str) -> Option<String> {
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('}') else { break };
+        let name = &after[..end];
+        if !t.fields.contains(&name) {
+            return Some(name.to_string());
+        }
+        rest = &after[end + 1..];
+    }
+    None
+}
+
+/// The shop's rewritten templates, by key and language.
+#[derive(Debug, Clone, Default)]
+pub struct Templates {
+    pub custom: HashMap<(String, Lang), String>,
+}
+
+impl Templates {
+    /// Renders `key` in `lang` with the shop's text or the built-in one.
+    pub fn render(&self, key: &str, lang: Lang, tone: Tone, vars: &[(&str, &str)]) -> String {
+        let text = match self.custom.get(&(key.to_string(), lang)) {
+            Some(custom) => custom.as_str(),
+            None => template(key).map_or("", |t| default_text(t, lang, tone)),
+        };
+        let mut out = text.to_string();
+        for (name, value) in vars {
+            out = out.replace(&format!("{{{name}}}"), value);
+        }
+        // Collapse the gap an empty complement leaves ("… {tracking}" with no tracking).
+        out.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_uses_only_its_fields_in_each_language_and_tone() {
+        for t in TEMPLATES {
+            for text in [t.fr_tu, t.fr_vous, t.en] {
+                assert_eq!(unknown_field(t, text), None, "{}", t.key);
+                assert!(!text.is_empty(), "{}", t.key);
+            }
+            assert_eq!(
+                TEMPLATES.iter().filter(|o| o.key == t.key).count(),
+                1,
+                "{} twice",
+                t.key
+            );
+        }
+    }
+
+    #[test]
+    fn the_shops_text_wins_and_facts_fill_in() {
+        let mut templates = Templates::default();
+        let vars = [("shop", "Élégance Paris")];
+        assert_eq!(
+            templates.render("thanks", Lang::Fr, Tone::Vous, &vars),
+            "Avec plaisir ! À très bientôt chez Élégance Paris 😊"
+        );
+        templates.custom.insert(
+            ("thanks".into(), Lang::Fr),
+            "Merci à vous, l'équipe {shop}".into(),
+        );
+        assert_eq!(
+            templates.render("thanks", Lang::Fr, Tone::Tu, &vars),
+            "Merci à vous, l'équipe Élégance Paris"
+        );
+        assert_eq!(
+            templates.render("thanks", Lang::En, Tone::Tu, &vars),
+            "You're welcome! See you soon at Élégance Paris 😊",
+            "English keeps the built-in text"
+        );
+    }
+
+    #[test]
+    fn a_misspelt_placeholder_is_caught() {
+        let t = template("reserved").unwrap();
+        assert_eq!(unknown_field(t, "{item} until {util}"), Some("util".into()));
+        assert_eq!(unknown_field(t, "{item} until {until}"), None);
+    }
+}

@@ -1,0 +1,75 @@
+//! What the engine knows of the shop: who it is, when it opens, its policies, and how
+//! the assistant talks (tone, signature) and acts (automatic holds).
+
+use std::collections::HashMap;
+
+use super::hours::WeekHours;
+use super::lang::Lang;
+
+/// How the assistant addresses French-speaking shoppers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Tu,
+    Vous,
+}
+
+impl Tone {
+    pub fn code(self) -> &'static str {
+        match self {
+            Tone::Tu => "tu",
+            Tone::Vous => "vous",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Tone> {
+        match code {
+            "tu" => Some(Tone::Tu),
+            "vous" => Some(Tone::Vous),
+            _ => None,
+        }
+    }
+}
+
+/// A policy as the shop wrote it, with an optional English version.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Policy {
+    pub fr: String,
+    pub en: String,
+}
+
+impl Policy {
+    pub fn text(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En if !self.en.trim().is_empty() => &self.en,
+            _ => &self.fr,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Shop {
+    pub name: String,
+    pub address: String,
+    pub phone: String,
+    pub email: String,
+    /// The language of a conversation until the shopper's words tell otherwise.
+    pub lang: Lang,
+    pub hours: WeekHours,
+    pub tone: Tone,
+    /// Added to e-mail replies.
+    pub signature: String,
+    /// Put an in-stock item aside as soon as a shopper asks for it (otherwise offer to).
+    pub auto_reserve: bool,
+    pub returns: Policy,
+    pub shipping: Policy,
+    /// ISO codes of the countries the shop ships to.
+    pub shipping_countries: Vec<String>,
+    /// Hours a hold lasts, per store (from the store's settings); 24 by default.
+    pub hold_hours: HashMap<i64, i64>,
+}
+
+impl Shop {
+    pub fn hold_hours(&self, store: i64) -> i64 {
+        self.hold_hours.get(&store).copied().unwrap_or(24)
+    }
+}
