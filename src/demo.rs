@@ -10,9 +10,9 @@ use crate::accounts::profile::{BusinessType, ShopProfile};
 use crate::accounts::roles::Role;
 use crate::accounts::{self, password, repo};
 use crate::assistant::{self, settings::Settings};
-use crate::engine::shop::{Policy, Tone};
 use crate::config::Config;
 use crate::db;
+use crate::engine::shop::{Policy, Tone};
 use crate::error::AppError;
 use crate::stores::model::{OrderRec, Platform, Record};
 use crate::stores::repo::{self as store_repo, Counts, NewStore};
@@ -149,7 +149,8 @@ pub fn prepare(conn: &mut Connection, now: Timestamp) -> Result<String, AppError
 
 /// English versions of the demo policies (the shop writes its own in Settings).
 const RETURNS_EN: &str = "Free returns within 30 days, unworn items with their tags. Size exchanges in the shop or by Colissimo.";
-const SHIPPING_EN: &str = "Colissimo home delivery €4.90 (2 to 3 working days), free from €100. Chronopost 24 h: €9.90.";
+const SHIPPING_EN: &str =
+    "Colissimo home delivery €4.90 (2 to 3 working days), free from €100. Chronopost 24 h: €9.90.";
 
 #[derive(Deserialize)]
 struct AssistantFile {
@@ -204,7 +205,9 @@ pub fn seed_shop(
             repo::save_profile(tx, &profile, now)?;
         }
         let has_settings: bool =
-            tx.query_row("SELECT count(*) > 0 FROM assistant_settings", [], |r| r.get(0))?;
+            tx.query_row("SELECT count(*) > 0 FROM assistant_settings", [], |r| {
+                r.get(0)
+            })?;
         if !has_settings {
             assistant::settings::save(tx, &settings, now)?;
         }

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod engine;
 pub mod error;
 pub mod inbox;
+pub mod reservations;
 pub mod secrets;
 pub mod settings;
 pub mod stores;
@@ -115,15 +116,30 @@ pub async fn run_with(
     Ok(result?)
 }
 
-/// Periodic clean-up: expired sessions and login links, old webhook and sync records.
+/// Periodic work: holds whose time is up are released every minute; expired sessions
+/// and login links, old webhook and sync records are purged every hour.
 async fn housekeeping(
     state: actix_web::web::Data<AppState>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut holds = tokio::time::interval(Duration::from_secs(60));
+    holds.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         tokio::select! {
+            _ = holds.tick() => {
+                let now = state.clock.now();
+                let expired = db::call(&state.db, move |conn| {
+                    assistant::reservations::expire_due(conn, now)
+                })
+                .await;
+                match expired {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(count = n, "reservations expired"),
+                    Err(e) => tracing::warn!(error = %e, "could not expire reservations"),
+                }
+            }
             _ = tick.tick() => {
                 let now = state.clock.now();
                 let purged = db::call(&state.db, move |conn| {

@@ -16,7 +16,7 @@ pub fn load(conn: &Connection) -> Result<Index, AppError> {
     let mut products: Vec<Product> = Vec::new();
     let mut at: HashMap<i64, usize> = HashMap::new();
     let mut stmt = conn.prepare(
-        "SELECT id, store_id, handle, title, product_type, option_names
+        "SELECT id, store_id, handle, title, product_type, option_names, tags
          FROM products WHERE status = 'active' ORDER BY id",
     )?;
     let mut rows = stmt.query([])?;
@@ -29,6 +29,12 @@ pub fn load(conn: &Connection) -> Result<Index, AppError> {
             handle: r.get(2)?,
             title: r.get(3)?,
             product_type: r.get(4)?,
+            tags: r
+                .get::<_, String>(6)?
+                .split(',')
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .collect(),
             option_names: serde_json::from_str(&options).unwrap_or_default(),
             variants: Vec::new(),
         });
@@ -61,9 +67,11 @@ pub fn load(conn: &Connection) -> Result<Index, AppError> {
 }
 
 pub fn version(conn: &Connection) -> Result<i64, AppError> {
-    Ok(conn.query_row("SELECT version FROM catalogue_version WHERE id = 1", [], |r| {
-        r.get(0)
-    })?)
+    Ok(conn.query_row(
+        "SELECT version FROM catalogue_version WHERE id = 1",
+        [],
+        |r| r.get(0),
+    )?)
 }
 
 /// The current index, shared by every conversation; rebuilt when the catalogue changed.

@@ -52,7 +52,8 @@ fn shop(config: &Config, demo: bool, now: Timestamp) -> Result<Connection, CliEr
     Backup::new(&live, &mut copy)
         .and_then(|b| b.run_to_completion(1024, std::time::Duration::ZERO, None))
         .map_err(fail)?;
-    copy.execute_batch("PRAGMA foreign_keys = ON;").map_err(fail)?;
+    copy.execute_batch("PRAGMA foreign_keys = ON;")
+        .map_err(fail)?;
     Ok(copy)
 }
 
@@ -100,7 +101,9 @@ pub fn run_chat(
     let assistant = Assistant::default();
     let interactive = std::io::stdin().is_terminal();
     if interactive {
-        println!("Parlez à l'assistant (une ligne par message, Ctrl-D pour quitter). Rien n'est modifié dans la boutique.");
+        println!(
+            "Parlez à l'assistant (une ligne par message, Ctrl-D pour quitter). Rien n'est modifié dans la boutique."
+        );
     }
     let stdin = std::io::stdin();
     loop {
@@ -118,7 +121,16 @@ pub fn run_chat(
         }
         let now = fixed_now.unwrap_or_else(|| SystemClock.now());
         let outcome = assistant
-            .handle(&mut conn, &Incoming { channel, contact: from, text }, now, None)
+            .handle(
+                &mut conn,
+                &Incoming {
+                    channel,
+                    contact: from,
+                    text,
+                },
+                now,
+                None,
+            )
             .map_err(fail)?;
         match outcome.decision {
             Some(d) => {

@@ -111,7 +111,15 @@ pub fn add_message(
     let id = conn.query_row(
         "INSERT INTO messages (conversation_id, author, user_id, body, intent, action, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
-        params![conversation, author.code(), user, body, intent, action, now.as_second()],
+        params![
+            conversation,
+            author.code(),
+            user,
+            body,
+            intent,
+            action,
+            now.as_second()
+        ],
         |r| r.get(0),
     )?;
     conn.execute(
@@ -131,7 +139,12 @@ pub fn save_state(conn: &Connection, conversation: i64, state: &Dialogue) -> Res
 }
 
 /// Flags the conversation for a human (kept from the first handover).
-pub fn hand_over(conn: &Connection, conversation: i64, reason: &str, now: Timestamp) -> Result<(), AppError> {
+pub fn hand_over(
+    conn: &Connection,
+    conversation: i64,
+    reason: &str,
+    now: Timestamp,
+) -> Result<(), AppError> {
     conn.execute(
         "UPDATE conversations SET handoff_at = COALESCE(handoff_at, ?2),
             handoff_reason = COALESCE(handoff_reason, ?3) WHERE id = ?1",
@@ -148,7 +161,16 @@ pub fn staff_reply(
     body: &str,
     now: Timestamp,
 ) -> Result<i64, AppError> {
-    let id = add_message(conn, conversation, Author::Staff, Some(user), body, None, None, now)?;
+    let id = add_message(
+        conn,
+        conversation,
+        Author::Staff,
+        Some(user),
+        body,
+        None,
+        None,
+        now,
+    )?;
     conn.execute(
         "UPDATE conversations SET bot_paused = 1 WHERE id = ?1",
         [conversation],
@@ -168,9 +190,8 @@ pub fn hand_back(conn: &Connection, conversation: i64) -> Result<(), AppError> {
 
 /// The last messages of a conversation, oldest first: (author, body).
 pub fn messages(conn: &Connection, conversation: i64) -> Result<Vec<(String, String)>, AppError> {
-    let mut stmt = conn.prepare(
-        "SELECT author, body FROM messages WHERE conversation_id = ?1 ORDER BY id",
-    )?;
+    let mut stmt =
+        conn.prepare("SELECT author, body FROM messages WHERE conversation_id = ?1 ORDER BY id")?;
     let out = stmt
         .query_map([conversation], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;

@@ -38,8 +38,8 @@ pub fn read_cases(input: impl BufRead) -> Result<Vec<Case>, String> {
         if line.trim().is_empty() {
             continue;
         }
-        let case: Case = serde_json::from_str(&line)
-            .map_err(|e| format!("line {}: not a case ({e})", i + 1))?;
+        let case: Case =
+            serde_json::from_str(&line).map_err(|e| format!("line {}: not a case ({e})", i + 1))?;
         if Channel::from_code(&case.channel).is_none() {
             return Err(format!(
                 "line {}: channel `{}` is not one of sms, whatsapp, email, webchat",
@@ -63,11 +63,7 @@ pub fn demo_shop(config: &Config, now: Timestamp) -> Result<Connection, AppError
 
 fn fresh_copy(template: &Connection) -> Result<Connection, AppError> {
     let mut copy = Connection::open_in_memory()?;
-    Backup::new(template, &mut copy)?.run_to_completion(
-        1024,
-        std::time::Duration::ZERO,
-        None,
-    )?;
+    Backup::new(template, &mut copy)?.run_to_completion(1024, std::time::Duration::ZERO, None)?;
     copy.execute_batch("PRAGMA foreign_keys = ON;")?;
     Ok(copy)
 }
@@ -116,9 +112,12 @@ pub fn run(
                     "reply_lang": d.lang.code(),
                     "latency_us": outcome.latency_us,
                 }),
-                None => serde_json::json!({"case": case.id, "turn": i, "action": null, "reply": null}),
+                None => {
+                    serde_json::json!({"case": case.id, "turn": i, "action": null, "reply": null})
+                }
             };
-            writeln!(out, "{line}").map_err(|e| AppError::Internal(format!("writing decisions: {e}")))?;
+            writeln!(out, "{line}")
+                .map_err(|e| AppError::Internal(format!("writing decisions: {e}")))?;
             turns += 1;
         }
     }

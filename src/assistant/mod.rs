@@ -62,8 +62,18 @@ impl Assistant {
         }
         let index = self.catalogue.get(conn)?;
         db::write(conn, |tx| {
-            let mut conversation = conversations::open(tx, incoming.channel, incoming.contact, now)?;
-            conversations::add_message(tx, conversation.id, Author::Shopper, None, text, None, None, now)?;
+            let mut conversation =
+                conversations::open(tx, incoming.channel, incoming.contact, now)?;
+            conversations::add_message(
+                tx,
+                conversation.id,
+                Author::Shopper,
+                None,
+                text,
+                None,
+                None,
+                now,
+            )?;
             if conversation.bot_paused {
                 return Ok(Outcome {
                     conversation: conversation.id,

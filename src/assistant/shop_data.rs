@@ -147,7 +147,11 @@ impl ShopData for DbShopData<'_> {
             .optional()?)
     }
 
-    fn orders_of(&mut self, phone: Option<&str>, email: Option<&str>) -> Result<Vec<Order>, AppError> {
+    fn orders_of(
+        &mut self,
+        phone: Option<&str>,
+        email: Option<&str>,
+    ) -> Result<Vec<Order>, AppError> {
         let phone = phone.and_then(crate::engine::orders_phone_key);
         let email = email.map(|e| e.trim().to_lowercase());
         if phone.is_none() && email.is_none() {

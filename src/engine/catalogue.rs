@@ -15,6 +15,8 @@ pub struct Product {
     pub handle: String,
     pub title: String,
     pub product_type: String,
+    /// The shop's tags ("robe, soirée"): they say which kinds a product belongs to.
+    pub tags: Vec<String>,
     pub option_names: Vec<String>,
     pub variants: Vec<Variant>,
 }
@@ -202,6 +204,8 @@ struct Entry {
     title: Vec<String>,
     /// Stems of the product type's words.
     kind: Vec<String>,
+    /// Stems of the tags' words.
+    tags: HashSet<String>,
     /// Stems of every option value (colours, sizes).
     options: HashSet<String>,
 }
@@ -286,7 +290,13 @@ impl Index {
                 .flat_map(|value| words(value))
                 .map(|w| stem(&w))
                 .collect();
-            for s in title.iter().chain(&kind).chain(&options) {
+            let tags: HashSet<String> = product
+                .tags
+                .iter()
+                .flat_map(|t| words(t))
+                .map(|w| stem(&w))
+                .collect();
+            for s in title.iter().chain(&kind).chain(&options).chain(&tags) {
                 let list = postings.entry(s.clone()).or_default();
                 if list.last() != Some(&i) {
                     list.push(i);
@@ -296,6 +306,7 @@ impl Index {
                 product,
                 title,
                 kind,
+                tags,
                 options,
             });
         }
@@ -304,6 +315,41 @@ impl Index {
             postings,
             by_id,
         }
+    }
+
+    /// Products of the kind a question names: every word of it in their name, type or
+    /// tags ("des robes de soirée": robes tagged "soirée" as well as the one so named).
+    pub fn kind_of(&self, question: &str) -> Vec<&Product> {
+        let query: Vec<Vec<String>> = words(question)
+            .iter()
+            .filter(|w| {
+                !STOP.contains(&w.as_str()) && !w.chars().all(|c| c.is_ascii_digit()) && w.len() > 1
+            })
+            .map(|w| meanings(w))
+            .collect();
+        let Some(first) = query.first() else {
+            return Vec::new();
+        };
+        let mut candidates: Vec<usize> = first
+            .iter()
+            .filter_map(|m| self.postings.get(m))
+            .flatten()
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates
+            .into_iter()
+            .filter(|&i| {
+                let e = &self.entries[i];
+                query.iter().all(|meanings| {
+                    meanings.iter().any(|m| {
+                        Self::hits(m, &e.title) || Self::hits(m, &e.kind) || Self::hits(m, &e.tags)
+                    })
+                })
+            })
+            .map(|i| &self.entries[i].product)
+            .collect()
     }
 
     pub fn products(&self) -> impl Iterator<Item = &Product> {
@@ -476,6 +522,7 @@ pub(crate) mod demo_index {
                     handle: p.handle.clone(),
                     title: p.title.clone(),
                     product_type: p.product_type.clone(),
+                    tags: p.tags.split(',').map(|t| t.trim().to_string()).collect(),
                     option_names: p.option_names.clone(),
                     variants: Vec::new(),
                 });

@@ -71,6 +71,9 @@ pub trait ShopData {
     /// The order with that name ("#1004"), whoever asks.
     fn order_named(&mut self, name: &str) -> Result<Option<Order>, AppError>;
     /// Orders placed with this phone number or e-mail address, newest first.
-    fn orders_of(&mut self, phone: Option<&str>, email: Option<&str>)
-    -> Result<Vec<Order>, AppError>;
+    fn orders_of(
+        &mut self,
+        phone: Option<&str>,
+        email: Option<&str>,
+    ) -> Result<Vec<Order>, AppError>;
 }

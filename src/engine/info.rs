@@ -141,6 +141,17 @@ pub fn moment(at: Timestamp, now: Timestamp, hours: &WeekHours, lang: Lang) -> S
     }
 }
 
+/// When something happens, as said from now: "demain à 10h", "tomorrow at 10am".
+pub fn moment_at(at: Timestamp, now: Timestamp, hours: &WeekHours, lang: Lang) -> String {
+    let local = at.to_zoned(hours.tz.clone());
+    let today = now.to_zoned(hours.tz.clone()).date();
+    let day = relative_day(local.date(), today, lang);
+    match lang {
+        Lang::Fr => format!("{day} à {}", time(local.time(), lang)),
+        Lang::En => format!("{day} at {}", time(local.time(), lang)),
+    }
+}
+
 /// Which moment an hours question is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum When {
@@ -169,7 +180,14 @@ pub fn asked_when(words: &[String], now: Timestamp, hours: &WeekHours) -> When {
             );
         }
     }
-    if has(&["maintenant", "encore", "actuellement", "now", "still", "currently"]) {
+    if has(&[
+        "maintenant",
+        "encore",
+        "actuellement",
+        "now",
+        "still",
+        "currently",
+    ]) {
         return When::Now;
     }
     if has(&["aujourd'hui", "aujourdhui", "today", "tonight"])
@@ -200,35 +218,235 @@ pub fn day_hours(hours: &WeekHours, day: Date, lang: Lang) -> Option<String> {
 /// Countries: ISO code, French name with the preposition a destination takes, English
 /// name, and other names or cities shoppers use for it.
 const PLACES: &[(&str, &str, &str, &str, &[&str])] = &[
-    ("FR", "France", "en France", "France", &["paris", "lyon", "marseille", "bordeaux", "lille", "nantes", "toulouse", "nice", "corse", "corsica"]),
-    ("BE", "Belgique", "en Belgique", "Belgium", &["bruxelles", "brussels", "liege", "anvers", "antwerp", "gand", "ghent"]),
-    ("CH", "Suisse", "en Suisse", "Switzerland", &["geneve", "geneva", "zurich", "lausanne", "bale", "basel", "berne", "bern"]),
+    (
+        "FR",
+        "France",
+        "en France",
+        "France",
+        &[
+            "paris",
+            "lyon",
+            "marseille",
+            "bordeaux",
+            "lille",
+            "nantes",
+            "toulouse",
+            "nice",
+            "corse",
+            "corsica",
+        ],
+    ),
+    (
+        "BE",
+        "Belgique",
+        "en Belgique",
+        "Belgium",
+        &[
+            "bruxelles",
+            "brussels",
+            "liege",
+            "anvers",
+            "antwerp",
+            "gand",
+            "ghent",
+        ],
+    ),
+    (
+        "CH",
+        "Suisse",
+        "en Suisse",
+        "Switzerland",
+        &[
+            "geneve", "geneva", "zurich", "lausanne", "bale", "basel", "berne", "bern",
+        ],
+    ),
     ("LU", "Luxembourg", "au Luxembourg", "Luxembourg", &[]),
     ("MC", "Monaco", "à Monaco", "Monaco", &[]),
-    ("DE", "Allemagne", "en Allemagne", "Germany", &["munich", "munchen", "berlin", "hamburg", "hambourg", "frankfurt", "francfort", "cologne", "koln", "deutschland"]),
-    ("ES", "Espagne", "en Espagne", "Spain", &["madrid", "barcelone", "barcelona", "seville", "valence", "valencia", "espana"]),
-    ("IT", "Italie", "en Italie", "Italy", &["rome", "roma", "milan", "milano", "turin", "torino", "naples", "florence", "venise", "venice", "italia"]),
-    ("PT", "Portugal", "au Portugal", "Portugal", &["lisbonne", "lisbon", "lisboa", "porto"]),
-    ("NL", "Pays-Bas", "aux Pays-Bas", "the Netherlands", &["pays bas", "netherlands", "holland", "hollande", "amsterdam", "rotterdam"]),
-    ("GB", "Royaume-Uni", "au Royaume-Uni", "the United Kingdom", &["royaume uni", "united kingdom", "uk", "england", "angleterre", "scotland", "ecosse", "london", "londres", "manchester", "great britain", "britain", "wales", "pays de galles"]),
+    (
+        "DE",
+        "Allemagne",
+        "en Allemagne",
+        "Germany",
+        &[
+            "munich",
+            "munchen",
+            "berlin",
+            "hamburg",
+            "hambourg",
+            "frankfurt",
+            "francfort",
+            "cologne",
+            "koln",
+            "deutschland",
+        ],
+    ),
+    (
+        "ES",
+        "Espagne",
+        "en Espagne",
+        "Spain",
+        &[
+            "madrid",
+            "barcelone",
+            "barcelona",
+            "seville",
+            "valence",
+            "valencia",
+            "espana",
+        ],
+    ),
+    (
+        "IT",
+        "Italie",
+        "en Italie",
+        "Italy",
+        &[
+            "rome", "roma", "milan", "milano", "turin", "torino", "naples", "florence", "venise",
+            "venice", "italia",
+        ],
+    ),
+    (
+        "PT",
+        "Portugal",
+        "au Portugal",
+        "Portugal",
+        &["lisbonne", "lisbon", "lisboa", "porto"],
+    ),
+    (
+        "NL",
+        "Pays-Bas",
+        "aux Pays-Bas",
+        "the Netherlands",
+        &[
+            "pays bas",
+            "netherlands",
+            "holland",
+            "hollande",
+            "amsterdam",
+            "rotterdam",
+        ],
+    ),
+    (
+        "GB",
+        "Royaume-Uni",
+        "au Royaume-Uni",
+        "the United Kingdom",
+        &[
+            "royaume uni",
+            "united kingdom",
+            "uk",
+            "england",
+            "angleterre",
+            "scotland",
+            "ecosse",
+            "london",
+            "londres",
+            "manchester",
+            "great britain",
+            "britain",
+            "wales",
+            "pays de galles",
+        ],
+    ),
     ("IE", "Irlande", "en Irlande", "Ireland", &["dublin"]),
     ("AT", "Autriche", "en Autriche", "Austria", &["vienna"]),
-    ("DK", "Danemark", "au Danemark", "Denmark", &["copenhague", "copenhagen"]),
+    (
+        "DK",
+        "Danemark",
+        "au Danemark",
+        "Denmark",
+        &["copenhague", "copenhagen"],
+    ),
     ("SE", "Suède", "en Suède", "Sweden", &["suede", "stockholm"]),
-    ("NO", "Norvège", "en Norvège", "Norway", &["norvege", "oslo"]),
+    (
+        "NO",
+        "Norvège",
+        "en Norvège",
+        "Norway",
+        &["norvege", "oslo"],
+    ),
     ("FI", "Finlande", "en Finlande", "Finland", &["helsinki"]),
-    ("PL", "Pologne", "en Pologne", "Poland", &["varsovie", "warsaw"]),
-    ("GR", "Grèce", "en Grèce", "Greece", &["grece", "athenes", "athens"]),
-    ("CZ", "Tchéquie", "en Tchéquie", "the Czech Republic", &["tchequie", "czech", "prague"]),
-    ("US", "États-Unis", "aux États-Unis", "the United States", &["etats unis", "united states", "usa", "america", "amerique", "new york", "los angeles", "miami"]),
-    ("CA", "Canada", "au Canada", "Canada", &["montreal", "quebec", "toronto", "vancouver"]),
-    ("MA", "Maroc", "au Maroc", "Morocco", &["casablanca", "marrakech", "rabat"]),
-    ("DZ", "Algérie", "en Algérie", "Algeria", &["algerie", "alger", "algiers"]),
+    (
+        "PL",
+        "Pologne",
+        "en Pologne",
+        "Poland",
+        &["varsovie", "warsaw"],
+    ),
+    (
+        "GR",
+        "Grèce",
+        "en Grèce",
+        "Greece",
+        &["grece", "athenes", "athens"],
+    ),
+    (
+        "CZ",
+        "Tchéquie",
+        "en Tchéquie",
+        "the Czech Republic",
+        &["tchequie", "czech", "prague"],
+    ),
+    (
+        "US",
+        "États-Unis",
+        "aux États-Unis",
+        "the United States",
+        &[
+            "etats unis",
+            "united states",
+            "usa",
+            "america",
+            "amerique",
+            "new york",
+            "los angeles",
+            "miami",
+        ],
+    ),
+    (
+        "CA",
+        "Canada",
+        "au Canada",
+        "Canada",
+        &["montreal", "quebec", "toronto", "vancouver"],
+    ),
+    (
+        "MA",
+        "Maroc",
+        "au Maroc",
+        "Morocco",
+        &["casablanca", "marrakech", "rabat"],
+    ),
+    (
+        "DZ",
+        "Algérie",
+        "en Algérie",
+        "Algeria",
+        &["algerie", "alger", "algiers"],
+    ),
     ("TN", "Tunisie", "en Tunisie", "Tunisia", &["tunis"]),
-    ("SN", "Sénégal", "au Sénégal", "Senegal", &["senegal", "dakar"]),
+    (
+        "SN",
+        "Sénégal",
+        "au Sénégal",
+        "Senegal",
+        &["senegal", "dakar"],
+    ),
     ("JP", "Japon", "au Japon", "Japan", &["tokyo"]),
-    ("CN", "Chine", "en Chine", "China", &["pekin", "beijing", "shanghai"]),
-    ("AU", "Australie", "en Australie", "Australia", &["sydney", "melbourne"]),
+    (
+        "CN",
+        "Chine",
+        "en Chine",
+        "China",
+        &["pekin", "beijing", "shanghai"],
+    ),
+    (
+        "AU",
+        "Australie",
+        "en Australie",
+        "Australia",
+        &["sydney", "melbourne"],
+    ),
     ("BR", "Brésil", "au Brésil", "Brazil", &["bresil"]),
 ];
 
@@ -238,7 +456,10 @@ pub fn country_named(text: &str) -> Option<&'static str> {
         .chars()
         .map(|c| if c.is_alphanumeric() { c } else { ' ' })
         .collect();
-    let padded = format!(" {} ", spaced.split_whitespace().collect::<Vec<_>>().join(" "));
+    let padded = format!(
+        " {} ",
+        spaced.split_whitespace().collect::<Vec<_>>().join(" ")
+    );
     let has = |name: &str| {
         let name: String = fold(name)
             .chars()
@@ -324,10 +545,22 @@ mod tests {
         // Thursday 13 November 2025, 10:24 in Paris.
         let now: Timestamp = "2025-11-13T09:24:00Z".parse().unwrap();
         let when = |q: &str| asked_when(&words(q), now, &h);
-        assert_eq!(when("Vous êtes ouverts le dimanche ?"), When::Day(jiff::civil::date(2025, 11, 16)));
-        assert_eq!(when("vous êtes ouvert demain ?"), When::Day(jiff::civil::date(2025, 11, 14)));
-        assert_eq!(when("Vous fermez à quelle heure ce soir ?"), When::Day(jiff::civil::date(2025, 11, 13)));
-        assert_eq!(when("What time do you open on Saturday?"), When::Day(jiff::civil::date(2025, 11, 15)));
+        assert_eq!(
+            when("Vous êtes ouverts le dimanche ?"),
+            When::Day(jiff::civil::date(2025, 11, 16))
+        );
+        assert_eq!(
+            when("vous êtes ouvert demain ?"),
+            When::Day(jiff::civil::date(2025, 11, 14))
+        );
+        assert_eq!(
+            when("Vous fermez à quelle heure ce soir ?"),
+            When::Day(jiff::civil::date(2025, 11, 13))
+        );
+        assert_eq!(
+            when("What time do you open on Saturday?"),
+            When::Day(jiff::civil::date(2025, 11, 15))
+        );
         assert_eq!(when("vous êtes encore ouverts ?"), When::Now);
         assert_eq!(when("Quels sont vos horaires ?"), When::Week);
         let held: Timestamp = "2025-11-14T18:00:00Z".parse().unwrap();

@@ -181,9 +181,35 @@ impl Turn<'_> {
     }
 }
 
-const GREETING_WORDS: &[&str] = &["bonjour", "bonsoir", "salut", "coucou", "hello", "hi", "hey"];
-const YES: &[&str] = &["oui", "ouais", "yes", "yep", "ok", "volontiers", "please", "d'accord", "go", "sure", "carrement", "parfait"];
+const GREETING_WORDS: &[&str] = &[
+    "bonjour", "bonsoir", "salut", "coucou", "hello", "hi", "hey",
+];
+const YES: &[&str] = &[
+    "oui",
+    "ouais",
+    "yes",
+    "yep",
+    "ok",
+    "volontiers",
+    "please",
+    "d'accord",
+    "go",
+    "sure",
+    "carrement",
+    "parfait",
+];
 const NO: &[&str] = &["non", "no", "nope", "pas"];
+
+/// Plural phrasing that asks about a kind of product: "des robes", "any bags",
+/// "quels sacs".
+fn speaks_of_a_kind(body: &str) -> bool {
+    let words = text::words(body);
+    let markers = ["des", "any", "some", "quels", "quelles", "what", "which"];
+    words.iter().any(|w| markers.contains(&w.as_str()))
+        && words.iter().any(|w| {
+            w.len() > 3 && !catalogue::is_stop(w) && (w.ends_with('s') || w.ends_with('x'))
+        })
+}
 
 impl Engine<'_> {
     /// Answers one message of a conversation, updating its dialogue state.
@@ -198,9 +224,7 @@ impl Engine<'_> {
             Channel::Email => text::own_words(input.text),
             _ => input.text.trim().to_string(),
         };
-        let lang = lang::detect(&body)
-            .or(state.lang)
-            .unwrap_or(self.shop.lang);
+        let lang = lang::detect(&body).or(state.lang).unwrap_or(self.shop.lang);
         state.lang = Some(lang);
         let turn = Turn {
             engine: self,
@@ -210,13 +234,28 @@ impl Engine<'_> {
             facts: facts::extract(&body),
             body,
         };
-        let matched = self.index.find(&turn.body);
+        let mut matched = self.index.find(&turn.body);
+        // "Des robes de soirée ?", "any bags?": a kind of product, though one product
+        // may be named after it.
+        if !matches!(matched, Matched::Category(_) | Matched::Nothing)
+            && turn.facts.size.is_none()
+            && speaks_of_a_kind(&turn.body)
+        {
+            let kind = self.index.kind_of(&turn.body);
+            if kind.len() >= 2 {
+                matched = Matched::Category(kind);
+            }
+        }
         let hint = match &matched {
             Matched::One(_) | Matched::Several(_) => ProductHint::Specific,
             Matched::Category(_) => ProductHint::Category,
             Matched::Nothing => ProductHint::None,
         };
         let mut intent = intent::classify(&turn.body, hint);
+        // A size with no product named is still a product question ("ce modèle en 38 ?").
+        if intent == Intent::Unknown && turn.facts.size.is_some() {
+            intent = Intent::ProductAvailability;
+        }
         if intent == Intent::Unknown
             && let Some(fallback) = self.fallback
             && let Some(read) = fallback.classify(&turn.body, lang)

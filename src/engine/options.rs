@@ -1,6 +1,6 @@
 //! A product's options as shoppers name them: which option is the size and which the
 //! colour, which values a message picks among the product's own, and how a variant is
-//! said in a reply ("Pull cachemire col roulé en beige, taille M").
+//! said in a reply ("Pull Cachemire Col Roulé en beige, taille M").
 
 use super::catalogue::{Product, Variant, meanings, stem};
 use super::lang::Lang;
@@ -133,7 +133,7 @@ pub fn fits(variant: &Variant, wanted: &[Vec<String>; 3]) -> bool {
     })
 }
 
-/// How a variant is said: "Robe fleurie bleue en 38", "… in beige, size M",
+/// How a variant is said: "Robe Fleurie Bleue en 38", "… in beige, size M",
 /// just the title for a product without options.
 pub fn describe(product: &Product, variant: Option<&Variant>, lang: Lang) -> String {
     let Some(variant) = variant.filter(|_| count(product) > 0) else {
@@ -208,19 +208,22 @@ mod tests {
         let v = p.variants.iter().find(|v| v.title == "Beige / M").unwrap();
         assert_eq!(
             describe(&p, Some(v), Lang::Fr),
-            "Pull cachemire col roulé en beige, taille M"
+            "Pull Cachemire Col Roulé en beige, taille M"
         );
         assert_eq!(
             describe(&p, Some(v), Lang::En),
-            "Pull cachemire col roulé in beige, size M"
+            "Pull Cachemire Col Roulé in beige, size M"
         );
         let dress = product("robe-fleurie-bleue");
         let v = dress.variants.iter().find(|v| v.title == "38").unwrap();
-        assert_eq!(describe(&dress, Some(v), Lang::Fr), "Robe fleurie bleue en 38");
+        assert_eq!(
+            describe(&dress, Some(v), Lang::Fr),
+            "Robe Fleurie Bleue en 38"
+        );
         let bag = product("sac-cabas-cuir-cognac");
         assert_eq!(
             describe(&bag, bag.variants.first(), Lang::Fr),
-            "Sac cabas cuir cognac"
+            "Sac Cabas Cuir Cognac"
         );
     }
 }

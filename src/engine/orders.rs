@@ -38,7 +38,9 @@ fn owns(order: &Order, phone: Option<&str>, emails: &[&str]) -> bool {
     };
     phone_match
         || (!order.email.is_empty()
-            && emails.iter().any(|e| e.eq_ignore_ascii_case(order.email.trim())))
+            && emails
+                .iter()
+                .any(|e| e.eq_ignore_ascii_case(order.email.trim())))
 }
 
 pub(super) fn status(
@@ -67,7 +69,12 @@ pub(super) fn status(
             Some(order) => {
                 state.order = Some(order.name.clone());
                 state.email_tries = 0;
-                turn.decide(intent, Action::Ask(Asked::Email), "ask_email", &[("order", &order.name)])
+                turn.decide(
+                    intent,
+                    Action::Ask(Asked::Email),
+                    "ask_email",
+                    &[("order", &order.name)],
+                )
             }
         });
     }
@@ -196,7 +203,10 @@ mod tests {
             sender("whatsapp:+33600000002"),
             (Some("+33600000002".into()), None)
         );
-        assert_eq!(sender("Marie@Example.org"), (None, Some("marie@example.org".into())));
+        assert_eq!(
+            sender("Marie@Example.org"),
+            (None, Some("marie@example.org".into()))
+        );
         assert_eq!(sender("visitor:7f3a"), (None, None));
     }
 
@@ -211,6 +221,9 @@ mod tests {
         assert!(owns(&order, Some("06 33 35 97 24"), &[]));
         assert!(owns(&order, None, &["Fatou.Andre@example.fr"]));
         assert!(!owns(&order, Some("+33611111111"), &["someone@example.fr"]));
-        assert!(!owns(&Order::default(), None, &[""]), "an order without e-mail matches no one");
+        assert!(
+            !owns(&Order::default(), None, &[""]),
+            "an order without e-mail matches no one"
+        );
     }
 }

@@ -13,11 +13,52 @@ use crate::error::AppError;
 
 /// Words that may come with a follow-up without naming another product.
 const FILLER: &[&str] = &[
-    "et", "alors", "plutot", "sinon", "ok", "oui", "non", "and", "or", "what", "about", "how",
-    "then", "maybe", "peut-etre", "svp", "please", "couleur", "color", "colour", "sinon",
-    "combien", "much", "prix", "price", "coute", "cost", "costs", "elle", "il", "lui", "it",
-    "one", "celle", "celui", "la", "le", "les", "ca", "that", "this", "them", "en", "aussi",
-    "also", "too",
+    "et",
+    "alors",
+    "plutot",
+    "sinon",
+    "ok",
+    "oui",
+    "non",
+    "and",
+    "or",
+    "what",
+    "about",
+    "how",
+    "then",
+    "maybe",
+    "peut-etre",
+    "svp",
+    "please",
+    "couleur",
+    "color",
+    "colour",
+    "sinon",
+    "combien",
+    "much",
+    "prix",
+    "price",
+    "coute",
+    "cost",
+    "costs",
+    "elle",
+    "il",
+    "lui",
+    "it",
+    "one",
+    "celle",
+    "celui",
+    "la",
+    "le",
+    "les",
+    "ca",
+    "that",
+    "this",
+    "them",
+    "en",
+    "aussi",
+    "also",
+    "too",
 ];
 
 /// The intent a product follow-up carries: asking a price stays a price question, a
@@ -31,7 +72,12 @@ pub(super) fn product_intent(intent: Intent) -> Intent {
 
 /// Whether a message goes on about the product under discussion: every word it says
 /// fits that product (a size, one of its colours, its name) or says nothing.
-pub(super) fn follows_up(turn: &Turn<'_>, intent: Intent, matched: &Matched<'_>, product: &Product) -> bool {
+pub(super) fn follows_up(
+    turn: &Turn<'_>,
+    intent: Intent,
+    matched: &Matched<'_>,
+    product: &Product,
+) -> bool {
     if !matches!(
         intent,
         Intent::ProductAvailability
@@ -55,13 +101,11 @@ pub(super) fn follows_up(turn: &Turn<'_>, intent: Intent, matched: &Matched<'_>,
         if is_stop(w) || FILLER.contains(&w.as_str()) {
             continue;
         }
-        let is_size = turn.facts.size.as_deref().is_some_and(|s| {
-            options::same_size(s, w) || s.split('.').next() == Some(w.as_str())
-        }) || (w.len() <= 4 && w.chars().all(|c| c.is_ascii_digit()));
-        let fits = is_size
-            || meanings(w)
-                .iter()
-                .any(|m| index.describes(product.id, m));
+        let is_size =
+            turn.facts.size.as_deref().is_some_and(|s| {
+                options::same_size(s, w) || s.split('.').next() == Some(w.as_str())
+            }) || (w.len() <= 4 && w.chars().all(|c| c.is_ascii_digit()));
+        let fits = is_size || meanings(w).iter().any(|m| index.describes(product.id, m));
         if !fits {
             return false;
         }
@@ -206,7 +250,11 @@ pub(super) fn about(
             })
             .unwrap_or(0);
         let every: Vec<usize> = (0..all.len()).collect();
-        let value = wanted.get(i).and_then(|w| w.first()).cloned().unwrap_or_default();
+        let value = wanted
+            .get(i)
+            .and_then(|w| w.first())
+            .cloned()
+            .unwrap_or_default();
         match kinds.get(i) {
             Some(Kind::Size) => state.size = None,
             Some(Kind::Color) => state.color = None,
@@ -222,7 +270,10 @@ pub(super) fn about(
             &[
                 ("product", &product.title),
                 ("value", &value),
-                ("values", &values_by_stock(product, i, &every, &stocks, lang)),
+                (
+                    "values",
+                    &values_by_stock(product, i, &every, &stocks, lang),
+                ),
             ],
         );
         return Ok(d);
@@ -253,10 +304,7 @@ pub(super) fn about(
     }
     // Ask for the option still open: colour first, then size, then any other.
     for want in [Kind::Color, Kind::Size, Kind::Other] {
-        for i in 0..n {
-            if kinds[i] != want {
-                continue;
-            }
+        for i in (0..n).filter(|&i| kinds[i] == want) {
             let distinct = options::values(product, i)
                 .into_iter()
                 .filter(|value| {
@@ -301,7 +349,9 @@ fn other_values_with_prices(product: &Product, i: usize, fitting: &[usize], lang
     let mut seen: Vec<&str> = Vec::new();
     let mut out = Vec::new();
     for v in values {
-        let Some(value) = v.options[i].as_deref() else { continue };
+        let Some(value) = v.options[i].as_deref() else {
+            continue;
+        };
         if seen.contains(&value) {
             continue;
         }
@@ -331,10 +381,16 @@ fn out_of_stock(turn: &Turn<'_>, item: &str, stocks: &[&Stock], others: Option<S
     }
     if !places.is_empty() {
         let places = info::list(&places, turn.lang);
-        reply = format!("{reply} {}", turn.say("available_elsewhere", &[("places", &places)]));
+        reply = format!(
+            "{reply} {}",
+            turn.say("available_elsewhere", &[("places", &places)])
+        );
     }
     if let Some(values) = others.filter(|v| !v.is_empty()) {
-        reply = format!("{reply} {}", turn.say("other_values", &[("values", &values)]));
+        reply = format!(
+            "{reply} {}",
+            turn.say("other_values", &[("values", &values)])
+        );
     }
     reply
 }
@@ -386,7 +442,11 @@ fn one_variant(
     }
     let count = stock.shop.to_string();
     d.facts.push(count.clone());
-    if let Some(held) = data.holds()?.into_iter().find(|h| h.item_key == variant.item_key) {
+    if let Some(held) = data
+        .holds()?
+        .into_iter()
+        .find(|h| h.item_key == variant.item_key)
+    {
         let until = info::moment(held.until, turn.input.now, &turn.engine.shop.hours, lang);
         d.reply = turn.say("already_reserved", &[("item", &item), ("until", &until)]);
         d.facts.push(until);
@@ -448,15 +508,28 @@ pub(super) fn hold_current(
 ) -> Result<Decision, AppError> {
     let index = turn.engine.index;
     let found = state.product.and_then(|p| index.product(p)).and_then(|p| {
-        let v = p.variants.iter().position(|v| Some(v.id) == state.variant)?;
+        let v = p
+            .variants
+            .iter()
+            .position(|v| Some(v.id) == state.variant)?;
         Some((p, v))
     });
     let Some((product, v)) = found else {
-        return Ok(turn.decide(Intent::Reservation, Action::Ask(Asked::Product), "ask_product_name", &[]));
+        return Ok(turn.decide(
+            Intent::Reservation,
+            Action::Ask(Asked::Product),
+            "ask_product_name",
+            &[],
+        ));
     };
     let variant = &product.variants[v];
     let stock = data.stock(&[variant])?.pop().unwrap_or_default();
-    let mut d = Decision::new(Intent::Reservation, turn.lang, Action::Answer, String::new());
+    let mut d = Decision::new(
+        Intent::Reservation,
+        turn.lang,
+        Action::Answer,
+        String::new(),
+    );
     d.product = Some(product.handle.clone());
     d.variant = Some(variant.title.clone());
     d.in_stock = Some(stock.shop > 0);
@@ -506,7 +579,11 @@ fn rank_by_stock<'a>(
             .variants
             .iter()
             .filter(|v| match &turn.facts.size {
-                Some(size) => v.options.iter().flatten().any(|o| options::same_size(o, size)),
+                Some(size) => v
+                    .options
+                    .iter()
+                    .flatten()
+                    .any(|o| options::same_size(o, size)),
                 None => true,
             })
             .collect();
@@ -526,7 +603,9 @@ pub(super) fn pick_choice<'a>(turn: &Turn<'a>, state: &Dialogue) -> Option<&'a P
     let index = turn.engine.index;
     let mut best: Vec<(usize, &Product)> = Vec::new();
     for id in &state.choices {
-        let Some(product) = index.product(*id) else { continue };
+        let Some(product) = index.product(*id) else {
+            continue;
+        };
         let score = turn
             .words
             .iter()
@@ -572,7 +651,12 @@ fn list(
     } else {
         intent
     };
-    Ok(turn.decide(intent, Action::ListProducts, "list_products", &[("values", &values)]))
+    Ok(turn.decide(
+        intent,
+        Action::ListProducts,
+        "list_products",
+        &[("values", &values)],
+    ))
 }
 
 pub(super) fn cancel(turn: &Turn<'_>, data: &mut dyn ShopData) -> Result<Decision, AppError> {

@@ -28,9 +28,9 @@ macro_rules! templates {
 
 templates! {
     "greeting", "Salutation", ["shop"],
-        "Bonjour ! Ici l'assistant de {shop}. Comment je peux t'aider ? 😊",
-        "Bonjour ! Ici l'assistant de {shop}. Comment puis-je vous aider ? 😊",
-        "Hello! This is {shop}'s assistant. How can I help? 😊";
+        "Bonjour et bienvenue chez {shop} ! Comment je peux t'aider ? 😊",
+        "Bonjour et bienvenue chez {shop} ! Comment puis-je vous aider ? 😊",
+        "Hello and welcome to {shop}! How can I help? 😊";
     "thanks", "Remerciements", ["shop"],
         "Avec plaisir ! À très vite chez {shop} 😊",
         "Avec plaisir ! À très bientôt chez {shop} 😊",

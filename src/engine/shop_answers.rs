@@ -57,7 +57,7 @@ fn hours(turn: &Turn<'_>) -> Decision {
             let next = shop
                 .hours
                 .next_opening(now)
-                .map(|(opens, _)| info::moment(opens.timestamp(), now, &shop.hours, lang))
+                .map(|(opens, _)| info::moment_at(opens.timestamp(), now, &shop.hours, lang))
                 .unwrap_or_default();
             turn.decide(intent, Action::Answer, "closed_now", &[("next", &next)])
         }
@@ -98,13 +98,19 @@ fn shipping(turn: &Turn<'_>) -> Decision {
             intent,
             Action::Answer,
             "ships_there",
-            &[("country", &info::country(code, lang, true)), ("policy", policy)],
+            &[
+                ("country", &info::country(code, lang, true)),
+                ("policy", policy),
+            ],
         ),
         Some(code) => turn.decide(
             intent,
             Action::Answer,
             "ships_not_there",
-            &[("country", &info::country(code, lang, true)), ("countries", &countries)],
+            &[
+                ("country", &info::country(code, lang, true)),
+                ("countries", &countries),
+            ],
         ),
         None => turn.decide(
             intent,

@@ -36,7 +36,12 @@ mod text {
     pub const NO_PROFILE: &str = "Le profil n'est pas encore rempli.";
 }
 
+mod assistant;
+mod messages;
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    assistant::configure(cfg);
+    messages::configure(cfg);
     cfg.route(paths::SETTINGS, web::get().to(index))
         .route(paths::SETTINGS_PROFILE, web::get().to(profile_page))
         .route(paths::SETTINGS_PROFILE, web::post().to(save_profile));
@@ -48,6 +53,16 @@ async fn index(staff: Staff) -> HttpResponse {
             paths::SETTINGS_PROFILE,
             text::PROFILE_TITLE,
             text::PROFILE_DESC,
+        ),
+        (
+            paths::SETTINGS_ASSISTANT,
+            "Assistant",
+            "Horaires, tutoiement ou vouvoiement, mises de côté, politiques de retour et de livraison.",
+        ),
+        (
+            paths::SETTINGS_MESSAGES,
+            "Messages de l'IA",
+            "Les réponses de l'assistant, à réécrire à votre façon.",
         ),
         (paths::SETTINGS_ACCOUNT, "Mon compte", text::ACCOUNT_DESC),
         (paths::MEMBERS, "Membres de l'équipe", text::MEMBERS_DESC),

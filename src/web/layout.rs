@@ -22,15 +22,22 @@ pub enum Nav {
     Inbox,
     Products,
     Orders,
+    Reservations,
     Integrations,
     Settings,
 }
 
-const NAV: [(Nav, &str, &str, &str); 6] = [
+const NAV: [(Nav, &str, &str, &str); 7] = [
     (Nav::Dashboard, paths::DASHBOARD, "Tableau de bord", "home"),
     (Nav::Inbox, paths::INBOX, "Boîte de réception", "inbox"),
     (Nav::Products, paths::PRODUCTS, "Produits", "tag"),
     (Nav::Orders, paths::ORDERS, "Commandes", "box"),
+    (
+        Nav::Reservations,
+        paths::RESERVATIONS,
+        "Réservations",
+        "bookmark",
+    ),
     (
         Nav::Integrations,
         paths::INTEGRATIONS,

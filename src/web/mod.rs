@@ -41,6 +41,8 @@ pub struct AppState {
     pub secrets: Arc<SecretBox>,
     /// The one outbound HTTP agent (store platforms, providers).
     pub http: ureq::Agent,
+    /// The conversation engine's shared state (the catalogue index).
+    pub assistant: Arc<crate::assistant::Assistant>,
     needs_setup: AtomicBool,
 }
 
@@ -62,6 +64,7 @@ impl AppState {
             ),
             dummy_hash: password::hash(&token::random_token())?,
             needs_setup: AtomicBool::new(users == 0),
+            assistant: Arc::default(),
             config,
             db,
             clock,
@@ -94,6 +97,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     accounts::configure(cfg);
     dashboard::configure(cfg);
     inbox::configure(cfg);
+    crate::reservations::configure(cfg);
     stores::configure(cfg);
     stores::webhooks::configure(cfg);
     settings::configure(cfg);

@@ -1,0 +1,335 @@
+//! Paramètres > Assistant: opening hours, tone, automatic holds, signature, returns and
+//! shipping policies — what the assistant answers with.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, web};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use crate::accounts::roles::Perm;
+use crate::assistant::settings::{self, Settings};
+use crate::db;
+use crate::engine::hours::WeekHours;
+use crate::engine::shop::{Policy, Tone as Address};
+use crate::error::AppError;
+use crate::web::auth::Staff;
+use crate::web::components::{Field, Tone, alert, csrf_input, select};
+use crate::web::csrf::CsrfForm;
+use crate::web::layout::{self, Nav};
+use crate::web::{AppState, paths};
+
+mod text {
+    pub const TITLE: &str = "Assistant";
+    pub const HOURS: &str = "Horaires d'ouverture";
+    pub const HOURS_HINT: &str = "Par jour : 10:00-19:00, ou 10:00-13:00, 14:00-19:00 pour une coupure. Laissez vide un jour de fermeture.";
+    pub const BEHAVIOUR: &str = "Comportement";
+    pub const TONE: &str = "Tutoiement ou vouvoiement (en français)";
+    pub const AUTO_RESERVE: &str =
+        "Mettre de côté automatiquement un article en stock demandé par un client";
+    pub const AUTO_RESERVE_HINT: &str = "Sinon, l'assistant propose la mise de côté et attend la réponse. La durée se règle par boutique dans Intégrations.";
+    pub const SIGNATURE: &str = "Signature des réponses par e-mail";
+    pub const POLICIES: &str = "Politiques";
+    pub const RETURNS: &str = "Retours et échanges";
+    pub const RETURNS_EN: &str = "Retours et échanges (en anglais, facultatif)";
+    pub const SHIPPING: &str = "Livraison";
+    pub const SHIPPING_EN: &str = "Livraison (en anglais, facultatif)";
+    pub const COUNTRIES: &str = "Pays livrés";
+    pub const COUNTRIES_HINT: &str =
+        "Codes pays séparés par des virgules, par exemple FR, BE, CH, LU.";
+    pub const SAVE: &str = "Enregistrer";
+    pub const SAVED: &str = "Réglages de l'assistant enregistrés.";
+    pub const READ_ONLY: &str = "Seul un administrateur peut modifier ces réglages.";
+    pub const FIX: &str = "Corrigez les champs signalés : rien n'a été enregistré.";
+    pub const MESSAGES_LINK: &str = "Modifier les messages de l'IA";
+}
+
+const DAYS: [(&str, &str); 7] = [
+    ("mon", "Lundi"),
+    ("tue", "Mardi"),
+    ("wed", "Mercredi"),
+    ("thu", "Jeudi"),
+    ("fri", "Vendredi"),
+    ("sat", "Samedi"),
+    ("sun", "Dimanche"),
+];
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route(paths::SETTINGS_ASSISTANT, web::get().to(page))
+        .route(paths::SETTINGS_ASSISTANT, web::post().to(save));
+}
+
+/// "10:00-19:00" or "10:00-13:00, 14:00-19:00" from a stored day.
+fn day_text(value: &serde_json::Value) -> String {
+    let ranges: Vec<&serde_json::Value> = match value {
+        serde_json::Value::Array(items) if items.first().is_some_and(|f| f.is_array()) => {
+            items.iter().collect()
+        }
+        serde_json::Value::Array(_) => vec![value],
+        _ => return String::new(),
+    };
+    ranges
+        .iter()
+        .map(|r| {
+            format!(
+                "{}-{}",
+                r[0].as_str().unwrap_or(""),
+                r[1].as_str().unwrap_or("")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A day as typed ("10h-19h", "10:00 – 13:00, 14:00-19:00", empty) to its stored form.
+fn parse_day(text: &str) -> Result<serde_json::Value, String> {
+    let text = text.trim();
+    if text.is_empty() || text.eq_ignore_ascii_case("fermé") || text.eq_ignore_ascii_case("ferme")
+    {
+        return Ok(serde_json::Value::Null);
+    }
+    let time = |t: &str| -> Result<String, String> {
+        let t = t.trim().to_lowercase().replace('h', ":");
+        let t = if t.ends_with(':') {
+            format!("{t}00")
+        } else {
+            t
+        };
+        // "9:30" → "09:30": the parser wants two-digit hours.
+        let t = if t.find(':') == Some(1) {
+            format!("0{t}")
+        } else {
+            t
+        };
+        let parsed: jiff::civil::Time = t.parse().map_err(|_| {
+            format!(
+                "« {} » n'est pas une heure comme 10:00",
+                t.trim_end_matches(":00")
+            )
+        })?;
+        Ok(parsed.strftime("%H:%M").to_string())
+    };
+    let mut ranges = Vec::new();
+    for part in text.split([',', ';']) {
+        let (open, close) = part
+            .split_once(['-', '–', 'à'])
+            .ok_or_else(|| format!("« {} » : écrivez une plage comme 10:00-19:00", part.trim()))?;
+        ranges.push(serde_json::json!([time(open)?, time(close)?]));
+    }
+    Ok(match ranges.len() {
+        1 => ranges.remove(0),
+        _ => serde_json::Value::Array(ranges),
+    })
+}
+
+fn view(
+    staff: &Staff,
+    s: &Settings,
+    days: &[String; 7],
+    errors: &[(usize, String)],
+    notice: Option<(Tone, &str)>,
+) -> Markup {
+    let editable = staff.user.role.can(Perm::ManageShop);
+    let countries = s.shipping_countries.join(", ");
+    let body = html! {
+        @if let Some((tone, n)) = notice { (alert(tone, n)) }
+        @if !editable { (alert(Tone::Info, text::READ_ONLY)) }
+        p { a href=(paths::SETTINGS_MESSAGES) { (text::MESSAGES_LINK) " →" } }
+        form.stack method="post" action=(paths::SETTINGS_ASSISTANT) {
+            (csrf_input(&staff.csrf))
+            fieldset.stack disabled[!editable] {
+                section.card {
+                    h2 { (text::HOURS) }
+                    p.muted { (text::HOURS_HINT) }
+                    div.stack {
+                        @for (i, (key, label)) in DAYS.iter().enumerate() {
+                            @let error = errors.iter().find(|(d, _)| *d == i).map(|(_, e)| e.as_str());
+                            (Field::new(label, key).value(&days[i]).error(error).render())
+                        }
+                    }
+                }
+                section.card {
+                    h2 { (text::BEHAVIOUR) }
+                    div.stack {
+                        (select(text::TONE, "tone", &[("vous", "Vouvoiement (vous)"), ("tu", "Tutoiement (tu)")], s.tone.code()))
+                        label.checkbox {
+                            input type="checkbox" name="auto_reserve" value="1" checked[s.auto_reserve];
+                            " " (text::AUTO_RESERVE)
+                        }
+                        p.muted { (text::AUTO_RESERVE_HINT) }
+                        (Field::new(text::SIGNATURE, "signature").value(&s.signature).render())
+                    }
+                }
+                section.card {
+                    h2 { (text::POLICIES) }
+                    div.stack {
+                        label { (text::RETURNS) textarea name="returns" rows="3" { (s.returns.fr) } }
+                        label { (text::RETURNS_EN) textarea name="returns_en" rows="3" { (s.returns.en) } }
+                        label { (text::SHIPPING) textarea name="shipping" rows="3" { (s.shipping.fr) } }
+                        label { (text::SHIPPING_EN) textarea name="shipping_en" rows="3" { (s.shipping.en) } }
+                        (Field::new(text::COUNTRIES, "countries").value(&countries).hint(text::COUNTRIES_HINT).error(errors.iter().find(|(d, _)| *d == 7).map(|(_, e)| e.as_str())).render())
+                    }
+                }
+            }
+            @if editable { div.actions { button.btn.primary type="submit" { (text::SAVE) } } }
+        }
+    };
+    layout::page(staff, Nav::Settings, text::TITLE, body)
+}
+
+#[derive(Deserialize)]
+struct Saved {
+    ok: Option<String>,
+}
+
+async fn page(
+    state: web::Data<AppState>,
+    staff: Staff,
+    saved: web::Query<Saved>,
+) -> Result<HttpResponse, AppError> {
+    let s = db::call(&state.db, |conn| settings::load(conn)).await?;
+    let days: [String; 7] = std::array::from_fn(|i| day_text(&s.hours[DAYS[i].0]));
+    let notice = saved.ok.as_ref().map(|_| (Tone::Success, text::SAVED));
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(view(&staff, &s, &days, &[], notice).into_string()))
+}
+
+#[derive(Deserialize)]
+struct Form {
+    #[serde(default)]
+    mon: String,
+    #[serde(default)]
+    tue: String,
+    #[serde(default)]
+    wed: String,
+    #[serde(default)]
+    thu: String,
+    #[serde(default)]
+    fri: String,
+    #[serde(default)]
+    sat: String,
+    #[serde(default)]
+    sun: String,
+    #[serde(default)]
+    tone: String,
+    #[serde(default)]
+    auto_reserve: Option<String>,
+    #[serde(default)]
+    signature: String,
+    #[serde(default)]
+    returns: String,
+    #[serde(default)]
+    returns_en: String,
+    #[serde(default)]
+    shipping: String,
+    #[serde(default)]
+    shipping_en: String,
+    #[serde(default)]
+    countries: String,
+}
+
+async fn save(
+    state: web::Data<AppState>,
+    staff: Staff,
+    CsrfForm(form): CsrfForm<Form>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Perm::ManageShop)?;
+    let days = [
+        &form.mon, &form.tue, &form.wed, &form.thu, &form.fri, &form.sat, &form.sun,
+    ];
+    let mut errors: Vec<(usize, String)> = Vec::new();
+    let mut hours = serde_json::Map::new();
+    for (i, text) in days.iter().enumerate() {
+        match parse_day(text) {
+            Ok(value) => {
+                hours.insert(DAYS[i].0.to_string(), value);
+            }
+            Err(e) => errors.push((i, e)),
+        }
+    }
+    let hours = serde_json::Value::Object(hours);
+    if errors.is_empty()
+        && let Err(e) = WeekHours::from_json(&hours, jiff::tz::TimeZone::UTC)
+    {
+        let day = DAYS.iter().position(|(k, _)| e.starts_with(k)).unwrap_or(0);
+        errors.push((day, "La fermeture doit venir après l'ouverture.".into()));
+    }
+    let countries: Vec<String> = form
+        .countries
+        .split([',', ' ', ';'])
+        .map(|c| c.trim().to_uppercase())
+        .filter(|c| !c.is_empty())
+        .collect();
+    if let Some(bad) = countries
+        .iter()
+        .find(|c| c.len() != 2 || !c.chars().all(|ch| ch.is_ascii_alphabetic()))
+    {
+        errors.push((
+            7,
+            format!("« {bad} » n'est pas un code pays à deux lettres (FR, BE…)."),
+        ));
+    }
+    let limit = |s: &str| s.trim().chars().take(2000).collect::<String>();
+    let s = Settings {
+        hours,
+        tone: Address::from_code(&form.tone).unwrap_or(Address::Vous),
+        signature: limit(&form.signature),
+        auto_reserve: form.auto_reserve.is_some(),
+        returns: Policy {
+            fr: limit(&form.returns),
+            en: limit(&form.returns_en),
+        },
+        shipping: Policy {
+            fr: limit(&form.shipping),
+            en: limit(&form.shipping_en),
+        },
+        shipping_countries: countries,
+    };
+    if !errors.is_empty() {
+        let typed: [String; 7] = std::array::from_fn(|i| days[i].clone());
+        return Ok(HttpResponse::build(StatusCode::BAD_REQUEST)
+            .content_type("text/html; charset=utf-8")
+            .body(
+                view(&staff, &s, &typed, &errors, Some((Tone::Danger, text::FIX))).into_string(),
+            ));
+    }
+    let now = state.clock.now();
+    db::call(&state.db, move |conn| {
+        db::write(conn, |tx| settings::save(tx, &s, now))
+    })
+    .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((
+            header::LOCATION,
+            format!("{}?ok=1", paths::SETTINGS_ASSISTANT),
+        ))
+        .finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_are_read_as_people_type_them() {
+        assert_eq!(
+            parse_day("10:00-19:00").unwrap(),
+            serde_json::json!(["10:00", "19:00"])
+        );
+        assert_eq!(
+            parse_day("10h – 19h").unwrap(),
+            serde_json::json!(["10:00", "19:00"])
+        );
+        assert_eq!(
+            parse_day("9h30-12h30, 14h-19h").unwrap(),
+            serde_json::json!([["09:30", "12:30"], ["14:00", "19:00"]])
+        );
+        assert_eq!(parse_day("  ").unwrap(), serde_json::Value::Null);
+        assert!(parse_day("le matin").unwrap_err().contains("10:00-19:00"));
+        assert!(parse_day("10:00-25:00").is_err());
+        assert_eq!(
+            day_text(&serde_json::json!([["09:30", "12:30"], ["14:00", "19:00"]])),
+            "09:30-12:30, 14:00-19:00"
+        );
+    }
+}
