@@ -28,6 +28,37 @@ pub struct Config {
     pub security: Security,
     pub sync: Sync,
     pub shopify: Shopify,
+    pub llm: Llm,
+}
+
+/// An optional language model, only for messages the rules cannot read and, if asked,
+/// to rephrase grounded replies. Off by default: the rule engine works on its own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Llm {
+    pub enabled: bool,
+    /// An OpenAI-compatible chat completions endpoint (llama.cpp server, Ollama, …).
+    pub url: String,
+    pub model: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<Secret>,
+    /// Longest wait for an answer; past it, the rule engine's reply is sent.
+    pub timeout_ms: u32,
+    /// Also rephrase replies (the facts in them are checked to be kept).
+    pub rephrase: bool,
+}
+
+impl Default for Llm {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            url: "http://127.0.0.1:11434/v1/chat/completions".into(),
+            model: "llama3.2".into(),
+            api_key: None,
+            timeout_ms: 4000,
+            rephrase: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -106,6 +137,7 @@ impl Default for Config {
             security: Security::default(),
             sync: Sync::default(),
             shopify: Shopify::default(),
+            llm: Llm::default(),
         }
     }
 }
@@ -189,10 +221,22 @@ impl Config {
             ("sync.full_sync_hours", self.sync.full_sync_hours),
             ("sync.poll_seconds", self.sync.poll_seconds),
             ("sync.http_timeout_secs", self.sync.http_timeout_secs),
+            ("llm.timeout_ms", self.llm.timeout_ms),
         ] {
             if value == 0 {
                 return Err(invalid(key, "must be at least 1"));
             }
+        }
+        if self.llm.enabled
+            && !(self.llm.url.starts_with("http://") || self.llm.url.starts_with("https://"))
+        {
+            return Err(invalid(
+                "llm.url",
+                &format!(
+                    "`{}` is not an address such as http://127.0.0.1:11434/v1/chat/completions",
+                    self.llm.url
+                ),
+            ));
         }
         let v = &self.shopify.api_version;
         let shape_ok = v.len() == 7

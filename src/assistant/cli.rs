@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use rusqlite::Connection;
 use rusqlite::backup::Backup;
 
+use super::llm::Llm;
 use super::{Assistant, Incoming, eval};
 use crate::cli::CliError;
 use crate::clock::{Clock, SystemClock};
@@ -73,7 +74,8 @@ pub fn run_eval(
     let file = std::fs::File::create(out)
         .map_err(|e| (format!("cannot write {}: {e}", out.display()), 1))?;
     let mut writer = BufWriter::new(file);
-    let turns = eval::run(&template, &cases_read, now, &mut writer).map_err(fail)?;
+    let llm = Llm::from_config(&config.llm);
+    let turns = eval::run(&template, &cases_read, now, llm.as_ref(), &mut writer).map_err(fail)?;
     writer.flush().map_err(fail)?;
     println!(
         "{} cases, {turns} turns: decisions written to {}",
@@ -99,6 +101,7 @@ pub fn run_chat(
     let fixed_now = now.map(|n| parse_now(Some(n))).transpose()?;
     let mut conn = shop(config, demo, fixed_now.unwrap_or_else(|| SystemClock.now()))?;
     let assistant = Assistant::default();
+    let llm = Llm::from_config(&config.llm);
     let interactive = std::io::stdin().is_terminal();
     if interactive {
         println!(
@@ -129,7 +132,7 @@ pub fn run_chat(
                     text,
                 },
                 now,
-                None,
+                llm.as_ref(),
             )
             .map_err(fail)?;
         match outcome.decision {

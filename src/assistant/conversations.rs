@@ -138,6 +138,14 @@ pub fn save_state(conn: &Connection, conversation: i64, state: &Dialogue) -> Res
     Ok(())
 }
 
+pub fn set_body(conn: &Connection, message: i64, body: &str) -> Result<(), AppError> {
+    conn.execute(
+        "UPDATE messages SET body = ?2 WHERE id = ?1",
+        params![message, body],
+    )?;
+    Ok(())
+}
+
 /// Flags the conversation for a human (kept from the first handover).
 pub fn hand_over(
     conn: &Connection,

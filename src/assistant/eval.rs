@@ -9,6 +9,7 @@ use rusqlite::Connection;
 use rusqlite::backup::Backup;
 use serde::Deserialize;
 
+use super::llm::Llm;
 use super::{Assistant, Incoming};
 use crate::config::Config;
 use crate::db;
@@ -74,6 +75,7 @@ pub fn run(
     template: &Connection,
     cases: &[Case],
     default_now: Timestamp,
+    llm: Option<&Llm>,
     out: &mut impl Write,
 ) -> Result<usize, AppError> {
     let assistant = Assistant::default();
@@ -96,7 +98,7 @@ pub fn run(
                     text: &turn.user,
                 },
                 now,
-                None,
+                llm,
             )?;
             let line = match outcome.decision {
                 Some(d) => serde_json::json!({

@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod cli;
 pub mod conversations;
 pub mod eval;
+pub mod llm;
 pub mod reservations;
 pub mod settings;
 pub mod shop_data;
@@ -18,9 +19,11 @@ use rusqlite::Connection;
 
 use self::catalogue::Catalogue;
 use self::conversations::Author;
+use self::llm::Llm;
 use self::shop_data::DbShopData;
 use crate::db;
-use crate::engine::{Action, Channel, Decision, Engine, Input, IntentFallback};
+use crate::engine::intent::Intent;
+use crate::engine::{self as rules, Action, Channel, Decision, Engine, Input, facts};
 use crate::error::AppError;
 
 /// One message from a shopper.
@@ -54,14 +57,28 @@ impl Assistant {
         conn: &mut Connection,
         incoming: &Incoming<'_>,
         now: Timestamp,
-        fallback: Option<&dyn IntentFallback>,
+        llm: Option<&Llm>,
     ) -> Result<Outcome, AppError> {
         let text = incoming.text.trim();
         if text.is_empty() {
             return Err(AppError::BadRequest("Le message est vide.".into()));
         }
         let index = self.catalogue.get(conn)?;
-        db::write(conn, |tx| {
+        let input = Input {
+            text,
+            channel: incoming.channel,
+            contact: incoming.contact,
+            now,
+        };
+        // The model is asked before the transaction, so no lock waits on the network.
+        let model_intent: Option<Intent> = llm.and_then(|llm| {
+            let body = rules::own_text(&input);
+            let (_, intent) = rules::read(&index, &body, &facts::extract(&body));
+            (intent == Intent::Unknown)
+                .then(|| llm.classify(&body))
+                .flatten()
+        });
+        let mut outcome = db::write(conn, |tx| {
             let mut conversation =
                 conversations::open(tx, incoming.channel, incoming.contact, now)?;
             conversations::add_message(
@@ -75,11 +92,12 @@ impl Assistant {
                 now,
             )?;
             if conversation.bot_paused {
-                return Ok(Outcome {
+                let silent = Outcome {
                     conversation: conversation.id,
                     decision: None,
                     latency_us: 0,
-                });
+                };
+                return Ok((silent, None));
             }
             let shop = settings::shop(tx)?;
             let templates = settings::templates(tx)?;
@@ -87,7 +105,7 @@ impl Assistant {
                 shop: &shop,
                 index: &index,
                 templates: &templates,
-                fallback,
+                model_intent,
             };
             let mut data = DbShopData {
                 conn: tx,
@@ -95,16 +113,10 @@ impl Assistant {
                 contact: incoming.contact,
                 now,
             };
-            let input = Input {
-                text,
-                channel: incoming.channel,
-                contact: incoming.contact,
-                now,
-            };
             let started = Instant::now();
             let decision = engine.respond(&input, &mut conversation.state, &mut data)?;
             let latency_us = started.elapsed().as_micros() as u64;
-            conversations::add_message(
+            let message = conversations::add_message(
                 tx,
                 conversation.id,
                 Author::Bot,
@@ -118,11 +130,31 @@ impl Assistant {
             if decision.action == Action::Handoff {
                 conversations::hand_over(tx, conversation.id, decision.intent.code(), now)?;
             }
-            Ok(Outcome {
-                conversation: conversation.id,
-                decision: Some(decision),
-                latency_us,
-            })
-        })
+            Ok((
+                Outcome {
+                    conversation: conversation.id,
+                    decision: Some(decision),
+                    latency_us,
+                },
+                Some(message),
+            ))
+        })?;
+        // A reworded reply replaces the stored one only if it kept every fact.
+        if let (
+            Some(llm),
+            (
+                Outcome {
+                    decision: Some(d), ..
+                },
+                Some(message),
+            ),
+        ) = (llm, &mut outcome)
+            && let Some(text) = llm.rephrase(d)
+        {
+            let id = *message;
+            db::write(conn, |tx| conversations::set_body(tx, id, &text))?;
+            d.reply = text;
+        }
+        Ok(outcome.0)
     }
 }

@@ -143,16 +143,49 @@ pub struct Input<'a> {
     pub now: Timestamp,
 }
 
-/// Reads the intent of a message the rules cannot (an optional language model).
-pub trait IntentFallback {
-    fn classify(&self, text: &str, lang: Lang) -> Option<Intent>;
-}
-
 pub struct Engine<'a> {
     pub shop: &'a Shop,
     pub index: &'a Index,
     pub templates: &'a Templates,
-    pub fallback: Option<&'a dyn IntentFallback>,
+    /// What a language model read in a message the rules could not (see `read`), if
+    /// one was asked; the caller asks it, so the engine itself does no I/O.
+    pub model_intent: Option<Intent>,
+}
+
+/// The text of a message the engine works on: for e-mail, the shopper's own words
+/// (quotes and signature cut).
+pub fn own_text(input: &Input<'_>) -> String {
+    match input.channel {
+        Channel::Email => text::own_words(input.text),
+        _ => input.text.trim().to_string(),
+    }
+}
+
+/// What the rules read in a message: which product(s) it names and its intent.
+pub fn read<'i>(index: &'i Index, body: &str, facts: &Facts) -> (Matched<'i>, Intent) {
+    let mut matched = index.find(body);
+    // "Des robes de soirée ?", "any bags?": a kind of product, though one product
+    // may be named after it.
+    if !matches!(matched, Matched::Category(_) | Matched::Nothing)
+        && facts.size.is_none()
+        && speaks_of_a_kind(body)
+    {
+        let kind = index.kind_of(body);
+        if kind.len() >= 2 {
+            matched = Matched::Category(kind);
+        }
+    }
+    let hint = match &matched {
+        Matched::One(_) | Matched::Several(_) => ProductHint::Specific,
+        Matched::Category(_) => ProductHint::Category,
+        Matched::Nothing => ProductHint::None,
+    };
+    let mut intent = intent::classify(body, hint);
+    // A size with no product named is still a product question ("ce modèle en 38 ?").
+    if intent == Intent::Unknown && facts.size.is_some() {
+        intent = Intent::ProductAvailability;
+    }
+    (matched, intent)
 }
 
 /// A message being answered, with what the engine read in it.
@@ -220,10 +253,7 @@ impl Engine<'_> {
         data: &mut dyn ShopData,
     ) -> Result<Decision, AppError> {
         state.refresh(input.now);
-        let body = match input.channel {
-            Channel::Email => text::own_words(input.text),
-            _ => input.text.trim().to_string(),
-        };
+        let body = own_text(input);
         let lang = lang::detect(&body).or(state.lang).unwrap_or(self.shop.lang);
         state.lang = Some(lang);
         let turn = Turn {
@@ -234,31 +264,9 @@ impl Engine<'_> {
             facts: facts::extract(&body),
             body,
         };
-        let mut matched = self.index.find(&turn.body);
-        // "Des robes de soirée ?", "any bags?": a kind of product, though one product
-        // may be named after it.
-        if !matches!(matched, Matched::Category(_) | Matched::Nothing)
-            && turn.facts.size.is_none()
-            && speaks_of_a_kind(&turn.body)
-        {
-            let kind = self.index.kind_of(&turn.body);
-            if kind.len() >= 2 {
-                matched = Matched::Category(kind);
-            }
-        }
-        let hint = match &matched {
-            Matched::One(_) | Matched::Several(_) => ProductHint::Specific,
-            Matched::Category(_) => ProductHint::Category,
-            Matched::Nothing => ProductHint::None,
-        };
-        let mut intent = intent::classify(&turn.body, hint);
-        // A size with no product named is still a product question ("ce modèle en 38 ?").
-        if intent == Intent::Unknown && turn.facts.size.is_some() {
-            intent = Intent::ProductAvailability;
-        }
+        let (matched, mut intent) = read(self.index, &turn.body, &turn.facts);
         if intent == Intent::Unknown
-            && let Some(fallback) = self.fallback
-            && let Some(read) = fallback.classify(&turn.body, lang)
+            && let Some(read) = self.model_intent
         {
             intent = read;
         }
