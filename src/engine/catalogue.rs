@@ -205,16 +205,25 @@ struct Entry {
     /// Stems of the product type's words.
     kind: Vec<String>,
     /// Stems of the tags' words.
-    tags: HashSet<String>,
+    tags: Vec<String>,
     /// Stems of every option value (colours, sizes).
     options: HashSet<String>,
+}
+
+/// Entries holding a stem, by where they hold it.
+#[derive(Default)]
+struct Postings {
+    title: Vec<usize>,
+    kind: Vec<usize>,
+    options: Vec<usize>,
+    tags: Vec<usize>,
 }
 
 /// The index; cheap to share (build once after each sync, swap atomically).
 pub struct Index {
     entries: Vec<Entry>,
-    /// Stem → entries whose title, type or options hold it.
-    postings: HashMap<String, Vec<usize>>,
+    /// Stem → entries whose title, type, options or tags hold it.
+    postings: HashMap<String, Postings>,
     /// Product row id → entry.
     by_id: HashMap<i64, usize>,
 }
@@ -270,7 +279,7 @@ pub(crate) fn meanings(word: &str) -> Vec<String> {
 impl Index {
     pub fn new(products: Vec<Product>) -> Self {
         let mut entries = Vec::with_capacity(products.len());
-        let mut postings: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut postings: HashMap<String, Postings> = HashMap::new();
         let mut by_id = HashMap::with_capacity(products.len());
         for (i, product) in products.into_iter().enumerate() {
             by_id.insert(product.id, i);
@@ -290,16 +299,32 @@ impl Index {
                 .flat_map(|value| words(value))
                 .map(|w| stem(&w))
                 .collect();
-            let tags: HashSet<String> = product
+            let mut tags: Vec<String> = product
                 .tags
                 .iter()
                 .flat_map(|t| words(t))
                 .map(|w| stem(&w))
                 .collect();
-            for s in title.iter().chain(&kind).chain(&options).chain(&tags) {
-                let list = postings.entry(s.clone()).or_default();
-                if list.last() != Some(&i) {
-                    list.push(i);
+            tags.sort_unstable();
+            tags.dedup();
+            let fields = [
+                (&title[..], 0),
+                (&kind[..], 1),
+                (&options.iter().cloned().collect::<Vec<_>>()[..], 2),
+                (&tags[..], 3),
+            ];
+            for (stems, field) in fields {
+                for s in stems {
+                    let p = postings.entry(s.clone()).or_default();
+                    let list = match field {
+                        0 => &mut p.title,
+                        1 => &mut p.kind,
+                        2 => &mut p.options,
+                        _ => &mut p.tags,
+                    };
+                    if list.last() != Some(&i) {
+                        list.push(i);
+                    }
                 }
             }
             entries.push(Entry {
@@ -320,35 +345,57 @@ impl Index {
     /// Products of the kind a question names: every word of it in their name, type or
     /// tags ("des robes de soirée": robes tagged "soirée" as well as the one so named).
     pub fn kind_of(&self, question: &str) -> Vec<&Product> {
-        let query: Vec<Vec<String>> = words(question)
-            .iter()
-            .filter(|w| {
-                !STOP.contains(&w.as_str()) && !w.chars().all(|c| c.is_ascii_digit()) && w.len() > 1
-            })
-            .map(|w| meanings(w))
-            .collect();
+        let query = self.query(question);
         let Some(first) = query.first() else {
             return Vec::new();
         };
         let mut candidates: Vec<usize> = first
             .iter()
-            .filter_map(|m| self.postings.get(m))
-            .flatten()
+            .filter_map(|s| self.postings.get(s))
+            .flat_map(|p| p.title.iter().chain(&p.kind).chain(&p.tags))
             .copied()
             .collect();
         candidates.sort_unstable();
         candidates.dedup();
+        let any = |set: &HashSet<String>, pool: &[String]| pool.iter().any(|s| set.contains(s));
         candidates
             .into_iter()
             .filter(|&i| {
                 let e = &self.entries[i];
-                query.iter().all(|meanings| {
-                    meanings.iter().any(|m| {
-                        Self::hits(m, &e.title) || Self::hits(m, &e.kind) || Self::hits(m, &e.tags)
-                    })
-                })
+                query
+                    .iter()
+                    .all(|set| any(set, &e.title) || any(set, &e.kind) || any(set, &e.tags))
             })
             .map(|i| &self.entries[i].product)
+            .collect()
+    }
+
+    /// The content words of a question, each as the set of stems it may stand for:
+    /// itself, its translations, and (when the index lacks it) stems within its typo
+    /// allowance. Computed once per question, so matching is set lookups.
+    fn query(&self, question: &str) -> Vec<HashSet<String>> {
+        words(question)
+            .iter()
+            .filter(|w| {
+                !STOP.contains(&w.as_str()) && !w.chars().all(|c| c.is_ascii_digit()) && w.len() > 1
+            })
+            .take(32)
+            .map(|w| {
+                let mut set: HashSet<String> = HashSet::new();
+                for m in meanings(w) {
+                    let allowed = allowed_typos(&m);
+                    if allowed > 0 && !self.postings.contains_key(&m) {
+                        set.extend(
+                            self.postings
+                                .keys()
+                                .filter(|s| s.len() > 4 && distance(&m, s) <= allowed)
+                                .cloned(),
+                        );
+                    }
+                    set.insert(m);
+                }
+                set
+            })
             .collect()
     }
 
@@ -386,65 +433,51 @@ impl Index {
 
     /// Which product(s) a question names.
     pub fn find(&self, question: &str) -> Matched<'_> {
-        let query: Vec<Vec<String>> = words(question)
-            .iter()
-            .filter(|w| {
-                !STOP.contains(&w.as_str()) && !w.chars().all(|c| c.is_ascii_digit()) && w.len() > 1
-            })
-            .map(|w| meanings(w))
-            .collect();
+        let query = self.query(question);
         if query.is_empty() {
             return Matched::Nothing;
         }
-        // Candidates: entries sharing a stem with the query, or near it (typos).
-        let mut candidates: HashSet<usize> = HashSet::new();
-        for meanings in &query {
-            for m in meanings {
-                match self.postings.get(m) {
-                    Some(list) => candidates.extend(list),
-                    None if allowed_typos(m) > 0 => {
-                        for (s, list) in &self.postings {
-                            if s.len() > 4 && distance(m, s) <= allowed_typos(m) {
-                                candidates.extend(list);
-                            }
-                        }
+        // For each entry, which query words it holds in its title, options and type
+        // (one bit per word), from the postings alone.
+        let mut masks: HashMap<usize, [u32; 3]> = HashMap::new();
+        for (i, set) in query.iter().enumerate() {
+            let bit = 1u32 << i;
+            for p in set.iter().filter_map(|s| self.postings.get(s)) {
+                for (list, field) in [(&p.title, 0), (&p.options, 1), (&p.kind, 2)] {
+                    for &e in list {
+                        masks.entry(e).or_default()[field] |= bit;
                     }
-                    None => {}
                 }
             }
         }
+        let n = query.len() as i32;
         let mut scored: Vec<Score> = Vec::new();
-        for i in candidates {
-            let e = &self.entries[i];
-            let (mut in_title, mut in_kind, mut in_options, mut unknown) = (0, 0, 0, 0);
-            for meanings in &query {
-                if meanings.iter().any(|m| Self::hits(m, &e.title)) {
-                    in_title += 1;
-                } else if meanings.iter().any(|m| Self::hits(m, &e.options)) {
-                    in_options += 1;
-                } else if meanings.iter().any(|m| Self::hits(m, &e.kind)) {
-                    in_kind += 1;
-                } else {
-                    unknown += 1;
-                }
-            }
-            if in_title == 0 && in_kind == 0 {
+        for (entry, [title, options, kind]) in masks {
+            if title == 0 && kind == 0 {
                 continue;
             }
-            let uncovered = e
-                .title
-                .iter()
-                .filter(|t| !query.iter().any(|q| q.iter().any(|m| Self::hits(m, [*t]))))
-                .count() as i32;
+            let in_title = title.count_ones() as i32;
+            let in_options = (options & !title).count_ones() as i32;
+            let in_kind = (kind & !title & !options).count_ones() as i32;
+            let unknown = n - (title | options | kind).count_ones() as i32;
             // Title words weigh most; a colour among the options helps; words that fit
             // nothing in this product count against it.
             let key = in_title * 10 + in_options * 4 + in_kind * 3 - unknown * 6;
             scored.push(Score {
                 key,
-                uncovered,
+                uncovered: 0,
                 in_title,
-                entry: i,
+                entry,
             });
+        }
+        // Among the best, the title with fewest words the question leaves out wins.
+        let best_key = scored.iter().map(|s| s.key).max();
+        for s in scored.iter_mut().filter(|s| Some(s.key) == best_key) {
+            s.uncovered = self.entries[s.entry]
+                .title
+                .iter()
+                .filter(|t| !query.iter().any(|set| set.contains(*t)))
+                .count() as i32;
         }
         scored.sort_by(|a, b| {
             b.key

@@ -567,14 +567,17 @@ fn which(
     ))
 }
 
+const RANKED: usize = 40;
+
 /// Products with stock at the shop first (with the size asked for, when given).
 fn rank_by_stock<'a>(
     turn: &Turn<'_>,
     products: &[&'a Product],
     data: &mut dyn ShopData,
 ) -> Result<Vec<&'a Product>, AppError> {
-    let mut scored = Vec::with_capacity(products.len());
-    for (order, product) in products.iter().enumerate() {
+    // A big catalogue may give thousands: the first few are enough to offer.
+    let mut scored = Vec::with_capacity(products.len().min(RANKED));
+    for (order, product) in products.iter().take(RANKED).enumerate() {
         let variants: Vec<&Variant> = product
             .variants
             .iter()
