@@ -271,11 +271,10 @@ impl Engine<'_> {
             intent = read;
         }
         let mut decision = self.route(&turn, intent, matched, state, data)?;
-        if let Action::Ask(asked) = decision.action {
-            state.asked = Some(asked);
-        } else if state.asked != Some(Asked::Hold) || decision.action != Action::Answer {
-            state.asked = None;
-        }
+        state.asked = match decision.action {
+            Action::Ask(asked) => Some(asked),
+            _ => None,
+        };
         let greeted = turn
             .words
             .first()

@@ -564,3 +564,201 @@ fn reservations_page_lists_holds_and_staff_close_them() {
     let page = owner.get("/reservations");
     assert!(page.body.contains("Expirée"), "{}", page.body);
 }
+
+#[test]
+fn the_shop_rewrites_replies_and_sets_the_assistant() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let app = TestApp::spawn_in(&dir, |_| {});
+    let owner = app.setup_owner();
+    let pool = comptoir::db::open(&dir).unwrap();
+    let mut conn = pool.get().unwrap();
+    comptoir::demo::seed_shop(
+        &mut conn,
+        &Config::default(),
+        crate::common::start_time(),
+        true,
+    )
+    .unwrap();
+
+    // A placeholder the situation does not offer is refused, naming those it does.
+    let bad = owner.submit(
+        "/settings/messages",
+        "/settings/messages",
+        &[("key", "thanks"), ("fr", "Merci, à {demain} !"), ("en", "")],
+    );
+    assert_eq!(bad.status, 400);
+    assert!(
+        bad.body.contains("{demain} n&#39;existe pas")
+            || bad.body.contains("{demain} n'existe pas"),
+        "{}",
+        bad.body
+    );
+    assert!(bad.body.contains("{shop}"));
+    assert!(
+        bad.body.contains("Merci, à {demain} !"),
+        "what was typed stays"
+    );
+    let good = owner.submit(
+        "/settings/messages",
+        "/settings/messages",
+        &[
+            ("key", "thanks"),
+            ("fr", "Merci à vous ! L'équipe {shop}"),
+            ("en", ""),
+        ],
+    );
+    assert_eq!(good.status, 303);
+    let now = crate::common::start_time();
+    let assistant = Assistant::default();
+    let thanks = assistant
+        .handle(
+            &mut conn,
+            &Incoming {
+                channel: Channel::Sms,
+                contact: "+33600000001",
+                text: "Merci beaucoup, bonne journée",
+            },
+            now,
+            None,
+        )
+        .unwrap();
+    assert_eq!(reply(&thanks), "Merci à vous ! L'équipe Élégance Paris");
+
+    // Hours as people type them; a wrong one is refused with the expected shape.
+    let form = |sun: &'static str| {
+        vec![
+            ("mon", "10h-19h"),
+            ("tue", "10:00-19:00"),
+            ("wed", "10:00-19:00"),
+            ("thu", "10:00-19:00"),
+            ("fri", "10:00-19:00"),
+            ("sat", "10:00-13:00, 14:00-18:00"),
+            ("sun", sun),
+            ("tone", "vous"),
+            ("auto_reserve", "1"),
+            ("signature", ""),
+            ("returns", "Retours sous 14 jours."),
+            ("returns_en", ""),
+            ("shipping", "Colissimo 4,90 €."),
+            ("shipping_en", ""),
+            ("countries", "FR, BE"),
+        ]
+    };
+    let bad = owner.submit(
+        "/settings/assistant",
+        "/settings/assistant",
+        &form("le matin"),
+    );
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("10:00-19:00"));
+    let saved = owner.submit(
+        "/settings/assistant",
+        "/settings/assistant",
+        &form("11:00-17:00"),
+    );
+    assert_eq!(saved.status, 303);
+    let sunday = assistant
+        .handle(
+            &mut conn,
+            &Incoming {
+                channel: Channel::Sms,
+                contact: "+33600000003",
+                text: "Vous êtes ouverts le dimanche ?",
+            },
+            now,
+            None,
+        )
+        .unwrap();
+    assert!(
+        reply(&sunday).contains("de 11h à 17h"),
+        "{}",
+        reply(&sunday)
+    );
+    let returns = assistant
+        .handle(
+            &mut conn,
+            &Incoming {
+                channel: Channel::Sms,
+                contact: "+33600000004",
+                text: "Je peux retourner un article ?",
+            },
+            now,
+            None,
+        )
+        .unwrap();
+    assert!(reply(&returns).contains("14 jours"));
+
+    // Only an admin changes them.
+    let add = cli(
+        &[
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "user",
+            "add",
+            "--email",
+            "lea@elegance.test",
+            "--role",
+            "agent",
+        ],
+        &[],
+        Some("agent-password-24\n"),
+    );
+    assert!(add.status.success(), "{}", text(&add.stderr));
+    let agent = app.login("lea@elegance.test", "agent-password-24");
+    let refused = agent.submit(
+        "/settings/messages",
+        "/settings/messages",
+        &[("key", "thanks"), ("fr", "Coucou"), ("en", "")],
+    );
+    assert_eq!(refused.status, 403);
+    let refused = agent.submit("/settings/assistant", "/settings/assistant", &form(""));
+    assert_eq!(refused.status, 403);
+    let refused = agent.submit(
+        "/reservations",
+        "/reservations/1",
+        &[("action", "cancelled")],
+    );
+    assert_eq!(refused.status, 403, "agents do not manage reservations");
+}
+
+#[test]
+fn without_automatic_holds_the_bot_offers_and_holds_on_yes() {
+    let mut conn = demo();
+    let mut s = comptoir::assistant::settings::load(&conn).unwrap();
+    s.auto_reserve = false;
+    comptoir::assistant::settings::save(&conn, &s, thursday()).unwrap();
+    let assistant = Assistant::default();
+    let from = "+33600000001";
+    let offer = say(
+        &assistant,
+        &mut conn,
+        from,
+        "Vous avez la robe fleurie bleue en 38 ?",
+        thursday(),
+    );
+    assert_eq!(offer.decision.as_ref().unwrap().action.code(), "answer");
+    assert!(reply(&offer).contains("de côté"), "{}", reply(&offer));
+    assert_eq!(reservations::active_count(&conn, thursday()).unwrap(), 0);
+    let yes = say(&assistant, &mut conn, from, "oui volontiers", thursday());
+    assert_eq!(yes.decision.as_ref().unwrap().action.code(), "reserve");
+    assert_eq!(
+        yes.decision.as_ref().unwrap().variant.as_deref(),
+        Some("38")
+    );
+    assert_eq!(reservations::active_count(&conn, thursday()).unwrap(), 1);
+    // Asking again does not hold a second one.
+    let again = say(
+        &assistant,
+        &mut conn,
+        from,
+        "Vous avez la robe fleurie bleue en 38 ?",
+        thursday(),
+    );
+    assert!(
+        reply(&again).contains("déjà mis de côté"),
+        "{}",
+        reply(&again)
+    );
+    assert_eq!(reservations::active_count(&conn, thursday()).unwrap(), 1);
+}
