@@ -107,10 +107,11 @@ impl WeekHours {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn demo() -> WeekHours {
+    /// The demo shop's hours (Monday to Saturday 10:00–19:00, Paris).
+    pub(crate) fn demo() -> WeekHours {
         let shop: serde_json::Value =
             serde_json::from_slice(&crate::demo::file("shop.json").unwrap()).unwrap();
         WeekHours::from_json(

@@ -504,18 +504,9 @@ pub fn list(items: &[String], lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::hours::tests::demo;
     use crate::engine::text::words;
     use jiff::tz::TimeZone;
-
-    fn demo() -> WeekHours {
-        let shop: serde_json::Value =
-            serde_json::from_slice(&crate::demo::file("shop.json").unwrap()).unwrap();
-        WeekHours::from_json(
-            &shop["profile"]["hours"],
-            TimeZone::get("Europe/Paris").unwrap(),
-        )
-        .unwrap()
-    }
 
     #[test]
     fn hours_read_naturally_in_both_languages() {

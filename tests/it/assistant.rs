@@ -508,18 +508,13 @@ fn reservations_page_lists_holds_and_staff_close_them() {
     .unwrap();
     let now = crate::common::start_time();
     let assistant = Assistant::default();
-    let outcome = assistant
-        .handle(
-            &mut conn,
-            &Incoming {
-                channel: Channel::Sms,
-                contact: "+33600000001",
-                text: "Le sac cabas cognac est toujours disponible ?",
-            },
-            now,
-            None,
-        )
-        .unwrap();
+    let outcome = say(
+        &assistant,
+        &mut conn,
+        "+33600000001",
+        "Le sac cabas cognac est toujours disponible ?",
+        now,
+    );
     assert_eq!(outcome.decision.unwrap().action.code(), "reserve");
     let page = owner.get("/reservations");
     assert_eq!(page.status, 200);
@@ -547,18 +542,13 @@ fn reservations_page_lists_holds_and_staff_close_them() {
     );
     assert!(again.location().contains("done=gone"));
     // The page marks holds whose time is up, whatever the background job's timing.
-    let outcome = assistant
-        .handle(
-            &mut conn,
-            &Incoming {
-                channel: Channel::Sms,
-                contact: "+33600000002",
-                text: "Vous avez le chapeau de paille ?",
-            },
-            now,
-            None,
-        )
-        .unwrap();
+    let outcome = say(
+        &assistant,
+        &mut conn,
+        "+33600000002",
+        "Vous avez le chapeau de paille ?",
+        now,
+    );
     assert_eq!(outcome.decision.unwrap().action.code(), "reserve");
     app.clock.advance(SignedDuration::from_hours(24 * 4));
     let page = owner.get("/reservations");
@@ -611,18 +601,13 @@ fn the_shop_rewrites_replies_and_sets_the_assistant() {
     assert_eq!(good.status, 303);
     let now = crate::common::start_time();
     let assistant = Assistant::default();
-    let thanks = assistant
-        .handle(
-            &mut conn,
-            &Incoming {
-                channel: Channel::Sms,
-                contact: "+33600000001",
-                text: "Merci beaucoup, bonne journée",
-            },
-            now,
-            None,
-        )
-        .unwrap();
+    let thanks = say(
+        &assistant,
+        &mut conn,
+        "+33600000001",
+        "Merci beaucoup, bonne journée",
+        now,
+    );
     assert_eq!(reply(&thanks), "Merci à vous ! L'équipe Élégance Paris");
 
     // Hours as people type them; a wrong one is refused with the expected shape.
@@ -658,35 +643,25 @@ fn the_shop_rewrites_replies_and_sets_the_assistant() {
         &form("11:00-17:00"),
     );
     assert_eq!(saved.status, 303);
-    let sunday = assistant
-        .handle(
-            &mut conn,
-            &Incoming {
-                channel: Channel::Sms,
-                contact: "+33600000003",
-                text: "Vous êtes ouverts le dimanche ?",
-            },
-            now,
-            None,
-        )
-        .unwrap();
+    let sunday = say(
+        &assistant,
+        &mut conn,
+        "+33600000003",
+        "Vous êtes ouverts le dimanche ?",
+        now,
+    );
     assert!(
         reply(&sunday).contains("de 11h à 17h"),
         "{}",
         reply(&sunday)
     );
-    let returns = assistant
-        .handle(
-            &mut conn,
-            &Incoming {
-                channel: Channel::Sms,
-                contact: "+33600000004",
-                text: "Je peux retourner un article ?",
-            },
-            now,
-            None,
-        )
-        .unwrap();
+    let returns = say(
+        &assistant,
+        &mut conn,
+        "+33600000004",
+        "Je peux retourner un article ?",
+        now,
+    );
     assert!(reply(&returns).contains("14 jours"));
 
     // Only an admin changes them.
