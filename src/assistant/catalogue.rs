@@ -96,7 +96,7 @@ impl Catalogue {
             if let Some((_, index)) = cached {
                 return Ok(index);
             }
-            let _wait = self.rebuilding.lock();
+            drop(self.rebuilding.lock());
             return self.get(conn);
         };
         let index = Arc::new(load(conn)?);

@@ -26,6 +26,9 @@ use crate::engine::intent::Intent;
 use crate::engine::{self as rules, Action, Channel, Decision, Engine, Input, facts};
 use crate::error::AppError;
 
+/// How much of a message the engine reads.
+const READ_CHARS: usize = 2000;
+
 /// One message from a shopper.
 #[derive(Debug, Clone)]
 pub struct Incoming<'a> {
@@ -64,8 +67,14 @@ impl Assistant {
             return Err(AppError::BadRequest("Le message est vide.".into()));
         }
         let index = self.catalogue.get(conn)?;
+        // The whole message is stored; the engine reads its beginning, which is where a
+        // question is (a pasted page or a long thread would only cost time).
+        let read = match text.char_indices().nth(READ_CHARS) {
+            Some((cut, _)) => &text[..cut],
+            None => text,
+        };
         let input = Input {
-            text,
+            text: read,
             channel: incoming.channel,
             contact: incoming.contact,
             now,
