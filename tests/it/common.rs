@@ -350,7 +350,10 @@ pub fn cli(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
     if let Some(input) = stdin {
         use std::io::Write;
         let mut pipe = child.stdin.take().unwrap();
-        pipe.write_all(input.as_bytes()).unwrap();
+        // A command refused before it reads its input (bad usage) closes the pipe early.
+        if let Err(e) = pipe.write_all(input.as_bytes()) {
+            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+        }
     }
     child.wait_with_output().unwrap()
 }
