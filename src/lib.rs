@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod assistant;
+pub mod channels;
 pub mod cli;
 pub mod clock;
 pub mod config;
