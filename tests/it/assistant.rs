@@ -737,3 +737,53 @@ fn without_automatic_holds_the_bot_offers_and_holds_on_yes() {
     );
     assert_eq!(reservations::active_count(&conn, thursday()).unwrap(), 1);
 }
+
+#[test]
+fn in_a_browser_staff_hand_over_a_hold_and_rewrite_a_reply() {
+    use crate::browser::Browser;
+    use crate::common::{OWNER_EMAIL, OWNER_PASSWORD};
+
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let app = TestApp::spawn_in(&dir, |_| {});
+    app.setup_owner();
+    let pool = comptoir::db::open(&dir).unwrap();
+    let mut conn = pool.get().unwrap();
+    let now = crate::common::start_time();
+    comptoir::demo::seed_shop(&mut conn, &Config::default(), now, true).unwrap();
+    let assistant = Assistant::default();
+    let held = say(
+        &assistant,
+        &mut conn,
+        "+33600000001",
+        "Le sac cabas cognac est toujours disponible ?",
+        now,
+    );
+    assert_eq!(held.decision.unwrap().action.code(), "reserve");
+
+    let b = Browser::start();
+    b.open(&format!("{}/login", app.base));
+    b.fill("input[name=email]", OWNER_EMAIL);
+    b.fill("input[name=password]", OWNER_PASSWORD);
+    b.click("form button[type=submit]");
+    b.wait_for_text("Se déconnecter");
+
+    b.open(&format!("{}/reservations", app.base));
+    b.wait_for_text("Sac Cabas Cuir Cognac");
+    b.click("button[value=fulfilled]");
+    b.wait_for_text("remise au client");
+    let status: String = conn
+        .query_row("SELECT status FROM reservations", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(status, "fulfilled");
+
+    b.open(&format!("{}/settings/messages", app.base));
+    b.fill(
+        "#m-thanks textarea[name=fr]",
+        "Merci, à bientôt chez {shop} !",
+    );
+    b.click("#m-thanks button[type=submit]");
+    b.wait_for_text("Message enregistré");
+    let thanks = say(&assistant, &mut conn, "+33600000002", "Merci beaucoup", now);
+    assert_eq!(reply(&thanks), "Merci, à bientôt chez Élégance Paris !");
+}

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod assistant;
+mod browser;
 mod cli;
 mod common;
 mod database;
