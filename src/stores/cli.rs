@@ -79,6 +79,8 @@ fn context(config: &Config) -> Result<SyncContext, CliError> {
         http: sync::http_agent(config),
         config: Arc::new(config.clone()),
         clock: Arc::new(SystemClock),
+        // The CLI answers no messages; a serving process notices the change by itself.
+        assistant: Arc::default(),
     })
 }
 

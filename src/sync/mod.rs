@@ -40,6 +40,24 @@ pub struct SyncContext {
     pub http: ureq::Agent,
     pub config: Arc<Config>,
     pub clock: SharedClock,
+    /// Its catalogue index is rebuilt right after a sync, not on the next message.
+    pub assistant: Arc<crate::assistant::Assistant>,
+}
+
+impl SyncContext {
+    /// Rebuilds the engine's index now if the catalogue changed (a failure only waits
+    /// for the next message to try again).
+    pub fn refresh_index(&self) {
+        let built = self.db.get().map_err(|e| e.to_string()).and_then(|conn| {
+            self.assistant
+                .catalogue
+                .get(&conn)
+                .map_err(|e| e.to_string())
+        });
+        if let Err(e) = built {
+            tracing::warn!(error = %e, "could not rebuild the catalogue index");
+        }
+    }
 }
 
 /// Credentials as stored (encrypted) for each platform.
@@ -237,6 +255,14 @@ fn utc_text(ts: Timestamp) -> String {
 }
 
 /// Runs one sync of one store now (blocking: call it off the async executor).
+/// A sync run by the server (poller, "Synchroniser" button): the engine's index is
+/// rebuilt as soon as it succeeds, so no shopper's message waits for it.
+pub fn sync_serving(ctx: &SyncContext, id: StoreId) -> Result<SyncReport, SyncFailure> {
+    let report = sync_store(ctx, id, false)?;
+    ctx.refresh_index();
+    Ok(report)
+}
+
 pub fn sync_store(
     ctx: &SyncContext,
     id: StoreId,

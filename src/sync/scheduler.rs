@@ -7,7 +7,7 @@ use tokio::sync::watch;
 
 use crate::db;
 use crate::stores::repo;
-use crate::sync::{SyncContext, SyncFailure, sync_store};
+use crate::sync::{SyncContext, SyncFailure, sync_serving};
 
 pub async fn run(ctx: SyncContext, mut stop: watch::Receiver<bool>) {
     let every = Duration::from_secs(u64::from(ctx.config.sync.poll_seconds));
@@ -32,7 +32,7 @@ pub async fn run(ctx: SyncContext, mut stop: watch::Receiver<bool>) {
                 return;
             }
             let ctx = ctx.clone();
-            let outcome = tokio::task::spawn_blocking(move || sync_store(&ctx, store, false)).await;
+            let outcome = tokio::task::spawn_blocking(move || sync_serving(&ctx, store)).await;
             match outcome {
                 Ok(Ok(_)) | Ok(Err(SyncFailure::Busy(_))) => {}
                 Ok(Err(e)) => tracing::debug!(store = %store, error = %e, "scheduled sync failed"),

@@ -82,6 +82,7 @@ impl AppState {
             http: self.http.clone(),
             config: self.config.clone(),
             clock: self.clock.clone(),
+            assistant: self.assistant.clone(),
         }
     }
 

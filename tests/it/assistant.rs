@@ -787,3 +787,40 @@ fn in_a_browser_staff_hand_over_a_hold_and_rewrite_a_reply() {
     let thanks = say(&assistant, &mut conn, "+33600000002", "Merci beaucoup", now);
     assert_eq!(reply(&thanks), "Merci, à bientôt chez Élégance Paris !");
 }
+
+#[test]
+fn the_index_is_swapped_when_the_catalogue_changes() {
+    use std::sync::Arc;
+    let conn = demo();
+    let catalogue = comptoir::assistant::catalogue::Catalogue::default();
+    let first = catalogue.get(&conn).unwrap();
+    assert!(
+        Arc::ptr_eq(&first, &catalogue.get(&conn).unwrap()),
+        "unchanged: same index"
+    );
+    // Any product or variant change (a sync, a webhook, an import) bumps the version.
+    conn.execute(
+        "UPDATE products SET title = 'Robe Fleurie Turquoise' WHERE handle = 'robe-fleurie-bleue'",
+        [],
+    )
+    .unwrap();
+    let second = catalogue.get(&conn).unwrap();
+    assert!(!Arc::ptr_eq(&first, &second));
+    assert!(
+        second
+            .products()
+            .any(|p| p.title == "Robe Fleurie Turquoise")
+    );
+    assert!(
+        !first
+            .products()
+            .any(|p| p.title == "Robe Fleurie Turquoise"),
+        "the old index is untouched"
+    );
+    conn.execute(
+        "DELETE FROM variants WHERE sku = (SELECT sku FROM variants LIMIT 1)",
+        [],
+    )
+    .unwrap();
+    assert!(!Arc::ptr_eq(&second, &catalogue.get(&conn).unwrap()));
+}

@@ -172,7 +172,7 @@ pub(super) fn redirect(to: String) -> HttpResponse {
 pub(super) fn spawn_sync(state: &AppState, id: StoreId) {
     let ctx = state.sync_context();
     actix_web::rt::spawn(async move {
-        let outcome = tokio::task::spawn_blocking(move || sync::sync_store(&ctx, id, false)).await;
+        let outcome = tokio::task::spawn_blocking(move || sync::sync_serving(&ctx, id)).await;
         if let Ok(Err(e)) = outcome {
             tracing::info!(store = %id, error = %e, "sync requested from the page failed");
         }
