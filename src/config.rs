@@ -29,6 +29,89 @@ pub struct Config {
     pub sync: Sync,
     pub shopify: Shopify,
     pub llm: Llm,
+    pub channels: Channels,
+}
+
+/// Messaging providers. Keys set here win over what the Channels pages store (an admin
+/// on a VPS keeps secrets in this file).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Channels {
+    pub twilio: TwilioChannel,
+    pub resend: ResendChannel,
+    pub webchat: WebchatChannel,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TwilioChannel {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_sid: Option<String>,
+    /// Signs Twilio's webhooks and authenticates sends.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_token: Option<Secret>,
+    /// The shop's SMS number, e.g. +33644630000.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sms_from: Option<String>,
+    /// The shop's WhatsApp sender, e.g. whatsapp:+33644630000.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub whatsapp_from: Option<String>,
+    pub api_url: String,
+}
+
+impl Default for TwilioChannel {
+    fn default() -> Self {
+        Self {
+            account_sid: None,
+            auth_token: None,
+            sms_from: None,
+            whatsapp_from: None,
+            api_url: "https://api.twilio.com".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ResendChannel {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<Secret>,
+    /// The shop's sender, e.g. "Élégance Paris <bonjour@elegance-paris.com>".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// The whsec_ secret that signs inbound e-mail webhooks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_secret: Option<Secret>,
+    pub api_url: String,
+}
+
+impl Default for ResendChannel {
+    fn default() -> Self {
+        Self {
+            api_key: None,
+            from: None,
+            webhook_secret: None,
+            api_url: "https://api.resend.com".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebchatChannel {
+    /// Sites allowed to embed the chat widget, e.g. ["https://www.elegance-paris.com"].
+    pub allowed_origins: Vec<String>,
+    /// How long the widget remembers a visitor.
+    pub cookie_ttl_days: u32,
+}
+
+impl Default for WebchatChannel {
+    fn default() -> Self {
+        Self {
+            allowed_origins: Vec::new(),
+            cookie_ttl_days: 30,
+        }
+    }
 }
 
 /// An optional language model, only for messages the rules cannot read and, if asked,
@@ -138,6 +221,7 @@ impl Default for Config {
             sync: Sync::default(),
             shopify: Shopify::default(),
             llm: Llm::default(),
+            channels: Channels::default(),
         }
     }
 }
@@ -222,6 +306,10 @@ impl Config {
             ("sync.poll_seconds", self.sync.poll_seconds),
             ("sync.http_timeout_secs", self.sync.http_timeout_secs),
             ("llm.timeout_ms", self.llm.timeout_ms),
+            (
+                "channels.webchat.cookie_ttl_days",
+                self.channels.webchat.cookie_ttl_days,
+            ),
         ] {
             if value == 0 {
                 return Err(invalid(key, "must be at least 1"));
@@ -235,6 +323,28 @@ impl Config {
                 &format!(
                     "`{}` is not an address such as http://127.0.0.1:11434/v1/chat/completions",
                     self.llm.url
+                ),
+            ));
+        }
+        for (key, url) in [
+            ("channels.twilio.api_url", &self.channels.twilio.api_url),
+            ("channels.resend.api_url", &self.channels.resend.api_url),
+        ] {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(invalid(
+                    key,
+                    &format!("`{url}` is not an address such as https://api.twilio.com"),
+                ));
+            }
+        }
+        if let Some(origin) = self.channels.webchat.allowed_origins.iter().find(|o| {
+            !(o.starts_with("https://") || o.starts_with("http://"))
+                || o.trim_end_matches('/').matches('/').count() > 2
+        }) {
+            return Err(invalid(
+                "channels.webchat.allowed_origins",
+                &format!(
+                    "`{origin}` is not an origin such as https://www.example.com (scheme and host, no path)"
                 ),
             ));
         }
