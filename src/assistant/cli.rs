@@ -130,6 +130,7 @@ pub fn run_chat(
                     channel,
                     contact: from,
                     text,
+                    provider_id: None,
                 },
                 now,
                 llm.as_ref(),

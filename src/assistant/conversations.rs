@@ -138,6 +138,25 @@ pub fn save_state(conn: &Connection, conversation: i64, state: &Dialogue) -> Res
     Ok(())
 }
 
+/// The conversation holding the message a provider gave this id, if already received.
+pub fn with_provider_id(conn: &Connection, provider_id: &str) -> Result<Option<i64>, AppError> {
+    Ok(conn
+        .query_row(
+            "SELECT conversation_id FROM messages WHERE provider_id = ?1",
+            [provider_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+pub fn set_provider_id(conn: &Connection, message: i64, provider_id: &str) -> Result<(), AppError> {
+    conn.execute(
+        "UPDATE messages SET provider_id = ?2 WHERE id = ?1",
+        params![message, provider_id],
+    )?;
+    Ok(())
+}
+
 pub fn set_body(conn: &Connection, message: i64, body: &str) -> Result<(), AppError> {
     conn.execute(
         "UPDATE messages SET body = ?2 WHERE id = ?1",

@@ -96,6 +96,7 @@ pub fn run(
                     channel,
                     contact: &case.from,
                     text: &turn.user,
+                    provider_id: None,
                 },
                 now,
                 llm,

@@ -12,6 +12,7 @@ use crate::engine::lang::Lang;
 
 pub struct Llm {
     agent: ureq::Agent,
+    timeout: Duration,
     url: String,
     model: String,
     api_key: Option<String>,
@@ -50,11 +51,21 @@ impl Llm {
             .new_agent();
         Some(Llm {
             agent,
+            timeout: Duration::from_millis(u64::from(config.timeout_ms)),
             url: config.url.clone(),
             model: config.model.clone(),
             api_key: config.api_key.as_ref().map(|k| k.expose().to_string()),
             rephrase: config.rephrase,
         })
+    }
+
+    /// Whether replies are reworded (then they wait for it, at most `timeout`).
+    pub fn rewords(&self) -> bool {
+        self.rephrase
+    }
+
+    pub fn timeout(&self) -> jiff::SignedDuration {
+        jiff::SignedDuration::try_from(self.timeout).unwrap_or(jiff::SignedDuration::from_secs(5))
     }
 
     fn complete(&self, system: &str, user: &str) -> Result<String, String> {

@@ -21,6 +21,7 @@ use self::catalogue::Catalogue;
 use self::conversations::Author;
 use self::llm::Llm;
 use self::shop_data::DbShopData;
+use crate::channels::outbox::{self, NewReply};
 use crate::db;
 use crate::engine::intent::Intent;
 use crate::engine::{self as rules, Action, Channel, Decision, Engine, Input, facts};
@@ -35,6 +36,9 @@ pub struct Incoming<'a> {
     pub channel: Channel,
     pub contact: &'a str,
     pub text: &'a str,
+    /// The provider's id of the message (Twilio MessageSid…): a message that came through
+    /// a provider is recognised when delivered again, and answered through the outbox.
+    pub provider_id: Option<&'a str>,
 }
 
 #[derive(Debug, Clone)]
@@ -44,6 +48,8 @@ pub struct Outcome {
     pub decision: Option<Decision>,
     /// The engine's own time for this message, in microseconds.
     pub latency_us: u64,
+    /// The provider delivered this message before: nothing was done again.
+    pub duplicate: bool,
 }
 
 /// Shared by every request: the catalogue index, rebuilt when the catalogue changes.
@@ -87,10 +93,22 @@ impl Assistant {
                 .then(|| llm.classify(&body))
                 .flatten()
         });
+        let rewording = llm.is_some_and(Llm::rewords);
         let mut outcome = db::write(conn, |tx| {
+            if let Some(id) = incoming.provider_id
+                && let Some(conversation) = conversations::with_provider_id(tx, id)?
+            {
+                let again = Outcome {
+                    conversation,
+                    decision: None,
+                    latency_us: 0,
+                    duplicate: true,
+                };
+                return Ok((again, None));
+            }
             let mut conversation =
                 conversations::open(tx, incoming.channel, incoming.contact, now)?;
-            conversations::add_message(
+            let received = conversations::add_message(
                 tx,
                 conversation.id,
                 Author::Shopper,
@@ -100,11 +118,15 @@ impl Assistant {
                 None,
                 now,
             )?;
+            if let Some(id) = incoming.provider_id {
+                conversations::set_provider_id(tx, received, id)?;
+            }
             if conversation.bot_paused {
                 let silent = Outcome {
                     conversation: conversation.id,
                     decision: None,
                     latency_us: 0,
+                    duplicate: false,
                 };
                 return Ok((silent, None));
             }
@@ -139,11 +161,35 @@ impl Assistant {
             if decision.action == Action::Handoff {
                 conversations::hand_over(tx, conversation.id, decision.intent.code(), now)?;
             }
+            // Through the provider it came by; a rewording may replace the text until
+            // the model's timeout.
+            if incoming.provider_id.is_some()
+                && matches!(incoming.channel, Channel::Sms | Channel::Whatsapp)
+            {
+                let not_before = match llm.filter(|_| rewording) {
+                    Some(llm) => now + llm.timeout(),
+                    None => now,
+                };
+                outbox::enqueue(
+                    tx,
+                    &NewReply {
+                        message_id: message,
+                        channel: incoming.channel,
+                        recipient: incoming.contact,
+                        body: &decision.reply,
+                        subject: "",
+                        in_reply_to: "",
+                        not_before,
+                    },
+                    now,
+                )?;
+            }
             Ok((
                 Outcome {
                     conversation: conversation.id,
                     decision: Some(decision),
                     latency_us,
+                    duplicate: false,
                 },
                 Some(message),
             ))
@@ -161,7 +207,10 @@ impl Assistant {
             && let Some(text) = llm.rephrase(d)
         {
             let id = *message;
-            db::write(conn, |tx| conversations::set_body(tx, id, &text))?;
+            db::write(conn, |tx| {
+                conversations::set_body(tx, id, &text)?;
+                outbox::reword(tx, id, &text, now)
+            })?;
             d.reply = text;
         }
         Ok(outcome.0)

@@ -39,6 +39,7 @@ fn say(
                 channel: Channel::Sms,
                 contact: from,
                 text,
+                provider_id: None,
             },
             now,
             None,
@@ -440,6 +441,7 @@ fn say_with(llm: &Llm, text: &str) -> comptoir::engine::Decision {
                 channel: Channel::Webchat,
                 contact: "visitor:1",
                 text,
+                provider_id: None,
             },
             thursday(),
             Some(llm),
@@ -823,4 +825,50 @@ fn the_index_is_swapped_when_the_catalogue_changes() {
     )
     .unwrap();
     assert!(!Arc::ptr_eq(&second, &catalogue.get(&conn).unwrap()));
+}
+
+#[test]
+fn a_provider_message_is_answered_through_the_outbox_once() {
+    let mut conn = demo();
+    let assistant = Assistant::default();
+    let incoming = Incoming {
+        channel: Channel::Whatsapp,
+        contact: "whatsapp:+33600000002",
+        text: "Vous êtes ouverts le dimanche ?",
+        provider_id: Some("SM0123456789abcdef0123456789abcdef"),
+    };
+    let first = assistant
+        .handle(&mut conn, &incoming, thursday(), None)
+        .unwrap();
+    assert!(!first.duplicate);
+    let again = assistant
+        .handle(&mut conn, &incoming, thursday(), None)
+        .unwrap();
+    assert!(again.duplicate && again.decision.is_none());
+    assert_eq!(again.conversation, first.conversation);
+    let rows: Vec<(String, String, String)> = conn
+        .prepare("SELECT channel, recipient, body FROM outbox")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), 1, "one reply queued for one message");
+    assert_eq!(rows[0].0, "whatsapp");
+    assert_eq!(rows[0].1, "whatsapp:+33600000002");
+    assert_eq!(rows[0].2, reply(&first));
+    let stored: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM messages WHERE author = 'shopper'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, 1);
+    // Messages typed in the console or the eval never reach the outbox.
+    say(&assistant, &mut conn, "+33600000001", "Bonjour", thursday());
+    let queued: i64 = conn
+        .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(queued, 1);
 }

@@ -1,0 +1,220 @@
+//! The outbox: replies to send through a provider, written in the same transaction as
+//! the message they carry, then delivered by the sender with retries. A claimed row is
+//! leased for a minute, so a crash mid-send retries it; a restart resumes what is
+//! pending.
+
+use jiff::{SignedDuration, Timestamp};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::engine::Channel;
+use crate::error::AppError;
+
+/// Attempts before a reply is marked failed.
+pub const MAX_ATTEMPTS: i64 = 8;
+/// How long a claimed row stays out of other claims.
+const LEASE_SECS: i64 = 60;
+
+/// The most a channel carries in one message (Twilio's body limit for SMS, WhatsApp's).
+pub fn limit(channel: Channel) -> Option<usize> {
+    match channel {
+        Channel::Sms => Some(1600),
+        Channel::Whatsapp => Some(4096),
+        _ => None,
+    }
+}
+
+/// `body` cut to the channel's limit, with an ellipsis when cut.
+pub fn trimmed(channel: Channel, body: &str) -> String {
+    match limit(channel) {
+        Some(max) if body.chars().count() > max => {
+            let mut cut: String = body.chars().take(max - 1).collect();
+            cut.push('…');
+            cut
+        }
+        _ => body.to_string(),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pending {
+    pub id: i64,
+    pub channel: Channel,
+    pub recipient: String,
+    pub body: String,
+    pub subject: String,
+    pub in_reply_to: String,
+    /// This attempt's number (1 for the first); with `id`, the attempt's idempotency key.
+    pub attempt: i64,
+}
+
+pub struct NewReply<'a> {
+    pub message_id: i64,
+    pub channel: Channel,
+    pub recipient: &'a str,
+    pub body: &'a str,
+    pub subject: &'a str,
+    pub in_reply_to: &'a str,
+    /// Not sent before (a rewording may still replace the body until then).
+    pub not_before: Timestamp,
+}
+
+pub fn enqueue(conn: &Connection, r: &NewReply<'_>, now: Timestamp) -> Result<i64, AppError> {
+    Ok(conn.query_row(
+        "INSERT INTO outbox (message_id, channel, recipient, body, subject, in_reply_to,
+            next_attempt_at, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) RETURNING id",
+        params![
+            r.message_id,
+            r.channel.code(),
+            r.recipient,
+            trimmed(r.channel, r.body),
+            r.subject,
+            r.in_reply_to,
+            r.not_before.as_second(),
+            now.as_second()
+        ],
+        |row| row.get(0),
+    )?)
+}
+
+/// Replaces a reply's text before its first attempt, and lets it go now.
+pub fn reword(
+    conn: &Connection,
+    message_id: i64,
+    body: &str,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    let channel: Option<String> = conn
+        .query_row(
+            "SELECT channel FROM outbox WHERE message_id = ?1 AND attempts = 0 AND status = 'pending'",
+            [message_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(channel) = channel.as_deref().and_then(Channel::from_code) {
+        conn.execute(
+            "UPDATE outbox SET body = ?2, next_attempt_at = ?3, updated_at = ?3 WHERE message_id = ?1",
+            params![message_id, trimmed(channel, body), now.as_second()],
+        )?;
+    }
+    Ok(())
+}
+
+/// Takes the next due reply, if any, for one attempt.
+pub fn claim(conn: &Connection, now: Timestamp) -> Result<Option<Pending>, AppError> {
+    Ok(conn
+        .query_row(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?1 + ?2, updated_at = ?1
+             WHERE id = (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1
+                         ORDER BY next_attempt_at, id LIMIT 1)
+             RETURNING id, channel, recipient, body, subject, in_reply_to, attempts",
+            params![now.as_second(), LEASE_SECS],
+            |r| {
+                Ok(Pending {
+                    id: r.get(0)?,
+                    channel: Channel::from_code(&r.get::<_, String>(1)?).unwrap_or(Channel::Sms),
+                    recipient: r.get(2)?,
+                    body: r.get(3)?,
+                    subject: r.get(4)?,
+                    in_reply_to: r.get(5)?,
+                    attempt: r.get(6)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+pub fn sent(conn: &Connection, id: i64, provider_id: &str, now: Timestamp) -> Result<(), AppError> {
+    conn.execute(
+        "UPDATE outbox SET status = 'sent', provider_id = ?2, error = NULL, updated_at = ?3 WHERE id = ?1",
+        params![id, provider_id, now.as_second()],
+    )?;
+    Ok(())
+}
+
+/// Another attempt at `at`, or failed for good after `MAX_ATTEMPTS`.
+pub fn retry(
+    conn: &Connection,
+    p: &Pending,
+    at: Timestamp,
+    error: &str,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    if p.attempt >= MAX_ATTEMPTS {
+        return failed(
+            conn,
+            p.id,
+            &format!("{error} (après {} tentatives)", p.attempt),
+            now,
+        );
+    }
+    conn.execute(
+        "UPDATE outbox SET next_attempt_at = ?2, error = ?3, updated_at = ?4 WHERE id = ?1",
+        params![p.id, at.as_second(), error, now.as_second()],
+    )?;
+    Ok(())
+}
+
+pub fn failed(conn: &Connection, id: i64, error: &str, now: Timestamp) -> Result<(), AppError> {
+    conn.execute(
+        "UPDATE outbox SET status = 'failed', error = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, error, now.as_second()],
+    )?;
+    Ok(())
+}
+
+/// A provider's delivery report: `delivered`, or `failed` with its reason.
+pub fn report(
+    conn: &Connection,
+    provider_id: &str,
+    delivered: bool,
+    error: Option<&str>,
+    now: Timestamp,
+) -> Result<bool, AppError> {
+    let status = if delivered { "delivered" } else { "failed" };
+    Ok(conn.execute(
+        "UPDATE outbox SET status = ?2, error = COALESCE(?3, error), updated_at = ?4
+         WHERE provider_id = ?1 AND status IN ('sent', 'delivered')",
+        params![provider_id, status, error, now.as_second()],
+    )? > 0)
+}
+
+/// Wait before attempt `attempt + 1`: 15 s doubling, at most an hour, with ±20 % jitter
+/// from `seed` so replies failing together do not retry together.
+pub fn backoff(attempt: i64, seed: u64) -> SignedDuration {
+    let base = 15i64
+        .saturating_mul(1 << (attempt - 1).clamp(0, 12))
+        .min(3600);
+    let jitter = (seed % 41) as i64 - 20; // -20..=20 %
+    SignedDuration::from_secs(base + base * jitter / 100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_with_jitter_and_a_ceiling() {
+        assert_eq!(backoff(1, 20), SignedDuration::from_secs(15));
+        assert_eq!(backoff(2, 20), SignedDuration::from_secs(30));
+        assert_eq!(
+            backoff(3, 0),
+            SignedDuration::from_secs(48),
+            "60 s less 20 %"
+        );
+        assert_eq!(
+            backoff(30, 40),
+            SignedDuration::from_secs(4320),
+            "an hour plus 20 %"
+        );
+    }
+
+    #[test]
+    fn long_texts_are_cut_to_the_channel() {
+        let long = "é".repeat(2000);
+        assert_eq!(trimmed(Channel::Sms, &long).chars().count(), 1600);
+        assert!(trimmed(Channel::Sms, &long).ends_with('…'));
+        assert_eq!(trimmed(Channel::Whatsapp, &long), long);
+        assert_eq!(trimmed(Channel::Email, &long), long);
+    }
+}
