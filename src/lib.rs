@@ -100,7 +100,8 @@ pub async fn run_with(
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let housekeeping = tokio::spawn(housekeeping(state.clone(), stop_rx.clone()));
-    let poller = tokio::spawn(sync::scheduler::run(state.sync_context(), stop_rx));
+    let poller = tokio::spawn(sync::scheduler::run(state.sync_context(), stop_rx.clone()));
+    let sender = tokio::spawn(channels::sender::run(state.clone(), stop_rx));
 
     // The server future must keep being polled while it stops, so the stop request
     // runs in its own task.
@@ -113,6 +114,7 @@ pub async fn run_with(
     let _ = stop_tx.send(true);
     let _ = housekeeping.await;
     let _ = poller.await;
+    let _ = sender.await;
     tracing::info!("stopped");
     Ok(result?)
 }

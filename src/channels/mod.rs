@@ -1,5 +1,7 @@
 //! Channels shoppers write through: SMS and WhatsApp (Twilio), e-mail (Resend), and the
-//! web chat widget. Built so far: the providers' webhook signature schemes.
+//! web chat widget. Built so far: signatures, the outbox and its sender, Twilio.
 
 pub mod outbox;
+pub mod sender;
 pub mod signatures;
+pub mod twilio;

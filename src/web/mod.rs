@@ -43,6 +43,8 @@ pub struct AppState {
     pub http: ureq::Agent,
     /// The conversation engine's shared state (the catalogue index).
     pub assistant: Arc<crate::assistant::Assistant>,
+    /// Wakes the sender when a reply is queued.
+    pub outbox_ready: Arc<tokio::sync::Notify>,
     needs_setup: AtomicBool,
 }
 
@@ -65,6 +67,7 @@ impl AppState {
             dummy_hash: password::hash(&token::random_token())?,
             needs_setup: AtomicBool::new(users == 0),
             assistant: Arc::default(),
+            outbox_ready: Arc::default(),
             config,
             db,
             clock,
@@ -101,6 +104,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     crate::reservations::configure(cfg);
     stores::configure(cfg);
     stores::webhooks::configure(cfg);
+    crate::channels::twilio::configure(cfg);
     settings::configure(cfg);
 }
 

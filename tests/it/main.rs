@@ -4,6 +4,7 @@
 mod accounts;
 mod assistant;
 mod browser;
+mod channels;
 mod cli;
 mod common;
 mod database;

@@ -3,6 +3,7 @@
 
 pub mod prestashop;
 pub mod shopify;
+pub mod twilio;
 pub mod woocommerce;
 
 use std::net::TcpListener;

@@ -1,0 +1,130 @@
+//! The sender: delivers the outbox, one reply at a time, as soon as one is queued and
+//! at least every second. Timeouts, 5xx and 429 are retried with backoff (429's
+//! `Retry-After` when given); other 4xx fail at once with the provider's message.
+
+use std::time::Duration;
+
+use jiff::SignedDuration;
+
+use super::outbox::{self, Pending};
+use super::twilio;
+use crate::db;
+use crate::engine::Channel;
+use crate::web::AppState;
+
+/// What an attempt gave.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Delivery {
+    /// Accepted, with the provider's id for the message.
+    Sent(String),
+    /// Worth another try (`after`: the provider's wish, if it said).
+    Retry {
+        after: Option<SignedDuration>,
+        error: String,
+    },
+    Failed(String),
+}
+
+/// Reads a provider's answer: `id` finds the message id in a success, `message` the
+/// explanation in an error body.
+pub fn classify(
+    provider: &str,
+    sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    id: impl Fn(&serde_json::Value) -> Option<String>,
+    message: impl Fn(&serde_json::Value) -> Option<String>,
+) -> Delivery {
+    let mut response = match sent {
+        Ok(r) => r,
+        Err(e) => {
+            return Delivery::Retry {
+                after: None,
+                error: format!("{provider} injoignable : {e}"),
+            };
+        }
+    };
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get("Retry-After")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .map(SignedDuration::from_secs);
+    let text = response.body_mut().read_to_string().unwrap_or_default();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let explained = message(&json).unwrap_or_else(|| text.chars().take(200).collect());
+    match status {
+        200..=299 => match id(&json) {
+            Some(id) => Delivery::Sent(id),
+            None => Delivery::Failed(format!(
+                "{provider} a répondu {status} sans identifiant de message"
+            )),
+        },
+        429 | 500..=599 => Delivery::Retry {
+            after: retry_after.filter(|_| status == 429),
+            error: format!("{provider} {status} : {explained}"),
+        },
+        _ => Delivery::Failed(format!("{provider} {status} : {explained}")),
+    }
+}
+
+fn deliver(http: &ureq::Agent, config: &crate::config::Config, p: &Pending) -> Delivery {
+    match p.channel {
+        Channel::Sms | Channel::Whatsapp => twilio::send(http, config, p),
+        other => Delivery::Failed(format!("aucun envoi pour le canal {}", other.code())),
+    }
+}
+
+/// Runs until `stop`: sends what is due, then waits for a new reply or a second.
+pub async fn run(
+    state: actix_web::web::Data<AppState>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            let now = state.clock.now();
+            let claimed = db::call(&state.db, move |conn| outbox::claim(conn, now)).await;
+            let pending = match claimed {
+                Ok(Some(p)) => p,
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox unreadable");
+                    break;
+                }
+            };
+            let (http, config, p) = (state.http.clone(), state.config.clone(), pending.clone());
+            let delivery = tokio::task::spawn_blocking(move || deliver(&http, &config, &p))
+                .await
+                .unwrap_or_else(|e| Delivery::Retry {
+                    after: None,
+                    error: format!("envoi interrompu : {e}"),
+                });
+            let now = state.clock.now();
+            let recorded = db::call(&state.db, move |conn| match &delivery {
+                Delivery::Sent(id) => outbox::sent(conn, pending.id, id, now),
+                Delivery::Retry { after, error } => {
+                    let wait = after.unwrap_or_else(|| {
+                        outbox::backoff(pending.attempt, now.as_nanosecond() as u64)
+                    });
+                    tracing::info!(outbox = pending.id, attempt = pending.attempt, error = %error, "send will be retried");
+                    outbox::retry(conn, &pending, now + wait, error, now)
+                }
+                Delivery::Failed(error) => {
+                    tracing::warn!(outbox = pending.id, error = %error, "send failed");
+                    outbox::failed(conn, pending.id, error, now)
+                }
+            })
+            .await;
+            if let Err(e) = recorded {
+                tracing::warn!(error = %e, "could not record a send");
+            }
+        }
+        tokio::select! {
+            _ = state.outbox_ready.notified() => {}
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! Twilio SMS and WhatsApp: inbound messages and delivery reports at `/webhooks/twilio`
+//! and `/webhooks/twilio/status`, signed with the account's auth token; replies sent with
+//! the Messages API. Twilio is answered at once with empty TwiML: the reply goes out
+//! through the outbox.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use base64::Engine as _;
+
+use super::outbox::Pending;
+use super::sender::Delivery;
+use super::signatures::twilio_verify;
+use crate::assistant::Incoming;
+use crate::assistant::llm::Llm;
+use crate::config::Config;
+use crate::db;
+use crate::engine::Channel;
+use crate::error::AppError;
+use crate::web::AppState;
+
+pub const INBOUND_PATH: &str = "/webhooks/twilio";
+pub const STATUS_PATH: &str = "/webhooks/twilio/status";
+/// Twilio's form posts are small; anything larger is refused.
+const BODY_LIMIT: usize = 64 * 1024;
+const EMPTY_TWIML: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Response></Response>"#;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    for (path, handler) in [(INBOUND_PATH, true), (STATUS_PATH, false)] {
+        let resource = web::resource(path).app_data(web::PayloadConfig::new(BODY_LIMIT));
+        cfg.service(if handler {
+            resource.route(web::post().to(inbound))
+        } else {
+            resource.route(web::post().to(status))
+        });
+    }
+}
+
+/// The form parameters of a signed request, or why it is refused (nothing is stored).
+fn verified(
+    config: &Config,
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<Vec<(String, String)>, AppError> {
+    let refuse = |why: &str| {
+        tracing::warn!(reason = why, "Twilio webhook refused");
+        AppError::Forbidden
+    };
+    let token = config
+        .channels
+        .twilio
+        .auth_token
+        .as_ref()
+        .ok_or_else(|| refuse("no auth token configured"))?;
+    let public = config
+        .public_url
+        .as_deref()
+        .ok_or_else(|| refuse("public_url is not set"))?;
+    let params: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
+        .map_err(|_| AppError::BadRequest("Corps de requête illisible.".into()))?;
+    let path = req
+        .uri()
+        .path_and_query()
+        .map_or(req.path(), |p| p.as_str());
+    let signature = req
+        .headers()
+        .get("X-Twilio-Signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !twilio_verify(
+        token.expose(),
+        &format!("{public}{path}"),
+        &params,
+        signature,
+    ) {
+        return Err(refuse("bad or missing X-Twilio-Signature"));
+    }
+    Ok(params)
+}
+
+fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .filter(|v| !v.is_empty())
+}
+
+async fn inbound(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let params = verified(&state.config, &req, &body)?;
+    let missing = |what: &str| AppError::BadRequest(format!("Paramètre {what} manquant."));
+    let sid = param(&params, "MessageSid")
+        .or(param(&params, "SmsSid"))
+        .ok_or_else(|| missing("MessageSid"))?
+        .to_string();
+    let from = param(&params, "From")
+        .ok_or_else(|| missing("From"))?
+        .to_string();
+    let media: u32 = param(&params, "NumMedia")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let text = match (param(&params, "Body"), media) {
+        (Some(text), _) => text.to_string(),
+        (None, 0) => return Ok(twiml()),
+        (None, n) => format!("📎 {n} pièce(s) jointe(s)"),
+    };
+    let channel = if from.starts_with("whatsapp:") {
+        Channel::Whatsapp
+    } else {
+        Channel::Sms
+    };
+    let now = state.clock.now();
+    let assistant = state.assistant.clone();
+    let llm = Llm::from_config(&state.config.llm);
+    let outcome = db::call(&state.db, move |conn| {
+        assistant.handle(
+            conn,
+            &Incoming {
+                channel,
+                contact: &from,
+                text: &text,
+                provider_id: Some(&sid),
+            },
+            now,
+            llm.as_ref(),
+        )
+    })
+    .await?;
+    if !outcome.duplicate {
+        state.outbox_ready.notify_one();
+    }
+    Ok(twiml())
+}
+
+fn twiml() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/xml; charset=utf-8")
+        .body(EMPTY_TWIML)
+}
+
+/// Delivery reports: delivered (or read), or failed with Twilio's error code.
+async fn status(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let params = verified(&state.config, &req, &body)?;
+    let (Some(sid), Some(status)) = (
+        param(&params, "MessageSid"),
+        param(&params, "MessageStatus"),
+    ) else {
+        return Ok(HttpResponse::Ok().finish());
+    };
+    let report = match status {
+        "delivered" | "read" => Some((true, None)),
+        "undelivered" | "failed" => Some((
+            false,
+            Some(format!(
+                "Twilio : message non remis (code {})",
+                param(&params, "ErrorCode").unwrap_or("inconnu")
+            )),
+        )),
+        _ => None,
+    };
+    if let Some((delivered, error)) = report {
+        let (sid, now) = (sid.to_string(), state.clock.now());
+        db::call(&state.db, move |conn| {
+            super::outbox::report(conn, &sid, delivered, error.as_deref(), now)
+        })
+        .await?;
+    }
+    Ok(HttpResponse::Ok().finish())
+}
+
+/// Sends one reply with the Messages API.
+pub fn send(http: &ureq::Agent, config: &Config, p: &Pending) -> Delivery {
+    let t = &config.channels.twilio;
+    let from = match p.channel {
+        Channel::Whatsapp => t.whatsapp_from.as_deref(),
+        _ => t.sms_from.as_deref(),
+    };
+    let (Some(sid), Some(token), Some(from)) =
+        (t.account_sid.as_deref(), t.auth_token.as_ref(), from)
+    else {
+        return Delivery::Failed(
+            "Twilio n'est pas configuré (account_sid, auth_token et numéro d'envoi).".into(),
+        );
+    };
+    let url = format!(
+        "{}/2010-04-01/Accounts/{sid}/Messages.json",
+        t.api_url.trim_end_matches('/')
+    );
+    let auth =
+        base64::engine::general_purpose::STANDARD.encode(format!("{sid}:{}", token.expose()));
+    let mut form: Vec<(&str, String)> = vec![
+        ("To", p.recipient.clone()),
+        ("From", from.to_string()),
+        ("Body", p.body.clone()),
+    ];
+    if let Some(public) = &config.public_url {
+        form.push(("StatusCallback", format!("{public}{STATUS_PATH}")));
+    }
+    let sent = http
+        .post(&url)
+        .header("Authorization", &format!("Basic {auth}"))
+        .send_form(form.iter().map(|(k, v)| (*k, v.as_str())));
+    super::sender::classify(
+        "Twilio",
+        sent,
+        |json| json["sid"].as_str().map(str::to_string),
+        |json| {
+            json["message"]
+                .as_str()
+                .map(|m| match json["code"].as_i64() {
+                    Some(code) => format!("{m} (code {code})"),
+                    None => m.to_string(),
+                })
+        },
+    )
+}

@@ -1,0 +1,310 @@
+//! SMS and WhatsApp through Twilio, end to end over real HTTP: signed webhooks in, the
+//! assistant's reply out through the outbox to a fake Twilio, with retries, failures,
+//! replays and restarts.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use comptoir::channels::signatures::twilio_sign;
+use comptoir::config::{Config, Secret, TwilioChannel};
+use jiff::SignedDuration;
+use rusqlite::Connection;
+
+use crate::common::{Client, TestApp};
+use crate::fakes::twilio::{FakeTwilio, SID, TOKEN};
+
+const PUBLIC: &str = "https://comptoir.elegance-paris.test";
+
+fn configure(c: &mut Config, twilio: &FakeTwilio) {
+    c.public_url = Some(PUBLIC.into());
+    c.channels.twilio = TwilioChannel {
+        account_sid: Some(SID.into()),
+        auth_token: Some(Secret::new(TOKEN)),
+        sms_from: Some("+33644630000".into()),
+        whatsapp_from: Some("whatsapp:+33644630000".into()),
+        api_url: twilio.served.base.clone(),
+    };
+}
+
+/// A running shop with the demo catalogue and Twilio pointed at the fake.
+fn shop(dir: &Path, twilio: &FakeTwilio) -> TestApp {
+    let app = TestApp::spawn_in(dir, |c| configure(c, twilio));
+    let pool = comptoir::db::open(dir).unwrap();
+    let mut conn = pool.get().unwrap();
+    comptoir::demo::seed_shop(
+        &mut conn,
+        &Config::default(),
+        crate::common::start_time(),
+        true,
+    )
+    .unwrap();
+    app
+}
+
+fn inbound(from: &str, body: &str, sid: &str) -> Vec<(String, String)> {
+    [
+        ("AccountSid", SID),
+        ("ApiVersion", "2010-04-01"),
+        ("Body", body),
+        ("From", from),
+        ("MessageSid", sid),
+        ("NumMedia", "0"),
+        ("SmsSid", sid),
+        ("To", "+33644630000"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+fn post(client: &Client, path: &str, params: &[(String, String)], signature: &str) -> u16 {
+    let form: Vec<(&str, &str)> = params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    client
+        .post_with(path, &form, ("X-Twilio-Signature", signature))
+        .status
+}
+
+fn signed(client: &Client, path: &str, params: &[(String, String)]) -> u16 {
+    let signature = twilio_sign(TOKEN, &format!("{PUBLIC}{path}"), params);
+    post(client, path, params, &signature)
+}
+
+/// Waits (at most 10 s) for the fake to have received `n` messages.
+fn wait_for_sent(twilio: &FakeTwilio, n: usize) {
+    let started = Instant::now();
+    while twilio.sent().len() < n {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{} sent, {n} expected",
+            twilio.sent().len()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn wait_for_requests(twilio: &FakeTwilio, n: usize) {
+    let started = Instant::now();
+    while twilio.requests() < n {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{} requests, {n} expected",
+            twilio.requests()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn db(dir: &Path) -> Connection {
+    Connection::open(dir.join("comptoir.db")).unwrap()
+}
+
+fn outbox_row(dir: &Path) -> (String, i64, Option<String>) {
+    db(dir)
+        .query_row("SELECT status, attempts, error FROM outbox", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap()
+}
+
+#[test]
+fn a_signed_sms_is_answered_through_twilio_and_a_replay_is_ignored() {
+    let twilio = FakeTwilio::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let app = shop(tmp.path(), &twilio);
+    let client = app.client();
+    let params = inbound(
+        "+33600000001",
+        "Vous avez la robe fleurie bleue en 38 ?",
+        "SM11111111111111111111111111111111",
+    );
+    assert_eq!(signed(&client, "/webhooks/twilio", &params), 200);
+    wait_for_sent(&twilio, 1);
+    let sent = &twilio.sent()[0];
+    assert_eq!(sent.to, "+33600000001");
+    assert_eq!(sent.from, "+33644630000");
+    assert!(
+        sent.body.contains("Robe Fleurie Bleue en 38"),
+        "{}",
+        sent.body
+    );
+    assert_eq!(
+        sent.status_callback.as_deref(),
+        Some(&*format!("{PUBLIC}/webhooks/twilio/status"))
+    );
+    // The same delivery again: acknowledged, nothing stored or sent twice.
+    assert_eq!(signed(&client, "/webhooks/twilio", &params), 200);
+    let conn = db(tmp.path());
+    let shopper: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM messages WHERE author = 'shopper'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(shopper, 1);
+    let holds: i64 = conn
+        .query_row("SELECT count(*) FROM reservations", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(holds, 1);
+    assert_eq!(twilio.requests(), 1);
+    // Twilio's delivery report marks the reply delivered.
+    let report: Vec<(String, String)> = [
+        ("AccountSid", SID),
+        ("MessageSid", &*format!("SM{:032x}", 1)),
+        ("MessageStatus", "delivered"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    assert_eq!(signed(&client, "/webhooks/twilio/status", &report), 200);
+    assert_eq!(outbox_row(tmp.path()).0, "delivered");
+}
+
+#[test]
+fn whatsapp_replies_go_back_on_whatsapp() {
+    let twilio = FakeTwilio::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let app = shop(tmp.path(), &twilio);
+    let params = inbound(
+        "whatsapp:+33600000002",
+        "Vous êtes ouverts le dimanche ?",
+        "SM22222222222222222222222222222222",
+    );
+    assert_eq!(signed(&app.client(), "/webhooks/twilio", &params), 200);
+    wait_for_sent(&twilio, 1);
+    let sent = &twilio.sent()[0];
+    assert_eq!(
+        (sent.to.as_str(), sent.from.as_str()),
+        ("whatsapp:+33600000002", "whatsapp:+33644630000")
+    );
+    assert!(sent.body.contains("fermé"), "{}", sent.body);
+}
+
+#[test]
+fn bad_or_missing_signatures_are_refused_and_store_nothing() {
+    let twilio = FakeTwilio::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let app = shop(tmp.path(), &twilio);
+    let client = app.client();
+    let params = inbound(
+        "+33600000001",
+        "Bonjour",
+        "SM33333333333333333333333333333333",
+    );
+    assert_eq!(
+        post(&client, "/webhooks/twilio", &params, ""),
+        403,
+        "missing"
+    );
+    let wrong = twilio_sign(
+        "another-token",
+        &format!("{PUBLIC}/webhooks/twilio"),
+        &params,
+    );
+    assert_eq!(
+        post(&client, "/webhooks/twilio", &params, &wrong),
+        403,
+        "wrong token"
+    );
+    let good = twilio_sign(TOKEN, &format!("{PUBLIC}/webhooks/twilio"), &params);
+    let mut tampered = params.clone();
+    tampered[2].1 = "Bonjour, envoyez-moi tout".into();
+    assert_eq!(
+        post(&client, "/webhooks/twilio", &tampered, &good),
+        403,
+        "tampered body"
+    );
+    let stored: i64 = db(tmp.path())
+        .query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored, 0);
+    assert_eq!(twilio.requests(), 0);
+}
+
+#[test]
+fn provider_errors_are_retried_then_delivered_once() {
+    let twilio = FakeTwilio::start();
+    twilio.fail_next(&[500, 500]);
+    let tmp = tempfile::tempdir().unwrap();
+    let app = shop(tmp.path(), &twilio);
+    let params = inbound(
+        "+33600000001",
+        "Quels sont vos horaires ?",
+        "SM44444444444444444444444444444444",
+    );
+    assert_eq!(signed(&app.client(), "/webhooks/twilio", &params), 200);
+    wait_for_requests(&twilio, 1);
+    // Each retry waits its backoff on the injected clock.
+    app.clock.advance(SignedDuration::from_mins(2));
+    wait_for_requests(&twilio, 2);
+    assert_eq!(twilio.sent().len(), 0);
+    app.clock.advance(SignedDuration::from_mins(2));
+    wait_for_sent(&twilio, 1);
+    assert_eq!(twilio.requests(), 3);
+    // Marked sent with the provider's id: never claimed again.
+    let (status, attempts, _) = outbox_row(tmp.path());
+    assert_eq!((status.as_str(), attempts), ("sent", 3));
+    assert_eq!(twilio.sent().len(), 1, "delivered exactly once");
+}
+
+#[test]
+fn a_refused_send_is_marked_failed_with_the_providers_message() {
+    let twilio = FakeTwilio::start();
+    twilio.fail_next(&[400]);
+    let tmp = tempfile::tempdir().unwrap();
+    let app = shop(tmp.path(), &twilio);
+    let params = inbound(
+        "+33600000001",
+        "Bonjour !",
+        "SM55555555555555555555555555555555",
+    );
+    assert_eq!(signed(&app.client(), "/webhooks/twilio", &params), 200);
+    wait_for_requests(&twilio, 1);
+    let started = Instant::now();
+    while outbox_row(tmp.path()).0 != "failed" {
+        assert!(started.elapsed() < Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (_, attempts, error) = outbox_row(tmp.path());
+    assert_eq!(attempts, 1, "a 400 is not retried");
+    let error = error.unwrap();
+    assert!(
+        error.contains("not a valid phone number") && error.contains("21211"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_reply_committed_before_a_crash_is_sent_after_the_restart() {
+    let twilio = FakeTwilio::start();
+    let tmp = tempfile::tempdir().unwrap();
+    // The message arrives and its reply is committed, but the appliance stops before
+    // sending (here: the reply is written while no server runs).
+    {
+        let pool = comptoir::db::open(tmp.path()).unwrap();
+        let mut conn = pool.get().unwrap();
+        let now = crate::common::start_time();
+        comptoir::demo::seed_shop(&mut conn, &Config::default(), now, true).unwrap();
+        let outcome = comptoir::assistant::Assistant::default()
+            .handle(
+                &mut conn,
+                &comptoir::assistant::Incoming {
+                    channel: comptoir::engine::Channel::Sms,
+                    contact: "+33600000001",
+                    text: "Vous êtes où exactement ?",
+                    provider_id: Some("SM66666666666666666666666666666666"),
+                },
+                now,
+                None,
+            )
+            .unwrap();
+        assert!(outcome.decision.is_some());
+    }
+    assert_eq!(twilio.requests(), 0);
+    let _app = TestApp::spawn_in(tmp.path(), |c| configure(c, &twilio));
+    wait_for_sent(&twilio, 1);
+    assert!(twilio.sent()[0].body.contains("Rivoli"));
+}
