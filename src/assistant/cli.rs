@@ -131,6 +131,7 @@ pub fn run_chat(
                     contact: from,
                     text,
                     provider_id: None,
+                    email: None,
                 },
                 now,
                 llm.as_ref(),

@@ -97,6 +97,7 @@ pub fn run(
                     contact: &case.from,
                     text: &turn.user,
                     provider_id: None,
+                    email: None,
                 },
                 now,
                 llm,

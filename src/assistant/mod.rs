@@ -27,6 +27,19 @@ use crate::engine::intent::Intent;
 use crate::engine::{self as rules, Action, Channel, Decision, Engine, Input, facts};
 use crate::error::AppError;
 
+/// "Re: …" once, whatever the shopper's client wrote ("RE:", "Réf :").
+fn reply_subject(subject: &str) -> String {
+    let subject = subject.trim();
+    let lower = subject.to_lowercase();
+    if lower.starts_with("re:") || lower.starts_with("re :") {
+        subject.to_string()
+    } else if subject.is_empty() {
+        "Re: votre message".into()
+    } else {
+        format!("Re: {subject}")
+    }
+}
+
 /// How much of a message the engine reads.
 const READ_CHARS: usize = 2000;
 
@@ -39,6 +52,14 @@ pub struct Incoming<'a> {
     /// The provider's id of the message (Twilio MessageSid…): a message that came through
     /// a provider is recognised when delivered again, and answered through the outbox.
     pub provider_id: Option<&'a str>,
+    /// For e-mail: the subject and Message-ID the reply threads under.
+    pub email: Option<EmailThread<'a>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct EmailThread<'a> {
+    pub subject: &'a str,
+    pub message_id: &'a str,
 }
 
 #[derive(Debug, Clone)]
@@ -164,8 +185,14 @@ impl Assistant {
             // Through the provider it came by; a rewording may replace the text until
             // the model's timeout.
             if incoming.provider_id.is_some()
-                && matches!(incoming.channel, Channel::Sms | Channel::Whatsapp)
+                && matches!(
+                    incoming.channel,
+                    Channel::Sms | Channel::Whatsapp | Channel::Email
+                )
             {
+                let subject = incoming
+                    .email
+                    .map_or(String::new(), |e| reply_subject(e.subject));
                 let not_before = match llm.filter(|_| rewording) {
                     Some(llm) => now + llm.timeout(),
                     None => now,
@@ -177,8 +204,8 @@ impl Assistant {
                         channel: incoming.channel,
                         recipient: incoming.contact,
                         body: &decision.reply,
-                        subject: "",
-                        in_reply_to: "",
+                        subject: &subject,
+                        in_reply_to: incoming.email.map_or("", |e| e.message_id),
                         not_before,
                     },
                     now,

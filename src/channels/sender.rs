@@ -70,6 +70,7 @@ pub fn classify(
 fn deliver(http: &ureq::Agent, config: &crate::config::Config, p: &Pending) -> Delivery {
     match p.channel {
         Channel::Sms | Channel::Whatsapp => twilio::send(http, config, p),
+        Channel::Email => super::resend::send(http, config, p),
         other => Delivery::Failed(format!("aucun envoi pour le canal {}", other.code())),
     }
 }

@@ -122,6 +122,7 @@ async fn inbound(
                 contact: &from,
                 text: &text,
                 provider_id: Some(&sid),
+                email: None,
             },
             now,
             llm.as_ref(),

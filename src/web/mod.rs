@@ -105,6 +105,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     stores::configure(cfg);
     stores::webhooks::configure(cfg);
     crate::channels::twilio::configure(cfg);
+    crate::channels::resend::configure(cfg);
     settings::configure(cfg);
 }
 

@@ -40,6 +40,7 @@ fn say(
                 contact: from,
                 text,
                 provider_id: None,
+                email: None,
             },
             now,
             None,
@@ -442,6 +443,7 @@ fn say_with(llm: &Llm, text: &str) -> comptoir::engine::Decision {
                 contact: "visitor:1",
                 text,
                 provider_id: None,
+                email: None,
             },
             thursday(),
             Some(llm),
@@ -836,6 +838,7 @@ fn a_provider_message_is_answered_through_the_outbox_once() {
         contact: "whatsapp:+33600000002",
         text: "Vous êtes ouverts le dimanche ?",
         provider_id: Some("SM0123456789abcdef0123456789abcdef"),
+        email: None,
     };
     let first = assistant
         .handle(&mut conn, &incoming, thursday(), None)

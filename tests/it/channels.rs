@@ -296,6 +296,7 @@ fn a_reply_committed_before_a_crash_is_sent_after_the_restart() {
                     contact: "+33600000001",
                     text: "Vous êtes où exactement ?",
                     provider_id: Some("SM66666666666666666666666666666666"),
+                    email: None,
                 },
                 now,
                 None,
@@ -307,4 +308,158 @@ fn a_reply_committed_before_a_crash_is_sent_after_the_restart() {
     let _app = TestApp::spawn_in(tmp.path(), |c| configure(c, &twilio));
     wait_for_sent(&twilio, 1);
     assert!(twilio.sent()[0].body.contains("Rivoli"));
+}
+
+mod email {
+    use super::*;
+    use crate::fakes::resend::{FakeResend, KEY};
+    use comptoir::channels::signatures::svix_sign;
+    use comptoir::config::ResendChannel;
+
+    const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+    fn shop(dir: &Path, resend: &FakeResend) -> TestApp {
+        let app = TestApp::spawn_in(dir, |c| {
+            c.public_url = Some(PUBLIC.into());
+            c.channels.resend = ResendChannel {
+                api_key: Some(Secret::new(KEY)),
+                from: Some("Élégance Paris <bonjour@elegance-paris.test>".into()),
+                webhook_secret: Some(Secret::new(SECRET)),
+                api_url: resend.served.base.clone(),
+            };
+        });
+        let pool = comptoir::db::open(dir).unwrap();
+        let mut conn = pool.get().unwrap();
+        comptoir::demo::seed_shop(
+            &mut conn,
+            &Config::default(),
+            crate::common::start_time(),
+            true,
+        )
+        .unwrap();
+        app
+    }
+
+    fn event(email_id: &str, from: &str, subject: &str) -> String {
+        serde_json::json!({"type": "email.received", "created_at": "2026-11-12T09:00:00.000Z",
+            "data": {"email_id": email_id, "created_at": "2026-11-12T09:00:00.000Z", "from": from,
+                     "to": ["bonjour@elegance-paris.test"], "bcc": [], "cc": [], "received_for": [],
+                     "message_id": "<envelope@mail.example>", "subject": subject, "attachments": []}})
+        .to_string()
+    }
+
+    fn deliver(client: &Client, id: &str, body: &str, now: i64, secret: &str) -> u16 {
+        let signature = svix_sign(secret, id, now, body.as_bytes()).unwrap();
+        let stamp = now.to_string();
+        client
+            .post_signed(
+                "/webhooks/resend",
+                &[
+                    ("svix-id", id),
+                    ("svix-timestamp", &stamp),
+                    ("svix-signature", &signature),
+                ],
+                body,
+            )
+            .status
+    }
+
+    fn wait_for_mail(resend: &FakeResend, n: usize) {
+        let started = Instant::now();
+        while resend.sent().len() < n {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "{} sent",
+                resend.sent().len()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    #[test]
+    fn a_signed_email_is_answered_in_its_thread() {
+        let resend = FakeResend::start();
+        let tmp = tempfile::tempdir().unwrap();
+        let app = shop(tmp.path(), &resend);
+        let now = crate::common::start_time().as_second();
+        resend.receive(
+            "rcv-1",
+            "Marie Lenoir <marie.lenoir@example.org>",
+            "Veste en jean",
+            "Bonjour,\n\nLa veste en jean délavée est disponible en taille M ?\n\nCordialement,\nMarie\n\nLe 12 nov. 2025, Élégance Paris a écrit :\n> Bonjour Marie",
+            "<CAF1234@mail.example.org>",
+        );
+        let body = event(
+            "rcv-1",
+            "Marie Lenoir <marie.lenoir@example.org>",
+            "Veste en jean",
+        );
+        assert_eq!(deliver(&app.client(), "msg_1", &body, now, SECRET), 200);
+        wait_for_mail(&resend, 1);
+        let mail = &resend.sent()[0];
+        assert_eq!(mail["to"][0], "marie.lenoir@example.org");
+        assert_eq!(mail["subject"], "Re: Veste en jean");
+        assert_eq!(mail["headers"]["In-Reply-To"], "<CAF1234@mail.example.org>");
+        let text = mail["text"].as_str().unwrap();
+        assert!(text.contains("Veste en Jean Délavée"), "{text}");
+        // The inbox keeps the whole mail, quotes and signature included.
+        let stored: String = db(tmp.path())
+            .query_row(
+                "SELECT body FROM messages WHERE author = 'shopper'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(stored.contains("> Bonjour Marie"));
+        // A repeated event is acknowledged and changes nothing.
+        assert_eq!(deliver(&app.client(), "msg_1", &body, now, SECRET), 200);
+        let count: i64 = db(tmp.path())
+            .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(count, 1);
+    }
+
+    #[test]
+    fn unsigned_stale_or_unfetchable_events_store_nothing() {
+        let resend = FakeResend::start();
+        let tmp = tempfile::tempdir().unwrap();
+        let app = shop(tmp.path(), &resend);
+        let client = app.client();
+        let now = crate::common::start_time().as_second();
+        let body = event("rcv-2", "paul@example.org", "Horaires");
+        assert_eq!(
+            client
+                .post_signed("/webhooks/resend", &[("svix-id", "msg_2")], &body)
+                .status,
+            403,
+            "unsigned"
+        );
+        let other = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+        assert_eq!(
+            deliver(&client, "msg_2", &body, now, other),
+            403,
+            "another secret"
+        );
+        assert_eq!(
+            deliver(&client, "msg_2", &body, now - 600, SECRET),
+            403,
+            "ten minutes old"
+        );
+        // Signed, but the message cannot be fetched yet: 503, so Resend tries again.
+        assert_eq!(deliver(&client, "msg_2", &body, now, SECRET), 503);
+        let stored: i64 = db(tmp.path())
+            .query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(stored, 0);
+        resend.receive(
+            "rcv-2",
+            "paul@example.org",
+            "Horaires",
+            "Quels sont vos horaires ?",
+            "<p2@example.org>",
+        );
+        assert_eq!(deliver(&client, "msg_2b", &body, now, SECRET), 200);
+        wait_for_mail(&resend, 1);
+        assert!(resend.sent()[0]["text"].as_str().unwrap().contains("10h"));
+    }
 }

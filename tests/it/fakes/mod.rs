@@ -2,6 +2,7 @@
 //! contracts (auth, pagination, throttling, error bodies).
 
 pub mod prestashop;
+pub mod resend;
 pub mod shopify;
 pub mod twilio;
 pub mod woocommerce;
