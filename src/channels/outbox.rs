@@ -100,11 +100,13 @@ pub fn reword(
     Ok(())
 }
 
-/// Takes the next due reply, if any, for one attempt.
+/// Takes the next due reply, if any, for one attempt (its last error is cleared: an
+/// error on the row always belongs to the latest finished attempt).
 pub fn claim(conn: &Connection, now: Timestamp) -> Result<Option<Pending>, AppError> {
     Ok(conn
         .query_row(
-            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?1 + ?2, updated_at = ?1
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?1 + ?2, error = NULL,
+                               updated_at = ?1
              WHERE id = (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1
                          ORDER BY next_attempt_at, id LIMIT 1)
              RETURNING id, channel, recipient, body, subject, in_reply_to, attempts",

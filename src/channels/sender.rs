@@ -86,7 +86,10 @@ pub async fn run(
                 return;
             }
             let now = state.clock.now();
-            let claimed = db::call(&state.db, move |conn| outbox::claim(conn, now)).await;
+            let claimed = db::call(&state.db, move |conn| {
+                db::write(conn, |tx| outbox::claim(tx, now))
+            })
+            .await;
             let pending = match claimed {
                 Ok(Some(p)) => p,
                 Ok(None) => break,
@@ -103,19 +106,8 @@ pub async fn run(
                     error: format!("envoi interrompu : {e}"),
                 });
             let now = state.clock.now();
-            let recorded = db::call(&state.db, move |conn| match &delivery {
-                Delivery::Sent(id) => outbox::sent(conn, pending.id, id, now),
-                Delivery::Retry { after, error } => {
-                    let wait = after.unwrap_or_else(|| {
-                        outbox::backoff(pending.attempt, now.as_nanosecond() as u64)
-                    });
-                    tracing::info!(outbox = pending.id, attempt = pending.attempt, error = %error, "send will be retried");
-                    outbox::retry(conn, &pending, now + wait, error, now)
-                }
-                Delivery::Failed(error) => {
-                    tracing::warn!(outbox = pending.id, error = %error, "send failed");
-                    outbox::failed(conn, pending.id, error, now)
-                }
+            let recorded = db::call(&state.db, move |conn| {
+                db::write(conn, |conn| record(conn, &pending, &delivery, now))
             })
             .await;
             if let Err(e) = recorded {
@@ -126,6 +118,27 @@ pub async fn run(
             _ = state.outbox_ready.notified() => {}
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
             _ = stop.changed() => return,
+        }
+    }
+}
+
+fn record(
+    conn: &rusqlite::Connection,
+    pending: &Pending,
+    delivery: &Delivery,
+    now: jiff::Timestamp,
+) -> Result<(), crate::error::AppError> {
+    match delivery {
+        Delivery::Sent(id) => outbox::sent(conn, pending.id, id, now),
+        Delivery::Retry { after, error } => {
+            let wait = after
+                .unwrap_or_else(|| outbox::backoff(pending.attempt, now.as_nanosecond() as u64));
+            tracing::info!(outbox = pending.id, attempt = pending.attempt, error = %error, "send will be retried");
+            outbox::retry(conn, pending, now + wait, error, now)
+        }
+        Delivery::Failed(error) => {
+            tracing::warn!(outbox = pending.id, error = %error, "send failed");
+            outbox::failed(conn, pending.id, error, now)
         }
     }
 }

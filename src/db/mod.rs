@@ -113,12 +113,22 @@ where
     .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?
 }
 
-/// Writes take the lock up front (`BEGIN IMMEDIATE`), so two writers queue on
-/// `busy_timeout` instead of failing with "database is locked" half-way through.
+/// One writer at a time within the process. SQLite allows one anyway; queueing here
+/// hands the lock over at once, where SQLite's busy handler would sleep and poll
+/// (milliseconds to tens of milliseconds under load). Other processes (the CLI) still
+/// queue on `busy_timeout`.
+static WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Writes take the lock up front (`BEGIN IMMEDIATE`), so two writers queue instead of
+/// failing with "database is locked" half-way through. Never nest: a write inside
+/// another write's `work` would wait for itself.
 pub fn write<T>(
     conn: &mut Connection,
     work: impl FnOnce(&Transaction<'_>) -> Result<T, AppError>,
 ) -> Result<T, AppError> {
+    let _writer = WRITER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(DbError::from)?;

@@ -97,6 +97,22 @@ fn wait_for_requests(twilio: &FakeTwilio, n: usize) {
     }
 }
 
+/// Waits (at most 10 s) until attempt `n` failed and its retry is scheduled.
+fn wait_for_retry(dir: &Path, n: i64) {
+    let started = Instant::now();
+    loop {
+        let (status, attempts, error) = outbox_row(dir);
+        if status == "pending" && attempts == n && error.is_some() {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "attempt {n} not recorded"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn db(dir: &Path) -> Connection {
     Connection::open(dir.join("comptoir.db")).unwrap()
 }
@@ -236,10 +252,11 @@ fn provider_errors_are_retried_then_delivered_once() {
         "SM44444444444444444444444444444444",
     );
     assert_eq!(signed(&app.client(), "/webhooks/twilio", &params), 200);
-    wait_for_requests(&twilio, 1);
-    // Each retry waits its backoff on the injected clock.
+    // Each retry waits its backoff on the injected clock, counted from when the failure
+    // was recorded.
+    wait_for_retry(tmp.path(), 1);
     app.clock.advance(SignedDuration::from_mins(2));
-    wait_for_requests(&twilio, 2);
+    wait_for_retry(tmp.path(), 2);
     assert_eq!(twilio.sent().len(), 0);
     app.clock.advance(SignedDuration::from_mins(2));
     wait_for_sent(&twilio, 1);
