@@ -360,3 +360,12 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE status = 'pending';
 CREATE INDEX outbox_by_provider_id ON outbox(provider_id) WHERE provider_id IS NOT NULL;
+
+-- Messaging channels set up from the pages (the config file wins for the keys it sets).
+CREATE TABLE channel_settings (
+    provider TEXT PRIMARY KEY CHECK (provider IN ('twilio', 'resend')),
+    enabled INTEGER NOT NULL DEFAULT 1,
+    -- Encrypted JSON of the provider's settings, secrets included (see src/secrets.rs).
+    sealed BLOB NOT NULL,
+    updated_at INTEGER NOT NULL
+);

@@ -4,5 +4,6 @@
 pub mod outbox;
 pub mod resend;
 pub mod sender;
+pub mod settings;
 pub mod signatures;
 pub mod twilio;

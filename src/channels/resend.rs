@@ -13,7 +13,7 @@ use super::sender::{self, Delivery};
 use super::signatures::svix_verify;
 use crate::assistant::llm::Llm;
 use crate::assistant::{EmailThread, Incoming};
-use crate::config::Config;
+use crate::config::Channels;
 use crate::db;
 use crate::engine::Channel;
 use crate::error::AppError;
@@ -47,8 +47,12 @@ pub fn address(from: &str) -> String {
 }
 
 /// The received message from the Receiving API: (text, Message-ID).
-fn fetch(http: &ureq::Agent, config: &Config, email_id: &str) -> Result<(String, String), String> {
-    let r = &config.channels.resend;
+fn fetch(
+    http: &ureq::Agent,
+    channels: &Channels,
+    email_id: &str,
+) -> Result<(String, String), String> {
+    let r = &channels.resend;
     let key = r.api_key.as_ref().ok_or("no Resend API key configured")?;
     let url = format!(
         "{}/emails/receiving/{email_id}",
@@ -104,7 +108,8 @@ async fn webhook(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let Some(secret) = state.config.channels.resend.webhook_secret.as_ref() else {
+    let channels = super::twilio::effective(&state).await?;
+    let Some(secret) = channels.resend.webhook_secret.as_ref() else {
         tracing::warn!("Resend webhook refused: no webhook_secret configured");
         return Err(AppError::Forbidden);
     };
@@ -149,8 +154,8 @@ async fn webhook(
         return Err(AppError::BadRequest("Expéditeur manquant.".into()));
     }
     let subject = data["subject"].as_str().unwrap_or("").to_string();
-    let (http, config, id) = (state.http.clone(), state.config.clone(), email_id.clone());
-    let fetched = tokio::task::spawn_blocking(move || fetch(&http, &config, &id))
+    let (http, id) = (state.http.clone(), email_id.clone());
+    let fetched = tokio::task::spawn_blocking(move || fetch(&http, &channels, &id))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let (text, message_id) = match fetched {
@@ -198,8 +203,8 @@ async fn webhook(
 }
 
 /// Sends one reply with the Emails API.
-pub fn send(http: &ureq::Agent, config: &Config, p: &Pending) -> Delivery {
-    let r = &config.channels.resend;
+pub fn send(http: &ureq::Agent, channels: &Channels, p: &Pending) -> Delivery {
+    let r = &channels.resend;
     let (Some(key), Some(from)) = (r.api_key.as_ref(), r.from.as_deref()) else {
         return Delivery::Failed("Resend n'est pas configuré (api_key et from).".into());
     };

@@ -67,10 +67,15 @@ pub fn classify(
     }
 }
 
-fn deliver(http: &ureq::Agent, config: &crate::config::Config, p: &Pending) -> Delivery {
+fn deliver(
+    http: &ureq::Agent,
+    channels: &crate::config::Channels,
+    public_url: Option<&str>,
+    p: &Pending,
+) -> Delivery {
     match p.channel {
-        Channel::Sms | Channel::Whatsapp => twilio::send(http, config, p),
-        Channel::Email => super::resend::send(http, config, p),
+        Channel::Sms | Channel::Whatsapp => twilio::send(http, channels, public_url, p),
+        Channel::Email => super::resend::send(http, channels, p),
         other => Delivery::Failed(format!("aucun envoi pour le canal {}", other.code())),
     }
 }
@@ -98,13 +103,24 @@ pub async fn run(
                     break;
                 }
             };
-            let (http, config, p) = (state.http.clone(), state.config.clone(), pending.clone());
-            let delivery = tokio::task::spawn_blocking(move || deliver(&http, &config, &p))
-                .await
-                .unwrap_or_else(|e| Delivery::Retry {
+            let delivery = match twilio::effective(&state).await {
+                Ok(channels) => {
+                    let (http, p) = (state.http.clone(), pending.clone());
+                    let public = state.config.public_url.clone();
+                    tokio::task::spawn_blocking(move || {
+                        deliver(&http, &channels, public.as_deref(), &p)
+                    })
+                    .await
+                    .unwrap_or_else(|e| Delivery::Retry {
+                        after: None,
+                        error: format!("envoi interrompu : {e}"),
+                    })
+                }
+                Err(e) => Delivery::Retry {
                     after: None,
-                    error: format!("envoi interrompu : {e}"),
-                });
+                    error: format!("réglages des canaux illisibles : {e}"),
+                },
+            };
             let now = state.clock.now();
             let recorded = db::call(&state.db, move |conn| {
                 db::write(conn, |conn| record(conn, &pending, &delivery, now))

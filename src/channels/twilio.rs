@@ -11,7 +11,7 @@ use super::sender::Delivery;
 use super::signatures::twilio_verify;
 use crate::assistant::Incoming;
 use crate::assistant::llm::Llm;
-use crate::config::Config;
+use crate::config::Channels;
 use crate::db;
 use crate::engine::Channel;
 use crate::error::AppError;
@@ -35,22 +35,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The form parameters of a signed request, or why it is refused (nothing is stored).
-fn verified(
-    config: &Config,
+async fn verified(
+    state: &AppState,
     req: &HttpRequest,
     body: &[u8],
 ) -> Result<Vec<(String, String)>, AppError> {
+    let channels = effective(state).await?;
     let refuse = |why: &str| {
         tracing::warn!(reason = why, "Twilio webhook refused");
         AppError::Forbidden
     };
-    let token = config
-        .channels
+    let token = channels
         .twilio
         .auth_token
         .as_ref()
         .ok_or_else(|| refuse("no auth token configured"))?;
-    let public = config
+    let public = state
+        .config
         .public_url
         .as_deref()
         .ok_or_else(|| refuse("public_url is not set"))?;
@@ -89,7 +90,7 @@ async fn inbound(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let params = verified(&state.config, &req, &body)?;
+    let params = verified(&state, &req, &body).await?;
     let missing = |what: &str| AppError::BadRequest(format!("Paramètre {what} manquant."));
     let sid = param(&params, "MessageSid")
         .or(param(&params, "SmsSid"))
@@ -147,7 +148,7 @@ async fn status(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let params = verified(&state.config, &req, &body)?;
+    let params = verified(&state, &req, &body).await?;
     let (Some(sid), Some(status)) = (
         param(&params, "MessageSid"),
         param(&params, "MessageStatus"),
@@ -175,9 +176,23 @@ async fn status(
     Ok(HttpResponse::Ok().finish())
 }
 
+/// The channels in effect (config file first, then the pages).
+pub async fn effective(state: &AppState) -> Result<Channels, AppError> {
+    let (config, secrets) = (state.config.clone(), state.secrets.clone());
+    db::call(&state.db, move |conn| {
+        super::settings::effective(conn, &config, &secrets)
+    })
+    .await
+}
+
 /// Sends one reply with the Messages API.
-pub fn send(http: &ureq::Agent, config: &Config, p: &Pending) -> Delivery {
-    let t = &config.channels.twilio;
+pub fn send(
+    http: &ureq::Agent,
+    channels: &Channels,
+    public_url: Option<&str>,
+    p: &Pending,
+) -> Delivery {
+    let t = &channels.twilio;
     let from = match p.channel {
         Channel::Whatsapp => t.whatsapp_from.as_deref(),
         _ => t.sms_from.as_deref(),
@@ -200,7 +215,7 @@ pub fn send(http: &ureq::Agent, config: &Config, p: &Pending) -> Delivery {
         ("From", from.to_string()),
         ("Body", p.body.clone()),
     ];
-    if let Some(public) = &config.public_url {
+    if let Some(public) = public_url {
         form.push(("StatusCallback", format!("{public}{STATUS_PATH}")));
     }
     let sent = http

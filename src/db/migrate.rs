@@ -16,6 +16,7 @@ const UPGRADES: &[&str] = &[
     include_str!("upgrades/0003_stores.sql"),
     include_str!("upgrades/0004_assistant.sql"),
     include_str!("upgrades/0005_outbox.sql"),
+    include_str!("upgrades/0006_channel_settings.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = UPGRADES.len() as i64 + 1;

@@ -1,0 +1,102 @@
+//! Channels as set up from the pages, stored encrypted, and the effective settings the
+//! webhooks and the sender use: the config file's keys win, the pages fill the rest, and
+//! a channel switched off on the page is off unless the config file sets it up.
+
+use jiff::Timestamp;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Channels, Config, Secret};
+use crate::error::AppError;
+use crate::secrets::SecretBox;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TwilioPage {
+    pub account_sid: String,
+    pub auth_token: String,
+    pub sms_from: String,
+    pub whatsapp_from: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ResendPage {
+    pub api_key: String,
+    pub from: String,
+    pub webhook_secret: String,
+}
+
+/// What the pages stored for a provider: (enabled, settings).
+pub fn load<T: for<'de> Deserialize<'de> + Default>(
+    conn: &Connection,
+    secrets: &SecretBox,
+    provider: &str,
+) -> Result<Option<(bool, T)>, AppError> {
+    let row: Option<(bool, Vec<u8>)> = conn
+        .query_row(
+            "SELECT enabled, sealed FROM channel_settings WHERE provider = ?1",
+            [provider],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((enabled, sealed)) = row else {
+        return Ok(None);
+    };
+    let json = secrets.open(&sealed).map_err(AppError::Internal)?;
+    let settings = serde_json::from_slice(&json).unwrap_or_default();
+    Ok(Some((enabled, settings)))
+}
+
+pub fn save<T: Serialize>(
+    conn: &Connection,
+    secrets: &SecretBox,
+    provider: &str,
+    enabled: bool,
+    settings: &T,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    let json = serde_json::to_vec(settings).map_err(|e| AppError::Internal(e.to_string()))?;
+    let sealed = secrets.seal(&json).map_err(AppError::Internal)?;
+    conn.execute(
+        "INSERT INTO channel_settings (provider, enabled, sealed, updated_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (provider) DO UPDATE SET enabled = excluded.enabled, sealed = excluded.sealed,
+            updated_at = excluded.updated_at",
+        params![provider, enabled, sealed, now.as_second()],
+    )?;
+    Ok(())
+}
+
+fn fill(slot: &mut Option<String>, value: &str) {
+    if slot.is_none() && !value.trim().is_empty() {
+        *slot = Some(value.trim().to_string());
+    }
+}
+
+fn fill_secret(slot: &mut Option<Secret>, value: &str) {
+    if slot.is_none() && !value.trim().is_empty() {
+        *slot = Some(Secret::new(value.trim()));
+    }
+}
+
+/// The channels in effect: the config file's keys, then what the pages stored (for a
+/// channel enabled there).
+pub fn effective(
+    conn: &Connection,
+    config: &Config,
+    secrets: &SecretBox,
+) -> Result<Channels, AppError> {
+    let mut out = config.channels.clone();
+    if let Some((true, t)) = load::<TwilioPage>(conn, secrets, "twilio")? {
+        fill(&mut out.twilio.account_sid, &t.account_sid);
+        fill_secret(&mut out.twilio.auth_token, &t.auth_token);
+        fill(&mut out.twilio.sms_from, &t.sms_from);
+        fill(&mut out.twilio.whatsapp_from, &t.whatsapp_from);
+    }
+    if let Some((true, r)) = load::<ResendPage>(conn, secrets, "resend")? {
+        fill_secret(&mut out.resend.api_key, &r.api_key);
+        fill(&mut out.resend.from, &r.from);
+        fill_secret(&mut out.resend.webhook_secret, &r.webhook_secret);
+    }
+    Ok(out)
+}
