@@ -2,6 +2,7 @@
 //! web chat widget. Built so far: signatures, the outbox and its sender, Twilio, Resend.
 
 pub mod outbox;
+pub mod pages;
 pub mod resend;
 pub mod sender;
 pub mod settings;

@@ -64,6 +64,11 @@ async fn index(staff: Staff) -> HttpResponse {
             "Messages de l'IA",
             "Les réponses de l'assistant, à réécrire à votre façon.",
         ),
+        (
+            paths::CHANNELS,
+            "Canaux de communication",
+            "SMS et WhatsApp (Twilio), e-mail (Resend).",
+        ),
         (paths::SETTINGS_ACCOUNT, "Mon compte", text::ACCOUNT_DESC),
         (paths::MEMBERS, "Membres de l'équipe", text::MEMBERS_DESC),
         (paths::INTEGRATIONS, "Intégrations", text::INTEGRATIONS_DESC),

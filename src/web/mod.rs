@@ -106,6 +106,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     stores::webhooks::configure(cfg);
     crate::channels::twilio::configure(cfg);
     crate::channels::resend::configure(cfg);
+    crate::channels::pages::configure(cfg);
     settings::configure(cfg);
 }
 

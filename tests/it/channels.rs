@@ -480,3 +480,160 @@ mod email {
         assert!(resend.sent()[0]["text"].as_str().unwrap().contains("10h"));
     }
 }
+
+mod pages {
+    use super::*;
+
+    #[test]
+    fn twilio_set_up_from_the_page_answers_and_tests() {
+        let twilio = FakeTwilio::start();
+        let tmp = tempfile::tempdir().unwrap();
+        // Only the provider's address and public_url in the file; the rest from the page.
+        let app = TestApp::spawn_in(tmp.path(), |c| {
+            c.public_url = Some(PUBLIC.into());
+            c.channels.twilio.api_url = twilio.served.base.clone();
+        });
+        let owner = app.setup_owner();
+        let page = owner.get("/settings/channels");
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains(&format!("{PUBLIC}/webhooks/twilio")));
+
+        let form = |sid: &'static str, token: &'static str, enabled: bool| {
+            let mut f = vec![
+                ("account_sid", sid),
+                ("auth_token", token),
+                ("sms_from", "+33644630000"),
+                ("whatsapp_from", "+33644630000"),
+            ];
+            if enabled {
+                f.push(("enabled", "1"));
+            }
+            f
+        };
+        let bad = owner.submit(
+            "/settings/channels",
+            "/settings/channels/twilio",
+            &form("XX123", TOKEN, true),
+        );
+        assert_eq!(bad.status, 400);
+        assert!(bad.body.contains("commence par AC"));
+        let saved = owner.submit(
+            "/settings/channels",
+            "/settings/channels/twilio",
+            &form(SID, TOKEN, true),
+        );
+        assert_eq!(saved.status, 303);
+        // Stored encrypted, never shown again; a blank token keeps it.
+        let sealed: Vec<u8> = db(tmp.path())
+            .query_row(
+                "SELECT sealed FROM channel_settings WHERE provider = 'twilio'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(!String::from_utf8_lossy(&sealed).contains(TOKEN));
+        assert!(!owner.get("/settings/channels").body.contains(TOKEN));
+        assert_eq!(
+            owner
+                .submit(
+                    "/settings/channels",
+                    "/settings/channels/twilio",
+                    &form(SID, "", true)
+                )
+                .status,
+            303
+        );
+
+        let pool = comptoir::db::open(tmp.path()).unwrap();
+        comptoir::demo::seed_shop(
+            &mut pool.get().unwrap(),
+            &Config::default(),
+            crate::common::start_time(),
+            true,
+        )
+        .unwrap();
+        let params = inbound(
+            "+33600000001",
+            "Vous êtes où exactement ?",
+            "SM77777777777777777777777777777777",
+        );
+        assert_eq!(signed(&app.client(), "/webhooks/twilio", &params), 200);
+        wait_for_sent(&twilio, 1);
+        assert_eq!(twilio.sent()[0].from, "+33644630000");
+
+        // The test button reports the provider's answer, success or its exact error.
+        let ok = owner.submit(
+            "/settings/channels",
+            "/settings/channels/twilio/test",
+            &[("to", "+33600000009")],
+        );
+        assert!(ok.body.contains("Message de test envoyé"), "{}", ok.body);
+        twilio.fail_next(&[400]);
+        let refused = owner.submit(
+            "/settings/channels",
+            "/settings/channels/twilio/test",
+            &[("to", "+33600000009")],
+        );
+        assert!(
+            refused.body.contains("not a valid phone number"),
+            "{}",
+            refused.body
+        );
+
+        // Switched off on the page: its webhooks are refused.
+        assert_eq!(
+            owner
+                .submit(
+                    "/settings/channels",
+                    "/settings/channels/twilio",
+                    &form(SID, "", false)
+                )
+                .status,
+            303
+        );
+        let params = inbound(
+            "+33600000001",
+            "Bonjour",
+            "SM88888888888888888888888888888888",
+        );
+        assert_eq!(signed(&app.client(), "/webhooks/twilio", &params), 403);
+
+        // Only an admin changes channels.
+        let add = crate::common::cli(
+            &[
+                "--data-dir",
+                tmp.path().to_str().unwrap(),
+                "user",
+                "add",
+                "--email",
+                "lea@elegance.test",
+                "--role",
+                "agent",
+            ],
+            &[],
+            Some("agent-password-24\n"),
+        );
+        assert!(add.status.success());
+        let agent = app.login("lea@elegance.test", "agent-password-24");
+        assert_eq!(
+            agent
+                .submit(
+                    "/settings/channels",
+                    "/settings/channels/twilio",
+                    &form(SID, TOKEN, true)
+                )
+                .status,
+            403
+        );
+        assert_eq!(
+            agent
+                .submit(
+                    "/settings/channels",
+                    "/settings/channels/twilio/test",
+                    &[("to", "+33600000009")]
+                )
+                .status,
+            403
+        );
+    }
+}

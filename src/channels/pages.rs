@@ -1,0 +1,383 @@
+//! Paramètres > Canaux de communication (`/settings/channels`): Twilio (SMS, WhatsApp)
+//! and Resend (e-mail). Credentials are stored encrypted and never shown again (a blank
+//! field keeps them); keys the config file sets are shown as fixed; the webhook address
+//! to paste at the provider is given; "Envoyer un message de test" reports the
+//! provider's exact answer.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::outbox::Pending;
+use super::sender::Delivery;
+use super::settings::{self, ResendPage, TwilioPage};
+use crate::accounts::roles::Perm;
+use crate::config::Config;
+use crate::db;
+use crate::engine::Channel;
+use crate::error::AppError;
+use crate::web::auth::Staff;
+use crate::web::components::{Field, Tone, alert, csrf_input};
+use crate::web::csrf::CsrfForm;
+use crate::web::layout::{self, Nav};
+use crate::web::{AppState, paths};
+
+mod text {
+    pub const TITLE: &str = "Canaux de communication";
+    pub const INTRO: &str = "Vos clients vous écrivent où ils sont déjà. Aucun canal n'est obligatoire : ajoutez-les quand vous voulez.";
+    pub const TWILIO: &str = "SMS et WhatsApp (Twilio)";
+    pub const RESEND: &str = "E-mail (Resend)";
+    pub const ENABLED: &str = "Canal activé";
+    pub const KEEP: &str = "Laissez vide pour garder la valeur enregistrée.";
+    pub const FIXED: &str = "Défini dans le fichier de configuration.";
+    pub const WEBHOOK: &str = "Adresse à indiquer chez le fournisseur (webhook) :";
+    pub const NO_PUBLIC_URL: &str = "Indiquez public_url dans la configuration (l'adresse https où le fournisseur joint Comptoir) pour recevoir les messages.";
+    pub const SAVE: &str = "Enregistrer";
+    pub const SAVED: &str = "Réglages enregistrés.";
+    pub const TEST: &str = "Envoyer un message de test";
+    pub const TEST_TO_PHONE: &str = "Numéro de test (format +33…)";
+    pub const TEST_TO_EMAIL: &str = "Adresse de test";
+    pub const TEST_BODY: &str = "Message de test de Comptoir : ce canal fonctionne ✔";
+    pub const READ_ONLY: &str = "Seul un administrateur peut modifier les canaux.";
+    pub const FIX: &str = "Corrigez les champs signalés : rien n'a été enregistré.";
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route(paths::CHANNELS, web::get().to(page))
+        .route(paths::CHANNEL_SAVE, web::post().to(save))
+        .route(paths::CHANNEL_TEST, web::post().to(test));
+}
+
+struct View {
+    twilio: (bool, TwilioPage),
+    resend: (bool, ResendPage),
+    errors: Vec<(&'static str, String)>,
+    notice: Option<(Tone, String)>,
+}
+
+fn error<'a>(errors: &'a [(&'static str, String)], name: &str) -> Option<&'a str> {
+    errors
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, e)| e.as_str())
+}
+
+/// A text field, fixed when the config file sets it; secrets are never echoed back.
+fn field(
+    staff_can: bool,
+    label: &str,
+    name: &str,
+    value: &str,
+    fixed: bool,
+    secret: bool,
+    errors: &[(&'static str, String)],
+) -> Markup {
+    let mut f = Field::new(label, name).error(error(errors, name));
+    if secret {
+        f = f.kind("password").autocomplete("new-password");
+    } else {
+        f = f.value(value);
+    }
+    if fixed {
+        f = f.hint(text::FIXED);
+    } else if secret && !value.is_empty() {
+        f = f.hint(text::KEEP);
+    }
+    html! { fieldset disabled[fixed || !staff_can] { (f.render()) } }
+}
+
+fn webhook(config: &Config, path: &str) -> Markup {
+    html! {
+        @match &config.public_url {
+            Some(url) => p { (text::WEBHOOK) " " code { (url) (path) } },
+            None => (alert(Tone::Warning, text::NO_PUBLIC_URL)),
+        }
+    }
+}
+
+fn render(staff: &Staff, config: &Config, v: &View) -> Markup {
+    let can = staff.user.role.can(Perm::ManageShop);
+    let fixed_t = &config.channels.twilio;
+    let fixed_r = &config.channels.resend;
+    let (t_on, t) = &v.twilio;
+    let (r_on, r) = &v.resend;
+    let body = html! {
+        @if let Some((tone, n)) = &v.notice { (alert(*tone, n)) }
+        @if !can { (alert(Tone::Info, text::READ_ONLY)) }
+        p.muted { (text::INTRO) }
+        section.card id="twilio" {
+            h2 { (text::TWILIO) }
+            form.stack method="post" action=(paths::with_id(paths::CHANNEL_SAVE, "twilio")) {
+                (csrf_input(&staff.csrf))
+                label.checkbox { input type="checkbox" name="enabled" value="1" checked[*t_on] disabled[!can]; " " (text::ENABLED) }
+                (field(can, "Account SID", "account_sid", &t.account_sid, fixed_t.account_sid.is_some(), false, &v.errors))
+                (field(can, "Auth token", "auth_token", &t.auth_token, fixed_t.auth_token.is_some(), true, &v.errors))
+                (field(can, "Numéro SMS (format +33…)", "sms_from", &t.sms_from, fixed_t.sms_from.is_some(), false, &v.errors))
+                (field(can, "Expéditeur WhatsApp (whatsapp:+33…)", "whatsapp_from", &t.whatsapp_from, fixed_t.whatsapp_from.is_some(), false, &v.errors))
+                (webhook(config, super::twilio::INBOUND_PATH))
+                @if can { div.actions { button.btn.primary type="submit" { (text::SAVE) } } }
+            }
+            @if can {
+                form.inline-form method="post" action=(paths::with_id(paths::CHANNEL_TEST, "twilio")) {
+                    (csrf_input(&staff.csrf))
+                    (Field::new(text::TEST_TO_PHONE, "to").kind("tel").render())
+                    button.btn type="submit" { (text::TEST) }
+                }
+            }
+        }
+        section.card id="resend" {
+            h2 { (text::RESEND) }
+            form.stack method="post" action=(paths::with_id(paths::CHANNEL_SAVE, "resend")) {
+                (csrf_input(&staff.csrf))
+                label.checkbox { input type="checkbox" name="enabled" value="1" checked[*r_on] disabled[!can]; " " (text::ENABLED) }
+                (field(can, "Clé d'API (re_…)", "api_key", &r.api_key, fixed_r.api_key.is_some(), true, &v.errors))
+                (field(can, "Expéditeur (Élégance Paris <bonjour@…>)", "from", &r.from, fixed_r.from.is_some(), false, &v.errors))
+                (field(can, "Secret du webhook (whsec_…)", "webhook_secret", &r.webhook_secret, fixed_r.webhook_secret.is_some(), true, &v.errors))
+                (webhook(config, super::resend::PATH))
+                @if can { div.actions { button.btn.primary type="submit" { (text::SAVE) } } }
+            }
+            @if can {
+                form.inline-form method="post" action=(paths::with_id(paths::CHANNEL_TEST, "resend")) {
+                    (csrf_input(&staff.csrf))
+                    (Field::new(text::TEST_TO_EMAIL, "to").kind("email").render())
+                    button.btn type="submit" { (text::TEST) }
+                }
+            }
+        }
+    };
+    layout::page(staff, Nav::Settings, text::TITLE, body)
+}
+
+async fn stored(state: &AppState) -> Result<View, AppError> {
+    let secrets = state.secrets.clone();
+    db::call(&state.db, move |conn| {
+        Ok(View {
+            twilio: settings::load(conn, &secrets, "twilio")?
+                .unwrap_or((true, TwilioPage::default())),
+            resend: settings::load(conn, &secrets, "resend")?
+                .unwrap_or((true, ResendPage::default())),
+            errors: Vec::new(),
+            notice: None,
+        })
+    })
+    .await
+}
+
+fn html_response(status: StatusCode, markup: Markup) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(markup.into_string())
+}
+
+#[derive(Deserialize)]
+struct Saved {
+    ok: Option<String>,
+}
+
+async fn page(
+    state: web::Data<AppState>,
+    staff: Staff,
+    saved: web::Query<Saved>,
+) -> Result<HttpResponse, AppError> {
+    let mut view = stored(&state).await?;
+    if saved.ok.is_some() {
+        view.notice = Some((Tone::Success, text::SAVED.into()));
+    }
+    Ok(html_response(
+        StatusCode::OK,
+        render(&staff, &state.config, &view),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Form {
+    enabled: Option<String>,
+    account_sid: String,
+    auth_token: String,
+    sms_from: String,
+    whatsapp_from: String,
+    api_key: String,
+    from: String,
+    webhook_secret: String,
+}
+
+fn phone_ok(p: &str) -> bool {
+    let digits = p.strip_prefix('+').unwrap_or("");
+    (8..=15).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit())
+}
+
+/// Keeps the stored secret when the field is left blank.
+fn keep(new: &str, old: &str) -> String {
+    if new.trim().is_empty() {
+        old.to_string()
+    } else {
+        new.trim().to_string()
+    }
+}
+
+async fn save(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+    CsrfForm(form): CsrfForm<Form>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Perm::ManageShop)?;
+    let provider = path.into_inner();
+    let mut view = stored(&state).await?;
+    let enabled = form.enabled.is_some();
+    let mut errors: Vec<(&'static str, String)> = Vec::new();
+    match provider.as_str() {
+        "twilio" => {
+            let old = view.twilio.1.clone();
+            let whatsapp = match form.whatsapp_from.trim() {
+                "" => String::new(),
+                w if w.starts_with("whatsapp:") => w.to_string(),
+                w => format!("whatsapp:{w}"),
+            };
+            let t = TwilioPage {
+                account_sid: form.account_sid.trim().to_string(),
+                auth_token: keep(&form.auth_token, &old.auth_token),
+                sms_from: form.sms_from.trim().to_string(),
+                whatsapp_from: whatsapp,
+            };
+            let sid_ok = t.account_sid.is_empty()
+                || (t.account_sid.starts_with("AC") && t.account_sid.len() == 34);
+            if !sid_ok {
+                errors.push((
+                    "account_sid",
+                    "Un Account SID commence par AC et compte 34 caractères.".into(),
+                ));
+            }
+            if !t.sms_from.is_empty() && !phone_ok(&t.sms_from) {
+                errors.push((
+                    "sms_from",
+                    "Écrivez le numéro au format international, par exemple +33644630000.".into(),
+                ));
+            }
+            if !t.whatsapp_from.is_empty()
+                && !phone_ok(t.whatsapp_from.trim_start_matches("whatsapp:"))
+            {
+                errors.push((
+                    "whatsapp_from",
+                    "Écrivez l'expéditeur comme whatsapp:+33644630000.".into(),
+                ));
+            }
+            view.twilio = (enabled, t);
+        }
+        "resend" => {
+            let old = view.resend.1.clone();
+            let r = ResendPage {
+                api_key: keep(&form.api_key, &old.api_key),
+                from: form.from.trim().to_string(),
+                webhook_secret: keep(&form.webhook_secret, &old.webhook_secret),
+            };
+            if !r.api_key.is_empty() && !r.api_key.starts_with("re_") {
+                errors.push(("api_key", "Une clé d'API Resend commence par re_.".into()));
+            }
+            if !r.from.is_empty() && !super::resend::address(&r.from).contains('@') {
+                errors.push(("from", "Indiquez une adresse, par exemple Élégance Paris <bonjour@elegance-paris.com>.".into()));
+            }
+            if !r.webhook_secret.is_empty()
+                && super::signatures::svix_sign(&r.webhook_secret, "check", 0, b"").is_err()
+            {
+                errors.push((
+                    "webhook_secret",
+                    "Le secret du webhook commence par whsec_ (copiez-le depuis Resend).".into(),
+                ));
+            }
+            view.resend = (enabled, r);
+        }
+        _ => return Err(AppError::NotFound),
+    }
+    if !errors.is_empty() {
+        view.errors = errors;
+        view.notice = Some((Tone::Danger, text::FIX.into()));
+        return Ok(html_response(
+            StatusCode::BAD_REQUEST,
+            render(&staff, &state.config, &view),
+        ));
+    }
+    let (secrets, now) = (state.secrets.clone(), state.clock.now());
+    db::call(&state.db, move |conn| {
+        db::write(conn, |tx| match provider.as_str() {
+            "twilio" => settings::save(tx, &secrets, "twilio", view.twilio.0, &view.twilio.1, now),
+            _ => settings::save(tx, &secrets, "resend", view.resend.0, &view.resend.1, now),
+        })
+    })
+    .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", format!("{}?ok=1", paths::CHANNELS)))
+        .finish())
+}
+
+#[derive(Deserialize)]
+struct TestForm {
+    #[serde(default)]
+    to: String,
+}
+
+async fn test(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+    CsrfForm(form): CsrfForm<TestForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Perm::ManageShop)?;
+    let provider = path.into_inner();
+    let to = form.to.trim().to_string();
+    let channel = match provider.as_str() {
+        "twilio" if phone_ok(to.trim_start_matches("whatsapp:")) => {
+            if to.starts_with("whatsapp:") {
+                Channel::Whatsapp
+            } else {
+                Channel::Sms
+            }
+        }
+        "resend" if to.contains('@') => Channel::Email,
+        "twilio" | "resend" => {
+            let mut view = stored(&state).await?;
+            view.notice = Some((
+                Tone::Danger,
+                "Indiquez un numéro au format +33… ou une adresse e-mail valide.".into(),
+            ));
+            return Ok(html_response(
+                StatusCode::BAD_REQUEST,
+                render(&staff, &state.config, &view),
+            ));
+        }
+        _ => return Err(AppError::NotFound),
+    };
+    let channels = super::twilio::effective(&state).await?;
+    let pending = Pending {
+        id: 0,
+        channel,
+        recipient: to,
+        body: text::TEST_BODY.into(),
+        subject: "Test Comptoir".into(),
+        in_reply_to: String::new(),
+        attempt: 1,
+    };
+    let (http, public) = (state.http.clone(), state.config.public_url.clone());
+    let delivery = tokio::task::spawn_blocking(move || match pending.channel {
+        Channel::Email => super::resend::send(&http, &channels, &pending),
+        _ => super::twilio::send(&http, &channels, public.as_deref(), &pending),
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut view = stored(&state).await?;
+    view.notice = Some(match delivery {
+        Delivery::Sent(id) => (
+            Tone::Success,
+            format!("Message de test envoyé (identifiant {id})."),
+        ),
+        Delivery::Retry { error, .. } | Delivery::Failed(error) => {
+            (Tone::Danger, format!("Échec de l'envoi : {error}"))
+        }
+    });
+    Ok(html_response(
+        StatusCode::OK,
+        render(&staff, &state.config, &view),
+    ))
+}
