@@ -273,7 +273,9 @@ CREATE TABLE conversations (
     bot_paused INTEGER NOT NULL DEFAULT 0,
     closed_at INTEGER,
     created_at INTEGER NOT NULL,
-    last_message_at INTEGER NOT NULL
+    last_message_at INTEGER NOT NULL,
+    -- An address a web chat visitor left for the team to answer.
+    contact_email TEXT
 );
 CREATE INDEX conversations_by_contact ON conversations(channel, contact, last_message_at);
 CREATE INDEX conversations_recent ON conversations(last_message_at);

@@ -105,9 +105,11 @@ pub async fn run_with(
 
     // The server future must keep being polled while it stops, so the stop request
     // runs in its own task.
+    let hub = state.webchat.clone();
     actix_web::rt::spawn(async move {
         shutdown.await;
         tracing::info!("shutting down: finishing requests in flight");
+        hub.close();
         handle.stop(true).await;
     });
     let result = server.await;

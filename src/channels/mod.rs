@@ -8,3 +8,4 @@ pub mod sender;
 pub mod settings;
 pub mod signatures;
 pub mod twilio;
+pub mod webchat;

@@ -17,6 +17,7 @@ const UPGRADES: &[&str] = &[
     include_str!("upgrades/0004_assistant.sql"),
     include_str!("upgrades/0005_outbox.sql"),
     include_str!("upgrades/0006_channel_settings.sql"),
+    include_str!("upgrades/0007_conversation_email.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = UPGRADES.len() as i64 + 1;

@@ -45,6 +45,8 @@ pub struct AppState {
     pub assistant: Arc<crate::assistant::Assistant>,
     /// Wakes the sender when a reply is queued.
     pub outbox_ready: Arc<tokio::sync::Notify>,
+    /// The web chat's rate limits and live updates.
+    pub webchat: Arc<crate::channels::webchat::Hub>,
     needs_setup: AtomicBool,
 }
 
@@ -68,6 +70,7 @@ impl AppState {
             needs_setup: AtomicBool::new(users == 0),
             assistant: Arc::default(),
             outbox_ready: Arc::default(),
+            webchat: Arc::default(),
             config,
             db,
             clock,
@@ -107,6 +110,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     crate::channels::twilio::configure(cfg);
     crate::channels::resend::configure(cfg);
     crate::channels::pages::configure(cfg);
+    crate::channels::webchat::configure(cfg);
     settings::configure(cfg);
 }
 
@@ -153,7 +157,8 @@ pub async fn require_setup(
     let exempt = path == paths::SETUP
         || path == paths::HEALTHZ
         || path.starts_with("/assets/")
-        || path.starts_with("/webhooks/");
+        || path.starts_with("/webhooks/")
+        || path.starts_with("/widget/");
     let state = req.app_data::<web::Data<AppState>>().cloned();
     if let Some(state) = state.filter(|s| !exempt && s.needs_setup.load(Ordering::Relaxed)) {
         let users = db::call(&state.db, |conn| repo::count_users(conn)).await?;

@@ -1,0 +1,429 @@
+//! The web chat widget's API, called from the shop's own site (`assets/widget.js`):
+//! post a message (the assistant's reply comes back at once), follow the conversation
+//! live over Server-Sent Events (or by long-polling), and leave an e-mail address when
+//! the team takes over. Only the shop's configured origins may call it (CORS); messages
+//! are size-limited and rate-limited per visitor and per IP.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::broadcast;
+
+use crate::accounts::profile::looks_like_email;
+use crate::assistant::Incoming;
+use crate::assistant::llm::Llm;
+use crate::db;
+use crate::engine::{Action, Channel};
+use crate::error::AppError;
+use crate::web::AppState;
+
+pub const MESSAGES_PATH: &str = "/widget/messages";
+pub const STREAM_PATH: &str = "/widget/stream";
+pub const CONTACT_PATH: &str = "/widget/contact";
+/// The longest message a visitor may send.
+pub const MAX_CHARS: usize = 1000;
+const PER_VISITOR_PER_MINUTE: usize = 20;
+const PER_IP_PER_MINUTE: usize = 60;
+/// How long a long-poll waits for news before answering with none.
+const LONG_POLL: Duration = Duration::from_secs(20);
+const HEARTBEAT: Duration = Duration::from_secs(15);
+/// Announced instead of a conversation when the server stops.
+const CLOSING: i64 = -1;
+
+/// Shared by the widget's requests: who posted when, and news of conversations.
+pub struct Hub {
+    recent: Mutex<HashMap<String, VecDeque<i64>>>,
+    news: broadcast::Sender<i64>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub {
+            recent: Mutex::new(HashMap::new()),
+            news: broadcast::channel(256).0,
+        }
+    }
+}
+
+impl Hub {
+    /// Counts a post by `key`; false when over `limit` in the last minute.
+    fn allow(&self, key: &str, limit: usize, now: i64) -> bool {
+        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        if recent.len() > 10_000 {
+            recent.retain(|_, hits| hits.back().is_some_and(|t| now - t < 60));
+        }
+        let hits = recent.entry(key.to_string()).or_default();
+        while hits.front().is_some_and(|t| now - t >= 60) {
+            hits.pop_front();
+        }
+        if hits.len() >= limit {
+            return false;
+        }
+        hits.push_back(now);
+        true
+    }
+
+    /// Wakes the streams following this conversation (a reply, a team member's answer).
+    pub fn announce(&self, conversation: i64) {
+        let _ = self.news.send(conversation);
+    }
+
+    /// Ends every stream (the server is stopping: they would hold it up).
+    pub fn close(&self) {
+        let _ = self.news.send(CLOSING);
+    }
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource(MESSAGES_PATH)
+            .app_data(web::JsonConfig::default().limit(16 * 1024))
+            .route(web::post().to(post_message))
+            .route(web::get().to(poll))
+            .route(web::method(actix_web::http::Method::OPTIONS).to(preflight)),
+    )
+    .service(web::resource(STREAM_PATH).route(web::get().to(stream)))
+    .service(
+        web::resource(CONTACT_PATH)
+            .route(web::post().to(leave_email))
+            .route(web::method(actix_web::http::Method::OPTIONS).to(preflight)),
+    );
+}
+
+/// The request's origin when it may call the widget API: an allowed origin, or none
+/// (the appliance's own pages, or a client that is not a browser).
+fn origin(state: &AppState, req: &HttpRequest) -> Result<Option<String>, AppError> {
+    let Some(origin) = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Ok(None);
+    };
+    let allowed = &state.config.channels.webchat.allowed_origins;
+    let same = state
+        .config
+        .public_url
+        .as_deref()
+        .is_some_and(|p| p.trim_end_matches('/') == origin);
+    if same || allowed.iter().any(|a| a.trim_end_matches('/') == origin) {
+        Ok(Some(origin.to_string()))
+    } else {
+        tracing::info!(origin, "web chat call from an origin not allowed");
+        Err(AppError::Forbidden)
+    }
+}
+
+fn with_cors(mut response: HttpResponse, origin: Option<&str>) -> HttpResponse {
+    if let Some(origin) = origin
+        && let Ok(value) = header::HeaderValue::from_str(origin)
+    {
+        let headers = response.headers_mut();
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+        headers.insert(header::VARY, header::HeaderValue::from_static("Origin"));
+    }
+    response
+}
+
+async fn preflight(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let origin = origin(&state, &req)?;
+    let response = HttpResponse::NoContent()
+        .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "GET, POST"))
+        .insert_header((header::ACCESS_CONTROL_ALLOW_HEADERS, "Content-Type"))
+        .insert_header((header::ACCESS_CONTROL_MAX_AGE, "600"))
+        .finish();
+    Ok(with_cors(response, origin.as_deref()))
+}
+
+/// A visitor id as the widget makes them: 8 to 64 letters, digits or dashes.
+fn visitor_ok(id: &str) -> bool {
+    (8..=64).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+fn refuse(status: u16, message: &str, origin: Option<&str>) -> HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(status).unwrap_or_default();
+    with_cors(
+        HttpResponse::build(status).json(json!({"error": message})),
+        origin,
+    )
+}
+
+#[derive(Deserialize)]
+struct Post {
+    visitor: String,
+    text: String,
+    /// The widget's id for this message: a resent message is recognised.
+    id: String,
+}
+
+async fn post_message(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<Post>,
+) -> Result<HttpResponse, AppError> {
+    let origin = origin(&state, &req)?;
+    let origin = origin.as_deref();
+    let Post { visitor, text, id } = body.into_inner();
+    if !visitor_ok(&visitor) || id.is_empty() || id.len() > 64 {
+        return Ok(refuse(400, "Identifiants du message invalides.", origin));
+    }
+    let text = text.trim().to_string();
+    if text.is_empty() {
+        return Ok(refuse(400, "Le message est vide.", origin));
+    }
+    if text.chars().count() > MAX_CHARS {
+        return Ok(refuse(
+            413,
+            &format!("Un message fait au plus {MAX_CHARS} caractères."),
+            origin,
+        ));
+    }
+    let now = state.clock.now();
+    let ip = crate::accounts::client_ip(&state, &req)
+        .map_or_else(|| "unknown".to_string(), |ip| ip.to_string());
+    if !state.webchat.allow(
+        &format!("v:{visitor}"),
+        PER_VISITOR_PER_MINUTE,
+        now.as_second(),
+    ) || !state
+        .webchat
+        .allow(&format!("ip:{ip}"), PER_IP_PER_MINUTE, now.as_second())
+    {
+        let mut response = refuse(429, "Trop de messages : réessayez dans une minute.", origin);
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
+        return Ok(response);
+    }
+    let (assistant, llm) = (state.assistant.clone(), Llm::from_config(&state.config.llm));
+    let contact = format!("visitor:{visitor}");
+    let provider_id = format!("web:{visitor}:{id}");
+    let outcome = db::call(&state.db, move |conn| {
+        assistant.handle(
+            conn,
+            &Incoming {
+                channel: Channel::Webchat,
+                contact: &contact,
+                text: &text,
+                provider_id: Some(&provider_id),
+                email: None,
+            },
+            now,
+            llm.as_ref(),
+        )
+    })
+    .await?;
+    state.webchat.announce(outcome.conversation);
+    let decision = outcome.decision.as_ref();
+    Ok(with_cors(
+        HttpResponse::Ok().json(json!({
+            "reply": decision.map(|d| d.reply.clone()),
+            "handoff": decision.is_some_and(|d| d.action == Action::Handoff),
+            "duplicate": outcome.duplicate,
+        })),
+        origin,
+    ))
+}
+
+/// The visitor's open conversation and its messages after `after` (bot and team only:
+/// the widget shows the visitor's own as they are sent).
+fn news(
+    conn: &rusqlite::Connection,
+    visitor: &str,
+    after: i64,
+) -> Result<(Option<i64>, Vec<serde_json::Value>), AppError> {
+    let conversation: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM conversations WHERE channel = 'webchat' AND contact = ?1 AND closed_at IS NULL
+             ORDER BY last_message_at DESC LIMIT 1",
+            [format!("visitor:{visitor}")],
+            |r| r.get(0),
+        )
+        .ok();
+    let Some(conversation) = conversation else {
+        return Ok((None, Vec::new()));
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, author, body FROM messages
+         WHERE conversation_id = ?1 AND id > ?2 AND author != 'shopper' ORDER BY id LIMIT 100",
+    )?;
+    let rows = stmt
+        .query_map(rusqlite::params![conversation, after], |r| {
+            Ok(json!({"id": r.get::<_, i64>(0)?, "author": r.get::<_, String>(1)?, "body": r.get::<_, String>(2)?}))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((Some(conversation), rows))
+}
+
+#[derive(Deserialize)]
+struct Follow {
+    visitor: String,
+    #[serde(default)]
+    after: i64,
+}
+
+/// Long-poll: the news after `after`, at once if there is some, else within 20 s.
+async fn poll(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: web::Query<Follow>,
+) -> Result<HttpResponse, AppError> {
+    let origin = origin(&state, &req)?;
+    if !visitor_ok(&q.visitor) {
+        return Ok(refuse(400, "Visiteur inconnu.", origin.as_deref()));
+    }
+    let mut news_rx = state.webchat.news.subscribe();
+    let deadline = tokio::time::Instant::now() + LONG_POLL;
+    loop {
+        let (visitor, after) = (q.visitor.clone(), q.after);
+        let (_, rows) = db::call(&state.db, move |conn| news(conn, &visitor, after)).await?;
+        if !rows.is_empty() {
+            return Ok(with_cors(
+                HttpResponse::Ok().json(json!({"messages": rows})),
+                origin.as_deref(),
+            ));
+        }
+        if tokio::time::timeout_at(deadline, news_rx.recv())
+            .await
+            .is_err()
+        {
+            return Ok(with_cors(
+                HttpResponse::Ok().json(json!({"messages": []})),
+                origin.as_deref(),
+            ));
+        }
+    }
+}
+
+/// Server-Sent Events: each new bot or team message as a `message` event.
+async fn stream(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: web::Query<Follow>,
+) -> Result<HttpResponse, AppError> {
+    let origin = origin(&state, &req)?;
+    if !visitor_ok(&q.visitor) {
+        return Ok(refuse(400, "Visiteur inconnu.", origin.as_deref()));
+    }
+    let rx = state.webchat.news.subscribe();
+    let start = (
+        state.clone(),
+        q.visitor.clone(),
+        q.after,
+        rx,
+        VecDeque::<Bytes>::new(),
+    );
+    let events = futures_util::stream::unfold(
+        start,
+        |(state, visitor, mut after, mut rx, mut queue)| async move {
+            loop {
+                if let Some(event) = queue.pop_front() {
+                    return Some((
+                        Ok::<_, actix_web::Error>(event),
+                        (state, visitor, after, rx, queue),
+                    ));
+                }
+                let (v, a) = (visitor.clone(), after);
+                let rows = match db::call(&state.db, move |conn| news(conn, &v, a)).await {
+                    Ok((_, rows)) => rows,
+                    Err(_) => return None,
+                };
+                for row in rows {
+                    after = row["id"].as_i64().unwrap_or(after);
+                    queue.push_back(Bytes::from(format!(
+                        "id: {after}\nevent: message\ndata: {row}\n\n"
+                    )));
+                }
+                if !queue.is_empty() {
+                    continue;
+                }
+                match tokio::time::timeout(HEARTBEAT, rx.recv()).await {
+                    Err(_) => queue.push_back(Bytes::from_static(b": ping\n\n")),
+                    Ok(Err(broadcast::error::RecvError::Closed)) | Ok(Ok(CLOSING)) => return None,
+                    Ok(_) => {}
+                }
+            }
+        },
+    );
+    let response = HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        // Compression would hold events back until a buffer fills.
+        .insert_header((header::CONTENT_ENCODING, "identity"))
+        .streaming(events);
+    Ok(with_cors(response, origin.as_deref()))
+}
+
+#[derive(Deserialize)]
+struct LeaveEmail {
+    visitor: String,
+    email: String,
+}
+
+/// The visitor leaves an address so the team can answer later.
+async fn leave_email(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<LeaveEmail>,
+) -> Result<HttpResponse, AppError> {
+    let origin = origin(&state, &req)?;
+    let origin = origin.as_deref();
+    let email = body.email.trim().to_lowercase();
+    if !visitor_ok(&body.visitor) || !looks_like_email(&email) {
+        return Ok(refuse(
+            400,
+            "Cette adresse e-mail n'est pas valide.",
+            origin,
+        ));
+    }
+    let contact = format!("visitor:{}", body.visitor);
+    let updated = db::call(&state.db, move |conn| {
+        db::write(conn, |tx| {
+            Ok(tx.execute(
+                "UPDATE conversations SET contact_email = ?2
+                 WHERE id = (SELECT id FROM conversations WHERE channel = 'webchat' AND contact = ?1
+                             AND closed_at IS NULL ORDER BY last_message_at DESC LIMIT 1)",
+                rusqlite::params![contact, email],
+            )?)
+        })
+    })
+    .await?;
+    if updated == 0 {
+        return Ok(refuse(404, "Aucune conversation en cours.", origin));
+    }
+    Ok(with_cors(
+        HttpResponse::Ok().json(json!({"ok": true})),
+        origin,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn posts_are_limited_per_key_over_a_sliding_minute() {
+        let hub = Hub::default();
+        for _ in 0..3 {
+            assert!(hub.allow("v:a", 3, 1000));
+        }
+        assert!(!hub.allow("v:a", 3, 1030), "fourth within the minute");
+        assert!(hub.allow("v:b", 3, 1030), "others are not affected");
+        assert!(hub.allow("v:a", 3, 1060), "a minute later");
+    }
+
+    #[test]
+    fn visitor_ids_are_checked() {
+        assert!(visitor_ok("7f3a9c1e-2b4d"));
+        assert!(!visitor_ok("short"));
+        assert!(!visitor_ok("7f3a9c1e 2b4d"));
+        assert!(!visitor_ok(&"a".repeat(65)));
+    }
+}
