@@ -41,6 +41,10 @@ mod text {
     pub const TEST_BODY: &str = "Message de test de Comptoir : ce canal fonctionne ✔";
     pub const READ_ONLY: &str = "Seul un administrateur peut modifier les canaux.";
     pub const FIX: &str = "Corrigez les champs signalés : rien n'a été enregistré.";
+    pub const WEBCHAT: &str = "Chat sur votre site";
+    pub const SNIPPET: &str = "Collez cet extrait de code juste avant </body> sur les pages de votre site. Options : data-position (right ou left), data-color, data-title, data-consent=\"required\" (l'identifiant du visiteur n'est gardé en cookie qu'après window.comptoirConsent = true).";
+    pub const ORIGINS: &str = "Sites autorisés :";
+    pub const NO_ORIGINS: &str = "Aucun site autorisé : indiquez l'adresse de votre site dans [channels.webchat] allowed_origins (fichier de configuration), par exemple https://www.elegance-paris.com.";
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -145,8 +149,34 @@ fn render(staff: &Staff, config: &Config, v: &View) -> Markup {
                 }
             }
         }
+        (webchat_card(config))
     };
     layout::page(staff, Nav::Settings, text::TITLE, body)
+}
+
+fn webchat_card(config: &Config) -> Markup {
+    let w = &config.channels.webchat;
+    let base = config
+        .public_url
+        .as_deref()
+        .unwrap_or("https://votre-comptoir.example.com");
+    let snippet = format!(
+        "<script src=\"{base}/assets/widget.js\" data-position=\"right\" data-color=\"#7a2e4d\" data-cookie-days=\"{}\" defer></script>",
+        w.cookie_ttl_days
+    );
+    html! {
+        section.card id="webchat" {
+            h2 { (text::WEBCHAT) }
+            p.muted { (text::SNIPPET) }
+            pre { code { (snippet) } }
+            @if w.allowed_origins.is_empty() {
+                (alert(Tone::Warning, text::NO_ORIGINS))
+            } @else {
+                p { (text::ORIGINS) " " @for o in &w.allowed_origins { code { (o) } " " } }
+            }
+            @if config.public_url.is_none() { (alert(Tone::Warning, text::NO_PUBLIC_URL)) }
+        }
+    }
 }
 
 async fn stored(state: &AppState) -> Result<View, AppError> {

@@ -134,6 +134,77 @@ impl Browser {
         self.session_call("POST", &format!("/element/{id}/click"), None);
     }
 
+    /// An element inside the shadow root of the element `host` selects.
+    pub fn find_in_shadow(&self, host: &str, css: &str) -> String {
+        let started = Instant::now();
+        loop {
+            let host_id = self.find(host);
+            let shadow = self.session_call("GET", &format!("/element/{host_id}/shadow"), None);
+            let shadow_id = shadow
+                .as_object()
+                .and_then(|o| o.values().next())
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            if let Some(shadow_id) = shadow_id {
+                let v = self.session_call(
+                    "POST",
+                    &format!("/shadow/{shadow_id}/element"),
+                    Some(json!({"using": "css selector", "value": css})),
+                );
+                if v.get("error").is_none()
+                    && let Some(id) = v
+                        .as_object()
+                        .and_then(|o| o.values().next())
+                        .and_then(Value::as_str)
+                {
+                    return id.to_string();
+                }
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "no {css} in the shadow of {host}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn click_element(&self, id: &str) {
+        self.session_call("POST", &format!("/element/{id}/click"), None);
+    }
+
+    pub fn type_into(&self, id: &str, text: &str) {
+        self.session_call(
+            "POST",
+            &format!("/element/{id}/value"),
+            Some(json!({"text": text})),
+        );
+    }
+
+    /// The text inside the shadow root of the element `host` selects.
+    pub fn shadow_text(&self, host: &str) -> String {
+        self.session_call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": "var h = document.querySelector(arguments[0]); return h && h.shadowRoot ? h.shadowRoot.textContent : '';", "args": [host]})),
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+    }
+
+    /// Waits up to 10 s for the shadow root of `host` to contain `text`.
+    pub fn wait_for_shadow_text(&self, host: &str, text: &str) {
+        let started = Instant::now();
+        while !self.shadow_text(host).contains(text) {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "no {text:?} in the widget: {}",
+                self.shadow_text(host)
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     pub fn source(&self) -> String {
         self.session_call("GET", "/source", None)
             .as_str()

@@ -823,3 +823,61 @@ mod webchat {
         assert_eq!(stored, "marie@example.org");
     }
 }
+
+#[test]
+fn in_a_browser_the_widget_on_the_shops_site_answers() {
+    use crate::browser::Browser;
+    use crate::fakes::Served;
+
+    // The shop's own site, on another origin, with the snippet pasted in.
+    let app_base = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let page_base = app_base.clone();
+    let site = Served::start(move |cfg| {
+        let base = page_base.clone();
+        cfg.route(
+            "/",
+            actix_web::web::get().to(move || {
+                let base = base.lock().unwrap().clone();
+                async move {
+                    actix_web::HttpResponse::Ok().content_type("text/html; charset=utf-8").body(format!(
+                        "<!doctype html><html lang='fr'><head><title>Élégance Paris</title></head><body><h1>Élégance Paris</h1>\
+                         <script src='{base}/assets/widget.js' data-title='Élégance Paris' data-position='left' defer></script></body></html>"
+                    ))
+                }
+            }),
+        );
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let site_origin = site.base.clone();
+    let app = TestApp::spawn_in(tmp.path(), |c| {
+        c.channels.webchat.allowed_origins = vec![site_origin]
+    });
+    *app_base.lock().unwrap() = app.base.clone();
+    let pool = comptoir::db::open(tmp.path()).unwrap();
+    comptoir::demo::seed_shop(
+        &mut pool.get().unwrap(),
+        &Config::default(),
+        crate::common::start_time(),
+        true,
+    )
+    .unwrap();
+
+    let b = Browser::start();
+    b.open(&format!("{}/", site.base));
+    let host = "[data-comptoir]";
+    let bubble = b.find_in_shadow(host, ".bubble");
+    b.click_element(&bubble);
+    b.wait_for_shadow_text(host, "Élégance Paris");
+    let hours_chip = b.find_in_shadow(host, ".chip:nth-child(3)");
+    b.click_element(&hours_chip);
+    b.wait_for_shadow_text(host, "10h à 19h");
+    let input = b.find_in_shadow(host, "form.say input");
+    b.type_into(&input, "Vous avez la robe fleurie bleue en 38 ?");
+    let send = b.find_in_shadow(host, "form.say button.send");
+    b.click_element(&send);
+    b.wait_for_shadow_text(host, "Robe Fleurie Bleue en 38");
+    let holds: i64 = db(tmp.path())
+        .query_row("SELECT count(*) FROM reservations", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(holds, 1);
+}
