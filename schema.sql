@@ -275,7 +275,9 @@ CREATE TABLE conversations (
     created_at INTEGER NOT NULL,
     last_message_at INTEGER NOT NULL,
     -- An address a web chat visitor left for the team to answer.
-    contact_email TEXT
+    contact_email TEXT,
+    -- The conversation's contact (see contacts).
+    contact_id INTEGER
 );
 CREATE INDEX conversations_by_contact ON conversations(channel, contact, last_message_at);
 CREATE INDEX conversations_recent ON conversations(last_message_at);
@@ -370,4 +372,18 @@ CREATE TABLE channel_settings (
     -- Encrypted JSON of the provider's settings, secrets included (see src/secrets.rs).
     sealed BLOB NOT NULL,
     updated_at INTEGER NOT NULL
+);
+
+-- The people who write, one per channel identity, linked to the store customer with the
+-- same phone or e-mail; a blocked contact's messages get no reply.
+CREATE TABLE contacts (
+    id INTEGER PRIMARY KEY,
+    channel TEXT NOT NULL,
+    -- +33…, whatsapp:+33…, an e-mail address, visitor:ID.
+    identity TEXT NOT NULL,
+    display_name TEXT NOT NULL DEFAULT '',
+    customer_id INTEGER REFERENCES customers(id) ON DELETE SET NULL,
+    blocked INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    UNIQUE (channel, identity)
 );

@@ -157,6 +157,14 @@ pub fn set_provider_id(conn: &Connection, message: i64, provider_id: &str) -> Re
     Ok(())
 }
 
+pub fn set_contact(conn: &Connection, conversation: i64, contact: i64) -> Result<(), AppError> {
+    conn.execute(
+        "UPDATE conversations SET contact_id = ?2 WHERE id = ?1 AND contact_id IS NOT ?2",
+        params![conversation, contact],
+    )?;
+    Ok(())
+}
+
 pub fn set_body(conn: &Connection, message: i64, body: &str) -> Result<(), AppError> {
     conn.execute(
         "UPDATE messages SET body = ?2 WHERE id = ?1",

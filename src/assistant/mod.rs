@@ -5,6 +5,7 @@
 
 pub mod catalogue;
 pub mod cli;
+pub mod contacts;
 pub mod conversations;
 pub mod eval;
 pub mod llm;
@@ -142,7 +143,10 @@ impl Assistant {
             if let Some(id) = incoming.provider_id {
                 conversations::set_provider_id(tx, received, id)?;
             }
-            if conversation.bot_paused {
+            let contact = contacts::find_or_create(tx, incoming.channel, incoming.contact, now)?;
+            conversations::set_contact(tx, conversation.id, contact.id)?;
+            // Paused for a human, or a blocked contact: kept, not answered.
+            if conversation.bot_paused || contact.blocked {
                 let silent = Outcome {
                     conversation: conversation.id,
                     decision: None,

@@ -18,6 +18,7 @@ const UPGRADES: &[&str] = &[
     include_str!("upgrades/0005_outbox.sql"),
     include_str!("upgrades/0006_channel_settings.sql"),
     include_str!("upgrades/0007_conversation_email.sql"),
+    include_str!("upgrades/0008_contacts.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = UPGRADES.len() as i64 + 1;

@@ -875,3 +875,54 @@ fn a_provider_message_is_answered_through_the_outbox_once() {
         .unwrap();
     assert_eq!(queued, 1);
 }
+
+#[test]
+fn contacts_are_linked_to_customers_and_a_blocked_one_gets_no_reply() {
+    let mut conn = demo();
+    let assistant = Assistant::default();
+    // Alice Bernard is a demo customer with this phone.
+    let first = say(&assistant, &mut conn, "+33675397157", "Bonjour", thursday());
+    assert!(first.decision.is_some());
+    let (contact, customer): (i64, Option<String>) = conn
+        .query_row(
+            "SELECT c.id, cu.email FROM conversations v JOIN contacts c ON c.id = v.contact_id
+             LEFT JOIN customers cu ON cu.id = c.customer_id WHERE v.id = ?1",
+            [first.conversation],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(customer.as_deref(), Some("alice.bernard@example.fr"));
+    comptoir::assistant::contacts::set_blocked(&conn, contact, true).unwrap();
+    let blocked = say(
+        &assistant,
+        &mut conn,
+        "+33675397157",
+        "Vous êtes ouverts dimanche ?",
+        thursday(),
+    );
+    assert!(blocked.decision.is_none(), "no reply to a blocked contact");
+    let kept: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM messages WHERE author = 'shopper'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(kept, 2, "the message is still stored");
+    // An unknown visitor is a contact of their own, with no customer.
+    let visitor = say(
+        &assistant,
+        &mut conn,
+        "visitor:abcdef12",
+        "Bonjour",
+        thursday(),
+    );
+    let customer: Option<i64> = conn
+        .query_row(
+            "SELECT c.customer_id FROM conversations v JOIN contacts c ON c.id = v.contact_id WHERE v.id = ?1",
+            [visitor.conversation],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(customer, None);
+}

@@ -1,0 +1,99 @@
+//! The people who write: one contact per channel identity, linked to the store's
+//! customer with the same phone number or e-mail address. A blocked contact's messages
+//! are kept but get no reply.
+
+use jiff::Timestamp;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::engine::{Channel, orders_phone_key};
+use crate::error::AppError;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contact {
+    pub id: i64,
+    pub blocked: bool,
+    pub customer_id: Option<i64>,
+}
+
+/// The store customer with this e-mail, or this phone number: as written or in its
+/// national form through the index, then (on first contact only, `scan`) by its last
+/// nine digits whatever the customer's spelling.
+fn customer_for(conn: &Connection, identity: &str, scan: bool) -> Result<Option<i64>, AppError> {
+    let identity = identity.trim_start_matches("whatsapp:");
+    if identity.contains('@') {
+        return Ok(conn
+            .query_row(
+                "SELECT id FROM customers WHERE lower(email) = lower(?1) ORDER BY id LIMIT 1",
+                [identity],
+                |r| r.get(0),
+            )
+            .optional()?);
+    }
+    let Some(key) = orders_phone_key(identity) else {
+        return Ok(None);
+    };
+    let exact: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM customers WHERE phone IN (?1, ?2) ORDER BY id LIMIT 1",
+            params![identity, format!("0{key}")],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if exact.is_some() || !scan {
+        return Ok(exact);
+    }
+    let mut stmt =
+        conn.prepare_cached("SELECT id, phone FROM customers WHERE phone != '' ORDER BY id")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        if orders_phone_key(&r.get::<_, String>(1)?).as_deref() == Some(key.as_str()) {
+            return Ok(Some(r.get(0)?));
+        }
+    }
+    Ok(None)
+}
+
+/// The contact for this identity, created on first contact and linked to a customer
+/// as soon as one matches.
+pub fn find_or_create(
+    conn: &Connection,
+    channel: Channel,
+    identity: &str,
+    now: Timestamp,
+) -> Result<Contact, AppError> {
+    let contact = conn.query_row(
+        "INSERT INTO contacts (channel, identity, created_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (channel, identity) DO UPDATE SET channel = excluded.channel
+         RETURNING id, blocked, customer_id, created_at",
+        params![channel.code(), identity, now.as_second()],
+        |r| {
+            Ok((
+                Contact {
+                    id: r.get(0)?,
+                    blocked: r.get(1)?,
+                    customer_id: r.get(2)?,
+                },
+                r.get::<_, i64>(3)? == now.as_second(),
+            ))
+        },
+    )?;
+    let (mut contact, new) = contact;
+    if contact.customer_id.is_none()
+        && let Some(customer) = customer_for(conn, identity, new)?
+    {
+        conn.execute(
+            "UPDATE contacts SET customer_id = ?2 WHERE id = ?1",
+            params![contact.id, customer],
+        )?;
+        contact.customer_id = Some(customer);
+    }
+    Ok(contact)
+}
+
+pub fn set_blocked(conn: &Connection, contact: i64, blocked: bool) -> Result<(), AppError> {
+    conn.execute(
+        "UPDATE contacts SET blocked = ?2 WHERE id = ?1",
+        params![contact, blocked],
+    )?;
+    Ok(())
+}
