@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::outbox::Pending;
 use super::sender::Delivery;
-use super::settings::{self, ResendPage, TwilioPage};
+use super::settings::{self, ResendPage, TwilioPage, WebchatPage};
 use crate::accounts::roles::Perm;
 use crate::config::Config;
 use crate::db;
@@ -43,8 +43,10 @@ mod text {
     pub const FIX: &str = "Corrigez les champs signalés : rien n'a été enregistré.";
     pub const WEBCHAT: &str = "Chat sur votre site";
     pub const SNIPPET: &str = "Collez cet extrait de code juste avant </body> sur les pages de votre site. Options : data-position (right ou left), data-color, data-title, data-consent=\"required\" (l'identifiant du visiteur n'est gardé en cookie qu'après window.comptoirConsent = true).";
-    pub const ORIGINS: &str = "Sites autorisés :";
-    pub const NO_ORIGINS: &str = "Aucun site autorisé : indiquez l'adresse de votre site dans [channels.webchat] allowed_origins (fichier de configuration), par exemple https://www.elegance-paris.com.";
+    pub const ORIGINS: &str = "Sites autorisés à afficher le chat";
+    pub const ORIGINS_HINT: &str =
+        "Une adresse par ligne, sans chemin : https://www.elegance-paris.com";
+    pub const NO_ORIGINS: &str = "Aucun site autorisé : indiquez l'adresse de votre site ci-dessus pour que le chat y fonctionne.";
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -56,6 +58,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 struct View {
     twilio: (bool, TwilioPage),
     resend: (bool, ResendPage),
+    webchat: (bool, WebchatPage),
     errors: Vec<(&'static str, String)>,
     notice: Option<(Tone, String)>,
 }
@@ -149,13 +152,21 @@ fn render(staff: &Staff, config: &Config, v: &View) -> Markup {
                 }
             }
         }
-        (webchat_card(config))
+        (webchat_card(staff, config, v))
     };
     layout::page(staff, Nav::Settings, text::TITLE, body)
 }
 
-fn webchat_card(config: &Config) -> Markup {
+fn webchat_card(staff: &Staff, config: &Config, v: &View) -> Markup {
+    let can = staff.user.role.can(Perm::ManageShop);
     let w = &config.channels.webchat;
+    let (on, page) = &v.webchat;
+    let fixed = !w.allowed_origins.is_empty();
+    let origins = if fixed {
+        &w.allowed_origins
+    } else {
+        &page.allowed_origins
+    };
     let base = config
         .public_url
         .as_deref()
@@ -169,10 +180,19 @@ fn webchat_card(config: &Config) -> Markup {
             h2 { (text::WEBCHAT) }
             p.muted { (text::SNIPPET) }
             pre { code { (snippet) } }
-            @if w.allowed_origins.is_empty() {
-                (alert(Tone::Warning, text::NO_ORIGINS))
-            } @else {
-                p { (text::ORIGINS) " " @for o in &w.allowed_origins { code { (o) } " " } }
+            form.stack method="post" action=(paths::with_id(paths::CHANNEL_SAVE, "webchat")) {
+                (csrf_input(&staff.csrf))
+                label.checkbox { input type="checkbox" name="enabled" value="1" checked[*on] disabled[!can]; " " (text::ENABLED) }
+                fieldset disabled[fixed || !can] {
+                    label {
+                        (text::ORIGINS)
+                        textarea name="allowed_origins" rows="2" placeholder="https://www.elegance-paris.com" { (origins.join("\n")) }
+                    }
+                    @if let Some(e) = error(&v.errors, "allowed_origins") { div.field { p.error role="alert" { (e) } } }
+                    @if fixed { p.muted { (text::FIXED) } } @else { p.muted { (text::ORIGINS_HINT) } }
+                }
+                @if origins.is_empty() { (alert(Tone::Warning, text::NO_ORIGINS)) }
+                @if can { div.actions { button.btn.primary type="submit" { (text::SAVE) } } }
             }
             @if config.public_url.is_none() { (alert(Tone::Warning, text::NO_PUBLIC_URL)) }
         }
@@ -187,6 +207,8 @@ async fn stored(state: &AppState) -> Result<View, AppError> {
                 .unwrap_or((true, TwilioPage::default())),
             resend: settings::load(conn, &secrets, "resend")?
                 .unwrap_or((true, ResendPage::default())),
+            webchat: settings::load(conn, &secrets, "webchat")?
+                .unwrap_or((true, WebchatPage::default())),
             errors: Vec::new(),
             notice: None,
         })
@@ -231,6 +253,7 @@ struct Form {
     api_key: String,
     from: String,
     webhook_secret: String,
+    allowed_origins: String,
 }
 
 fn phone_ok(p: &str) -> bool {
@@ -319,6 +342,29 @@ async fn save(
             }
             view.resend = (enabled, r);
         }
+        "webchat" => {
+            let origins: Vec<String> = form
+                .allowed_origins
+                .split(['\n', ',', ' '])
+                .map(|o| o.trim().trim_end_matches('/').to_string())
+                .filter(|o| !o.is_empty())
+                .collect();
+            if let Some(bad) = origins.iter().find(|o| {
+                !(o.starts_with("https://") || o.starts_with("http://"))
+                    || o.matches('/').count() > 2
+            }) {
+                errors.push((
+                    "allowed_origins",
+                    format!("« {bad} » n'est pas une adresse de site comme https://www.elegance-paris.com (sans chemin)."),
+                ));
+            }
+            view.webchat = (
+                enabled,
+                WebchatPage {
+                    allowed_origins: origins,
+                },
+            );
+        }
         _ => return Err(AppError::NotFound),
     }
     if !errors.is_empty() {
@@ -333,7 +379,15 @@ async fn save(
     db::call(&state.db, move |conn| {
         db::write(conn, |tx| match provider.as_str() {
             "twilio" => settings::save(tx, &secrets, "twilio", view.twilio.0, &view.twilio.1, now),
-            _ => settings::save(tx, &secrets, "resend", view.resend.0, &view.resend.1, now),
+            "resend" => settings::save(tx, &secrets, "resend", view.resend.0, &view.resend.1, now),
+            _ => settings::save(
+                tx,
+                &secrets,
+                "webchat",
+                view.webchat.0,
+                &view.webchat.1,
+                now,
+            ),
         })
     })
     .await?;

@@ -27,6 +27,12 @@ pub struct ResendPage {
     pub webhook_secret: String,
 }
 
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WebchatPage {
+    pub allowed_origins: Vec<String>,
+}
+
 /// What the pages stored for a provider: (enabled, settings).
 pub fn load<T: for<'de> Deserialize<'de> + Default>(
     conn: &Connection,
@@ -97,6 +103,15 @@ pub fn effective(
         fill_secret(&mut out.resend.api_key, &r.api_key);
         fill(&mut out.resend.from, &r.from);
         fill_secret(&mut out.resend.webhook_secret, &r.webhook_secret);
+    }
+    match load::<WebchatPage>(conn, secrets, "webchat")? {
+        // Switched off on the page: no site may call the widget API, unless the config
+        // file lists some.
+        Some((false, _)) => {}
+        Some((true, w)) if out.webchat.allowed_origins.is_empty() => {
+            out.webchat.allowed_origins = w.allowed_origins;
+        }
+        _ => {}
     }
     Ok(out)
 }

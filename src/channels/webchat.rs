@@ -98,7 +98,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// The request's origin when it may call the widget API: an allowed origin, or none
 /// (the appliance's own pages, or a client that is not a browser).
-fn origin(state: &AppState, req: &HttpRequest) -> Result<Option<String>, AppError> {
+async fn origin(state: &AppState, req: &HttpRequest) -> Result<Option<String>, AppError> {
     let Some(origin) = req
         .headers()
         .get(header::ORIGIN)
@@ -106,7 +106,8 @@ fn origin(state: &AppState, req: &HttpRequest) -> Result<Option<String>, AppErro
     else {
         return Ok(None);
     };
-    let allowed = &state.config.channels.webchat.allowed_origins;
+    let channels = super::twilio::effective(state).await?;
+    let allowed = &channels.webchat.allowed_origins;
     let same = state
         .config
         .public_url
@@ -132,7 +133,7 @@ fn with_cors(mut response: HttpResponse, origin: Option<&str>) -> HttpResponse {
 }
 
 async fn preflight(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    let origin = origin(&state, &req)?;
+    let origin = origin(&state, &req).await?;
     let response = HttpResponse::NoContent()
         .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "GET, POST"))
         .insert_header((header::ACCESS_CONTROL_ALLOW_HEADERS, "Content-Type"))
@@ -167,7 +168,7 @@ async fn post_message(
     req: HttpRequest,
     body: web::Json<Post>,
 ) -> Result<HttpResponse, AppError> {
-    let origin = origin(&state, &req)?;
+    let origin = origin(&state, &req).await?;
     let origin = origin.as_deref();
     let Post { visitor, text, id } = body.into_inner();
     if !visitor_ok(&visitor) || id.is_empty() || id.len() > 64 {
@@ -274,7 +275,7 @@ async fn poll(
     req: HttpRequest,
     q: web::Query<Follow>,
 ) -> Result<HttpResponse, AppError> {
-    let origin = origin(&state, &req)?;
+    let origin = origin(&state, &req).await?;
     if !visitor_ok(&q.visitor) {
         return Ok(refuse(400, "Visiteur inconnu.", origin.as_deref()));
     }
@@ -307,7 +308,7 @@ async fn stream(
     req: HttpRequest,
     q: web::Query<Follow>,
 ) -> Result<HttpResponse, AppError> {
-    let origin = origin(&state, &req)?;
+    let origin = origin(&state, &req).await?;
     if !visitor_ok(&q.visitor) {
         return Ok(refuse(400, "Visiteur inconnu.", origin.as_deref()));
     }
@@ -373,7 +374,7 @@ async fn leave_email(
     req: HttpRequest,
     body: web::Json<LeaveEmail>,
 ) -> Result<HttpResponse, AppError> {
-    let origin = origin(&state, &req)?;
+    let origin = origin(&state, &req).await?;
     let origin = origin.as_deref();
     let email = body.email.trim().to_lowercase();
     if !visitor_ok(&body.visitor) || !looks_like_email(&email) {

@@ -792,6 +792,49 @@ mod webchat {
     }
 
     #[test]
+    fn the_site_is_allowed_from_the_channels_page() {
+        let tmp = tempfile::tempdir().unwrap();
+        let app = TestApp::spawn_in(tmp.path(), |_| {});
+        let owner = app.setup_owner();
+        let hello = serde_json::json!({"visitor": "visitor-0009", "text": "Bonjour", "id": "p1"});
+        assert_eq!(
+            post(&app, SITE, hello.clone()).0,
+            403,
+            "no site allowed yet"
+        );
+        let bad = owner.submit(
+            "/settings/channels",
+            "/settings/channels/webchat",
+            &[
+                ("enabled", "1"),
+                ("allowed_origins", "www.elegance-paris.test/boutique"),
+            ],
+        );
+        assert_eq!(bad.status, 400);
+        assert!(bad.body.contains("sans chemin"));
+        let saved = owner.submit(
+            "/settings/channels",
+            "/settings/channels/webchat",
+            &[("enabled", "1"), ("allowed_origins", &format!("{SITE}/"))],
+        );
+        assert_eq!(saved.status, 303);
+        assert!(
+            owner
+                .get("/settings/channels")
+                .body
+                .contains("assets/widget.js")
+        );
+        assert_eq!(post(&app, SITE, hello.clone()).0, 200);
+        let off = owner.submit(
+            "/settings/channels",
+            "/settings/channels/webchat",
+            &[("allowed_origins", SITE)],
+        );
+        assert_eq!(off.status, 303);
+        assert_eq!(post(&app, SITE, hello).0, 403, "switched off");
+    }
+
+    #[test]
     fn a_visitor_asking_for_a_human_leaves_an_email() {
         let tmp = tempfile::tempdir().unwrap();
         let app = shop(tmp.path());
