@@ -116,6 +116,9 @@ impl Assistant {
                 .flatten()
         });
         let rewording = llm.is_some_and(Llm::rewords);
+        // Read before taking the write lock, which other messages wait for.
+        let shop = settings::shop(conn)?;
+        let templates = settings::templates(conn)?;
         let mut outcome = db::write(conn, |tx| {
             if let Some(id) = incoming.provider_id
                 && let Some(conversation) = conversations::with_provider_id(tx, id)?
@@ -155,8 +158,6 @@ impl Assistant {
                 };
                 return Ok((silent, None));
             }
-            let shop = settings::shop(tx)?;
-            let templates = settings::templates(tx)?;
             let engine = Engine {
                 shop: &shop,
                 index: &index,

@@ -391,6 +391,9 @@ async fn save(
         })
     })
     .await?;
+    if let Ok(mut cache) = state.channels.write() {
+        *cache = None;
+    }
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", format!("{}?ok=1", paths::CHANNELS)))
         .finish())

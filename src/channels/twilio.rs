@@ -177,12 +177,20 @@ async fn status(
 }
 
 /// The channels in effect (config file first, then the pages).
+/// Read once, then kept until the Channels page saves (only this process changes them).
 pub async fn effective(state: &AppState) -> Result<Channels, AppError> {
+    if let Some(cached) = state.channels.read().ok().and_then(|c| c.clone()) {
+        return Ok(cached);
+    }
     let (config, secrets) = (state.config.clone(), state.secrets.clone());
-    db::call(&state.db, move |conn| {
+    let channels = db::call(&state.db, move |conn| {
         super::settings::effective(conn, &config, &secrets)
     })
-    .await
+    .await?;
+    if let Ok(mut cache) = state.channels.write() {
+        *cache = Some(channels.clone());
+    }
+    Ok(channels)
 }
 
 /// Sends one reply with the Messages API.

@@ -45,6 +45,8 @@ pub struct AppState {
     pub assistant: Arc<crate::assistant::Assistant>,
     /// Wakes the sender when a reply is queued.
     pub outbox_ready: Arc<tokio::sync::Notify>,
+    /// The channels in effect, read once (see `channels::twilio::effective`).
+    pub channels: std::sync::RwLock<Option<crate::config::Channels>>,
     /// The web chat's rate limits and live updates.
     pub webchat: Arc<crate::channels::webchat::Hub>,
     needs_setup: AtomicBool,
@@ -71,6 +73,7 @@ impl AppState {
             assistant: Arc::default(),
             outbox_ready: Arc::default(),
             webchat: Arc::default(),
+            channels: std::sync::RwLock::new(None),
             config,
             db,
             clock,
