@@ -90,6 +90,21 @@ pub fn find_or_create(
     Ok(contact)
 }
 
+/// The name the provider gives the sender (WhatsApp profile name, e-mail display name).
+pub fn set_name(
+    conn: &Connection,
+    channel: Channel,
+    identity: &str,
+    name: &str,
+) -> Result<(), AppError> {
+    let name: String = name.trim().chars().take(120).collect();
+    conn.execute(
+        "UPDATE contacts SET display_name = ?3 WHERE channel = ?1 AND identity = ?2",
+        params![channel.code(), identity, name],
+    )?;
+    Ok(())
+}
+
 pub fn set_blocked(conn: &Connection, contact: i64, blocked: bool) -> Result<(), AppError> {
     conn.execute(
         "UPDATE contacts SET blocked = ?2 WHERE id = ?1",

@@ -86,10 +86,22 @@ fn field(
     } else {
         f = f.value(value);
     }
+    // A stored secret is shown masked: its last four characters only.
+    let masked = (secret && !value.is_empty()).then(|| {
+        let tail: String = value
+            .chars()
+            .rev()
+            .take(4)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        format!("Enregistré (••••{tail}). {}", text::KEEP)
+    });
     if fixed {
         f = f.hint(text::FIXED);
-    } else if secret && !value.is_empty() {
-        f = f.hint(text::KEEP);
+    } else if let Some(masked) = &masked {
+        f = f.hint(masked);
     }
     html! { fieldset disabled[fixed || !staff_can] { (f.render()) } }
 }

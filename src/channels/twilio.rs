@@ -102,17 +102,26 @@ async fn inbound(
     let media: u32 = param(&params, "NumMedia")
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
-    let text = match (param(&params, "Body"), media) {
+    // Photos and files: their Twilio addresses, kept with the text for the team.
+    let media_urls: Vec<&str> = (0..media.min(10))
+        .filter_map(|i| param(&params, &format!("MediaUrl{i}")))
+        .collect();
+    let mut text = match (param(&params, "Body"), media) {
         (Some(text), _) => text.to_string(),
         (None, 0) => return Ok(twiml()),
         (None, n) => format!("📎 {n} pièce(s) jointe(s)"),
     };
+    for url in media_urls {
+        text.push_str(&format!("\n📎 {url}"));
+    }
+    let profile_name = param(&params, "ProfileName").map(str::to_string);
     let channel = if from.starts_with("whatsapp:") {
         Channel::Whatsapp
     } else {
         Channel::Sms
     };
     let now = state.clock.now();
+    let contact_for_name = from.clone();
     let assistant = state.assistant.clone();
     let llm = Llm::from_config(&state.config.llm);
     let outcome = db::call(&state.db, move |conn| {
@@ -132,6 +141,16 @@ async fn inbound(
     .await?;
     if !outcome.duplicate {
         state.outbox_ready.notify_one();
+        if let Some(name) = profile_name {
+            // WhatsApp gives the sender's profile name: the inbox shows it.
+            let from = contact_for_name;
+            db::call(&state.db, move |conn| {
+                db::write(conn, |tx| {
+                    crate::assistant::contacts::set_name(tx, channel, &from, &name)
+                })
+            })
+            .await?;
+        }
     }
     Ok(twiml())
 }

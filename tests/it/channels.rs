@@ -184,13 +184,29 @@ fn whatsapp_replies_go_back_on_whatsapp() {
     let twilio = FakeTwilio::start();
     let tmp = tempfile::tempdir().unwrap();
     let app = shop(tmp.path(), &twilio);
-    let params = inbound(
+    let mut params = inbound(
         "whatsapp:+33600000002",
         "Vous êtes ouverts le dimanche ?",
         "SM22222222222222222222222222222222",
     );
+    params.push(("ProfileName".into(), "Marie".into()));
+    params.retain(|(k, _)| k != "NumMedia");
+    params.push(("NumMedia".into(), "1".into()));
+    let photo = format!("https://api.twilio.com/2010-04-01/Accounts/{SID}/Messages/MM1/Media/ME1");
+    params.push(("MediaUrl0".into(), photo.clone()));
     assert_eq!(signed(&app.client(), "/webhooks/twilio", &params), 200);
     wait_for_sent(&twilio, 1);
+    // The team sees the sender's WhatsApp name and the photo's address.
+    let (name, body): (String, String) = db(tmp.path())
+        .query_row(
+            "SELECT c.display_name, m.body FROM messages m JOIN conversations v ON v.id = m.conversation_id
+             JOIN contacts c ON c.id = v.contact_id WHERE m.author = 'shopper'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(name, "Marie");
+    assert!(body.contains(&photo), "{body}");
     let sent = &twilio.sent()[0];
     assert_eq!(
         (sent.to.as_str(), sent.from.as_str()),
