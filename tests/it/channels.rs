@@ -26,18 +26,22 @@ fn configure(c: &mut Config, twilio: &FakeTwilio) {
     };
 }
 
-/// A running shop with the demo catalogue and Twilio pointed at the fake.
-fn shop(dir: &Path, twilio: &FakeTwilio) -> TestApp {
-    let app = TestApp::spawn_in(dir, |c| configure(c, twilio));
+/// Gives the shop in `dir` the demo catalogue, profile and assistant settings.
+fn seed(dir: &Path) {
     let pool = comptoir::db::open(dir).unwrap();
-    let mut conn = pool.get().unwrap();
     comptoir::demo::seed_shop(
-        &mut conn,
+        &mut pool.get().unwrap(),
         &Config::default(),
         crate::common::start_time(),
         true,
     )
     .unwrap();
+}
+
+/// A running shop with the demo catalogue and Twilio pointed at the fake.
+fn shop(dir: &Path, twilio: &FakeTwilio) -> TestApp {
+    let app = TestApp::spawn_in(dir, |c| configure(c, twilio));
+    seed(dir);
     app
 }
 
@@ -361,15 +365,7 @@ mod email {
                 api_url: resend.served.base.clone(),
             };
         });
-        let pool = comptoir::db::open(dir).unwrap();
-        let mut conn = pool.get().unwrap();
-        comptoir::demo::seed_shop(
-            &mut conn,
-            &Config::default(),
-            crate::common::start_time(),
-            true,
-        )
-        .unwrap();
+        seed(dir);
         app
     }
 
@@ -560,14 +556,7 @@ mod pages {
             303
         );
 
-        let pool = comptoir::db::open(tmp.path()).unwrap();
-        comptoir::demo::seed_shop(
-            &mut pool.get().unwrap(),
-            &Config::default(),
-            crate::common::start_time(),
-            true,
-        )
-        .unwrap();
+        seed(tmp.path());
         let params = inbound(
             "+33600000001",
             "Vous êtes où exactement ?",
@@ -664,14 +653,7 @@ mod webchat {
         let app = TestApp::spawn_in(dir, |c| {
             c.channels.webchat.allowed_origins = vec![SITE.into()];
         });
-        let pool = comptoir::db::open(dir).unwrap();
-        comptoir::demo::seed_shop(
-            &mut pool.get().unwrap(),
-            &Config::default(),
-            crate::common::start_time(),
-            true,
-        )
-        .unwrap();
+        seed(dir);
         app
     }
 
@@ -912,14 +894,7 @@ fn in_a_browser_the_widget_on_the_shops_site_answers() {
         c.channels.webchat.allowed_origins = vec![site_origin]
     });
     *app_base.lock().unwrap() = app.base.clone();
-    let pool = comptoir::db::open(tmp.path()).unwrap();
-    comptoir::demo::seed_shop(
-        &mut pool.get().unwrap(),
-        &Config::default(),
-        crate::common::start_time(),
-        true,
-    )
-    .unwrap();
+    seed(tmp.path());
 
     let b = Browser::start();
     b.open(&format!("{}/", site.base));
