@@ -66,7 +66,8 @@ pub struct EmailThread<'a> {
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub conversation: i64,
-    /// The bot's decision, or `None` when it stays silent (a human took over).
+    /// The bot's decision, or `None` when it stays silent: a human took over, the
+    /// contact is blocked, or the message was already received.
     pub decision: Option<Decision>,
     /// The engine's own time for this message, in microseconds.
     pub latency_us: u64,
@@ -81,8 +82,9 @@ pub struct Assistant {
 }
 
 impl Assistant {
-    /// Answers one message in one transaction: the hold the engine makes and the stock
-    /// it reads cannot interleave with another shopper's.
+    /// Answers one message in one transaction: the message, the hold the engine makes,
+    /// the stock it reads, the reply and its outbox row cannot interleave with another
+    /// shopper's, and nothing is half-written.
     pub fn handle(
         &self,
         conn: &mut Connection,
