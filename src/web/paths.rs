@@ -2,6 +2,10 @@
 
 pub const DASHBOARD: &str = "/";
 pub const INBOX: &str = "/inbox";
+pub const CONVERSATION: &str = "/inbox/{id}";
+pub const CONVERSATION_REPLY: &str = "/inbox/{id}/reply";
+pub const CONVERSATION_HAND_BACK: &str = "/inbox/{id}/hand-back";
+pub const CONVERSATION_CLOSE: &str = "/inbox/{id}/close";
 pub const PRODUCTS: &str = "/products";
 pub const ORDERS: &str = "/orders";
 pub const RESERVATIONS: &str = "/reservations";

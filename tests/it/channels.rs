@@ -917,3 +917,115 @@ fn in_a_browser_the_widget_on_the_shops_site_answers() {
         .unwrap();
     assert_eq!(holds, 1);
 }
+
+mod inbox {
+    use super::*;
+
+    #[test]
+    fn the_team_takes_over_replies_hands_back_and_closes() {
+        let twilio = FakeTwilio::start();
+        let tmp = tempfile::tempdir().unwrap();
+        let app = shop(tmp.path(), &twilio);
+        let owner = app.setup_owner();
+        let client = app.client();
+        let from = "+33600000001";
+        let ask = inbound(
+            from,
+            "Je veux parler à quelqu'un svp",
+            "SMa0000000000000000000000000000001",
+        );
+        assert_eq!(signed(&client, "/webhooks/twilio", &ask), 200);
+        wait_for_sent(&twilio, 1);
+        // Listed under Nouvelles, with the human request marked.
+        let list = owner.get("/inbox?tab=nouvelles");
+        assert!(list.body.contains(from), "{}", list.body);
+        assert!(list.body.contains("💬"));
+        let id: i64 = db(tmp.path())
+            .query_row("SELECT id FROM conversations", [], |r| r.get(0))
+            .unwrap();
+        let page = format!("/inbox/{id}");
+        assert!(owner.get(&page).body.contains("à la demande du client"));
+
+        // A teammate answers: sent by SMS, and the bot goes quiet here.
+        let empty = owner.submit(&page, &format!("{page}/reply"), &[("body", "  ")]);
+        assert_eq!(empty.status, 400);
+        let sent = owner.submit(
+            &page,
+            &format!("{page}/reply"),
+            &[("body", "Bonjour, c'est Léa de la boutique !")],
+        );
+        assert_eq!(sent.status, 303);
+        wait_for_sent(&twilio, 2);
+        assert_eq!(twilio.sent()[1].body, "Bonjour, c'est Léa de la boutique !");
+        assert_eq!(twilio.sent()[1].to, from);
+        assert!(owner.get("/inbox?tab=en-cours").body.contains(from));
+        let quiet = inbound(
+            from,
+            "Vous êtes ouverts dimanche ?",
+            "SMa0000000000000000000000000000002",
+        );
+        assert_eq!(signed(&client, "/webhooks/twilio", &quiet), 200);
+        let replies: i64 = db(tmp.path())
+            .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(replies, 2, "no bot reply after the team's");
+        assert!(
+            owner
+                .get(&page)
+                .body
+                .contains("Vous êtes ouverts dimanche ?")
+        );
+
+        // Handed back: the bot answers again.
+        assert_eq!(
+            owner
+                .submit(&page, &format!("{page}/hand-back"), &[])
+                .status,
+            303
+        );
+        let again = inbound(
+            from,
+            "Vous êtes ouverts dimanche ?",
+            "SMa0000000000000000000000000000003",
+        );
+        assert_eq!(signed(&client, "/webhooks/twilio", &again), 200);
+        wait_for_sent(&twilio, 3);
+        assert!(twilio.sent()[2].body.contains("fermés"));
+
+        // Roles: a read-only member reads but cannot reply, hand back or close.
+        let add = crate::common::cli(
+            &[
+                "--data-dir",
+                tmp.path().to_str().unwrap(),
+                "user",
+                "add",
+                "--email",
+                "ro@elegance.test",
+                "--role",
+                "read_only",
+            ],
+            &[],
+            Some("read-only-pass-24\n"),
+        );
+        assert!(add.status.success());
+        let reader = app.login("ro@elegance.test", "read-only-pass-24");
+        assert_eq!(reader.get(&page).status, 200);
+        assert_eq!(
+            reader
+                .submit(&page, &format!("{page}/reply"), &[("body", "coucou")])
+                .status,
+            403
+        );
+        assert_eq!(
+            reader.submit(&page, &format!("{page}/close"), &[]).status,
+            403
+        );
+
+        assert_eq!(
+            owner.submit(&page, &format!("{page}/close"), &[]).status,
+            303
+        );
+        assert!(owner.get("/inbox?tab=fermees").body.contains(from));
+        assert!(!owner.get("/inbox?tab=chatbot").body.contains(from));
+    }
+}
