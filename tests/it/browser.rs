@@ -1,6 +1,7 @@
 //! Pages in a real browser: Debian's Chromium driven through ChromeDriver over the W3C
 //! WebDriver protocol (plain HTTP, no client library). `.ci/run` installs both and sets
-//! `COMPTOIR_BROWSER_TESTS=1`, which makes a missing browser a failure; elsewhere the
+//! `BROWSER_TESTS=1` (not a `COMPTOIR_` variable: those are configuration), which makes
+//! a missing browser a failure; elsewhere the
 //! browser tests are skipped with a notice when ChromeDriver is not installed, so
 //! `cargo test` works on a machine with Rust alone.
 
@@ -20,7 +21,7 @@ pub struct Browser {
 }
 
 /// Set to 1 where the browser tests must run (CI).
-const REQUIRED: &str = "COMPTOIR_BROWSER_TESTS";
+const REQUIRED: &str = "BROWSER_TESTS";
 
 impl Browser {
     /// A headless Chromium, or `None` (with a notice) where none is installed and the

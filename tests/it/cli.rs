@@ -242,18 +242,22 @@ fn serve_explains_a_busy_port_and_an_unusable_data_dir() {
 fn demo_mode_prints_a_login_link_that_opens_the_demo_dashboard() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_comptoir"))
-        .args([
-            "--data-dir",
-            dir.to_str().unwrap(),
-            "--bind",
-            "127.0.0.1:0",
-            "--log-level",
-            "warn",
-            "serve",
-            "--demo",
-        ])
-        .env_remove("COMPTOIR_CONFIG")
+    let mut command = Command::new(env!("CARGO_BIN_EXE_comptoir"));
+    command.args([
+        "--data-dir",
+        dir.to_str().unwrap(),
+        "--bind",
+        "127.0.0.1:0",
+        "--log-level",
+        "warn",
+        "serve",
+        "--demo",
+    ]);
+    // Like `cli()`: no configuration from the test's own environment.
+    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("COMPTOIR_")) {
+        command.env_remove(key);
+    }
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
