@@ -5,7 +5,7 @@
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::engine::{Channel, orders_phone_key};
+use crate::engine::{Channel, phone_key};
 use crate::error::AppError;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -29,7 +29,7 @@ fn customer_for(conn: &Connection, identity: &str, scan: bool) -> Result<Option<
             )
             .optional()?);
     }
-    let Some(key) = orders_phone_key(identity) else {
+    let Some(key) = phone_key(identity) else {
         return Ok(None);
     };
     let exact: Option<i64> = conn
@@ -46,7 +46,7 @@ fn customer_for(conn: &Connection, identity: &str, scan: bool) -> Result<Option<
         conn.prepare_cached("SELECT id, phone FROM customers WHERE phone != '' ORDER BY id")?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
-        if orders_phone_key(&r.get::<_, String>(1)?).as_deref() == Some(key.as_str()) {
+        if phone_key(&r.get::<_, String>(1)?).as_deref() == Some(key.as_str()) {
             return Ok(Some(r.get(0)?));
         }
     }

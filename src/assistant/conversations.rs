@@ -60,6 +60,22 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Conversation>, AppError>
         .optional()?)
 }
 
+/// The shopper's open conversation on this channel, if any.
+pub fn current(
+    conn: &Connection,
+    channel: Channel,
+    contact: &str,
+) -> Result<Option<i64>, AppError> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM conversations WHERE channel = ?1 AND contact = ?2 AND closed_at IS NULL
+             ORDER BY last_message_at DESC LIMIT 1",
+            params![channel.code(), contact],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
 /// The shopper's open conversation on this channel, or a new one.
 pub fn open(
     conn: &Connection,
@@ -67,18 +83,9 @@ pub fn open(
     contact: &str,
     now: Timestamp,
 ) -> Result<Conversation, AppError> {
-    let found = conn
-        .query_row(
-            &format!(
-                "SELECT {COLUMNS} FROM conversations
-                 WHERE channel = ?1 AND contact = ?2 AND closed_at IS NULL
-                 ORDER BY last_message_at DESC LIMIT 1"
-            ),
-            params![channel.code(), contact],
-            row,
-        )
-        .optional()?;
-    if let Some(c) = found {
+    if let Some(id) = current(conn, channel, contact)?
+        && let Some(c) = get(conn, id)?
+    {
         return Ok(c);
     }
     let id = conn.query_row(
@@ -161,6 +168,19 @@ pub fn set_contact(conn: &Connection, conversation: i64, contact: i64) -> Result
     conn.execute(
         "UPDATE conversations SET contact_id = ?2 WHERE id = ?1 AND contact_id IS NOT ?2",
         params![conversation, contact],
+    )?;
+    Ok(())
+}
+
+/// An address the shopper left so the team can answer later.
+pub fn set_contact_email(
+    conn: &Connection,
+    conversation: i64,
+    email: &str,
+) -> Result<(), AppError> {
+    conn.execute(
+        "UPDATE conversations SET contact_email = ?2 WHERE id = ?1",
+        params![conversation, email],
     )?;
     Ok(())
 }

@@ -152,7 +152,7 @@ impl ShopData for DbShopData<'_> {
         phone: Option<&str>,
         email: Option<&str>,
     ) -> Result<Vec<Order>, AppError> {
-        let phone = phone.and_then(crate::engine::orders_phone_key);
+        let phone = phone.and_then(crate::engine::phone_key);
         let email = email.map(|e| e.trim().to_lowercase());
         if phone.is_none() && email.is_none() {
             return Ok(Vec::new());
@@ -167,7 +167,7 @@ impl ShopData for DbShopData<'_> {
             let by_email = email
                 .as_deref()
                 .is_some_and(|e| !o.email.is_empty() && o.email.trim().eq_ignore_ascii_case(e));
-            let by_phone = phone.is_some() && crate::engine::orders_phone_key(&o.phone) == phone;
+            let by_phone = phone.is_some() && crate::engine::phone_key(&o.phone) == phone;
             if by_email || by_phone {
                 out.push(o);
             }

@@ -403,9 +403,7 @@ async fn save(
         })
     })
     .await?;
-    if let Ok(mut cache) = state.channels.write() {
-        *cache = None;
-    }
+    settings::forget(&state);
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", format!("{}?ok=1", paths::CHANNELS)))
         .finish())
@@ -448,7 +446,7 @@ async fn test(
         }
         _ => return Err(AppError::NotFound),
     };
-    let channels = super::twilio::effective(&state).await?;
+    let channels = super::settings::current(&state).await?;
     let pending = Pending {
         id: 0,
         channel,

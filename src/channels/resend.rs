@@ -11,7 +11,6 @@ use serde_json::{Value, json};
 use super::outbox::{self, Pending};
 use super::sender::{self, Delivery};
 use super::signatures::svix_verify;
-use crate::assistant::llm::Llm;
 use crate::assistant::{EmailThread, Incoming};
 use crate::config::Channels;
 use crate::db;
@@ -108,7 +107,7 @@ async fn webhook(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let channels = super::twilio::effective(&state).await?;
+    let channels = super::settings::current(&state).await?;
     let Some(secret) = channels.resend.webhook_secret.as_ref() else {
         tracing::warn!("Resend webhook refused: no webhook_secret configured");
         return Err(AppError::Forbidden);
@@ -177,7 +176,7 @@ async fn webhook(
         text
     };
     let assistant = state.assistant.clone();
-    let llm = Llm::from_config(&state.config.llm);
+    let llm = state.llm.clone();
     let outcome = db::call(&state.db, move |conn| {
         assistant.handle(
             conn,
@@ -192,7 +191,7 @@ async fn webhook(
                 }),
             },
             now,
-            llm.as_ref(),
+            llm.as_deref(),
         )
     })
     .await?;

@@ -103,7 +103,7 @@ pub async fn run(
                     break;
                 }
             };
-            let delivery = match twilio::effective(&state).await {
+            let delivery = match super::settings::current(&state).await {
                 Ok(channels) => {
                     let (http, p) = (state.http.clone(), pending.clone());
                     let public = state.config.public_url.clone();

@@ -7,8 +7,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Channels, Config, Secret};
+use crate::db;
 use crate::error::AppError;
 use crate::secrets::SecretBox;
+use crate::web::AppState;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -82,6 +84,27 @@ fn fill(slot: &mut Option<String>, value: &str) {
 fn fill_secret(slot: &mut Option<Secret>, value: &str) {
     if slot.is_none() && !value.trim().is_empty() {
         *slot = Some(Secret::new(value.trim()));
+    }
+}
+
+/// The channels in effect, for the webhooks, the sender and the pages: read once, then
+/// kept until the Channels page saves (only this process changes them).
+pub async fn current(state: &AppState) -> Result<Channels, AppError> {
+    if let Some(cached) = state.channels.read().ok().and_then(|c| c.clone()) {
+        return Ok(cached);
+    }
+    let (config, secrets) = (state.config.clone(), state.secrets.clone());
+    let channels = db::call(&state.db, move |conn| effective(conn, &config, &secrets)).await?;
+    if let Ok(mut cache) = state.channels.write() {
+        *cache = Some(channels.clone());
+    }
+    Ok(channels)
+}
+
+/// After a save: the next `current` reads the settings again.
+pub fn forget(state: &AppState) {
+    if let Ok(mut cache) = state.channels.write() {
+        *cache = None;
     }
 }
 

@@ -10,7 +10,6 @@ use super::outbox::Pending;
 use super::sender::Delivery;
 use super::signatures::twilio_verify;
 use crate::assistant::Incoming;
-use crate::assistant::llm::Llm;
 use crate::config::Channels;
 use crate::db;
 use crate::engine::Channel;
@@ -40,7 +39,7 @@ async fn verified(
     req: &HttpRequest,
     body: &[u8],
 ) -> Result<Vec<(String, String)>, AppError> {
-    let channels = effective(state).await?;
+    let channels = super::settings::current(state).await?;
     let refuse = |why: &str| {
         tracing::warn!(reason = why, "Twilio webhook refused");
         AppError::Forbidden
@@ -123,7 +122,7 @@ async fn inbound(
     let now = state.clock.now();
     let contact_for_name = from.clone();
     let assistant = state.assistant.clone();
-    let llm = Llm::from_config(&state.config.llm);
+    let llm = state.llm.clone();
     let outcome = db::call(&state.db, move |conn| {
         assistant.handle(
             conn,
@@ -135,7 +134,7 @@ async fn inbound(
                 email: None,
             },
             now,
-            llm.as_ref(),
+            llm.as_deref(),
         )
     })
     .await?;
@@ -193,23 +192,6 @@ async fn status(
         .await?;
     }
     Ok(HttpResponse::Ok().finish())
-}
-
-/// The channels in effect (config file first, then the pages).
-/// Read once, then kept until the Channels page saves (only this process changes them).
-pub async fn effective(state: &AppState) -> Result<Channels, AppError> {
-    if let Some(cached) = state.channels.read().ok().and_then(|c| c.clone()) {
-        return Ok(cached);
-    }
-    let (config, secrets) = (state.config.clone(), state.secrets.clone());
-    let channels = db::call(&state.db, move |conn| {
-        super::settings::effective(conn, &config, &secrets)
-    })
-    .await?;
-    if let Ok(mut cache) = state.channels.write() {
-        *cache = Some(channels.clone());
-    }
-    Ok(channels)
 }
 
 /// Sends one reply with the Messages API.

@@ -16,8 +16,7 @@ use serde_json::json;
 use tokio::sync::broadcast;
 
 use crate::accounts::profile::looks_like_email;
-use crate::assistant::Incoming;
-use crate::assistant::llm::Llm;
+use crate::assistant::{Incoming, conversations};
 use crate::db;
 use crate::engine::{Action, Channel};
 use crate::error::AppError;
@@ -106,7 +105,7 @@ async fn origin(state: &AppState, req: &HttpRequest) -> Result<Option<String>, A
     else {
         return Ok(None);
     };
-    let channels = super::twilio::effective(state).await?;
+    let channels = super::settings::current(state).await?;
     let allowed = &channels.webchat.allowed_origins;
     let same = state
         .config
@@ -202,7 +201,7 @@ async fn post_message(
             .insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
         return Ok(response);
     }
-    let (assistant, llm) = (state.assistant.clone(), Llm::from_config(&state.config.llm));
+    let (assistant, llm) = (state.assistant.clone(), state.llm.clone());
     let contact = format!("visitor:{visitor}");
     let provider_id = format!("web:{visitor}:{id}");
     let outcome = db::call(&state.db, move |conn| {
@@ -216,7 +215,7 @@ async fn post_message(
                 email: None,
             },
             now,
-            llm.as_ref(),
+            llm.as_deref(),
         )
     })
     .await?;
@@ -238,17 +237,10 @@ fn news(
     conn: &rusqlite::Connection,
     visitor: &str,
     after: i64,
-) -> Result<(Option<i64>, Vec<serde_json::Value>), AppError> {
-    let conversation: Option<i64> = conn
-        .query_row(
-            "SELECT id FROM conversations WHERE channel = 'webchat' AND contact = ?1 AND closed_at IS NULL
-             ORDER BY last_message_at DESC LIMIT 1",
-            [format!("visitor:{visitor}")],
-            |r| r.get(0),
-        )
-        .ok();
-    let Some(conversation) = conversation else {
-        return Ok((None, Vec::new()));
+) -> Result<Vec<serde_json::Value>, AppError> {
+    let contact = format!("visitor:{visitor}");
+    let Some(conversation) = conversations::current(conn, Channel::Webchat, &contact)? else {
+        return Ok(Vec::new());
     };
     let mut stmt = conn.prepare_cached(
         "SELECT id, author, body FROM messages
@@ -259,7 +251,7 @@ fn news(
             Ok(json!({"id": r.get::<_, i64>(0)?, "author": r.get::<_, String>(1)?, "body": r.get::<_, String>(2)?}))
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    Ok((Some(conversation), rows))
+    Ok(rows)
 }
 
 #[derive(Deserialize)]
@@ -283,7 +275,7 @@ async fn poll(
     let deadline = tokio::time::Instant::now() + LONG_POLL;
     loop {
         let (visitor, after) = (q.visitor.clone(), q.after);
-        let (_, rows) = db::call(&state.db, move |conn| news(conn, &visitor, after)).await?;
+        let rows = db::call(&state.db, move |conn| news(conn, &visitor, after)).await?;
         if !rows.is_empty() {
             return Ok(with_cors(
                 HttpResponse::Ok().json(json!({"messages": rows})),
@@ -332,7 +324,7 @@ async fn stream(
                 }
                 let (v, a) = (visitor.clone(), after);
                 let rows = match db::call(&state.db, move |conn| news(conn, &v, a)).await {
-                    Ok((_, rows)) => rows,
+                    Ok(rows) => rows,
                     Err(_) => return None,
                 };
                 for row in rows {
@@ -387,16 +379,15 @@ async fn leave_email(
     let contact = format!("visitor:{}", body.visitor);
     let updated = db::call(&state.db, move |conn| {
         db::write(conn, |tx| {
-            Ok(tx.execute(
-                "UPDATE conversations SET contact_email = ?2
-                 WHERE id = (SELECT id FROM conversations WHERE channel = 'webchat' AND contact = ?1
-                             AND closed_at IS NULL ORDER BY last_message_at DESC LIMIT 1)",
-                rusqlite::params![contact, email],
-            )?)
+            let found = conversations::current(tx, Channel::Webchat, &contact)?;
+            if let Some(id) = found {
+                conversations::set_contact_email(tx, id, &email)?;
+            }
+            Ok(found.is_some())
         })
     })
     .await?;
-    if updated == 0 {
+    if !updated {
         return Ok(refuse(404, "Aucune conversation en cours.", origin));
     }
     Ok(with_cors(

@@ -20,7 +20,7 @@ mod orders;
 mod products;
 mod shop_answers;
 
-pub use orders::phone_key as orders_phone_key;
+pub use orders::phone_key;
 
 use jiff::Timestamp;
 

@@ -43,9 +43,11 @@ pub struct AppState {
     pub http: ureq::Agent,
     /// The conversation engine's shared state (the catalogue index).
     pub assistant: Arc<crate::assistant::Assistant>,
+    /// The optional language model (`[llm]`), built once.
+    pub llm: Option<Arc<crate::assistant::llm::Llm>>,
     /// Wakes the sender when a reply is queued.
     pub outbox_ready: Arc<tokio::sync::Notify>,
-    /// The channels in effect, read once (see `channels::twilio::effective`).
+    /// The channels in effect, read once (see `channels::settings::current`).
     pub channels: std::sync::RwLock<Option<crate::config::Channels>>,
     /// The web chat's rate limits and live updates.
     pub webchat: Arc<crate::channels::webchat::Hub>,
@@ -72,6 +74,7 @@ impl AppState {
             needs_setup: AtomicBool::new(users == 0),
             assistant: Arc::default(),
             outbox_ready: Arc::default(),
+            llm: crate::assistant::llm::Llm::from_config(&config.llm).map(Arc::new),
             webchat: Arc::default(),
             channels: std::sync::RwLock::new(None),
             config,
