@@ -76,45 +76,36 @@ fn signed(client: &Client, path: &str, params: &[(String, String)]) -> u16 {
     post(client, path, params, &signature)
 }
 
-/// Waits (at most 10 s) for the fake to have received `n` messages.
-fn wait_for_sent(twilio: &FakeTwilio, n: usize) {
+/// Waits (at most 10 s) for `done`, which the appliance reaches in the background.
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     let started = Instant::now();
-    while twilio.sent().len() < n {
+    while !done() {
         assert!(
             started.elapsed() < Duration::from_secs(10),
-            "{} sent, {n} expected",
-            twilio.sent().len()
+            "still waiting: {what}"
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+fn wait_for_sent(twilio: &FakeTwilio, n: usize) {
+    wait_until(&format!("{n} messages at Twilio"), || {
+        twilio.sent().len() >= n
+    });
 }
 
 fn wait_for_requests(twilio: &FakeTwilio, n: usize) {
-    let started = Instant::now();
-    while twilio.requests() < n {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "{} requests, {n} expected",
-            twilio.requests()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until(&format!("{n} requests at Twilio"), || {
+        twilio.requests() >= n
+    });
 }
 
-/// Waits (at most 10 s) until attempt `n` failed and its retry is scheduled.
+/// Until attempt `n` failed and its retry is scheduled.
 fn wait_for_retry(dir: &Path, n: i64) {
-    let started = Instant::now();
-    loop {
+    wait_until(&format!("attempt {n} recorded"), || {
         let (status, attempts, error) = outbox_row(dir);
-        if status == "pending" && attempts == n && error.is_some() {
-            return;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "attempt {n} not recorded"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+        status == "pending" && attempts == n && error.is_some()
+    });
 }
 
 fn db(dir: &Path) -> Connection {
@@ -300,11 +291,9 @@ fn a_refused_send_is_marked_failed_with_the_providers_message() {
     );
     assert_eq!(signed(&app.client(), "/webhooks/twilio", &params), 200);
     wait_for_requests(&twilio, 1);
-    let started = Instant::now();
-    while outbox_row(tmp.path()).0 != "failed" {
-        assert!(started.elapsed() < Duration::from_secs(10));
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until("the send marked failed", || {
+        outbox_row(tmp.path()).0 == "failed"
+    });
     let (_, attempts, error) = outbox_row(tmp.path());
     assert_eq!(attempts, 1, "a 400 is not retried");
     let error = error.unwrap();
@@ -394,15 +383,7 @@ mod email {
     }
 
     fn wait_for_mail(resend: &FakeResend, n: usize) {
-        let started = Instant::now();
-        while resend.sent().len() < n {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "{} sent",
-                resend.sent().len()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        wait_until(&format!("{n} mails at Resend"), || resend.sent().len() >= n);
     }
 
     #[test]
