@@ -501,15 +501,8 @@ fn reservations_page_lists_holds_and_staff_close_them() {
     let app = TestApp::spawn_in(&dir, |_| {});
     let owner = app.setup_owner();
     // A hold made through the assistant on the app's own database.
-    let pool = comptoir::db::open(&dir).unwrap();
+    let pool = crate::common::demo_database(&dir);
     let mut conn = pool.get().unwrap();
-    comptoir::demo::seed_shop(
-        &mut conn,
-        &Config::default(),
-        crate::common::start_time(),
-        true,
-    )
-    .unwrap();
     let now = crate::common::start_time();
     let assistant = Assistant::default();
     let outcome = say(
@@ -565,15 +558,8 @@ fn the_shop_rewrites_replies_and_sets_the_assistant() {
     let dir = tmp.path().join("data");
     let app = TestApp::spawn_in(&dir, |_| {});
     let owner = app.setup_owner();
-    let pool = comptoir::db::open(&dir).unwrap();
+    let pool = crate::common::demo_database(&dir);
     let mut conn = pool.get().unwrap();
-    comptoir::demo::seed_shop(
-        &mut conn,
-        &Config::default(),
-        crate::common::start_time(),
-        true,
-    )
-    .unwrap();
 
     // A placeholder the situation does not offer is refused, naming those it does.
     let bad = owner.submit(
@@ -751,10 +737,9 @@ fn in_a_browser_staff_hand_over_a_hold_and_rewrite_a_reply() {
     let dir = tmp.path().join("data");
     let app = TestApp::spawn_in(&dir, |_| {});
     app.setup_owner();
-    let pool = comptoir::db::open(&dir).unwrap();
+    let pool = crate::common::demo_database(&dir);
     let mut conn = pool.get().unwrap();
     let now = crate::common::start_time();
-    comptoir::demo::seed_shop(&mut conn, &Config::default(), now, true).unwrap();
     let assistant = Assistant::default();
     let held = say(
         &assistant,

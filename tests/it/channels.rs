@@ -28,14 +28,7 @@ fn configure(c: &mut Config, twilio: &FakeTwilio) {
 
 /// Gives the shop in `dir` the demo catalogue, profile and assistant settings.
 fn seed(dir: &Path) {
-    let pool = comptoir::db::open(dir).unwrap();
-    comptoir::demo::seed_shop(
-        &mut pool.get().unwrap(),
-        &Config::default(),
-        crate::common::start_time(),
-        true,
-    )
-    .unwrap();
+    crate::common::demo_database(dir);
 }
 
 /// A running shop with the demo catalogue and Twilio pointed at the fake.

@@ -364,3 +364,17 @@ pub type Fields<'a> = &'a [(&'a str, &'a str)];
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// Opens the database in `dir` and gives it the demo shop (catalogue, profile, the
+/// assistant's settings), dated as of the test clock.
+pub fn demo_database(dir: &Path) -> comptoir::db::Pool {
+    let pool = comptoir::db::open(dir).unwrap();
+    comptoir::demo::seed_shop(
+        &mut pool.get().unwrap(),
+        &comptoir::config::Config::default(),
+        start_time(),
+        true,
+    )
+    .unwrap();
+    pool
+}
