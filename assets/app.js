@@ -18,3 +18,118 @@
     }
   });
 })();
+
+// Live team inbox: the badge of conversations waiting for a human, a notification
+// (and an optional sound) when a shopper waits for the team, and the inbox list or the
+// open conversation refreshed in place when it changes.
+(function () {
+  "use strict";
+  if (!window.EventSource || !document.querySelector("[data-waiting]")) return;
+  var badge = document.querySelector("[data-waiting]");
+  var sound = document.querySelector("[data-sound]");
+  var setup = document.querySelector("[data-notify-setup]");
+  var notified = {};
+
+  if (sound) {
+    sound.checked = localStorage.getItem("comptoir.sound") === "1";
+    sound.addEventListener("change", function () {
+      localStorage.setItem("comptoir.sound", sound.checked ? "1" : "0");
+    });
+  }
+  if (setup && window.Notification && Notification.permission === "default") {
+    setup.hidden = false;
+    setup.addEventListener("click", function () {
+      Notification.requestPermission().then(function () { setup.hidden = true; });
+    });
+  }
+
+  function showWaiting(n) {
+    badge.textContent = n > 0 ? String(n) : "";
+    badge.hidden = !(n > 0);
+    badge.setAttribute("aria-label", n + " en attente d'un humain");
+  }
+  function beep() {
+    try {
+      var ctx = new (window.AudioContext || window.webkitAudioContext)();
+      var osc = ctx.createOscillator();
+      var gain = ctx.createGain();
+      osc.frequency.value = 880;
+      gain.gain.value = 0.08;
+      osc.connect(gain).connect(ctx.destination);
+      osc.start();
+      osc.stop(ctx.currentTime + 0.18);
+    } catch (e) { /* no audio: the badge and notification remain */ }
+  }
+  function alertTeam(news) {
+    if (notified[news.conversation] === news.message) return;
+    notified[news.conversation] = news.message;
+    if (sound && sound.checked) beep();
+    if (window.Notification && Notification.permission === "granted" && document.hidden) {
+      var n = new Notification(news.title, { body: news.body, tag: "conversation-" + news.conversation });
+      n.onclick = function () { window.focus(); location.href = "/inbox/" + news.conversation; };
+    }
+  }
+
+  // Swaps the parts marked data-live with the same parts of a fresh copy.
+  var pending = null;
+  function refresh(url) {
+    if (pending) return;
+    pending = fetch(url, { headers: { "Accept": "text/html" }, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        pending = null;
+        if (!html) return;
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        document.querySelectorAll("[data-live]").forEach(function (part) {
+          var next = part.id && fresh.getElementById(part.id);
+          if (next) part.replaceWith(next);
+        });
+        document.querySelectorAll(".tabs .count[data-tab]").forEach(function (count) {
+          var next = fresh.querySelector(".tabs .count[data-tab='" + count.dataset.tab + "']");
+          if (next) count.textContent = next.textContent;
+        });
+      })
+      .catch(function () { pending = null; });
+  }
+
+  var open = document.querySelector("[data-conversation]");
+  var list = document.getElementById("conversation-list");
+  var stream = new EventSource("/inbox/events");
+  stream.addEventListener("waiting", function (e) { showWaiting(JSON.parse(e.data).waiting); });
+  stream.addEventListener("changed", function (e) {
+    var news = JSON.parse(e.data);
+    showWaiting(news.waiting);
+    if (news.notify) alertTeam(news);
+    if (open && (news.conversation === 0 || String(news.conversation) === open.dataset.conversation)) {
+      refresh("/inbox/" + open.dataset.conversation + "/live");
+    } else if (list) {
+      refresh(location.href);
+    }
+  });
+})();
+
+// Saved replies and product lines go into the reply box where the cursor is, without
+// leaving the page (the links and buttons work without script too).
+(function () {
+  "use strict";
+  var box = document.getElementById("reply-body");
+  if (!box) return;
+  function insert(text) {
+    var start = box.selectionStart || 0, end = box.selectionEnd || 0;
+    box.value = box.value.slice(0, start) + text + box.value.slice(end);
+    box.focus();
+    box.selectionStart = box.selectionEnd = start + text.length;
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("a[data-insert]");
+    var saved = event.target.closest("[data-insert-saved]");
+    if (link) {
+      event.preventDefault();
+      insert(link.dataset.insert);
+    } else if (saved) {
+      event.preventDefault();
+      var select = document.getElementById("template");
+      insert(select.options[select.selectedIndex].dataset.insert);
+    }
+  });
+})();

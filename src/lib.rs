@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod engine;
 pub mod error;
+pub mod events;
 pub mod inbox;
 pub mod reservations;
 pub mod secrets;
@@ -105,11 +106,11 @@ pub async fn run_with(
 
     // The server future must keep being polled while it stops, so the stop request
     // runs in its own task.
-    let hub = state.webchat.clone();
+    let events = state.events.clone();
     actix_web::rt::spawn(async move {
         shutdown.await;
         tracing::info!("shutting down: finishing requests in flight");
-        hub.close();
+        events.close();
         handle.stop(true).await;
     });
     let result = server.await;

@@ -22,8 +22,10 @@ pub enum Perm {
     ManageShop,
     /// Add members, change roles, disable accounts.
     ManageMembers,
-    /// Reply in conversations, take over from the bot, internal notes.
+    /// Reply in conversations, take over from the bot, write internal notes, assign.
     WorkConversations,
+    /// Read conversations' internal notes.
+    SeeNotes,
     /// Orders and reservations.
     ManageOrders,
     /// Own password and sessions.
@@ -54,10 +56,13 @@ impl Role {
     pub fn can(self, perm: Perm) -> bool {
         match self {
             Role::Admin => true,
-            Role::Agent => matches!(perm, Perm::WorkConversations | Perm::ManageOwnAccount),
+            Role::Agent => matches!(
+                perm,
+                Perm::WorkConversations | Perm::SeeNotes | Perm::ManageOwnAccount
+            ),
             Role::OrderManager => matches!(perm, Perm::ManageOrders | Perm::ManageOwnAccount),
-            // Sees everything it is shown, changes nothing.
-            Role::ReadOnly => false,
+            // Sees everything, changes nothing.
+            Role::ReadOnly => perm == Perm::SeeNotes,
         }
     }
 }
@@ -117,16 +122,17 @@ mod tests {
     fn permission_table() {
         use Perm::*;
         let table = [
-            (Role::Admin, [true, true, true, true, true]),
-            (Role::Agent, [false, false, true, false, true]),
-            (Role::OrderManager, [false, false, false, true, true]),
-            (Role::ReadOnly, [false, false, false, false, false]),
+            (Role::Admin, [true, true, true, true, true, true]),
+            (Role::Agent, [false, false, true, true, false, true]),
+            (Role::OrderManager, [false, false, false, false, true, true]),
+            (Role::ReadOnly, [false, false, false, true, false, false]),
         ];
         for (role, expected) in table {
             let got = [
                 ManageShop,
                 ManageMembers,
                 WorkConversations,
+                SeeNotes,
                 ManageOrders,
                 ManageOwnAccount,
             ]

@@ -76,17 +76,43 @@ pub fn current(
         .optional()?)
 }
 
-/// The shopper's open conversation on this channel, or a new one.
+/// How long after closing a shopper's new message reopens the conversation rather
+/// than starting another.
+pub const REOPEN_WITHIN_SECS: i64 = 7 * 24 * 3600;
+
+/// The shopper's open conversation on this channel; else the one closed within
+/// `REOPEN_WITHIN_SECS`, reopened for the bot to answer afresh; else a new one.
 pub fn open(
     conn: &Connection,
     channel: Channel,
     contact: &str,
     now: Timestamp,
 ) -> Result<Conversation, AppError> {
-    if let Some(id) = current(conn, channel, contact)?
-        && let Some(c) = get(conn, id)?
-    {
-        return Ok(c);
+    let latest: Option<(i64, Option<i64>)> = conn
+        .query_row(
+            "SELECT id, closed_at FROM conversations WHERE channel = ?1 AND contact = ?2
+             ORDER BY last_message_at DESC, id DESC LIMIT 1",
+            params![channel.code(), contact],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    match latest {
+        Some((id, None)) => {
+            if let Some(c) = get(conn, id)? {
+                return Ok(c);
+            }
+        }
+        Some((id, Some(closed))) if now.as_second() - closed < REOPEN_WITHIN_SECS => {
+            conn.execute(
+                "UPDATE conversations SET closed_at = NULL, bot_paused = 0, handoff_at = NULL,
+                    handoff_reason = NULL WHERE id = ?1",
+                [id],
+            )?;
+            if let Some(c) = get(conn, id)? {
+                return Ok(c);
+            }
+        }
+        _ => {}
     }
     let id = conn.query_row(
         "INSERT INTO conversations (channel, contact, created_at, last_message_at)
@@ -94,14 +120,20 @@ pub fn open(
         params![channel.code(), contact, now.as_second()],
         |r| r.get(0),
     )?;
-    Ok(Conversation {
-        id,
-        channel: channel.code().into(),
-        contact: contact.into(),
-        state: Dialogue::default(),
-        handed_over: false,
-        bot_paused: false,
-    })
+    get(conn, id)?.ok_or(AppError::NotFound)
+}
+
+/// The shopper's latest conversation on this channel, open or closed (the web chat
+/// shows it, closing survey included).
+pub fn latest(conn: &Connection, channel: Channel, contact: &str) -> Result<Option<i64>, AppError> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM conversations WHERE channel = ?1 AND contact = ?2
+             ORDER BY last_message_at DESC, id DESC LIMIT 1",
+            params![channel.code(), contact],
+            |r| r.get(0),
+        )
+        .optional()?)
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -12,6 +12,7 @@ pub mod llm;
 pub mod reservations;
 pub mod settings;
 pub mod shop_data;
+pub mod survey;
 
 use std::time::Instant;
 
@@ -132,6 +133,32 @@ impl Assistant {
                     duplicate: true,
                 };
                 return Ok((again, None));
+            }
+            // An answer to the closing survey is recorded, not read as a new question.
+            if let Some(score) = survey::score(text)
+                && let Some(closed) = survey::awaiting(tx, incoming.channel, incoming.contact)?
+            {
+                let received = conversations::add_message(
+                    tx,
+                    closed,
+                    Author::Shopper,
+                    None,
+                    text,
+                    Some("survey"),
+                    None,
+                    now,
+                )?;
+                if let Some(id) = incoming.provider_id {
+                    conversations::set_provider_id(tx, received, id)?;
+                }
+                survey::record(tx, closed, score, now)?;
+                let answered = Outcome {
+                    conversation: closed,
+                    decision: None,
+                    latency_us: 0,
+                    duplicate: false,
+                };
+                return Ok((answered, None));
             }
             let mut conversation =
                 conversations::open(tx, incoming.channel, incoming.contact, now)?;

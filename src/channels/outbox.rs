@@ -77,6 +77,56 @@ pub fn enqueue(conn: &Connection, r: &NewReply<'_>, now: Timestamp) -> Result<i6
     )?)
 }
 
+/// Queues a message the team (or a closing survey) adds to a conversation, on the
+/// shopper's channel: SMS, WhatsApp and e-mail go through the outbox (e-mail threaded
+/// under the conversation's last reply); the web chat reads it from its stream. Returns
+/// whether the sender should be woken.
+pub fn follow_up(
+    conn: &Connection,
+    conversation: i64,
+    message_id: i64,
+    body: &str,
+    now: Timestamp,
+) -> Result<bool, AppError> {
+    let (channel, recipient): (String, String) = conn.query_row(
+        "SELECT channel, contact FROM conversations WHERE id = ?1",
+        [conversation],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let channel = Channel::from_code(&channel).unwrap_or(Channel::Console);
+    if !matches!(channel, Channel::Sms | Channel::Whatsapp | Channel::Email) {
+        return Ok(false);
+    }
+    let (subject, in_reply_to) = email_thread(conn, conversation)?;
+    enqueue(
+        conn,
+        &NewReply {
+            message_id,
+            channel,
+            recipient: &recipient,
+            body,
+            subject: &subject,
+            in_reply_to: &in_reply_to,
+            not_before: now,
+        },
+        now,
+    )?;
+    Ok(true)
+}
+
+/// The subject and Message-ID a conversation's e-mail replies thread under.
+fn email_thread(conn: &Connection, conversation: i64) -> Result<(String, String), AppError> {
+    Ok(conn
+        .query_row(
+            "SELECT o.subject, o.in_reply_to FROM outbox o JOIN messages m ON m.id = o.message_id
+             WHERE m.conversation_id = ?1 ORDER BY o.id DESC LIMIT 1",
+            [conversation],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .unwrap_or_else(|| ("Re: votre message".into(), String::new())))
+}
+
 /// Replaces a reply's text before its first attempt, and lets it go now.
 pub fn reword(
     conn: &Connection,
@@ -172,13 +222,28 @@ pub fn report(
     delivered: bool,
     error: Option<&str>,
     now: Timestamp,
-) -> Result<bool, AppError> {
+) -> Result<Option<i64>, AppError> {
     let status = if delivered { "delivered" } else { "failed" };
-    Ok(conn.execute(
-        "UPDATE outbox SET status = ?2, error = COALESCE(?3, error), updated_at = ?4
-         WHERE provider_id = ?1 AND status IN ('sent', 'delivered')",
-        params![provider_id, status, error, now.as_second()],
-    )? > 0)
+    let message: Option<i64> = conn
+        .query_row(
+            "UPDATE outbox SET status = ?2, error = COALESCE(?3, error), updated_at = ?4
+             WHERE provider_id = ?1 AND status IN ('sent', 'delivered') RETURNING message_id",
+            params![provider_id, status, error, now.as_second()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    message.map_or(Ok(None), |m| conversation_of(conn, m))
+}
+
+/// The conversation a message belongs to (for live updates of its delivery status).
+pub fn conversation_of(conn: &Connection, message: i64) -> Result<Option<i64>, AppError> {
+    Ok(conn
+        .query_row(
+            "SELECT conversation_id FROM messages WHERE id = ?1",
+            [message],
+            |r| r.get(0),
+        )
+        .optional()?)
 }
 
 /// Wait before attempt `attempt + 1`: 15 s doubling, at most an hour, with ±20 % jitter

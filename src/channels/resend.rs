@@ -140,10 +140,13 @@ async fn webhook(
                     .unwrap_or(kind);
                 format!("Resend : {why}")
             });
-            db::call(&state.db, move |conn| {
+            let changed = db::call(&state.db, move |conn| {
                 outbox::report(conn, &email_id, delivered, error.as_deref(), now)
             })
             .await?;
+            if let Some(conversation) = changed {
+                state.events.changed(conversation);
+            }
             return Ok(HttpResponse::Ok().finish());
         }
         _ => return Ok(HttpResponse::Ok().finish()),
@@ -197,6 +200,7 @@ async fn webhook(
     .await?;
     if !outcome.duplicate {
         state.outbox_ready.notify_one();
+        state.events.changed(outcome.conversation);
     }
     Ok(HttpResponse::Ok().finish())
 }

@@ -8,6 +8,8 @@ use jiff::SignedDuration;
 
 use super::outbox::{self, Pending};
 use super::twilio;
+use rusqlite::OptionalExtension;
+
 use crate::db;
 use crate::engine::Channel;
 use crate::web::AppState;
@@ -126,8 +128,10 @@ pub async fn run(
                 db::write(conn, |conn| record(conn, &pending, &delivery, now))
             })
             .await;
-            if let Err(e) = recorded {
-                tracing::warn!(error = %e, "could not record a send");
+            match recorded {
+                Ok(Some(conversation)) => state.events.changed(conversation),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "could not record a send"),
             }
         }
         tokio::select! {
@@ -143,18 +147,26 @@ fn record(
     pending: &Pending,
     delivery: &Delivery,
     now: jiff::Timestamp,
-) -> Result<(), crate::error::AppError> {
+) -> Result<Option<i64>, crate::error::AppError> {
     match delivery {
-        Delivery::Sent(id) => outbox::sent(conn, pending.id, id, now),
+        Delivery::Sent(id) => outbox::sent(conn, pending.id, id, now)?,
         Delivery::Retry { after, error } => {
             let wait = after
                 .unwrap_or_else(|| outbox::backoff(pending.attempt, now.as_nanosecond() as u64));
             tracing::info!(outbox = pending.id, attempt = pending.attempt, error = %error, "send will be retried");
-            outbox::retry(conn, pending, now + wait, error, now)
+            outbox::retry(conn, pending, now + wait, error, now)?
         }
         Delivery::Failed(error) => {
             tracing::warn!(outbox = pending.id, error = %error, "send failed");
-            outbox::failed(conn, pending.id, error, now)
+            outbox::failed(conn, pending.id, error, now)?
         }
     }
+    let message: Option<i64> = conn
+        .query_row(
+            "SELECT message_id FROM outbox WHERE id = ?1",
+            [pending.id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    message.map_or(Ok(None), |m| outbox::conversation_of(conn, m))
 }

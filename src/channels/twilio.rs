@@ -150,6 +150,7 @@ async fn inbound(
             })
             .await?;
         }
+        state.events.changed(outcome.conversation);
     }
     Ok(twiml())
 }
@@ -186,10 +187,13 @@ async fn status(
     };
     if let Some((delivered, error)) = report {
         let (sid, now) = (sid.to_string(), state.clock.now());
-        db::call(&state.db, move |conn| {
+        let changed = db::call(&state.db, move |conn| {
             super::outbox::report(conn, &sid, delivered, error.as_deref(), now)
         })
         .await?;
+        if let Some(conversation) = changed {
+            state.events.changed(conversation);
+        }
     }
     Ok(HttpResponse::Ok().finish())
 }

@@ -8,12 +8,12 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::events::Heard;
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
-use tokio::sync::broadcast;
 
 use crate::accounts::profile::looks_like_email;
 use crate::assistant::{Incoming, conversations};
@@ -32,22 +32,11 @@ const PER_IP_PER_MINUTE: usize = 60;
 /// How long a long-poll waits for news before answering with none.
 const LONG_POLL: Duration = Duration::from_secs(20);
 const HEARTBEAT: Duration = Duration::from_secs(15);
-/// Announced instead of a conversation when the server stops.
-const CLOSING: i64 = -1;
 
-/// Shared by the widget's requests: who posted when, and news of conversations.
+/// Shared by the widget's requests: who posted when.
+#[derive(Default)]
 pub struct Hub {
     recent: Mutex<HashMap<String, VecDeque<i64>>>,
-    news: broadcast::Sender<i64>,
-}
-
-impl Default for Hub {
-    fn default() -> Self {
-        Hub {
-            recent: Mutex::new(HashMap::new()),
-            news: broadcast::channel(256).0,
-        }
-    }
 }
 
 impl Hub {
@@ -66,16 +55,6 @@ impl Hub {
         }
         hits.push_back(now);
         true
-    }
-
-    /// Wakes the streams following this conversation (a reply, a team member's answer).
-    pub fn announce(&self, conversation: i64) {
-        let _ = self.news.send(conversation);
-    }
-
-    /// Ends every stream (the server is stopping: they would hold it up).
-    pub fn close(&self) {
-        let _ = self.news.send(CLOSING);
     }
 }
 
@@ -219,7 +198,7 @@ async fn post_message(
         )
     })
     .await?;
-    state.webchat.announce(outcome.conversation);
+    state.events.changed(outcome.conversation);
     let decision = outcome.decision.as_ref();
     Ok(with_cors(
         HttpResponse::Ok().json(json!({
@@ -239,7 +218,7 @@ fn news(
     after: i64,
 ) -> Result<Vec<serde_json::Value>, AppError> {
     let contact = format!("visitor:{visitor}");
-    let Some(conversation) = conversations::current(conn, Channel::Webchat, &contact)? else {
+    let Some(conversation) = conversations::latest(conn, Channel::Webchat, &contact)? else {
         return Ok(Vec::new());
     };
     let mut stmt = conn.prepare_cached(
@@ -271,7 +250,7 @@ async fn poll(
     if !visitor_ok(&q.visitor) {
         return Ok(refuse(400, "Visiteur inconnu.", origin.as_deref()));
     }
-    let mut news_rx = state.webchat.news.subscribe();
+    let mut follower = state.events.follow();
     let deadline = tokio::time::Instant::now() + LONG_POLL;
     loop {
         let (visitor, after) = (q.visitor.clone(), q.after);
@@ -282,9 +261,8 @@ async fn poll(
                 origin.as_deref(),
             ));
         }
-        if tokio::time::timeout_at(deadline, news_rx.recv())
-            .await
-            .is_err()
+        if let Err(_) | Ok(Heard::Closing) =
+            tokio::time::timeout_at(deadline, follower.next()).await
         {
             return Ok(with_cors(
                 HttpResponse::Ok().json(json!({"messages": []})),
@@ -304,7 +282,7 @@ async fn stream(
     if !visitor_ok(&q.visitor) {
         return Ok(refuse(400, "Visiteur inconnu.", origin.as_deref()));
     }
-    let rx = state.webchat.news.subscribe();
+    let rx = state.events.follow();
     let start = (
         state.clone(),
         q.visitor.clone(),
@@ -336,9 +314,9 @@ async fn stream(
                 if !queue.is_empty() {
                     continue;
                 }
-                match tokio::time::timeout(HEARTBEAT, rx.recv()).await {
+                match tokio::time::timeout(HEARTBEAT, rx.next()).await {
                     Err(_) => queue.push_back(Bytes::from_static(b": ping\n\n")),
-                    Ok(Err(broadcast::error::RecvError::Closed)) | Ok(Ok(CLOSING)) => return None,
+                    Ok(Heard::Closing) => return None,
                     Ok(_) => {}
                 }
             }

@@ -19,6 +19,7 @@ const UPGRADES: &[&str] = &[
     include_str!("upgrades/0006_channel_settings.sql"),
     include_str!("upgrades/0007_conversation_email.sql"),
     include_str!("upgrades/0008_contacts.sql"),
+    include_str!("upgrades/0009_inbox.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = UPGRADES.len() as i64 + 1;

@@ -472,11 +472,7 @@ fn reserve(
 ) -> Result<Decision, AppError> {
     let shop = turn.engine.shop;
     let now = turn.input.now;
-    let hours = shop.hold_hours(product.store_id);
-    let until = shop
-        .hours
-        .hold_until(now, hours)
-        .unwrap_or(now + jiff::SignedDuration::from_hours(hours));
+    let until = shop.hold_end(product.store_id, now);
     let quantity = wanted.min(available);
     data.reserve(&NewHold {
         store_id: product.store_id,

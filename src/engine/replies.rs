@@ -35,6 +35,14 @@ templates! {
         "Avec plaisir ! À très vite chez {shop} 😊",
         "Avec plaisir ! À très bientôt chez {shop} 😊",
         "You're welcome! See you soon at {shop} 😊";
+    "survey", "Enquête de satisfaction (à la fermeture)", ["shop"],
+        "Merci d'avoir écrit à {shop} ! Une petite question : de 1 à 5, tu as été satisfait(e) de notre échange ? Réponds juste avec un chiffre.",
+        "Merci d'avoir écrit à {shop} ! Une petite question : de 1 à 5, êtes-vous satisfait(e) de notre échange ? Répondez simplement avec un chiffre.",
+        "Thank you for contacting {shop}! One quick question: from 1 to 5, how satisfied are you with our exchange? Just reply with a number.";
+    "survey_thanks", "Enquête de satisfaction (réponse reçue)", [],
+        "Merci pour ta réponse, ça nous aide beaucoup ! 😊",
+        "Merci pour votre réponse, cela nous aide beaucoup ! 😊",
+        "Thank you for your answer, it really helps! 😊";
     "reserved", "Article en stock, mis de côté", ["item", "count", "until"],
         "Oui, on a {item} ! Il nous en reste {count} en boutique. C'est mis de côté pour toi jusqu'à {until}. Tu passes quand ? 😊",
         "Oui, nous avons {item} ! Il nous en reste {count} en boutique. C'est mis de côté pour vous jusqu'à {until}. Quand pensez-vous passer ? 😊",

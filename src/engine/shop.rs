@@ -72,4 +72,13 @@ impl Shop {
     pub fn hold_hours(&self, store: i64) -> i64 {
         self.hold_hours.get(&store).copied().unwrap_or(24)
     }
+
+    /// When a hold made now on an item of `store` ends: after the store's hold time, at
+    /// a closing time (or plainly after the hold time when the hours are unknown).
+    pub fn hold_end(&self, store: i64, now: jiff::Timestamp) -> jiff::Timestamp {
+        let hours = self.hold_hours(store);
+        self.hours
+            .hold_until(now, hours)
+            .unwrap_or(now + jiff::SignedDuration::from_hours(hours))
+    }
 }

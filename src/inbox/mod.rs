@@ -1,25 +1,26 @@
-//! Boîte de réception: the conversations with shoppers, the bot's and the team's, by
-//! tab (Nouvelles, En cours, Chatbot, Fermées), and one conversation's thread where a
-//! teammate replies (which silences the bot there), hands back to the bot, or closes.
+//! Boîte de réception: every conversation with shoppers, the bot's and the team's, by
+//! tab (Nouvelles, En cours, Mes conversations, Priorité, Chatbot, Fermées), filtered
+//! and searched; one conversation's page (`conversation`); live updates (`live`).
 
+mod card;
+mod conversation;
+mod live;
+mod products;
 mod repo;
+pub mod setup;
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use self::repo::{Tab, Thread};
+use self::repo::{Assignee, Filter, Status, Tab};
+use crate::accounts::repo::list_members;
 use crate::accounts::roles::Perm;
-use crate::assistant::conversations;
-use crate::channels::outbox::{self, NewReply};
 use crate::clock::{from_unix, relative_fr};
 use crate::db;
-use crate::engine::Channel;
 use crate::error::AppError;
 use crate::web::auth::Staff;
-use crate::web::components::{Tone, alert, badge, csrf_input, empty_state};
-use crate::web::csrf::CsrfForm;
+use crate::web::components::{Tone, badge, empty_state};
 use crate::web::layout::{self, Nav};
 use crate::web::{AppState, paths};
 
@@ -27,27 +28,63 @@ mod text {
     pub const TITLE: &str = "Boîte de réception";
     pub const EMPTY: &str = "Aucune conversation ici";
     pub const EMPTY_TEXT: &str = "Les messages de vos clients (SMS, WhatsApp, e-mail, chat du site) et les réponses de l'assistant apparaîtront ici.";
+    pub const NO_RESULTS: &str = "Aucune conversation ne correspond";
+    pub const NO_RESULTS_TEXT: &str = "Essayez d'autres mots, ou retirez un filtre. La recherche porte sur les messages et les contacts.";
     pub const MORE: &str = "Conversations plus anciennes →";
     pub const BOT: &str = "L'assistant répond";
     pub const HUMAN: &str = "Un humain est demandé";
+    pub const UNREAD: &str = "Nouveau message";
     pub const PAUSED: &str = "L'équipe a pris la main : l'assistant se tait ici.";
     pub const REPLY: &str = "Répondre";
-    pub const REPLY_HINT: &str = "Votre réponse part sur le canal du client. Répondre met l'assistant en pause dans cette conversation.";
+    pub const REPLY_HINT: &str = "Votre réponse part sur le channel du client. Répondre met l'assistant en pause dans cette conversation.";
     pub const HAND_BACK: &str = "Rendre au bot";
     pub const CLOSE: &str = "Fermer la conversation";
-    pub const CLOSED: &str = "Conversation fermée.";
-    pub const EMPTY_REPLY: &str = "Écrivez un message avant d'envoyer.";
+    pub const EMPTY_REPLY: &str = "Écrivez un message before d'envoyer.";
     pub const READ_ONLY: &str = "Votre rôle permet de lire les conversations, pas d'y répondre.";
 }
 
 const PAGE: usize = 50;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route(paths::INBOX, web::get().to(inbox))
-        .route(paths::CONVERSATION, web::get().to(conversation))
-        .route(paths::CONVERSATION_REPLY, web::post().to(reply))
-        .route(paths::CONVERSATION_HAND_BACK, web::post().to(hand_back))
-        .route(paths::CONVERSATION_CLOSE, web::post().to(close));
+    setup::configure(cfg);
+    // The stream before `/inbox/{id}`, which would otherwise claim its path.
+    cfg.route(paths::INBOX_EVENTS, web::get().to(live::events))
+        .route(paths::INBOX, web::get().to(inbox))
+        .route(paths::CONVERSATION, web::get().to(conversation::show))
+        .route(paths::CONVERSATION_LIVE, web::get().to(conversation::live))
+        .route(
+            paths::CONVERSATION_REPLY,
+            web::post().to(conversation::reply),
+        )
+        .route(paths::CONVERSATION_NOTE, web::post().to(conversation::note))
+        .route(
+            paths::CONVERSATION_HAND_BACK,
+            web::post().to(conversation::hand_back),
+        )
+        .route(
+            paths::CONVERSATION_CLOSE,
+            web::post().to(conversation::close),
+        )
+        .route(
+            paths::CONVERSATION_REOPEN,
+            web::post().to(conversation::reopen),
+        )
+        .route(
+            paths::CONVERSATION_PRIORITY,
+            web::post().to(conversation::priority),
+        )
+        .route(
+            paths::CONVERSATION_BLOCK,
+            web::post().to(conversation::block),
+        )
+        .route(
+            paths::CONVERSATION_ASSIGN,
+            web::post().to(conversation::assign),
+        )
+        .route(
+            paths::CONVERSATION_RESERVE,
+            web::post().to(conversation::reserve),
+        );
 }
 
 fn channel_label(channel: &str) -> &'static str {
@@ -60,86 +97,22 @@ fn channel_label(channel: &str) -> &'static str {
     }
 }
 
+fn channel_icon(channel: &str) -> &'static str {
+    match channel {
+        "sms" => "💬",
+        "whatsapp" => "🟢",
+        "email" => "✉️",
+        "webchat" => "🌐",
+        _ => "⌨️",
+    }
+}
+
 fn who(name: &str, contact: &str) -> String {
     if name.is_empty() {
         contact.to_string()
     } else {
         format!("{name} ({contact})")
     }
-}
-
-#[derive(Deserialize)]
-struct ListQuery {
-    tab: Option<String>,
-    /// "time.id" of the last row of the previous page.
-    before: Option<String>,
-}
-
-async fn inbox(
-    state: web::Data<AppState>,
-    staff: Staff,
-    q: web::Query<ListQuery>,
-) -> Result<HttpResponse, AppError> {
-    let tab = q
-        .tab
-        .as_deref()
-        .and_then(Tab::from_code)
-        .unwrap_or(Tab::New);
-    let before = q.before.as_deref().and_then(|b| {
-        let (at, id) = b.split_once('.')?;
-        Some((at.parse().ok()?, id.parse().ok()?))
-    });
-    let (rows, counts) = db::call(&state.db, move |conn| {
-        let rows = repo::list(conn, tab, before, PAGE)?;
-        let counts = Tab::ALL
-            .iter()
-            .map(|t| repo::count(conn, *t).map(|n| (*t, n)))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((rows, counts))
-    })
-    .await?;
-    let now = state.clock.now();
-    let next = (rows.len() == PAGE)
-        .then(|| rows.last().map(|r| format!("{}.{}", r.last_at, r.id)))
-        .flatten();
-    let body = html! {
-        nav.tabs aria-label="Onglets" {
-            @for (t, n) in &counts {
-                a href={ (paths::INBOX) "?tab=" (t.code()) } aria-current=[(*t == tab).then_some("page")] {
-                    (t.label()) " " span.count { (n) }
-                }
-            }
-        }
-        @if rows.is_empty() {
-            (empty_state(text::EMPTY, text::EMPTY_TEXT, None))
-        } @else {
-            ul.conversations {
-                @for r in &rows {
-                    li {
-                        a href=(paths::with_id(paths::CONVERSATION, r.id)) {
-                            span.who { (who(&r.name, &r.contact)) }
-                            " " (badge(channel_label(&r.channel), Tone::Neutral))
-                            @if r.handed_over && !r.bot_paused { " " span title=(text::HUMAN) { "💬" } }
-                            @if !r.handed_over && !r.bot_paused { " " span title=(text::BOT) { "🤖" } }
-                            span.muted.when { (relative_fr(from_unix(r.last_at), now)) }
-                            br;
-                            span.last { (r.last_message.chars().take(140).collect::<String>()) }
-                        }
-                    }
-                }
-            }
-            @if let Some(next) = next {
-                p { a href={ (paths::INBOX) "?tab=" (tab.code()) "&before=" (next) } { (text::MORE) } }
-            }
-        }
-    };
-    Ok(page(&staff, text::TITLE, body))
-}
-
-fn page(staff: &Staff, title: &str, body: Markup) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(layout::page(staff, Nav::Inbox, title, body).into_string())
 }
 
 /// Why the bot handed over, in the team's words.
@@ -152,200 +125,225 @@ fn reason(code: Option<&str>) -> &'static str {
     }
 }
 
-fn delivery(status: &str, error: Option<&str>) -> Markup {
-    match status {
-        "delivered" => badge("Remis", Tone::Success),
-        "sent" => badge("Envoyé", Tone::Neutral),
-        "failed" => {
-            html! { (badge("Échec", Tone::Danger)) @if let Some(e) = error { " " span.muted { (e) } } }
+fn page(staff: &Staff, title: &str, body: Markup) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(layout::page(staff, Nav::Inbox, title, body).into_string())
+}
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    tab: Option<String>,
+    /// Words searched in messages and contacts.
+    q: Option<String>,
+    status: Option<String>,
+    channel: Option<String>,
+    department: Option<String>,
+    /// `personne`, or a member's id.
+    assignee: Option<String>,
+    /// "time.id" of the last row of the previous page.
+    before: Option<String>,
+}
+
+impl ListQuery {
+    fn filter(&self) -> Filter {
+        let search = self
+            .q
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .map(str::to_string);
+        let tab = match &search {
+            Some(_) => None,
+            None => Some(
+                self.tab
+                    .as_deref()
+                    .and_then(Tab::from_code)
+                    .unwrap_or(Tab::New),
+            ),
+        };
+        Filter {
+            tab,
+            search,
+            status: match self.status.as_deref() {
+                Some("ouvertes") => Some(Status::Open),
+                Some("fermees") => Some(Status::Closed),
+                _ => None,
+            },
+            channel: self
+                .channel
+                .clone()
+                .filter(|c| crate::engine::Channel::from_code(c).is_some()),
+            department: self.department.as_deref().and_then(|d| d.parse().ok()),
+            assignee: match self.assignee.as_deref() {
+                Some("nobody") => Some(Assignee::Nobody),
+                Some(id) => id.parse().ok().map(Assignee::User),
+                None => None,
+            },
         }
-        _ => badge("En attente d'envoi", Tone::Warning),
+    }
+
+    /// The query string of this list with `tab` (or the search) and the filters kept.
+    fn link(&self, tab: Option<Tab>, before: Option<&str>) -> String {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        match tab {
+            Some(t) => pairs.push(("tab", t.code().to_string())),
+            None => pairs.extend(self.q.clone().map(|q| ("q", q))),
+        }
+        for (key, value) in [
+            ("status", &self.status),
+            ("channel", &self.channel),
+            ("department", &self.department),
+            ("assignee", &self.assignee),
+        ] {
+            if let Some(v) = value.as_ref().filter(|v| !v.is_empty()) {
+                pairs.push((key, v.clone()));
+            }
+        }
+        if let Some(b) = before {
+            pairs.push(("before", b.to_string()));
+        }
+        format!(
+            "{}?{}",
+            paths::INBOX,
+            serde_urlencoded::to_string(&pairs).unwrap_or_default()
+        )
     }
 }
 
-fn thread_view(
-    staff: &Staff,
-    t: &Thread,
-    now: jiff::Timestamp,
-    notice: Option<(Tone, &str)>,
+fn options_select(
+    label: &str,
+    name: &str,
+    options: &[(String, String)],
+    selected: Option<&str>,
 ) -> Markup {
-    let can = staff.user.role.can(Perm::WorkConversations);
     html! {
-        @if let Some((tone, n)) = notice { (alert(tone, n)) }
-        p {
-            (badge(channel_label(&t.channel), Tone::Neutral))
-            @if let Some(email) = &t.contact_email { " · e-mail laissé : " a href={ "mailto:" (email) } { (email) } }
+        label {
+            (label)
+            select name=(name) {
+                @for (value, text) in options {
+                    option value=(value) selected[selected == Some(value.as_str())] { (text) }
+                }
+            }
         }
-        @if t.bot_paused { (alert(Tone::Info, text::PAUSED)) }
-        @else if t.handed_over {
-            (alert(Tone::Warning, &format!("{} ({})", text::HUMAN, reason(t.handoff_reason.as_deref()))))
+    }
+}
+
+async fn inbox(
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let q = q.into_inner();
+    let filter = q.filter();
+    let before = q.before.as_deref().and_then(|b| {
+        let (at, id) = b.split_once('.')?;
+        Some((at.parse().ok()?, id.parse().ok()?))
+    });
+    let user = staff.user.id;
+    let list_filter = filter.clone();
+    let (rows, counts, departments, members) = db::call(&state.db, move |conn| {
+        Ok((
+            repo::list(conn, user, &list_filter, before, PAGE)?,
+            repo::counts(conn, user)?,
+            setup::departments(conn)?,
+            list_members(conn)?
+                .into_iter()
+                .filter(|m| !m.disabled && m.role.can(Perm::WorkConversations))
+                .collect::<Vec<_>>(),
+        ))
+    })
+    .await?;
+    let now = state.clock.now();
+    let next = (rows.len() == PAGE)
+        .then(|| rows.last().map(|r| format!("{}.{}", r.last_at, r.id)))
+        .flatten();
+    let mut channels = vec![(String::new(), "Tous les canaux".to_string())];
+    channels.extend(
+        ["sms", "whatsapp", "email", "webchat"]
+            .map(|c| (c.to_string(), channel_label(c).to_string())),
+    );
+    let mut department_options = vec![(String::new(), "Tous les départements".to_string())];
+    department_options.extend(
+        departments
+            .iter()
+            .map(|(id, n)| (id.to_string(), n.clone())),
+    );
+    let mut assignee_options = vec![
+        (String::new(), "Tout le monde".to_string()),
+        ("nobody".to_string(), "Non attribuées".to_string()),
+    ];
+    assignee_options.extend(members.iter().map(|m| {
+        let name = if m.display_name.is_empty() {
+            m.email.clone()
+        } else {
+            m.display_name.clone()
+        };
+        (m.id.to_string(), name)
+    }));
+    let statuses = [
+        (String::new(), "Ouvertes et fermées".to_string()),
+        ("ouvertes".to_string(), "Ouvertes".to_string()),
+        ("fermees".to_string(), "Fermées".to_string()),
+    ];
+    let body = html! {
+        form.inbox-filters method="get" action=(paths::INBOX) role="search" {
+            @if let Some(tab) = filter.tab { input type="hidden" name="tab" value=(tab.code()); }
+            label.search {
+                "Rechercher"
+                input type="search" name="q" value=(q.q.clone().unwrap_or_default()) placeholder="Un mot, un nom, un numéro…";
+            }
+            (options_select("Statut", "status", &statuses, q.status.as_deref()))
+            (options_select("Canal", "channel", &channels, q.channel.as_deref()))
+            (options_select("Département", "department", &department_options, q.department.as_deref()))
+            (options_select("Attribuée à", "assignee", &assignee_options, q.assignee.as_deref()))
+            button.btn type="submit" { "Filtrer" }
         }
-        @if t.closed { (alert(Tone::Neutral, text::CLOSED)) }
-        ol.thread {
-            @for m in &t.messages {
-                li class={ "msg " (m.author) } id={ "m-" (m.id) } {
-                    div.meta {
-                        @match m.author.as_str() {
-                            "shopper" => strong { "Client" },
-                            "bot" => strong { "🤖 Assistant" },
-                            _ => strong { (m.staff_name.clone().unwrap_or_else(|| "Équipe".into())) },
+        nav.tabs aria-label="Onglets" {
+            @for (t, n) in &counts {
+                a href=(q.link(Some(*t), None)) aria-current=[(filter.tab == Some(*t)).then_some("page")] {
+                    (t.label()) " " span.count data-tab=(t.code()) { (n) }
+                }
+            }
+        }
+        @if filter.search.is_some() {
+            p.muted { "Résultats de la recherche, tous onglets confondus. " a href=(paths::INBOX) { "Effacer" } }
+        }
+        div #conversation-list data-live {
+            @if rows.is_empty() {
+                @if filter.search.is_some() {
+                    (empty_state(text::NO_RESULTS, text::NO_RESULTS_TEXT, None))
+                } @else {
+                    (empty_state(text::EMPTY, text::EMPTY_TEXT, None))
+                }
+            } @else {
+                ul.conversations {
+                    @for r in &rows {
+                        li class=[r.unread.then_some("unread")] {
+                            a href=(paths::with_id(paths::CONVERSATION, r.id)) {
+                                span.channel title=(channel_label(&r.channel)) aria-label=(channel_label(&r.channel)) { (channel_icon(&r.channel)) }
+                                " " span.who { (who(&r.name, &r.contact)) }
+                                @if r.unread { " " span.unread-dot title=(text::UNREAD) aria-label=(text::UNREAD) {} }
+                                @if r.priority { " " (badge("Priorité", Tone::Danger)) }
+                                @if r.handed_over && !r.bot_paused && !r.closed { " " span title=(text::HUMAN) aria-label=(text::HUMAN) { "💬" } }
+                                @if !r.handed_over && !r.bot_paused && !r.closed { " " span title=(text::BOT) aria-label=(text::BOT) { "🤖" } }
+                                @if let Some(a) = &r.assignee { " " span.muted { "→ " (a) } }
+                                @if let Some(d) = &r.department { " " (badge(d, Tone::Neutral)) }
+                                span.muted.when { (relative_fr(from_unix(r.last_at), now)) }
+                                br;
+                                span.last { (r.last_message.chars().take(140).collect::<String>()) }
+                                @if r.handed_over && !r.bot_paused && !r.closed {
+                                    span.sr-only { " (" (reason(r.handoff_reason.as_deref())) ")" }
+                                }
+                            }
                         }
-                        " · " span.muted { (relative_fr(from_unix(m.created_at), now)) }
-                        @if let Some(intent) = &m.intent { " · " span.muted { (intent) } }
-                        @if let Some((status, error)) = &m.delivery { " · " (delivery(status, error.as_deref())) }
                     }
-                    div.body { (m.body) }
+                }
+                @if let Some(next) = next {
+                    p { a href=(q.link(filter.tab, Some(&next))) { (text::MORE) } }
                 }
             }
         }
-        @if !can { (alert(Tone::Info, text::READ_ONLY)) }
-        @if can && t.channel != "console" {
-            form.stack method="post" action=(paths::with_id(paths::CONVERSATION_REPLY, t.id)) {
-                (csrf_input(&staff.csrf))
-                label { (text::REPLY) textarea name="body" rows="3" maxlength="4000" required {} }
-                p.muted { (text::REPLY_HINT) }
-                div.actions { button.btn.primary type="submit" { (text::REPLY) } }
-            }
-        }
-        @if can {
-            div.actions {
-                @if t.bot_paused || t.handed_over {
-                    form.inline method="post" action=(paths::with_id(paths::CONVERSATION_HAND_BACK, t.id)) {
-                        (csrf_input(&staff.csrf))
-                        button.btn type="submit" { (text::HAND_BACK) }
-                    }
-                }
-                @if !t.closed {
-                    " "
-                    form.inline method="post" action=(paths::with_id(paths::CONVERSATION_CLOSE, t.id)) {
-                        (csrf_input(&staff.csrf))
-                        button.btn type="submit" { (text::CLOSE) }
-                    }
-                }
-            }
-        }
-    }
-}
-
-async fn load(state: &AppState, id: i64) -> Result<Thread, AppError> {
-    db::call(&state.db, move |conn| repo::thread(conn, id))
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
-async fn conversation(
-    state: web::Data<AppState>,
-    staff: Staff,
-    path: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
-    let t = load(&state, path.into_inner()).await?;
-    let title = who(&t.name, &t.contact);
-    Ok(page(
-        &staff,
-        &title,
-        thread_view(&staff, &t, state.clock.now(), None),
-    ))
-}
-
-fn back_to(id: i64) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, paths::with_id(paths::CONVERSATION, id)))
-        .finish()
-}
-
-#[derive(Deserialize)]
-struct ReplyForm {
-    #[serde(default)]
-    body: String,
-}
-
-/// A teammate's reply: stored, the bot silenced here, and sent on the shopper's channel
-/// (through the outbox, or the web chat's stream).
-async fn reply(
-    state: web::Data<AppState>,
-    staff: Staff,
-    path: web::Path<i64>,
-    CsrfForm(form): CsrfForm<ReplyForm>,
-) -> Result<HttpResponse, AppError> {
-    staff.require(Perm::WorkConversations)?;
-    let id = path.into_inner();
-    let body = form.body.trim().to_string();
-    if body.is_empty() {
-        let t = load(&state, id).await?;
-        let view = thread_view(
-            &staff,
-            &t,
-            state.clock.now(),
-            Some((Tone::Danger, text::EMPTY_REPLY)),
-        );
-        return Ok(HttpResponse::BadRequest()
-            .content_type("text/html; charset=utf-8")
-            .body(
-                layout::page(&staff, Nav::Inbox, &who(&t.name, &t.contact), view).into_string(),
-            ));
-    }
-    let (user, now) = (staff.user.id, state.clock.now());
-    let channel = db::call(&state.db, move |conn| {
-        db::write(conn, |tx| {
-            let t = conversations::get(tx, id)?.ok_or(AppError::NotFound)?;
-            let channel = Channel::from_code(&t.channel).unwrap_or(Channel::Console);
-            let message = conversations::staff_reply(tx, id, user, &body, now)?;
-            if matches!(channel, Channel::Sms | Channel::Whatsapp | Channel::Email) {
-                let (subject, in_reply_to) = repo::email_thread(tx, id)?;
-                outbox::enqueue(
-                    tx,
-                    &NewReply {
-                        message_id: message,
-                        channel,
-                        recipient: &t.contact,
-                        body: &body,
-                        subject: &subject,
-                        in_reply_to: &in_reply_to,
-                        not_before: now,
-                    },
-                    now,
-                )?;
-            }
-            Ok(channel)
-        })
-    })
-    .await?;
-    match channel {
-        Channel::Webchat => state.webchat.announce(id),
-        _ => state.outbox_ready.notify_one(),
-    }
-    Ok(back_to(id))
-}
-
-async fn hand_back(
-    state: web::Data<AppState>,
-    staff: Staff,
-    path: web::Path<i64>,
-    CsrfForm(_): CsrfForm<crate::web::csrf::NoFields>,
-) -> Result<HttpResponse, AppError> {
-    staff.require(Perm::WorkConversations)?;
-    let id = path.into_inner();
-    load(&state, id).await?;
-    db::call(&state.db, move |conn| {
-        db::write(conn, |tx| conversations::hand_back(tx, id))
-    })
-    .await?;
-    Ok(back_to(id))
-}
-
-async fn close(
-    state: web::Data<AppState>,
-    staff: Staff,
-    path: web::Path<i64>,
-    CsrfForm(_): CsrfForm<crate::web::csrf::NoFields>,
-) -> Result<HttpResponse, AppError> {
-    staff.require(Perm::WorkConversations)?;
-    let id = path.into_inner();
-    load(&state, id).await?;
-    let now = state.clock.now().as_second();
-    db::call(&state.db, move |conn| {
-        db::write(conn, |tx| repo::close(tx, id, now))
-    })
-    .await?;
-    Ok(back_to(id))
+    };
+    Ok(page(&staff, text::TITLE, body))
 }

@@ -1,8 +1,10 @@
-//! The inbox's reads: conversation lists by tab, one conversation's thread with each
-//! reply's delivery status.
+//! The inbox's reads and the team's changes to a conversation: lists by tab and filter,
+//! full-text search, one conversation's thread (messages, delivery status, notes), what
+//! each teammate has read, assignment, priority, closing and reopening.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
+use crate::db::ids::UserId;
 use crate::error::AppError;
 
 /// The tabs of the list.
@@ -12,18 +14,31 @@ pub enum Tab {
     New,
     /// A teammate has answered; not closed.
     Ongoing,
+    /// Open and assigned to the one looking.
+    Mine,
+    /// Open and marked priority.
+    Priority,
     /// Handled by the bot alone.
     Bot,
     Closed,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 4] = [Tab::New, Tab::Ongoing, Tab::Bot, Tab::Closed];
+    pub const ALL: [Tab; 6] = [
+        Tab::New,
+        Tab::Ongoing,
+        Tab::Mine,
+        Tab::Priority,
+        Tab::Bot,
+        Tab::Closed,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
             Tab::New => "nouvelles",
             Tab::Ongoing => "en-cours",
+            Tab::Mine => "miennes",
+            Tab::Priority => "priorite",
             Tab::Bot => "chatbot",
             Tab::Closed => "fermees",
         }
@@ -33,6 +48,8 @@ impl Tab {
         match self {
             Tab::New => "Nouvelles",
             Tab::Ongoing => "En cours",
+            Tab::Mine => "Mes conversations",
+            Tab::Priority => "Priorité",
             Tab::Bot => "Chatbot",
             Tab::Closed => "Fermées",
         }
@@ -42,14 +59,43 @@ impl Tab {
         Tab::ALL.into_iter().find(|t| t.code() == code)
     }
 
+    /// The tab's condition; `?1` is the user looking.
     fn condition(self) -> &'static str {
         match self {
             Tab::New => "c.closed_at IS NULL AND c.handoff_at IS NOT NULL AND c.bot_paused = 0",
             Tab::Ongoing => "c.closed_at IS NULL AND c.bot_paused = 1",
+            Tab::Mine => "c.closed_at IS NULL AND c.assignee_id = ?1",
+            Tab::Priority => "c.closed_at IS NULL AND c.priority = 1",
             Tab::Bot => "c.closed_at IS NULL AND c.handoff_at IS NULL AND c.bot_paused = 0",
             Tab::Closed => "c.closed_at IS NOT NULL",
         }
     }
+}
+
+/// Who a conversation is assigned to, as a filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assignee {
+    Nobody,
+    User(i64),
+}
+
+/// Open or closed, as a filter (the tabs already split them; this narrows a search).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Open,
+    Closed,
+}
+
+/// What the list shows: a tab, or the results of a search across every tab; then
+/// narrowed by the filters.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub tab: Option<Tab>,
+    pub search: Option<String>,
+    pub status: Option<Status>,
+    pub channel: Option<String>,
+    pub department: Option<i64>,
+    pub assignee: Option<Assignee>,
 }
 
 #[derive(Debug, Clone)]
@@ -61,30 +107,134 @@ pub struct Row {
     pub last_message: String,
     pub last_at: i64,
     pub handed_over: bool,
+    pub handoff_reason: Option<String>,
     pub bot_paused: bool,
+    pub priority: bool,
+    pub closed: bool,
+    pub assignee: Option<String>,
+    pub department: Option<String>,
+    /// The shopper wrote since this teammate last opened the conversation.
+    pub unread: bool,
 }
 
-/// A page of a tab, newest first; `before` continues after the last row shown
-/// (its time and id), so deep pages cost what the first does.
+/// Words of a search as an FTS5 query: each a quoted prefix, all required. None when
+/// nothing searchable is left.
+pub fn fts_query(search: &str) -> Option<String> {
+    let terms: Vec<String> = search
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(8)
+        .map(|w| format!("\"{}\"*", w.to_lowercase()))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+/// Conversations whose messages or contact match, newest match first (at most `cap`).
+fn search_ids(conn: &Connection, query: &str, cap: usize) -> Result<Vec<i64>, AppError> {
+    let mut ids: Vec<i64> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut by_contact = conn.prepare_cached(
+        "SELECT c.id FROM contacts_fts f JOIN conversations c ON c.contact_id = f.rowid
+         WHERE contacts_fts MATCH ?1 ORDER BY c.last_message_at DESC LIMIT ?2",
+    )?;
+    for id in by_contact.query_map(params![query, cap as i64], |r| r.get::<_, i64>(0))? {
+        let id = id?;
+        if seen.insert(id) {
+            ids.push(id);
+        }
+    }
+    // Newest messages first, straight from the index's rowid order.
+    let mut by_message = conn.prepare_cached(
+        "SELECT m.conversation_id FROM messages_fts f JOIN messages m ON m.id = f.rowid
+         WHERE messages_fts MATCH ?1 ORDER BY f.rowid DESC LIMIT ?2",
+    )?;
+    for id in by_message.query_map(params![query, (cap * 4) as i64], |r| r.get::<_, i64>(0))? {
+        let id = id?;
+        if seen.insert(id) {
+            ids.push(id);
+        }
+        if ids.len() >= cap {
+            break;
+        }
+    }
+    Ok(ids)
+}
+
+/// How many search results are kept (a list shows the newest of them).
+const SEARCH_CAP: usize = 500;
+
+/// A page of the list, newest first; `before` continues after the last row shown (its
+/// time and id), so deep pages cost what the first does.
 pub fn list(
     conn: &Connection,
-    tab: Tab,
+    user: UserId,
+    filter: &Filter,
     before: Option<(i64, i64)>,
     limit: usize,
 ) -> Result<Vec<Row>, AppError> {
     let (at, id) = before.unwrap_or((i64::MAX, i64::MAX));
+    let mut values: Vec<rusqlite::types::Value> =
+        vec![user.0.into(), at.into(), id.into(), (limit as i64).into()];
+    let mut conditions: Vec<String> = Vec::new();
+    if let Some(tab) = filter.tab {
+        conditions.push(tab.condition().to_string());
+    }
+    if let Some(search) = &filter.search {
+        let Some(query) = fts_query(search) else {
+            return Ok(Vec::new());
+        };
+        let ids = search_ids(conn, &query, SEARCH_CAP)?;
+        let json = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
+        values.push(json.into());
+        conditions.push(format!(
+            "c.id IN (SELECT value FROM json_each(?{}))",
+            values.len()
+        ));
+    }
+    match filter.status {
+        Some(Status::Open) => conditions.push("c.closed_at IS NULL".into()),
+        Some(Status::Closed) => conditions.push("c.closed_at IS NOT NULL".into()),
+        None => {}
+    }
+    if let Some(channel) = &filter.channel {
+        values.push(channel.clone().into());
+        conditions.push(format!("c.channel = ?{}", values.len()));
+    }
+    if let Some(department) = filter.department {
+        values.push(department.into());
+        conditions.push(format!("c.department_id = ?{}", values.len()));
+    }
+    match filter.assignee {
+        Some(Assignee::Nobody) => conditions.push("c.assignee_id IS NULL".into()),
+        Some(Assignee::User(u)) => {
+            values.push(u.into());
+            conditions.push(format!("c.assignee_id = ?{}", values.len()));
+        }
+        None => {}
+    }
+    conditions.push("(c.last_message_at, c.id) < (?2, ?3)".into());
     let sql = format!(
         "SELECT c.id, c.channel, c.contact, COALESCE(k.display_name, ''), c.last_message_at,
-                c.handoff_at IS NOT NULL, c.bot_paused,
-                (SELECT body FROM messages m WHERE m.conversation_id = c.id ORDER BY m.id DESC LIMIT 1)
-         FROM conversations c LEFT JOIN contacts k ON k.id = c.contact_id
-         WHERE {} AND (c.last_message_at, c.id) < (?1, ?2)
-         ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?3",
-        tab.condition()
+                c.handoff_at IS NOT NULL, c.handoff_reason, c.bot_paused, c.priority,
+                c.closed_at IS NOT NULL, NULLIF(u.display_name, ''), u.email, d.name,
+                (SELECT body FROM messages m WHERE m.conversation_id = c.id ORDER BY m.id DESC LIMIT 1),
+                COALESCE((SELECT max(m.id) FROM messages m
+                          WHERE m.conversation_id = c.id AND m.author = 'shopper'), 0)
+                  > COALESCE((SELECT r.message_id FROM conversation_reads r
+                              WHERE r.user_id = ?1 AND r.conversation_id = c.id), 0)
+         FROM conversations c
+         LEFT JOIN contacts k ON k.id = c.contact_id
+         LEFT JOIN users u ON u.id = c.assignee_id
+         LEFT JOIN departments d ON d.id = c.department_id
+         WHERE {}
+         ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?4",
+        conditions.join(" AND ")
     );
     let rows = conn
-        .prepare(&sql)?
-        .query_map(params![at, id, limit as i64], |r| {
+        .prepare_cached(&sql)?
+        .query_map(params_from_iter(values), |r| {
+            let assignee: Option<String> = r.get(10)?;
+            let email: Option<String> = r.get(11)?;
             Ok(Row {
                 id: r.get(0)?,
                 channel: r.get(1)?,
@@ -92,28 +242,69 @@ pub fn list(
                 name: r.get(3)?,
                 last_at: r.get(4)?,
                 handed_over: r.get(5)?,
-                bot_paused: r.get(6)?,
-                last_message: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
+                handoff_reason: r.get(6)?,
+                bot_paused: r.get(7)?,
+                priority: r.get(8)?,
+                closed: r.get(9)?,
+                assignee: assignee.or(email),
+                department: r.get(12)?,
+                last_message: r.get::<_, Option<String>>(13)?.unwrap_or_default(),
+                unread: r.get(14)?,
             })
         })?
         .collect::<Result<_, _>>()?;
     Ok(rows)
 }
 
-pub fn count(conn: &Connection, tab: Tab) -> Result<i64, AppError> {
-    Ok(conn.query_row(
-        &format!(
-            "SELECT count(*) FROM conversations c WHERE {}",
-            tab.condition()
-        ),
-        [],
-        |r| r.get(0),
-    )?)
+/// How many conversations each tab holds, in `Tab::ALL` order. Open conversations are
+/// counted on their own index; closed ones as all minus open.
+pub fn counts(conn: &Connection, user: UserId) -> Result<Vec<(Tab, i64)>, AppError> {
+    let open = conn
+        .prepare_cached(
+            "SELECT count(*),
+                COALESCE(sum(handoff_at IS NOT NULL AND bot_paused = 0), 0),
+                COALESCE(sum(bot_paused = 1), 0),
+                COALESCE(sum(assignee_id = ?1), 0),
+                COALESCE(sum(priority = 1), 0),
+                COALESCE(sum(handoff_at IS NULL AND bot_paused = 0), 0)
+         FROM conversations INDEXED BY conversations_open WHERE closed_at IS NULL",
+        )?
+        .query_row([user], |r| {
+            Ok([
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ])
+        })?;
+    let all: i64 = conn.query_row("SELECT count(*) FROM conversations", [], |r| r.get(0))?;
+    let [total_open, new, ongoing, mine, priority, bot]: [i64; 6] = open;
+    Ok(vec![
+        (Tab::New, new),
+        (Tab::Ongoing, ongoing),
+        (Tab::Mine, mine),
+        (Tab::Priority, priority),
+        (Tab::Bot, bot),
+        (Tab::Closed, all - total_open),
+    ])
+}
+
+/// Conversations waiting for a human (the team's badge).
+pub fn waiting(conn: &Connection) -> Result<i64, AppError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*) FROM conversations INDEXED BY conversations_open
+             WHERE closed_at IS NULL AND handoff_at IS NOT NULL AND bot_paused = 0",
+        )?
+        .query_row([], |r| r.get(0))?)
 }
 
 #[derive(Debug, Clone)]
 pub struct Message {
     pub id: i64,
+    /// shopper, bot, staff, or note (the team's internal notes).
     pub author: String,
     pub staff_name: Option<String>,
     pub body: String,
@@ -128,48 +319,74 @@ pub struct Thread {
     pub id: i64,
     pub channel: String,
     pub contact: String,
+    pub contact_id: Option<i64>,
     pub name: String,
+    pub blocked: bool,
     pub contact_email: Option<String>,
     pub handed_over: bool,
     pub handoff_reason: Option<String>,
     pub bot_paused: bool,
     pub closed: bool,
+    pub priority: bool,
+    pub assignee_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub survey_sent: bool,
+    pub survey_score: Option<i64>,
+    /// The product the dialogue is about, if any (for `{produit}`).
+    pub product_id: Option<i64>,
     pub messages: Vec<Message>,
 }
 
-pub fn thread(conn: &Connection, id: i64) -> Result<Option<Thread>, AppError> {
+/// How many messages a conversation page shows (the newest).
+const THREAD_LIMIT: i64 = 300;
+
+/// One conversation with its latest messages, oldest first; the team's notes are woven
+/// in when `notes` (a role that may see them).
+pub fn thread(conn: &Connection, id: i64, notes: bool) -> Result<Option<Thread>, AppError> {
     let head = conn
-        .query_row(
-            "SELECT c.id, c.channel, c.contact, COALESCE(k.display_name, ''), c.contact_email,
-                    c.handoff_at IS NOT NULL, c.handoff_reason, c.bot_paused, c.closed_at IS NOT NULL
+        .prepare_cached(
+            "SELECT c.id, c.channel, c.contact, c.contact_id, COALESCE(k.display_name, ''),
+                    COALESCE(k.blocked, 0), c.contact_email, c.handoff_at IS NOT NULL,
+                    c.handoff_reason, c.bot_paused, c.closed_at IS NOT NULL, c.priority,
+                    c.assignee_id, c.department_id, c.survey_sent_at IS NOT NULL, c.survey_score,
+                    json_extract(c.state, '$.product')
              FROM conversations c LEFT JOIN contacts k ON k.id = c.contact_id WHERE c.id = ?1",
-            [id],
-            |r| {
-                Ok(Thread {
-                    id: r.get(0)?,
-                    channel: r.get(1)?,
-                    contact: r.get(2)?,
-                    name: r.get(3)?,
-                    contact_email: r.get(4)?,
-                    handed_over: r.get(5)?,
-                    handoff_reason: r.get(6)?,
-                    bot_paused: r.get(7)?,
-                    closed: r.get(8)?,
-                    messages: Vec::new(),
-                })
-            },
-        )
+        )?
+        .query_row([id], |r| {
+            Ok(Thread {
+                id: r.get(0)?,
+                channel: r.get(1)?,
+                contact: r.get(2)?,
+                contact_id: r.get(3)?,
+                name: r.get(4)?,
+                blocked: r.get(5)?,
+                contact_email: r.get(6)?,
+                handed_over: r.get(7)?,
+                handoff_reason: r.get(8)?,
+                bot_paused: r.get(9)?,
+                closed: r.get(10)?,
+                priority: r.get(11)?,
+                assignee_id: r.get(12)?,
+                department_id: r.get(13)?,
+                survey_sent: r.get(14)?,
+                survey_score: r.get(15)?,
+                product_id: r.get::<_, Option<i64>>(16).ok().flatten(),
+                messages: Vec::new(),
+            })
+        })
         .optional()?;
     let Some(mut thread) = head else {
         return Ok(None);
     };
-    let mut stmt = conn.prepare(
-        "SELECT m.id, m.author, u.display_name, m.body, m.intent, m.created_at, o.status, o.error
-         FROM messages m LEFT JOIN users u ON u.id = m.user_id LEFT JOIN outbox o ON o.message_id = m.id
-         WHERE m.conversation_id = ?1 ORDER BY m.id DESC LIMIT 500",
-    )?;
-    let mut messages: Vec<Message> = stmt
-        .query_map([id], |r| {
+    let mut messages: Vec<Message> = conn
+        .prepare_cached(
+            "SELECT m.id, m.author, NULLIF(u.display_name, ''), m.body, m.intent, m.created_at,
+                    o.status, o.error
+             FROM messages m LEFT JOIN users u ON u.id = m.user_id
+             LEFT JOIN outbox o ON o.message_id = m.id
+             WHERE m.conversation_id = ?1 ORDER BY m.id DESC LIMIT ?2",
+        )?
+        .query_map(params![id, THREAD_LIMIT], |r| {
             let status: Option<String> = r.get(6)?;
             Ok(Message {
                 id: r.get(0)?,
@@ -182,28 +399,121 @@ pub fn thread(conn: &Connection, id: i64) -> Result<Option<Thread>, AppError> {
             })
         })?
         .collect::<Result<_, _>>()?;
-    messages.reverse();
+    if notes {
+        let oldest = messages.last().map_or(0, |m| m.created_at);
+        let found = conn
+            .prepare_cached(
+                "SELECT n.id, NULLIF(u.display_name, ''), u.email, n.body, n.created_at
+                 FROM notes n LEFT JOIN users u ON u.id = n.user_id
+                 WHERE n.conversation_id = ?1 AND n.created_at >= ?2 ORDER BY n.id DESC LIMIT ?3",
+            )?
+            .query_map(params![id, oldest, THREAD_LIMIT], |r| {
+                let name: Option<String> = r.get(1)?;
+                Ok(Message {
+                    id: r.get(0)?,
+                    author: "note".into(),
+                    staff_name: name.or(r.get(2)?),
+                    body: r.get(3)?,
+                    intent: None,
+                    created_at: r.get(4)?,
+                    delivery: None,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        messages.extend(found);
+    }
+    // Oldest first; a note written in the same second as a message comes after it.
+    messages.sort_by_key(|m| (m.created_at, m.author == "note", m.id));
     thread.messages = messages;
     Ok(Some(thread))
 }
 
-/// The subject and Message-ID the conversation's e-mail replies thread under.
-pub fn email_thread(conn: &Connection, conversation: i64) -> Result<(String, String), AppError> {
-    Ok(conn
-        .query_row(
-            "SELECT o.subject, o.in_reply_to FROM outbox o JOIN messages m ON m.id = o.message_id
-             WHERE m.conversation_id = ?1 ORDER BY o.id DESC LIMIT 1",
-            [conversation],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?
-        .unwrap_or_else(|| ("Re: votre message".into(), String::new())))
+/// Remembers that `user` has seen the conversation up to its newest message.
+pub fn mark_read(conn: &Connection, user: UserId, conversation: i64) -> Result<(), AppError> {
+    let newest: Option<i64> = conn.query_row(
+        "SELECT max(id) FROM messages WHERE conversation_id = ?1",
+        [conversation],
+        |r| r.get(0),
+    )?;
+    if let Some(newest) = newest {
+        conn.execute(
+            "INSERT INTO conversation_reads (user_id, conversation_id, message_id)
+             VALUES (?1, ?2, ?3)
+             ON CONFLICT (user_id, conversation_id) DO UPDATE SET message_id = excluded.message_id",
+            params![user, conversation, newest],
+        )?;
+    }
+    Ok(())
 }
 
+/// Closes the conversation; the bot takes any later message afresh.
 pub fn close(conn: &Connection, conversation: i64, now: i64) -> Result<(), AppError> {
     conn.execute(
         "UPDATE conversations SET closed_at = ?2 WHERE id = ?1 AND closed_at IS NULL",
         params![conversation, now],
     )?;
     Ok(())
+}
+
+pub fn reopen(conn: &Connection, conversation: i64) -> Result<(), AppError> {
+    conn.execute(
+        "UPDATE conversations SET closed_at = NULL WHERE id = ?1",
+        [conversation],
+    )?;
+    Ok(())
+}
+
+pub fn set_priority(conn: &Connection, conversation: i64, priority: bool) -> Result<(), AppError> {
+    conn.execute(
+        "UPDATE conversations SET priority = ?2 WHERE id = ?1",
+        params![conversation, priority],
+    )?;
+    Ok(())
+}
+
+pub fn assign(
+    conn: &Connection,
+    conversation: i64,
+    assignee: Option<i64>,
+    department: Option<i64>,
+) -> Result<(), AppError> {
+    conn.execute(
+        "UPDATE conversations SET assignee_id = ?2, department_id = ?3 WHERE id = ?1",
+        params![conversation, assignee, department],
+    )?;
+    Ok(())
+}
+
+pub fn add_note(
+    conn: &Connection,
+    conversation: i64,
+    user: UserId,
+    body: &str,
+    now: i64,
+) -> Result<i64, AppError> {
+    Ok(conn.query_row(
+        "INSERT INTO notes (conversation_id, user_id, body, created_at) VALUES (?1, ?2, ?3, ?4)
+         RETURNING id",
+        params![conversation, user, body, now],
+        |r| r.get(0),
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn searches_become_prefix_queries_without_operators() {
+        assert_eq!(
+            fts_query("robe fleurie").as_deref(),
+            Some("\"robe\"* \"fleurie\"*")
+        );
+        // Quotes and FTS5 syntax are dropped, not passed through.
+        assert_eq!(
+            fts_query("\"robe\" OR NEAR(x)").as_deref(),
+            Some("\"robe\"* \"or\"* \"near\"* \"x\"*")
+        );
+        assert_eq!(fts_query("  ?! "), None);
+    }
 }

@@ -65,6 +65,11 @@ async fn index(staff: Staff) -> HttpResponse {
             "Les réponses de l'assistant, à réécrire à votre façon.",
         ),
         (
+            paths::SETTINGS_INBOX,
+            "Boîte de réception",
+            "Réponses enregistrées pour l'équipe, départements.",
+        ),
+        (
             paths::CHANNELS,
             "Canaux de communication",
             "SMS et WhatsApp (Twilio), e-mail (Resend).",

@@ -92,6 +92,8 @@ pub fn page(staff: &Staff, active: Nav, title: &str, body: Markup) -> Markup {
                                     li {
                                         a href=(href) aria-current=[(nav == active).then_some("page")] {
                                             (icon(icon_name)) span { (label) }
+                                            // Filled live with the conversations waiting for a human.
+                                            @if nav == Nav::Inbox { " " span.nav-badge data-waiting hidden {} }
                                         }
                                     }
                                 }
@@ -103,6 +105,11 @@ pub fn page(staff: &Staff, active: Nav, title: &str, body: Markup) -> Markup {
                             form method="post" action=(paths::LOGOUT) {
                                 (csrf_input(&staff.csrf))
                                 button.link type="submit" { (text::LOGOUT) }
+                            }
+                            // Alerts for shoppers waiting for the team (see assets/app.js).
+                            div.live-tools {
+                                button.link type="button" data-notify-setup hidden { "Activer les notifications" }
+                                label.checkbox { input type="checkbox" data-sound; " Son des alertes" }
                             }
                         }
                     }

@@ -49,8 +49,10 @@ pub struct AppState {
     pub outbox_ready: Arc<tokio::sync::Notify>,
     /// The channels in effect, read once (see `channels::settings::current`).
     pub channels: std::sync::RwLock<Option<crate::config::Channels>>,
-    /// The web chat's rate limits and live updates.
+    /// The web chat's rate limits.
     pub webchat: Arc<crate::channels::webchat::Hub>,
+    /// Which conversation just changed, for the live pages and the widget.
+    pub events: Arc<crate::events::Events>,
     needs_setup: AtomicBool,
 }
 
@@ -76,6 +78,7 @@ impl AppState {
             outbox_ready: Arc::default(),
             llm: crate::assistant::llm::Llm::from_config(&config.llm).map(Arc::new),
             webchat: Arc::default(),
+            events: Arc::default(),
             channels: std::sync::RwLock::new(None),
             config,
             db,

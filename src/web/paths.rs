@@ -6,6 +6,16 @@ pub const CONVERSATION: &str = "/inbox/{id}";
 pub const CONVERSATION_REPLY: &str = "/inbox/{id}/reply";
 pub const CONVERSATION_HAND_BACK: &str = "/inbox/{id}/hand-back";
 pub const CONVERSATION_CLOSE: &str = "/inbox/{id}/close";
+/// The live parts of a conversation's page (status and thread), fetched on news.
+pub const CONVERSATION_LIVE: &str = "/inbox/{id}/live";
+pub const CONVERSATION_REOPEN: &str = "/inbox/{id}/reopen";
+pub const CONVERSATION_NOTE: &str = "/inbox/{id}/note";
+pub const CONVERSATION_ASSIGN: &str = "/inbox/{id}/assign";
+pub const CONVERSATION_PRIORITY: &str = "/inbox/{id}/priority";
+pub const CONVERSATION_BLOCK: &str = "/inbox/{id}/block";
+pub const CONVERSATION_RESERVE: &str = "/inbox/{id}/reserve";
+/// The inbox's live updates (Server-Sent Events).
+pub const INBOX_EVENTS: &str = "/inbox/events";
 pub const PRODUCTS: &str = "/products";
 pub const ORDERS: &str = "/orders";
 pub const RESERVATIONS: &str = "/reservations";
@@ -33,6 +43,9 @@ pub const STORE_CREDENTIALS: &str = "/settings/integrations/{id}/credentials";
 pub const SETTINGS_PROFILE: &str = "/settings/profile";
 pub const SETTINGS_ASSISTANT: &str = "/settings/assistant";
 pub const SETTINGS_MESSAGES: &str = "/settings/messages";
+pub const SETTINGS_INBOX: &str = "/settings/inbox";
+pub const SAVED_REPLY: &str = "/settings/inbox/replies/{id}";
+pub const DEPARTMENT: &str = "/settings/inbox/departments/{id}";
 pub const CHANNELS: &str = "/settings/channels";
 pub const CHANNEL_SAVE: &str = "/settings/channels/{provider}";
 pub const CHANNEL_TEST: &str = "/settings/channels/{provider}/test";
