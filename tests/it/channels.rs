@@ -32,13 +32,13 @@ fn seed(dir: &Path) {
 }
 
 /// A running shop with the demo catalogue and Twilio pointed at the fake.
-fn shop(dir: &Path, twilio: &FakeTwilio) -> TestApp {
+pub(crate) fn shop(dir: &Path, twilio: &FakeTwilio) -> TestApp {
     let app = TestApp::spawn_in(dir, |c| configure(c, twilio));
     seed(dir);
     app
 }
 
-fn inbound(from: &str, body: &str, sid: &str) -> Vec<(String, String)> {
+pub(crate) fn inbound(from: &str, body: &str, sid: &str) -> Vec<(String, String)> {
     [
         ("AccountSid", SID),
         ("ApiVersion", "2010-04-01"),
@@ -64,13 +64,13 @@ fn post(client: &Client, path: &str, params: &[(String, String)], signature: &st
         .status
 }
 
-fn signed(client: &Client, path: &str, params: &[(String, String)]) -> u16 {
+pub(crate) fn signed(client: &Client, path: &str, params: &[(String, String)]) -> u16 {
     let signature = twilio_sign(TOKEN, &format!("{PUBLIC}{path}"), params);
     post(client, path, params, &signature)
 }
 
 /// Waits (at most 10 s) for `done`, which the appliance reaches in the background.
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+pub(crate) fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     let started = Instant::now();
     while !done() {
         assert!(
@@ -81,7 +81,7 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
-fn wait_for_sent(twilio: &FakeTwilio, n: usize) {
+pub(crate) fn wait_for_sent(twilio: &FakeTwilio, n: usize) {
     wait_until(&format!("{n} messages at Twilio"), || {
         twilio.sent().len() >= n
     });
@@ -101,7 +101,7 @@ fn wait_for_retry(dir: &Path, n: i64) {
     });
 }
 
-fn db(dir: &Path) -> Connection {
+pub(crate) fn db(dir: &Path) -> Connection {
     Connection::open(dir.join("comptoir.db")).unwrap()
 }
 

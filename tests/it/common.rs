@@ -181,6 +181,9 @@ impl Client {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .max_redirects(0)
             .http_status_as_error(false)
+            // The server closes idle connections after 5 s (actix's keep-alive); reusing
+            // one it is closing fails, so idle ones are dropped well before.
+            .max_idle_age(std::time::Duration::from_secs(2))
             .build()
             .into();
         Self {
@@ -315,6 +318,39 @@ impl Client {
             "/login",
             &[("email", email), ("password", password)],
         )
+    }
+
+    /// Opens an event stream with this client's session; events arrive on the
+    /// returned channel as (event name, data), read by a background thread.
+    pub fn events(&self, path: &str) -> std::sync::mpsc::Receiver<(String, String)> {
+        use std::io::BufRead;
+        let response = self
+            .agent
+            .get(format!("{}{path}", self.base))
+            .call()
+            .expect("event stream");
+        assert_eq!(response.status().as_u16(), 200);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let lines = std::io::BufReader::new(response.into_body().into_reader()).lines();
+            let (mut event, mut data) = (String::new(), String::new());
+            for line in lines {
+                let Ok(line) = line else { return };
+                if let Some(e) = line.strip_prefix("event: ") {
+                    event = e.to_string();
+                } else if let Some(d) = line.strip_prefix("data: ") {
+                    data = d.to_string();
+                } else if line.is_empty() && !event.is_empty() {
+                    if tx
+                        .send((std::mem::take(&mut event), std::mem::take(&mut data)))
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+            }
+        });
+        rx
     }
 
     pub fn cookie(&self, name: &str) -> Option<String> {

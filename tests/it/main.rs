@@ -9,6 +9,7 @@ mod cli;
 mod common;
 mod database;
 mod fakes;
+mod inbox;
 mod integrations;
 mod oauth;
 mod pages;
