@@ -340,13 +340,13 @@ impl Client {
                     event = e.to_string();
                 } else if let Some(d) = line.strip_prefix("data: ") {
                     data = d.to_string();
-                } else if line.is_empty() && !event.is_empty() {
-                    if tx
+                } else if line.is_empty()
+                    && !event.is_empty()
+                    && tx
                         .send((std::mem::take(&mut event), std::mem::take(&mut data)))
                         .is_err()
-                    {
-                        return;
-                    }
+                {
+                    return;
                 }
             }
         });
