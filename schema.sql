@@ -291,6 +291,8 @@ CREATE INDEX conversations_by_contact ON conversations(channel, contact, last_me
 CREATE INDEX conversations_recent ON conversations(last_message_at);
 -- Open conversations are few and listed most: their own index keeps tabs fast.
 CREATE INDEX conversations_open ON conversations(last_message_at, id) WHERE closed_at IS NULL;
+-- A contact's conversations (the customer card, search by name).
+CREATE INDEX conversations_by_contact_id ON conversations(contact_id);
 
 CREATE TABLE messages (
     id INTEGER PRIMARY KEY,
@@ -397,6 +399,8 @@ CREATE TABLE contacts (
     created_at INTEGER NOT NULL,
     UNIQUE (channel, identity)
 );
+-- The other identities of a store customer (the customer card).
+CREATE INDEX contacts_by_customer ON contacts(customer_id) WHERE customer_id IS NOT NULL;
 
 -- Departments the team splits work by (Ventes, Support…), managed in the settings.
 CREATE TABLE departments (

@@ -93,6 +93,13 @@ pub async fn run_with(
             .wrap(Compress::default())
             .wrap(from_fn(web::log_requests))
     })
+    // Replies go out in several writes (headers, compressed chunks); without this, Nagle's
+    // algorithm holds the last one until the client's delayed ACK, 40 ms later.
+    .on_connect(|connection, _| {
+        if let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
+            let _ = tcp.set_nodelay(true);
+        }
+    })
     .listen(listener)?
     .disable_signals()
     .shutdown_timeout(10)

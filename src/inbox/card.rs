@@ -72,9 +72,11 @@ pub fn load(conn: &Connection, t: &Thread, now: i64) -> Result<Card, AppError> {
         None => None,
     };
     let mut contact_ids: Vec<i64> = t.contact_id.into_iter().collect();
+    // Two indexed lookups (an OR across columns would scan every contact).
     let mut stmt = conn.prepare_cached(
-        "SELECT id, channel, identity FROM contacts
-         WHERE id = ?1 OR (?2 IS NOT NULL AND customer_id = ?2) ORDER BY id LIMIT 20",
+        "SELECT id, channel, identity FROM contacts WHERE id = ?1
+         UNION SELECT id, channel, identity FROM contacts WHERE customer_id = ?2
+         ORDER BY id LIMIT 20",
     )?;
     for row in stmt.query_map(params![t.contact_id, customer_id], |r| {
         Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?))

@@ -117,22 +117,32 @@ pub struct Row {
     pub unread: bool,
 }
 
-/// Words of a search as an FTS5 query: each a quoted prefix, all required. None when
-/// nothing searchable is left.
-pub fn fts_query(search: &str) -> Option<String> {
-    let terms: Vec<String> = search
+/// Words of a search as FTS5 queries, all words required: whole words first, then
+/// words as prefixes ("robe" finds "robes"). None when nothing searchable is left.
+/// Every word is quoted, so FTS5 syntax typed in a search is read as words.
+pub fn fts_queries(search: &str) -> Option<(String, String)> {
+    let words: Vec<String> = search
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .take(8)
-        .map(|w| format!("\"{}\"*", w.to_lowercase()))
+        .map(|w| format!("\"{}\"", w.to_lowercase()))
         .collect();
-    (!terms.is_empty()).then(|| terms.join(" "))
+    if words.is_empty() {
+        return None;
+    }
+    let prefixes: Vec<String> = words.iter().map(|w| format!("{w}*")).collect();
+    Some((words.join(" "), prefixes.join(" ")))
 }
 
-/// Conversations whose messages or contact match, newest match first (at most `cap`).
-fn search_ids(conn: &Connection, query: &str, cap: usize) -> Result<Vec<i64>, AppError> {
-    let mut ids: Vec<i64> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+/// Conversations whose contact or messages match `query`, most recent first, added to
+/// `ids` up to `cap`.
+fn matching(
+    conn: &Connection,
+    query: &str,
+    cap: usize,
+    ids: &mut Vec<i64>,
+    seen: &mut std::collections::HashSet<i64>,
+) -> Result<(), AppError> {
     let mut by_contact = conn.prepare_cached(
         "SELECT c.id FROM contacts_fts f JOIN conversations c ON c.contact_id = f.rowid
          WHERE contacts_fts MATCH ?1 ORDER BY c.last_message_at DESC LIMIT ?2",
@@ -143,25 +153,44 @@ fn search_ids(conn: &Connection, query: &str, cap: usize) -> Result<Vec<i64>, Ap
             ids.push(id);
         }
     }
-    // Newest messages first, straight from the index's rowid order.
+    // Newest messages first, straight from the full-text index's rowid order; each
+    // message then names its conversation by primary key.
     let mut by_message = conn.prepare_cached(
-        "SELECT m.conversation_id FROM messages_fts f JOIN messages m ON m.id = f.rowid
-         WHERE messages_fts MATCH ?1 ORDER BY f.rowid DESC LIMIT ?2",
+        "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
     )?;
-    for id in by_message.query_map(params![query, (cap * 4) as i64], |r| r.get::<_, i64>(0))? {
-        let id = id?;
-        if seen.insert(id) {
-            ids.push(id);
-        }
+    let mut conversation_of =
+        conn.prepare_cached("SELECT conversation_id FROM messages WHERE id = ?1")?;
+    let messages: Vec<i64> = by_message
+        .query_map(params![query, (cap * 10) as i64], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for message in messages {
         if ids.len() >= cap {
             break;
         }
+        let id: i64 = conversation_of.query_row([message], |r| r.get(0))?;
+        if seen.insert(id) {
+            ids.push(id);
+        }
+    }
+    Ok(())
+}
+
+/// Conversations a search finds: by whole words, then by prefixes when whole words
+/// fill less than a page (a prefix costs more: FTS5 gathers every word it starts).
+fn search_ids(conn: &Connection, search: &str, cap: usize) -> Result<Vec<i64>, AppError> {
+    let Some((words, prefixes)) = fts_queries(search) else {
+        return Ok(Vec::new());
+    };
+    let (mut ids, mut seen) = (Vec::new(), std::collections::HashSet::new());
+    matching(conn, &words, cap, &mut ids, &mut seen)?;
+    if ids.len() < super::PAGE {
+        matching(conn, &prefixes, cap, &mut ids, &mut seen)?;
     }
     Ok(ids)
 }
 
-/// How many search results are kept (a list shows the newest of them).
-const SEARCH_CAP: usize = 500;
+/// How many conversations a search finds at most: the most recent matches.
+const SEARCH_CAP: usize = 200;
 
 /// A page of the list, newest first; `before` continues after the last row shown (its
 /// time and id), so deep pages cost what the first does.
@@ -180,10 +209,7 @@ pub fn list(
         conditions.push(tab.condition().to_string());
     }
     if let Some(search) = &filter.search {
-        let Some(query) = fts_query(search) else {
-            return Ok(Vec::new());
-        };
-        let ids = search_ids(conn, &query, SEARCH_CAP)?;
+        let ids = search_ids(conn, search, SEARCH_CAP)?;
         let json = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
         values.push(json.into());
         conditions.push(format!(
@@ -213,6 +239,13 @@ pub fn list(
         None => {}
     }
     conditions.push("(c.last_message_at, c.id) < (?2, ?3)".into());
+    // Search results are few: fetched by id and sorted, rather than found by walking
+    // the whole time index for them (the unary `+` keeps SQLite off that index).
+    let order = if filter.search.is_some() {
+        "+c.last_message_at DESC, +c.id DESC"
+    } else {
+        "c.last_message_at DESC, c.id DESC"
+    };
     let sql = format!(
         "SELECT c.id, c.channel, c.contact, COALESCE(k.display_name, ''), c.last_message_at,
                 c.handoff_at IS NOT NULL, c.handoff_reason, c.bot_paused, c.priority,
@@ -227,7 +260,7 @@ pub fn list(
          LEFT JOIN users u ON u.id = c.assignee_id
          LEFT JOIN departments d ON d.id = c.department_id
          WHERE {}
-         ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?4",
+         ORDER BY {order} LIMIT ?4",
         conditions.join(" AND ")
     );
     let rows = conn
@@ -504,16 +537,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn searches_become_prefix_queries_without_operators() {
+    fn searches_become_word_then_prefix_queries_without_operators() {
         assert_eq!(
-            fts_query("robe fleurie").as_deref(),
-            Some("\"robe\"* \"fleurie\"*")
+            fts_queries("Robe fleurie"),
+            Some((
+                "\"robe\" \"fleurie\"".to_string(),
+                "\"robe\"* \"fleurie\"*".to_string()
+            ))
         );
         // Quotes and FTS5 syntax are dropped, not passed through.
         assert_eq!(
-            fts_query("\"robe\" OR NEAR(x)").as_deref(),
-            Some("\"robe\"* \"or\"* \"near\"* \"x\"*")
+            fts_queries("\"robe\" OR NEAR(x)").map(|q| q.0).as_deref(),
+            Some("\"robe\" \"or\" \"near\" \"x\"")
         );
-        assert_eq!(fts_query("  ?! "), None);
+        assert_eq!(fts_queries("  ?! "), None);
     }
 }

@@ -19,6 +19,10 @@ ALTER TABLE conversations ADD COLUMN survey_sent_at INTEGER;
 ALTER TABLE conversations ADD COLUMN survey_score INTEGER;
 -- Open conversations are few and listed most: their own index keeps tabs fast.
 CREATE INDEX conversations_open ON conversations(last_message_at, id) WHERE closed_at IS NULL;
+-- A contact's conversations (the customer card, search by name).
+CREATE INDEX conversations_by_contact_id ON conversations(contact_id);
+-- The other identities of a store customer (the customer card).
+CREATE INDEX contacts_by_customer ON contacts(customer_id) WHERE customer_id IS NOT NULL;
 
 -- Notes the team leaves on a conversation; never sent to the shopper.
 CREATE TABLE notes (

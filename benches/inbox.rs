@@ -1,0 +1,271 @@
+//! The team inbox at scale: 100,000 conversations and 1,000,000 messages (2 % open, the
+//! rest closed over two years), then the real server answering a signed-in member over
+//! loopback: list pages (first and deep, by tab and filter), conversation pages, and
+//! full-text searches of common and rare words. Reports latency percentiles per kind,
+//! measured at the client, so they include HTTP on loopback (an upper bound of the
+//! server's time).
+//!
+//! Run: `cargo bench --bench inbox` (add `-- CONVERSATIONS MESSAGES_EACH REQUESTS`,
+//! default 100000 10 300).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use comptoir::config::Config;
+use rusqlite::params;
+
+const WORDS: [&str; 16] = [
+    "robe",
+    "fleurie",
+    "bleue",
+    "jean",
+    "mom",
+    "pull",
+    "cachemire",
+    "beige",
+    "sac",
+    "cabas",
+    "blazer",
+    "marine",
+    "taille",
+    "commande",
+    "livraison",
+    "retour",
+];
+const SIZES: [&str; 6] = ["34", "36", "38", "40", "M", "L"];
+const CHANNELS: [&str; 4] = ["sms", "whatsapp", "email", "webchat"];
+
+/// A small deterministic generator (no dependency, same data every run).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn fill(dir: &std::path::Path, conversations: i64, each: i64) {
+    let pool = comptoir::db::open(dir).unwrap();
+    let mut conn = pool.get().unwrap();
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let now = jiff::Timestamp::now().as_second();
+    let span = 2 * 365 * 24 * 3600;
+    let tx = conn.transaction().unwrap();
+    {
+        let mut contact = tx
+            .prepare(
+                "INSERT INTO contacts (id, channel, identity, display_name, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .unwrap();
+        let mut conversation = tx
+            .prepare(
+                "INSERT INTO conversations (id, channel, contact, contact_id, handoff_at,
+                    bot_paused, closed_at, priority, created_at, last_message_at)
+                 VALUES (?1, ?2, ?3, ?1, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )
+            .unwrap();
+        let mut message = tx
+            .prepare(
+                "INSERT INTO messages (conversation_id, author, body, created_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )
+            .unwrap();
+        for id in 1..=conversations {
+            let channel = CHANNELS[rng.below(4) as usize];
+            let identity = match channel {
+                "email" => format!("client{id}@exemple.fr"),
+                "webchat" => format!("visitor:v{id:08x}"),
+                "whatsapp" => format!("whatsapp:+336{id:08}"),
+                _ => format!("+336{id:08}"),
+            };
+            let name = format!("Client{} Nom{}", rng.below(5000), rng.below(5000));
+            // Conversation ids follow time, as they do in a real shop.
+            let last = now - span + span * id / conversations;
+            let open = rng.below(50) == 0;
+            let human = rng.below(4) == 0;
+            contact
+                .execute(params![id, channel, identity, name, last])
+                .unwrap();
+            conversation
+                .execute(params![
+                    id,
+                    channel,
+                    identity,
+                    human.then_some(last),
+                    human && rng.below(2) == 0,
+                    (!open).then_some(last),
+                    rng.below(20) == 0,
+                    last - 600,
+                    last
+                ])
+                .unwrap();
+            for m in 0..each {
+                let author = if m % 2 == 0 { "shopper" } else { "bot" };
+                let body = format!(
+                    "vous avez le {} {} en {} ? commande #{}",
+                    WORDS[rng.below(16) as usize],
+                    WORDS[rng.below(16) as usize],
+                    SIZES[rng.below(6) as usize],
+                    1000 + id * each + m
+                );
+                message
+                    .execute(params![id, author, body, last - (each - m) * 30])
+                    .unwrap();
+            }
+        }
+    }
+    tx.commit().unwrap();
+    conn.execute_batch("ANALYZE; PRAGMA optimize;").unwrap();
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
+    let conversations: i64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let each: i64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(10);
+    let requests: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(300);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
+    let started = Instant::now();
+    fill(&dir, conversations, each);
+    eprintln!(
+        "filled {conversations} conversations, {} messages in {:.1} s",
+        conversations * each,
+        started.elapsed().as_secs_f64()
+    );
+
+    let config = Config {
+        data_dir: dir.clone(),
+        log_level: "warn".into(),
+        ..Config::default()
+    };
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = std::thread::spawn(move || {
+        actix_web::rt::System::new()
+            .block_on(comptoir::run(config, listener, async {
+                let _ = stop_rx.await;
+            }))
+            .unwrap();
+    });
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    while agent.get(&format!("{base}/healthz")).call().is_err() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The owner's account, through the first-run form.
+    let page = agent
+        .get(&format!("{base}/setup"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    let marker = "name=\"_csrf\" value=\"";
+    let at = page.find(marker).unwrap() + marker.len();
+    let csrf = page[at..at + 64].to_string();
+    let r = agent
+        .post(&format!("{base}/setup"))
+        .send_form([
+            ("_csrf", csrf.as_str()),
+            ("email", "bench@elegance.test"),
+            ("password", "bench-password-2468"),
+            ("business_name", "Élégance Paris"),
+            ("business_type", "ecommerce"),
+        ])
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+
+    let mut rng = Rng(42);
+    let time = |path: &str| {
+        let t = Instant::now();
+        let mut r = agent.get(&format!("{base}{path}")).call().unwrap();
+        let body = r.body_mut().read_to_string().unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{path}: {body}");
+        t.elapsed()
+    };
+    let now = jiff::Timestamp::now().as_second();
+    let span = 2 * 365 * 24 * 3600;
+    let kinds: [(&str, Box<dyn Fn(&mut Rng) -> String>); 6] = [
+        (
+            "inbox list (tabs, filters, first page)",
+            Box::new(|rng| {
+                let tabs = ["nouvelles", "en-cours", "priorite", "chatbot", "fermees"];
+                let tab = tabs[rng.below(5) as usize];
+                match rng.below(3) {
+                    0 => format!("/inbox?tab={tab}"),
+                    1 => format!(
+                        "/inbox?tab={tab}&channel={}",
+                        CHANNELS[rng.below(4) as usize]
+                    ),
+                    _ => format!("/inbox?tab={tab}&assignee=nobody"),
+                }
+            }),
+        ),
+        (
+            "inbox list (deep page of Fermées)",
+            Box::new(move |rng| {
+                let before = now - rng.below(span as u64) as i64;
+                format!("/inbox?tab=fermees&before={before}.{}", i64::MAX)
+            }),
+        ),
+        (
+            "conversation page",
+            Box::new(move |rng| format!("/inbox/{}", 1 + rng.below(conversations as u64))),
+        ),
+        (
+            "search (a common word)",
+            Box::new(|rng| format!("/inbox?q={}", WORDS[rng.below(16) as usize])),
+        ),
+        (
+            "search (a rare order number)",
+            Box::new(move |rng| {
+                format!(
+                    "/inbox?q=%23{}",
+                    1000 + rng.below((conversations * each) as u64)
+                )
+            }),
+        ),
+        (
+            "search (a contact's name)",
+            Box::new(|rng| format!("/inbox?q=Client{}", rng.below(5000))),
+        ),
+    ];
+    println!(
+        "{conversations} conversations, {} messages; {requests} requests per kind",
+        conversations * each
+    );
+    for (name, path) in &kinds {
+        for _ in 0..20 {
+            time(&path(&mut rng));
+        }
+        let mut times: Vec<Duration> = (0..requests).map(|_| time(&path(&mut rng))).collect();
+        times.sort();
+        println!(
+            "{name}: p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            percentile(&times, 0.50),
+            percentile(&times, 0.95),
+            percentile(&times, 0.99),
+            percentile(&times, 1.0),
+        );
+    }
+    let _ = stop_tx.send(());
+    server.join().unwrap();
+}
