@@ -127,6 +127,9 @@ fn fill(dir: &std::path::Path, conversations: i64, each: i64) {
     conn.execute_batch("ANALYZE; PRAGMA optimize;").unwrap();
 }
 
+/// Makes the path of one request of a kind.
+type PathMaker = Box<dyn Fn(&mut Rng) -> String>;
+
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i].as_secs_f64() * 1000.0
@@ -203,7 +206,7 @@ fn main() {
     };
     let now = jiff::Timestamp::now().as_second();
     let span = 2 * 365 * 24 * 3600;
-    let kinds: [(&str, Box<dyn Fn(&mut Rng) -> String>); 6] = [
+    let kinds: [(&str, PathMaker); 6] = [
         (
             "inbox list (tabs, filters, first page)",
             Box::new(|rng| {
