@@ -71,13 +71,15 @@
   }
 
   // Swaps the parts marked data-live with the same parts of a fresh copy.
-  var pending = null;
+  // One fetch at a time; news arriving meanwhile asks for one more afterwards.
+  var pending = null, again = false;
   function refresh(url) {
-    if (pending) return;
+    if (pending) { again = true; return; }
     pending = fetch(url, { headers: { "Accept": "text/html" }, credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
         pending = null;
+        if (again) { again = false; refresh(url); }
         if (!html) return;
         var fresh = new DOMParser().parseFromString(html, "text/html");
         document.querySelectorAll("[data-live]").forEach(function (part) {

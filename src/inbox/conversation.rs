@@ -140,6 +140,7 @@ fn notice(ok: Option<&str>) -> Option<(Tone, &'static str)> {
         "sent" => (Tone::Success, "Réponse envoyée."),
         "note" => (Tone::Success, "Note ajoutée."),
         "assigned" => (Tone::Success, "Attribution enregistrée."),
+        "saved" => (Tone::Success, "Modification enregistrée."),
         "closed" => (Tone::Success, "Conversation fermée."),
         "survey" => (
             Tone::Success,
@@ -512,9 +513,11 @@ pub(super) async fn close(
     let wake = db::call(&state.db, move |conn| {
         db::write(conn, |tx| {
             let c = conversations::get(tx, id)?.ok_or(AppError::NotFound)?;
-            let wake = with_survey && c.channel != "console" && survey::ask(tx, id, now)?;
-            repo::close(tx, id, now.as_second())?;
-            Ok(wake)
+            // Closing twice asks nothing twice.
+            if !repo::close(tx, id, now.as_second())? {
+                return Ok(false);
+            }
+            Ok(with_survey && c.channel != "console" && survey::ask(tx, id, now)?)
         })
     })
     .await?;
@@ -554,7 +557,7 @@ pub(super) async fn priority(
     let id = path.into_inner();
     let on = form.on == "1";
     change(&state, id, move |tx| repo::set_priority(tx, id, on)).await?;
-    Ok(back_to(id, "assigned"))
+    Ok(back_to(id, "saved"))
 }
 
 pub(super) async fn block(
@@ -576,7 +579,7 @@ pub(super) async fn block(
         contacts::set_blocked(tx, contact.id, on)
     })
     .await?;
-    Ok(back_to(id, "assigned"))
+    Ok(back_to(id, "saved"))
 }
 
 #[derive(Deserialize)]

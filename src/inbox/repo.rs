@@ -479,13 +479,13 @@ pub fn mark_read(conn: &Connection, user: UserId, conversation: i64) -> Result<(
     Ok(())
 }
 
-/// Closes the conversation; the bot takes any later message afresh.
-pub fn close(conn: &Connection, conversation: i64, now: i64) -> Result<(), AppError> {
-    conn.execute(
+/// Closes the conversation (false when it already was); a later message from the
+/// shopper reopens it for the bot.
+pub fn close(conn: &Connection, conversation: i64, now: i64) -> Result<bool, AppError> {
+    Ok(conn.execute(
         "UPDATE conversations SET closed_at = ?2 WHERE id = ?1 AND closed_at IS NULL",
         params![conversation, now],
-    )?;
-    Ok(())
+    )? > 0)
 }
 
 pub fn reopen(conn: &Connection, conversation: i64) -> Result<(), AppError> {
