@@ -13,7 +13,7 @@ use super::products::{self, Found};
 use super::repo::{self, Thread};
 use super::setup::{self, SavedReply};
 use super::{channel_label, page, reason, text, who};
-use crate::accounts::repo::{Member, list_members};
+use crate::accounts::repo::Member;
 use crate::accounts::roles::Perm;
 use crate::assistant::conversations;
 use crate::assistant::shop_data::DbShopData;
@@ -70,10 +70,7 @@ async fn context(
             }
             _ => Vec::new(),
         };
-        let members = list_members(conn)?
-            .into_iter()
-            .filter(|m| !m.disabled && m.role.can(Perm::WorkConversations))
-            .collect();
+        let members = setup::assignable(conn)?;
         Ok(Context {
             thread,
             card,
@@ -612,9 +609,7 @@ pub(super) async fn assign(
     let valid = db::call(&state.db, move |conn| {
         let member_ok = match assignee {
             None => true,
-            Some(a) => list_members(conn)?
-                .iter()
-                .any(|m| m.id.0 == a && !m.disabled && m.role.can(Perm::WorkConversations)),
+            Some(a) => setup::assignable(conn)?.iter().any(|m| m.id.0 == a),
         };
         let department_ok = match department {
             None => true,

@@ -14,8 +14,6 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use self::repo::{Assignee, Filter, Status, Tab};
-use crate::accounts::repo::list_members;
-use crate::accounts::roles::Perm;
 use crate::clock::{from_unix, relative_fr};
 use crate::db;
 use crate::error::AppError;
@@ -247,10 +245,7 @@ async fn inbox(
             repo::list(conn, user, &list_filter, before, PAGE)?,
             repo::counts(conn, user)?,
             setup::departments(conn)?,
-            list_members(conn)?
-                .into_iter()
-                .filter(|m| !m.disabled && m.role.can(Perm::WorkConversations))
-                .collect::<Vec<_>>(),
+            setup::assignable(conn)?,
         ))
     })
     .await?;

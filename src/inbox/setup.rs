@@ -74,6 +74,14 @@ pub fn departments(conn: &Connection) -> Result<Vec<(i64, String)>, AppError> {
     Ok(rows)
 }
 
+/// Members a conversation can be assigned to: active, and allowed to work conversations.
+pub fn assignable(conn: &Connection) -> Result<Vec<crate::accounts::repo::Member>, AppError> {
+    Ok(crate::accounts::repo::list_members(conn)?
+        .into_iter()
+        .filter(|m| !m.disabled && m.role.can(Perm::WorkConversations))
+        .collect())
+}
+
 pub fn department_exists(conn: &Connection, id: i64) -> Result<bool, AppError> {
     Ok(conn
         .query_row("SELECT 1 FROM departments WHERE id = ?1", [id], |_| Ok(()))
