@@ -207,7 +207,9 @@ CREATE TABLE oauth_states (
     state_hash TEXT PRIMARY KEY,
     shop TEXT NOT NULL,
     user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    -- Where to go once the authorisation comes back (the wizard or Intégrations).
+    return_to TEXT NOT NULL DEFAULT ''
 );
 
 -- Webhook deliveries already processed, so a repeated delivery changes nothing.
@@ -246,7 +248,17 @@ CREATE TABLE assistant_settings (
     shipping_policy_en TEXT NOT NULL DEFAULT '',
     -- JSON array of ISO country codes the shop ships to.
     shipping_countries TEXT NOT NULL DEFAULT '["FR"]',
-    updated_at INTEGER NOT NULL
+    updated_at INTEGER NOT NULL,
+    -- carriers: those whose tracking links are built from the orders' tracking numbers
+    -- (JSON array of codes: colissimo, chronopost, ups, dhl, fedex). customers_source:
+    -- 'store' links people who write to the store's customers (by phone or e-mail).
+    -- when_unsure: when the bot does not understand, hand over at once or ask to
+    -- rephrase first.
+    carriers TEXT NOT NULL DEFAULT '[]',
+    customers_source TEXT NOT NULL DEFAULT 'store'
+        CHECK (customers_source IN ('store', 'none')),
+    when_unsure TEXT NOT NULL DEFAULT 'handoff'
+        CHECK (when_unsure IN ('handoff', 'rephrase'))
 );
 
 -- Replies the shop rewrote; the built-in text applies to every other (key, lang).
@@ -285,7 +297,9 @@ CREATE TABLE conversations (
     department_id INTEGER,
     -- The one-question survey sent at closing, and the shopper's answer (1 to 5).
     survey_sent_at INTEGER,
-    survey_score INTEGER
+    survey_score INTEGER,
+    -- From the wizard's test box: answered like any other, counted nowhere.
+    test INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX conversations_by_contact ON conversations(channel, contact, last_message_at);
 CREATE INDEX conversations_recent ON conversations(last_message_at);
@@ -304,7 +318,12 @@ CREATE TABLE messages (
     intent TEXT,
     action TEXT,
     created_at INTEGER NOT NULL,
-    provider_id TEXT
+    provider_id TEXT,
+    -- The product a bot reply was about, whether it was in stock (out-of-stock demand),
+    -- and the engine's time for the reply in microseconds.
+    product TEXT,
+    in_stock INTEGER,
+    latency_us INTEGER
 );
 CREATE INDEX messages_by_conversation ON messages(conversation_id, id);
 
@@ -470,3 +489,16 @@ CREATE TRIGGER contacts_fts_update AFTER UPDATE OF display_name, identity ON con
         VALUES (new.id, new.display_name, new.identity);
 END;
 INSERT INTO contacts_fts (contacts_fts) VALUES ('rebuild');
+
+-- The setup wizard's progress; one row, absent until the wizard is first opened.
+CREATE TABLE onboarding (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    -- The furthest step reached (1 to 10): logging in again resumes there.
+    step INTEGER NOT NULL DEFAULT 2 CHECK (step BETWEEN 1 AND 10),
+    -- Steps passed over with "Passer" (JSON array of step numbers).
+    skipped TEXT NOT NULL DEFAULT '[]',
+    -- The shop said it has no online store.
+    no_store INTEGER NOT NULL DEFAULT 0,
+    finished_at INTEGER,
+    updated_at INTEGER NOT NULL
+);

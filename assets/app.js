@@ -135,3 +135,14 @@
     }
   });
 })();
+
+// The setup wizard's test box: once a message is answered, the field is emptied for
+// the next one.
+document.addEventListener("htmx:afterRequest", function (event) {
+  var form = event.target.closest && event.target.closest("form[data-reset-after-send]");
+  if (form && event.detail.successful) {
+    form.reset();
+    var field = form.querySelector("input[name=message]");
+    if (field) field.focus();
+  }
+});

@@ -210,7 +210,15 @@ pub fn seed_shop(
             })?;
         if !has_settings {
             assistant::settings::save(tx, &settings, now)?;
+            let extras = assistant::settings::Extras {
+                carriers: crate::stores::tracking::Carrier::ALL.to_vec(),
+                customers_from_store: true,
+                when_unsure: Default::default(),
+            };
+            assistant::settings::save_extras(tx, &extras, now)?;
         }
+        // The demo shop is set up: its owner lands on the dashboard, not the wizard.
+        crate::onboarding::repo::finish(tx, now)?;
         Ok(())
     })?;
     if !store_repo::stores(conn)?.is_empty() {

@@ -14,6 +14,7 @@ pub mod engine;
 pub mod error;
 pub mod events;
 pub mod inbox;
+pub mod onboarding;
 pub mod reservations;
 pub mod secrets;
 pub mod settings;

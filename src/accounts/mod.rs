@@ -129,13 +129,7 @@ async fn setup_form(state: web::Data<AppState>, csrf: CsrfToken) -> Result<HttpR
     if !setup_needed(&state).await? {
         return Ok(redirect(paths::LOGIN));
     }
-    let page = views::setup(
-        &csrf.0,
-        "",
-        "",
-        BusinessType::Ecommerce.code(),
-        &Default::default(),
-    );
+    let page = views::setup(&csrf.0, "", "", &Default::default());
     Ok(html(actix_web::http::StatusCode::OK, page))
 }
 
@@ -168,15 +162,11 @@ async fn setup_submit(
     if name.is_empty() || name.chars().count() > 120 {
         errors.business_name = Some(text::NAME_REQUIRED.into());
     }
-    let business_type = BusinessType::from_code(&form.business_type).unwrap_or(BusinessType::Other);
+    // Chosen in the wizard's next step; a client may still send it here.
+    let business_type =
+        BusinessType::from_code(&form.business_type).unwrap_or(BusinessType::Ecommerce);
     if errors.any() {
-        let page = views::setup(
-            &csrf.0,
-            &form.email,
-            &form.business_name,
-            business_type.code(),
-            &errors,
-        );
+        let page = views::setup(&csrf.0, &form.email, &form.business_name, &errors);
         return Ok(html(actix_web::http::StatusCode::BAD_REQUEST, page));
     }
 
@@ -213,7 +203,7 @@ async fn setup_submit(
     state.mark_set_up();
     tracing::info!(user = %user, "first account created");
     let cookie = start_session(&state, &req, user).await?;
-    let mut response = redirect(paths::DASHBOARD);
+    let mut response = redirect(paths::ONBOARDING);
     response
         .add_cookie(&cookie)
         .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -285,7 +275,20 @@ async fn login_submit(
         Some(user) => {
             state.limiter.record_success(&form.email);
             let cookie = start_session(&state, &req, user).await?;
-            let mut response = redirect(&next);
+            // An admin who left the setup wizard resumes it where it was.
+            let resume = next == paths::DASHBOARD
+                && db::call(&state.db, move |conn| {
+                    Ok(repo::member(conn, user)?
+                        .is_some_and(|u| u.role.can(crate::accounts::roles::Perm::ManageShop))
+                        && crate::onboarding::unfinished(conn)?)
+                })
+                .await?;
+            let next = if resume {
+                paths::ONBOARDING
+            } else {
+                next.as_str()
+            };
+            let mut response = redirect(next);
             response
                 .add_cookie(&cookie)
                 .map_err(|e| AppError::Internal(e.to_string()))?;

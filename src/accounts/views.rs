@@ -2,7 +2,6 @@
 
 use maud::{Markup, html};
 
-use crate::accounts::profile::BusinessType;
 use crate::web::components::{Field, Tone, alert, csrf_input};
 use crate::web::{layout, paths};
 
@@ -14,7 +13,6 @@ mod text {
     pub const PASSWORD_HINT: &str =
         "Au moins 10 caractères. Une phrase facile à retenir fait un bon mot de passe.";
     pub const BUSINESS_NAME: &str = "Nom du commerce";
-    pub const BUSINESS_TYPE: &str = "Type d'activité";
     pub const CREATE: &str = "Créer mon compte";
     pub const LOGIN_TITLE: &str = "Connexion";
     pub const LOGIN: &str = "Se connecter";
@@ -37,13 +35,7 @@ impl SetupErrors {
     }
 }
 
-pub fn setup(
-    csrf: &str,
-    email: &str,
-    business_name: &str,
-    business_type: &str,
-    errors: &SetupErrors,
-) -> Markup {
+pub fn setup(csrf: &str, email: &str, business_name: &str, errors: &SetupErrors) -> Markup {
     layout::bare_page(
         text::SETUP_TITLE,
         html! {
@@ -60,18 +52,6 @@ pub fn setup(
                         .error(errors.password.as_deref()).render())
                     (Field::new(text::BUSINESS_NAME, "business_name").value(business_name).required()
                         .autocomplete("organization").error(errors.business_name.as_deref()).render())
-                    fieldset {
-                        legend { (text::BUSINESS_TYPE) }
-                        div.choices {
-                            @for t in BusinessType::ALL {
-                                label {
-                                    input type="radio" name="business_type" value=(t.code())
-                                        checked[t.code() == business_type];
-                                    (t.label_fr())
-                                }
-                            }
-                        }
-                    }
                     div.actions { button.btn.primary type="submit" { (text::CREATE) } }
                 }
             }

@@ -132,6 +132,7 @@ pub fn run_chat(
                     text,
                     provider_id: None,
                     email: None,
+                    test: false,
                 },
                 now,
                 llm.as_ref(),

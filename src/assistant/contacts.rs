@@ -79,6 +79,7 @@ pub fn find_or_create(
     )?;
     let (mut contact, new) = contact;
     if contact.customer_id.is_none()
+        && links_customers(conn)?
         && let Some(customer) = customer_for(conn, identity, new)?
     {
         conn.execute(
@@ -88,6 +89,15 @@ pub fn find_or_create(
         contact.customer_id = Some(customer);
     }
     Ok(contact)
+}
+
+/// Whether the shop links people who write to its store's customers (the default).
+fn links_customers(conn: &Connection) -> Result<bool, AppError> {
+    let source: Option<String> = conn
+        .prepare_cached("SELECT customers_source FROM assistant_settings WHERE id = 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    Ok(source.as_deref() != Some("none"))
 }
 
 /// The name the provider gives the sender (WhatsApp profile name, e-mail display name).

@@ -284,3 +284,25 @@ pub fn messages(conn: &Connection, conversation: i64) -> Result<Vec<(String, Str
         .collect::<Result<_, _>>()?;
     Ok(out)
 }
+
+/// Keeps a conversation out of the inbox and the figures (the setup wizard's test box).
+pub fn mark_test(conn: &Connection, id: i64) -> Result<(), AppError> {
+    conn.execute("UPDATE conversations SET test = 1 WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+/// What a bot reply was about: the product, whether it was in stock (for the dashboard's
+/// out-of-stock demand), and the engine's time in microseconds.
+pub fn describe_reply(
+    conn: &Connection,
+    message: i64,
+    product: Option<&str>,
+    in_stock: Option<bool>,
+    latency_us: u64,
+) -> Result<(), AppError> {
+    conn.execute(
+        "UPDATE messages SET product = ?2, in_stock = ?3, latency_us = ?4 WHERE id = ?1",
+        params![message, product, in_stock, latency_us as i64],
+    )?;
+    Ok(())
+}

@@ -98,6 +98,7 @@ pub fn run(
                     text: &turn.user,
                     provider_id: None,
                     email: None,
+                    test: false,
                 },
                 now,
                 llm,

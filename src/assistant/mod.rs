@@ -56,6 +56,8 @@ pub struct Incoming<'a> {
     pub provider_id: Option<&'a str>,
     /// For e-mail: the subject and Message-ID the reply threads under.
     pub email: Option<EmailThread<'a>>,
+    /// From the setup wizard's test box: answered like any other, counted nowhere.
+    pub test: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -162,6 +164,9 @@ impl Assistant {
             }
             let mut conversation =
                 conversations::open(tx, incoming.channel, incoming.contact, now)?;
+            if incoming.test {
+                conversations::mark_test(tx, conversation.id)?;
+            }
             let received = conversations::add_message(
                 tx,
                 conversation.id,
@@ -211,6 +216,13 @@ impl Assistant {
                 Some(decision.intent.code()),
                 Some(decision.action.code()),
                 now,
+            )?;
+            conversations::describe_reply(
+                tx,
+                message,
+                decision.product.as_deref(),
+                decision.in_stock,
+                latency_us,
             )?;
             conversations::save_state(tx, conversation.id, &conversation.state)?;
             if decision.action == Action::Handoff {

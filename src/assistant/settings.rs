@@ -10,8 +10,9 @@ use crate::accounts::repo as accounts;
 use crate::engine::hours::WeekHours;
 use crate::engine::lang::Lang;
 use crate::engine::replies::Templates;
-use crate::engine::shop::{Policy, Shop, Tone};
+use crate::engine::shop::{Policy, Shop, Tone, WhenUnsure};
 use crate::error::AppError;
+use crate::stores::tracking::{self, Carrier};
 
 /// What the shop set (or the defaults).
 #[derive(Debug, Clone, PartialEq)]
@@ -109,10 +110,63 @@ pub fn save(conn: &Connection, s: &Settings, now: Timestamp) -> Result<(), AppEr
     Ok(())
 }
 
+/// The choices made apart from the Assistant page's main form: tracking carriers, where
+/// customers come from, and what the bot does when unsure.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Extras {
+    pub carriers: Vec<Carrier>,
+    /// Link people who write to the store's customers (by phone or e-mail).
+    pub customers_from_store: bool,
+    pub when_unsure: WhenUnsure,
+}
+
+pub fn extras(conn: &Connection) -> Result<Extras, AppError> {
+    let row: Option<(String, String, String)> = conn
+        .query_row(
+            "SELECT carriers, customers_source, when_unsure FROM assistant_settings WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    Ok(match row {
+        None => Extras {
+            customers_from_store: true,
+            ..Extras::default()
+        },
+        Some((carriers, source, unsure)) => Extras {
+            carriers: tracking::from_json(&carriers),
+            customers_from_store: source != "none",
+            when_unsure: WhenUnsure::from_code(&unsure).unwrap_or_default(),
+        },
+    })
+}
+
+pub fn save_extras(conn: &Connection, e: &Extras, now: Timestamp) -> Result<(), AppError> {
+    conn.execute(
+        "INSERT INTO assistant_settings (id, carriers, customers_source, when_unsure, updated_at)
+         VALUES (1, ?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET carriers = excluded.carriers,
+            customers_source = excluded.customers_source, when_unsure = excluded.when_unsure,
+            updated_at = excluded.updated_at",
+        params![
+            tracking::to_json(&e.carriers),
+            if e.customers_from_store {
+                "store"
+            } else {
+                "none"
+            },
+            e.when_unsure.code(),
+            now.as_second()
+        ],
+    )?;
+    Ok(())
+}
+
 /// The shop as the engine sees it: profile, settings, and each store's hold duration.
 pub fn shop(conn: &Connection) -> Result<Shop, AppError> {
     let profile = accounts::profile(conn)?;
     let settings = load(conn)?;
+    let extras = extras(conn)?;
     let tz = accounts::shop_timezone(conn);
     let hours = WeekHours::from_json(&settings.hours, tz.clone())
         .or_else(|_| WeekHours::from_json(&serde_json::json!({}), tz))
@@ -141,6 +195,8 @@ pub fn shop(conn: &Connection) -> Result<Shop, AppError> {
         shipping: settings.shipping,
         shipping_countries: settings.shipping_countries,
         hold_hours,
+        carriers: extras.carriers,
+        when_unsure: extras.when_unsure,
     })
 }
 

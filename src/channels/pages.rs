@@ -21,7 +21,7 @@ use crate::web::auth::Staff;
 use crate::web::components::{Field, Tone, alert, csrf_input};
 use crate::web::csrf::CsrfForm;
 use crate::web::layout::{self, Nav};
-use crate::web::{AppState, paths};
+use crate::web::{AppState, Flow, paths};
 
 mod text {
     pub const TITLE: &str = "Canaux de communication";
@@ -115,19 +115,20 @@ fn webhook(config: &Config, path: &str) -> Markup {
     }
 }
 
-fn render(staff: &Staff, config: &Config, v: &View) -> Markup {
+/// The channels' cards; their forms come back to the flow they were sent from.
+fn cards(staff: &Staff, config: &Config, v: &View, flow: Flow) -> Markup {
     let can = staff.user.role.can(Perm::ManageShop);
     let fixed_t = &config.channels.twilio;
     let fixed_r = &config.channels.resend;
     let (t_on, t) = &v.twilio;
     let (r_on, r) = &v.resend;
-    let body = html! {
+    html! {
         @if let Some((tone, n)) = &v.notice { (alert(*tone, n)) }
         @if !can { (alert(Tone::Info, text::READ_ONLY)) }
         p.muted { (text::INTRO) }
         section.card id="twilio" {
             h2 { (text::TWILIO) }
-            form.stack method="post" action=(paths::with_id(paths::CHANNEL_SAVE, "twilio")) {
+            form.stack method="post" action=(flow.action(&paths::with_id(paths::CHANNEL_SAVE, "twilio"))) {
                 (csrf_input(&staff.csrf))
                 label.checkbox { input type="checkbox" name="enabled" value="1" checked[*t_on] disabled[!can]; " " (text::ENABLED) }
                 (field(can, "Account SID", "account_sid", &t.account_sid, fixed_t.account_sid.is_some(), false, &v.errors))
@@ -138,7 +139,7 @@ fn render(staff: &Staff, config: &Config, v: &View) -> Markup {
                 @if can { div.actions { button.btn.primary type="submit" { (text::SAVE) } } }
             }
             @if can {
-                form.inline-form method="post" action=(paths::with_id(paths::CHANNEL_TEST, "twilio")) {
+                form.inline-form method="post" action=(flow.action(&paths::with_id(paths::CHANNEL_TEST, "twilio"))) {
                     (csrf_input(&staff.csrf))
                     (Field::new(text::TEST_TO_PHONE, "to").kind("tel").render())
                     button.btn type="submit" { (text::TEST) }
@@ -147,7 +148,7 @@ fn render(staff: &Staff, config: &Config, v: &View) -> Markup {
         }
         section.card id="resend" {
             h2 { (text::RESEND) }
-            form.stack method="post" action=(paths::with_id(paths::CHANNEL_SAVE, "resend")) {
+            form.stack method="post" action=(flow.action(&paths::with_id(paths::CHANNEL_SAVE, "resend"))) {
                 (csrf_input(&staff.csrf))
                 label.checkbox { input type="checkbox" name="enabled" value="1" checked[*r_on] disabled[!can]; " " (text::ENABLED) }
                 (field(can, "Clé d'API (re_…)", "api_key", &r.api_key, fixed_r.api_key.is_some(), true, &v.errors))
@@ -157,19 +158,40 @@ fn render(staff: &Staff, config: &Config, v: &View) -> Markup {
                 @if can { div.actions { button.btn.primary type="submit" { (text::SAVE) } } }
             }
             @if can {
-                form.inline-form method="post" action=(paths::with_id(paths::CHANNEL_TEST, "resend")) {
+                form.inline-form method="post" action=(flow.action(&paths::with_id(paths::CHANNEL_TEST, "resend"))) {
                     (csrf_input(&staff.csrf))
                     (Field::new(text::TEST_TO_EMAIL, "to").kind("email").render())
                     button.btn type="submit" { (text::TEST) }
                 }
             }
         }
-        (webchat_card(staff, config, v))
-    };
-    layout::page(staff, Nav::Settings, text::TITLE, body)
+        (webchat_card(staff, config, v, flow))
+    }
 }
 
-fn webchat_card(staff: &Staff, config: &Config, v: &View) -> Markup {
+/// The channels' cards for the setup wizard's step.
+pub async fn wizard_cards(state: &AppState, staff: &Staff) -> Result<Markup, AppError> {
+    Ok(cards(
+        staff,
+        &state.config,
+        &stored(state).await?,
+        Flow::Wizard,
+    ))
+}
+
+/// The page around the cards: Paramètres, or the wizard's step.
+async fn render(state: &AppState, staff: &Staff, v: &View, flow: Flow) -> Result<Markup, AppError> {
+    let body = cards(staff, &state.config, v, flow);
+    Ok(match flow {
+        Flow::Settings => layout::page(staff, Nav::Settings, text::TITLE, body),
+        Flow::Wizard => {
+            crate::onboarding::step_page(state, staff, crate::onboarding::Step::Channels, body)
+                .await?
+        }
+    })
+}
+
+fn webchat_card(staff: &Staff, config: &Config, v: &View, flow: Flow) -> Markup {
     let can = staff.user.role.can(Perm::ManageShop);
     let w = &config.channels.webchat;
     let (on, page) = &v.webchat;
@@ -192,7 +214,7 @@ fn webchat_card(staff: &Staff, config: &Config, v: &View) -> Markup {
             h2 { (text::WEBCHAT) }
             p.muted { (text::SNIPPET) }
             pre { code { (snippet) } }
-            form.stack method="post" action=(paths::with_id(paths::CHANNEL_SAVE, "webchat")) {
+            form.stack method="post" action=(flow.action(&paths::with_id(paths::CHANNEL_SAVE, "webchat"))) {
                 (csrf_input(&staff.csrf))
                 label.checkbox { input type="checkbox" name="enabled" value="1" checked[*on] disabled[!can]; " " (text::ENABLED) }
                 fieldset disabled[fixed || !can] {
@@ -250,7 +272,7 @@ async fn page(
     }
     Ok(html_response(
         StatusCode::OK,
-        render(&staff, &state.config, &view),
+        render(&state, &staff, &view, Flow::Settings).await?,
     ))
 }
 
@@ -285,6 +307,7 @@ fn keep(new: &str, old: &str) -> String {
 async fn save(
     state: web::Data<AppState>,
     staff: Staff,
+    flow: Flow,
     path: web::Path<String>,
     CsrfForm(form): CsrfForm<Form>,
 ) -> Result<HttpResponse, AppError> {
@@ -384,7 +407,7 @@ async fn save(
         view.notice = Some((Tone::Danger, text::FIX.into()));
         return Ok(html_response(
             StatusCode::BAD_REQUEST,
-            render(&staff, &state.config, &view),
+            render(&state, &staff, &view, flow).await?,
         ));
     }
     let (secrets, now) = (state.secrets.clone(), state.clock.now());
@@ -404,8 +427,12 @@ async fn save(
     })
     .await?;
     settings::forget(&state);
+    let back = match flow {
+        Flow::Settings => paths::CHANNELS.to_string(),
+        Flow::Wizard => crate::onboarding::Step::Channels.path(),
+    };
     Ok(HttpResponse::SeeOther()
-        .insert_header(("Location", format!("{}?ok=1", paths::CHANNELS)))
+        .insert_header(("Location", format!("{back}?ok=1")))
         .finish())
 }
 
@@ -418,6 +445,7 @@ struct TestForm {
 async fn test(
     state: web::Data<AppState>,
     staff: Staff,
+    flow: Flow,
     path: web::Path<String>,
     CsrfForm(form): CsrfForm<TestForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -441,7 +469,7 @@ async fn test(
             ));
             return Ok(html_response(
                 StatusCode::BAD_REQUEST,
-                render(&staff, &state.config, &view),
+                render(&state, &staff, &view, flow).await?,
             ));
         }
         _ => return Err(AppError::NotFound),
@@ -475,6 +503,6 @@ async fn test(
     });
     Ok(html_response(
         StatusCode::OK,
-        render(&staff, &state.config, &view),
+        render(&state, &staff, &view, flow).await?,
     ))
 }

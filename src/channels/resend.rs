@@ -192,6 +192,7 @@ async fn webhook(
                     subject: &subject,
                     message_id: &message_id,
                 }),
+                test: false,
             },
             now,
             llm.as_deref(),

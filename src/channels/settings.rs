@@ -138,3 +138,22 @@ pub fn effective(
     }
     Ok(out)
 }
+
+/// The channels shoppers can reach the shop on, as named to the shop.
+pub fn active(c: &Channels) -> Vec<&'static str> {
+    let twilio = c.twilio.account_sid.is_some() && c.twilio.auth_token.is_some();
+    let mut out = Vec::new();
+    if twilio && c.twilio.sms_from.is_some() {
+        out.push("SMS");
+    }
+    if twilio && c.twilio.whatsapp_from.is_some() {
+        out.push("WhatsApp");
+    }
+    if c.resend.api_key.is_some() && c.resend.from.is_some() {
+        out.push("E-mail");
+    }
+    if !c.webchat.allowed_origins.is_empty() {
+        out.push("Chat web");
+    }
+    out
+}

@@ -132,6 +132,7 @@ async fn inbound(
                 text: &text,
                 provider_id: Some(&sid),
                 email: None,
+                test: false,
             },
             now,
             llm.as_deref(),

@@ -192,6 +192,7 @@ async fn post_message(
                 text: &text,
                 provider_id: Some(&provider_id),
                 email: None,
+                test: false,
             },
             now,
             llm.as_deref(),

@@ -20,6 +20,7 @@ const UPGRADES: &[&str] = &[
     include_str!("upgrades/0007_conversation_email.sql"),
     include_str!("upgrades/0008_contacts.sql"),
     include_str!("upgrades/0009_inbox.sql"),
+    include_str!("upgrades/0010_onboarding.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = UPGRADES.len() as i64 + 1;

@@ -44,6 +44,9 @@ pub struct Dialogue {
     /// An e-mail address the shopper proved by naming it for one of their orders.
     pub verified_email: Option<String>,
     pub email_tries: u8,
+    /// The bot asked the shopper to rephrase (the shop's choice when unsure): the next
+    /// unclear message goes to the team.
+    pub rephrase_asked: bool,
     /// When the last turn happened (unix seconds).
     pub at: i64,
 }

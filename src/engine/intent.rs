@@ -46,6 +46,51 @@ impl Intent {
             Intent::Unknown => "unknown",
         }
     }
+
+    pub const ALL: [Intent; 16] = [
+        Intent::Greeting,
+        Intent::Thanks,
+        Intent::ProductAvailability,
+        Intent::Reservation,
+        Intent::CancelReservation,
+        Intent::ProductSearch,
+        Intent::Price,
+        Intent::OrderStatus,
+        Intent::ShopHours,
+        Intent::ShopAddress,
+        Intent::ShopContact,
+        Intent::ReturnsPolicy,
+        Intent::ShippingInfo,
+        Intent::HumanHandoff,
+        Intent::Complaint,
+        Intent::Unknown,
+    ];
+
+    pub fn from_code(code: &str) -> Option<Intent> {
+        Intent::ALL.into_iter().find(|i| i.code() == code)
+    }
+
+    /// What the shopper asked, in words for the shop.
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            Intent::Greeting => "Salutation",
+            Intent::Thanks => "Remerciement",
+            Intent::ProductAvailability => "Disponibilité d'un produit",
+            Intent::Reservation => "Mise de côté",
+            Intent::CancelReservation => "Annulation d'une mise de côté",
+            Intent::ProductSearch => "Recherche de produits",
+            Intent::Price => "Prix",
+            Intent::OrderStatus => "Suivi de commande",
+            Intent::ShopHours => "Horaires",
+            Intent::ShopAddress => "Adresse",
+            Intent::ShopContact => "Contact",
+            Intent::ReturnsPolicy => "Retours",
+            Intent::ShippingInfo => "Livraison",
+            Intent::HumanHandoff => "Demande à parler à quelqu'un",
+            Intent::Complaint => "Réclamation",
+            Intent::Unknown => "Question non comprise",
+        }
+    }
 }
 
 /// What the catalogue matcher found in the message.

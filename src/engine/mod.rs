@@ -31,7 +31,7 @@ use self::facts::Facts;
 use self::intent::{Intent, ProductHint};
 use self::lang::Lang;
 use self::replies::Templates;
-use self::shop::Shop;
+use self::shop::{Shop, WhenUnsure};
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -271,6 +271,9 @@ impl Engine<'_> {
             intent = read;
         }
         let mut decision = self.route(&turn, intent, matched, state, data)?;
+        if decision.intent != Intent::Unknown {
+            state.rephrase_asked = false;
+        }
         state.asked = match decision.action {
             Action::Ask(asked) => Some(asked),
             _ => None,
@@ -345,6 +348,10 @@ impl Engine<'_> {
             }
             HumanHandoff => turn.decide(intent, Action::Handoff, "handoff", &[]),
             Complaint => turn.decide(intent, Action::Handoff, "complaint", &[]),
+            Unknown if shop.when_unsure == WhenUnsure::AskFirst && !state.rephrase_asked => {
+                state.rephrase_asked = true;
+                return Ok(turn.decide(intent, Action::Answer, "rephrase", &[]));
+            }
             Unknown => turn.decide(intent, Action::Handoff, "unsure", &[]),
         })
     }

@@ -120,22 +120,6 @@ pub(super) fn verify(
     ))
 }
 
-/// A tracking page for carriers whose orders often come without one.
-fn carrier_link(carrier: &str, number: &str) -> String {
-    let c = carrier.to_lowercase();
-    if c.contains("colissimo") || c.contains("la poste") || c.contains("laposte") {
-        format!("https://www.laposte.fr/outils/suivre-vos-envois?code={number}")
-    } else if c.contains("chronopost") {
-        format!("https://www.chronopost.fr/tracking-no-cms/suivi-page?listeNumerosLT={number}")
-    } else if c.contains("ups") {
-        format!("https://www.ups.com/track?tracknum={number}")
-    } else if c.contains("dhl") {
-        format!("https://www.dhl.com/fr-fr/home/tracking.html?tracking-id={number}")
-    } else {
-        String::new()
-    }
-}
-
 /// The order's state in words, with its tracking when it has one.
 fn tell(turn: &Turn<'_>, order: &Order) -> Decision {
     let financial = order.financial_status.to_lowercase();
@@ -165,11 +149,12 @@ fn tell(turn: &Turn<'_>, order: &Order) -> Decision {
     let tracking = if order.tracking_number.is_empty() || !shipped {
         String::new()
     } else {
-        let link = if order.tracking_url.is_empty() {
-            carrier_link(&order.carrier, &order.tracking_number)
-        } else {
-            order.tracking_url.clone()
-        };
+        let link = crate::stores::tracking::link(
+            &turn.engine.shop.carriers,
+            &order.carrier,
+            &order.tracking_number,
+            &order.tracking_url,
+        );
         turn.say(
             "tracking",
             &[

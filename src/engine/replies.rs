@@ -219,6 +219,10 @@ templates! {
         "Je suis vraiment désolé. Je transmets tout de suite à l'équipe, quelqu'un revient vers toi très vite.",
         "Je suis vraiment désolé. Je transmets tout de suite à l'équipe, quelqu'un revient vers vous très vite.",
         "I'm really sorry about this. I'm passing it to the team right away; someone will get back to you very soon.";
+    "rephrase", "Question non comprise : demande de reformuler (avant de passer la main)", [],
+        "Je ne suis pas sûr d'avoir bien compris. Tu peux reformuler ? Par exemple : « vous avez la robe fleurie en 38 ? » ou « où en est ma commande ? »",
+        "Je ne suis pas sûr d'avoir bien compris. Pouvez-vous reformuler ? Par exemple : « vous avez la robe fleurie en 38 ? » ou « où en est ma commande ? »",
+        "I'm not sure I understood. Could you rephrase? For example: \"do you have the blue floral dress in 38?\" or \"where is my order?\"";
     "unsure", "Passage à un humain (question non comprise)", [],
         "Bonne question ! Je préfère laisser l'équipe te répondre : quelqu'un revient vers toi très vite.",
         "Bonne question ! Je préfère laisser l'équipe vous répondre : quelqu'un revient vers vous très vite.",

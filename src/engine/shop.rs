@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use super::hours::WeekHours;
 use super::lang::Lang;
+use crate::stores::tracking::Carrier;
 
 /// How the assistant addresses French-speaking shoppers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +67,36 @@ pub struct Shop {
     pub shipping_countries: Vec<String>,
     /// Hours a hold lasts, per store (from the store's settings); 24 by default.
     pub hold_hours: HashMap<i64, i64>,
+    /// Carriers whose tracking links are built from an order's tracking number.
+    pub carriers: Vec<Carrier>,
+    pub when_unsure: WhenUnsure,
+}
+
+/// What the bot does with a message it does not understand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WhenUnsure {
+    /// Hand the conversation to the team at once.
+    #[default]
+    HandOver,
+    /// Ask the shopper to rephrase once; a second unclear message is handed over.
+    AskFirst,
+}
+
+impl WhenUnsure {
+    pub fn code(self) -> &'static str {
+        match self {
+            WhenUnsure::HandOver => "handoff",
+            WhenUnsure::AskFirst => "rephrase",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<WhenUnsure> {
+        match code {
+            "handoff" => Some(WhenUnsure::HandOver),
+            "rephrase" => Some(WhenUnsure::AskFirst),
+            _ => None,
+        }
+    }
 }
 
 impl Shop {

@@ -121,10 +121,11 @@ pub fn load(conn: &Connection, t: &Thread, now: i64) -> Result<Card, AppError> {
     emails.retain(|e| !e.is_empty());
     let (store, external) = store_customer.unwrap_or((0, String::new()));
     let emails_json = serde_json::to_string(&emails).unwrap_or_else(|_| "[]".into());
+    let carriers = crate::assistant::settings::extras(conn)?.carriers;
     card.orders = conn
         .prepare_cached(
             "SELECT name, created_at, financial_status, fulfillment_status, shipment_status,
-                    cancelled_at IS NOT NULL, tracking_url
+                    cancelled_at IS NOT NULL, tracking_url, carrier, tracking_number
              FROM orders
              WHERE (store_id = ?1 AND customer_external_id = ?2 AND ?2 != '')
                 OR (email != '' AND lower(email) IN (SELECT lower(value) FROM json_each(?3)))
@@ -138,7 +139,12 @@ pub fn load(conn: &Connection, t: &Thread, now: i64) -> Result<Card, AppError> {
                 fulfillment_status: r.get(3)?,
                 shipment_status: r.get(4)?,
                 cancelled: r.get(5)?,
-                tracking_url: r.get(6)?,
+                tracking_url: crate::stores::tracking::link(
+                    &carriers,
+                    &r.get::<_, String>(7)?,
+                    &r.get::<_, String>(8)?,
+                    &r.get::<_, String>(6)?,
+                ),
             })
         })?
         .collect::<Result<_, _>>()?;

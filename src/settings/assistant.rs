@@ -7,11 +7,13 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::accounts::roles::Perm;
-use crate::assistant::settings::{self, Settings};
+use crate::assistant::settings::{self, Extras, Settings};
 use crate::db;
 use crate::engine::hours::WeekHours;
+use crate::engine::shop::WhenUnsure;
 use crate::engine::shop::{Policy, Tone as Address};
 use crate::error::AppError;
+use crate::stores::tracking::Carrier;
 use crate::web::auth::Staff;
 use crate::web::components::{Field, Tone, alert, csrf_input, select};
 use crate::web::csrf::CsrfForm;
@@ -41,6 +43,13 @@ mod text {
     pub const READ_ONLY: &str = "Seul un administrateur peut modifier ces réglages.";
     pub const FIX: &str = "Corrigez les champs signalés : rien n'a été enregistré.";
     pub const MESSAGES_LINK: &str = "Modifier les messages de l'IA";
+    pub const CARRIERS: &str = "Transporteurs (liens de suivi)";
+    pub const CARRIERS_HINT: &str = "Quand une commande porte un numéro de suivi sans lien, l'assistant et vos pages donnent le lien de suivi du transporteur coché.";
+    pub const CUSTOMERS: &str = "Fiches clients";
+    pub const CUSTOMERS_NONE: &str = "Ne pas relier les messages aux clients de la boutique";
+    pub const CUSTOMERS_HINT: &str = "Relie chaque personne qui écrit au client de la boutique de même téléphone ou e-mail (ses commandes apparaissent dans la boîte de réception).";
+    pub const UNSURE: &str = "Quand l'assistant ne comprend pas une question";
+    pub const CONNECTIONS: &str = "Suivi des colis et clients";
 }
 
 const DAYS: [(&str, &str); 7] = [
@@ -121,9 +130,131 @@ fn parse_day(text: &str) -> Result<serde_json::Value, String> {
     })
 }
 
+/// The choices apart from the page's main settings: tracking carriers, where customers
+/// come from, what the bot does when unsure. Shared with the setup wizard.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct ExtrasForm {
+    carrier_colissimo: Option<String>,
+    carrier_chronopost: Option<String>,
+    carrier_ups: Option<String>,
+    carrier_dhl: Option<String>,
+    carrier_fedex: Option<String>,
+    customers: Option<String>,
+    when_unsure: Option<String>,
+}
+
+impl ExtrasForm {
+    /// The stored choices with what this form held: the carriers and the customers'
+    /// source when `connections`, and the fields it sent.
+    pub(crate) fn apply(&self, stored: &Extras, connections: bool) -> Extras {
+        let mut e = stored.clone();
+        if connections {
+            let ticked = [
+                (Carrier::Colissimo, &self.carrier_colissimo),
+                (Carrier::Chronopost, &self.carrier_chronopost),
+                (Carrier::Ups, &self.carrier_ups),
+                (Carrier::Dhl, &self.carrier_dhl),
+                (Carrier::Fedex, &self.carrier_fedex),
+            ];
+            e.carriers = ticked
+                .into_iter()
+                .filter(|(_, on)| on.is_some())
+                .map(|(c, _)| c)
+                .collect();
+            e.customers_from_store = self.customers.as_deref() != Some("none");
+        }
+        if let Some(w) = self.when_unsure.as_deref().and_then(WhenUnsure::from_code) {
+            e.when_unsure = w;
+        }
+        e
+    }
+}
+
+/// Carriers to build tracking links for, and where customers come from.
+pub(crate) fn connections_fields(e: &Extras, platform: Option<&str>) -> Markup {
+    let store_option = match platform {
+        Some(p) => format!("Utiliser les clients {p} (recommandé)"),
+        None => "Utiliser les clients de la boutique en ligne (recommandé)".into(),
+    };
+    html! {
+        fieldset {
+            legend { (text::CARRIERS) }
+            p.muted { (text::CARRIERS_HINT) }
+            div.choices {
+                @for c in Carrier::ALL {
+                    label.checkbox {
+                        input type="checkbox" name={ "carrier_" (c.code()) } value="1" checked[e.carriers.contains(&c)];
+                        " " (c.label())
+                    }
+                }
+            }
+        }
+        (select(text::CUSTOMERS, "customers", &[("store", store_option.as_str()), ("none", text::CUSTOMERS_NONE)], if e.customers_from_store { "store" } else { "none" }))
+        p.muted { (text::CUSTOMERS_HINT) }
+    }
+}
+
+pub(crate) fn unsure_field(e: &Extras) -> Markup {
+    select(
+        text::UNSURE,
+        "when_unsure",
+        &[
+            ("handoff", "Passer la main à l'équipe tout de suite"),
+            (
+                "rephrase",
+                "Demander de reformuler une fois, puis passer la main",
+            ),
+        ],
+        e.when_unsure.code(),
+    )
+}
+
+/// The week as stored, one text per day ("10:00-19:00", "" when closed).
+pub(crate) fn day_texts(hours: &serde_json::Value) -> [String; 7] {
+    std::array::from_fn(|i| day_text(&hours[DAYS[i].0]))
+}
+
+/// One field per weekday; `errors` holds (day index, message).
+pub(crate) fn hours_fields(days: &[String; 7], errors: &[(usize, String)]) -> Markup {
+    html! {
+        @for (i, (key, label)) in DAYS.iter().enumerate() {
+            @let error = errors.iter().find(|(d, _)| *d == i).map(|(_, e)| e.as_str());
+            (Field::new(label, key).value(&days[i]).error(error).render())
+        }
+    }
+}
+
+/// A week as typed, Monday first, to its stored form; or what is wrong, per day.
+pub(crate) fn parse_hours(days: [&str; 7]) -> Result<serde_json::Value, Vec<(usize, String)>> {
+    let mut errors: Vec<(usize, String)> = Vec::new();
+    let mut hours = serde_json::Map::new();
+    for (i, text) in days.iter().enumerate() {
+        match parse_day(text) {
+            Ok(value) => {
+                hours.insert(DAYS[i].0.to_string(), value);
+            }
+            Err(e) => errors.push((i, e)),
+        }
+    }
+    let hours = serde_json::Value::Object(hours);
+    if errors.is_empty()
+        && let Err(e) = WeekHours::from_json(&hours, jiff::tz::TimeZone::UTC)
+    {
+        let day = DAYS.iter().position(|(k, _)| e.starts_with(k)).unwrap_or(0);
+        errors.push((day, "La fermeture doit venir après l'ouverture.".into()));
+    }
+    if errors.is_empty() {
+        Ok(hours)
+    } else {
+        Err(errors)
+    }
+}
+
 fn view(
     staff: &Staff,
     s: &Settings,
+    extras: &Extras,
     days: &[String; 7],
     errors: &[(usize, String)],
     notice: Option<(Tone, &str)>,
@@ -140,12 +271,7 @@ fn view(
                 section.card {
                     h2 { (text::HOURS) }
                     p.muted { (text::HOURS_HINT) }
-                    div.stack {
-                        @for (i, (key, label)) in DAYS.iter().enumerate() {
-                            @let error = errors.iter().find(|(d, _)| *d == i).map(|(_, e)| e.as_str());
-                            (Field::new(label, key).value(&days[i]).error(error).render())
-                        }
-                    }
+                    div.stack { (hours_fields(days, errors)) }
                 }
                 section.card {
                     h2 { (text::BEHAVIOUR) }
@@ -156,6 +282,7 @@ fn view(
                             " " (text::AUTO_RESERVE)
                         }
                         p.muted { (text::AUTO_RESERVE_HINT) }
+                        (unsure_field(extras))
                         (Field::new(text::SIGNATURE, "signature").value(&s.signature).render())
                     }
                 }
@@ -168,6 +295,10 @@ fn view(
                         label { (text::SHIPPING_EN) textarea name="shipping_en" rows="3" { (s.shipping.en) } }
                         (Field::new(text::COUNTRIES, "countries").value(&countries).hint(text::COUNTRIES_HINT).error(errors.iter().find(|(d, _)| *d == 7).map(|(_, e)| e.as_str())).render())
                     }
+                }
+                section.card {
+                    h2 { (text::CONNECTIONS) }
+                    div.stack { (connections_fields(extras, None)) }
                 }
             }
             @if editable { div.actions { button.btn.primary type="submit" { (text::SAVE) } } }
@@ -186,12 +317,15 @@ async fn page(
     staff: Staff,
     saved: web::Query<Saved>,
 ) -> Result<HttpResponse, AppError> {
-    let s = db::call(&state.db, |conn| settings::load(conn)).await?;
-    let days: [String; 7] = std::array::from_fn(|i| day_text(&s.hours[DAYS[i].0]));
+    let (s, extras) = db::call(&state.db, |conn| {
+        Ok((settings::load(conn)?, settings::extras(conn)?))
+    })
+    .await?;
+    let days = day_texts(&s.hours);
     let notice = saved.ok.as_ref().map(|_| (Tone::Success, text::SAVED));
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .body(view(&staff, &s, &days, &[], notice).into_string()))
+        .body(view(&staff, &s, &extras, &days, &[], notice).into_string()))
 }
 
 #[derive(Deserialize)]
@@ -226,6 +360,8 @@ struct Form {
     shipping_en: String,
     #[serde(default)]
     countries: String,
+    #[serde(flatten)]
+    extras: ExtrasForm,
 }
 
 async fn save(
@@ -237,23 +373,10 @@ async fn save(
     let days = [
         &form.mon, &form.tue, &form.wed, &form.thu, &form.fri, &form.sat, &form.sun,
     ];
-    let mut errors: Vec<(usize, String)> = Vec::new();
-    let mut hours = serde_json::Map::new();
-    for (i, text) in days.iter().enumerate() {
-        match parse_day(text) {
-            Ok(value) => {
-                hours.insert(DAYS[i].0.to_string(), value);
-            }
-            Err(e) => errors.push((i, e)),
-        }
-    }
-    let hours = serde_json::Value::Object(hours);
-    if errors.is_empty()
-        && let Err(e) = WeekHours::from_json(&hours, jiff::tz::TimeZone::UTC)
-    {
-        let day = DAYS.iter().position(|(k, _)| e.starts_with(k)).unwrap_or(0);
-        errors.push((day, "La fermeture doit venir après l'ouverture.".into()));
-    }
+    let (hours, mut errors) = match parse_hours(days.map(|d| d.as_str())) {
+        Ok(hours) => (hours, Vec::new()),
+        Err(errors) => (serde_json::json!({}), errors),
+    };
     let countries: Vec<String> = form
         .countries
         .split([',', ' ', ';'])
@@ -285,17 +408,30 @@ async fn save(
         },
         shipping_countries: countries,
     };
+    let stored = db::call(&state.db, |conn| settings::extras(conn)).await?;
+    let extras = form.extras.apply(&stored, true);
     if !errors.is_empty() {
         let typed: [String; 7] = std::array::from_fn(|i| days[i].clone());
         return Ok(HttpResponse::build(StatusCode::BAD_REQUEST)
             .content_type("text/html; charset=utf-8")
             .body(
-                view(&staff, &s, &typed, &errors, Some((Tone::Danger, text::FIX))).into_string(),
+                view(
+                    &staff,
+                    &s,
+                    &extras,
+                    &typed,
+                    &errors,
+                    Some((Tone::Danger, text::FIX)),
+                )
+                .into_string(),
             ));
     }
     let now = state.clock.now();
     db::call(&state.db, move |conn| {
-        db::write(conn, |tx| settings::save(tx, &s, now))
+        db::write(conn, |tx| {
+            settings::save(tx, &s, now)?;
+            settings::save_extras(tx, &extras, now)
+        })
     })
     .await?;
     Ok(HttpResponse::SeeOther()

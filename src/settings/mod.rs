@@ -36,7 +36,7 @@ mod text {
     pub const NO_PROFILE: &str = "Le profil n'est pas encore rempli.";
 }
 
-mod assistant;
+pub mod assistant;
 mod messages;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -98,10 +98,33 @@ fn html_response(status: StatusCode, markup: Markup) -> HttpResponse {
 }
 
 #[derive(Default)]
-struct ProfileErrors {
+pub(crate) struct ProfileErrors {
     name: Option<&'static str>,
     email: Option<&'static str>,
     timezone: Option<&'static str>,
+}
+
+impl ProfileErrors {
+    pub(crate) fn any(&self) -> bool {
+        self.name.is_some() || self.email.is_some() || self.timezone.is_some()
+    }
+}
+
+/// The profile's fields (the business type is chosen apart in the setup wizard).
+pub(crate) fn profile_fields(p: &ShopProfile, errors: &ProfileErrors, with_type: bool) -> Markup {
+    html! {
+        (Field::new(text::NAME, "business_name").value(&p.business_name).required().error(errors.name).render())
+        @if with_type {
+            (select(text::TYPE, "business_type", &BusinessType::options(), p.business_type.code()))
+        } @else {
+            input type="hidden" name="business_type" value=(p.business_type.code());
+        }
+        (Field::new(text::PHONE, "phone").kind("tel").value(&p.phone).autocomplete("tel").render())
+        (Field::new(text::EMAIL, "email").kind("email").value(&p.email).autocomplete("email").error(errors.email).render())
+        (Field::new(text::ADDRESS, "address").value(&p.address).autocomplete("street-address").render())
+        (Field::new(text::TIMEZONE, "timezone").value(&p.timezone).hint(text::TIMEZONE_HINT).error(errors.timezone).render())
+        (select(text::LANGUAGE, "language", &[("fr", "Français"), ("en", "English")], &p.language))
+    }
 }
 
 fn profile_view(
@@ -118,15 +141,7 @@ fn profile_view(
             form.stack method="post" action=(paths::SETTINGS_PROFILE) {
                 (csrf_input(&staff.csrf))
                 fieldset disabled[!editable] {
-                    div.stack {
-                        (Field::new(text::NAME, "business_name").value(&p.business_name).required().error(errors.name).render())
-                        (select(text::TYPE, "business_type", &BusinessType::options(), p.business_type.code()))
-                        (Field::new(text::PHONE, "phone").kind("tel").value(&p.phone).autocomplete("tel").render())
-                        (Field::new(text::EMAIL, "email").kind("email").value(&p.email).autocomplete("email").error(errors.email).render())
-                        (Field::new(text::ADDRESS, "address").value(&p.address).autocomplete("street-address").render())
-                        (Field::new(text::TIMEZONE, "timezone").value(&p.timezone).hint(text::TIMEZONE_HINT).error(errors.timezone).render())
-                        (select(text::LANGUAGE, "language", &[("fr", "Français"), ("en", "English")], &p.language))
-                    }
+                    div.stack { (profile_fields(p, errors, true)) }
                 }
                 @if editable { div.actions { button.btn.primary type="submit" { (text::SAVE) } } }
             }
@@ -161,7 +176,7 @@ async fn profile_page(
 }
 
 #[derive(Deserialize)]
-struct ProfileForm {
+pub(crate) struct ProfileForm {
     #[serde(default)]
     business_name: String,
     #[serde(default)]
@@ -178,12 +193,8 @@ struct ProfileForm {
     language: String,
 }
 
-async fn save_profile(
-    state: web::Data<AppState>,
-    staff: Staff,
-    crate::web::csrf::CsrfForm(form): crate::web::csrf::CsrfForm<ProfileForm>,
-) -> Result<HttpResponse, AppError> {
-    staff.require(Perm::ManageShop)?;
+/// The profile a form describes, and what is wrong with it.
+pub(crate) fn check_profile(form: &ProfileForm) -> (ShopProfile, ProfileErrors) {
     let profile = ShopProfile {
         business_name: form.business_name.trim().to_string(),
         business_type: BusinessType::from_code(&form.business_type).unwrap_or(BusinessType::Other),
@@ -207,7 +218,17 @@ async fn save_profile(
     if !valid_timezone(&profile.timezone) {
         errors.timezone = Some("Fuseau horaire inconnu : utilisez un nom comme Europe/Paris.");
     }
-    if errors.name.is_some() || errors.email.is_some() || errors.timezone.is_some() {
+    (profile, errors)
+}
+
+async fn save_profile(
+    state: web::Data<AppState>,
+    staff: Staff,
+    crate::web::csrf::CsrfForm(form): crate::web::csrf::CsrfForm<ProfileForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Perm::ManageShop)?;
+    let (profile, errors) = check_profile(&form);
+    if errors.any() {
         return Ok(html_response(
             StatusCode::BAD_REQUEST,
             profile_view(&staff, &profile, &errors, None),

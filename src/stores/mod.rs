@@ -10,10 +10,11 @@ mod pages;
 pub mod prestashop;
 pub mod repo;
 pub mod shopify;
+pub mod tracking;
 pub mod webhooks;
 pub mod woocommerce;
 
-pub use pages::configure;
+pub use pages::{configure, wizard_connect_forms};
 
 /// A site address as typed (`https://boutique.example.com/`) → (address, host), or None
 /// when it is not one.

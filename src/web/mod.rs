@@ -112,6 +112,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/assets/{path:.*}", web::get().to(assets::serve));
     accounts::configure(cfg);
     dashboard::configure(cfg);
+    crate::onboarding::configure(cfg);
     inbox::configure(cfg);
     crate::reservations::configure(cfg);
     stores::configure(cfg);
@@ -232,4 +233,42 @@ pub async fn log_requests(
         "request"
     );
     Ok(res)
+}
+
+/// Where a form shared by a settings page and the setup wizard was sent from (the
+/// wizard adds `?assistant=1` to the form's action), so the answer goes back there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Flow {
+    #[default]
+    Settings,
+    Wizard,
+}
+
+impl Flow {
+    const MARK: &str = "assistant=1";
+
+    pub fn of(req: &actix_web::HttpRequest) -> Flow {
+        if req.query_string().split('&').any(|p| p == Self::MARK) {
+            Flow::Wizard
+        } else {
+            Flow::Settings
+        }
+    }
+
+    /// A form's action for this flow.
+    pub fn action(self, path: &str) -> String {
+        match self {
+            Flow::Settings => path.to_string(),
+            Flow::Wizard => format!("{path}?{}", Self::MARK),
+        }
+    }
+}
+
+impl actix_web::FromRequest for Flow {
+    type Error = std::convert::Infallible;
+    type Future = std::future::Ready<Result<Flow, Self::Error>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(Ok(Flow::of(req)))
+    }
 }

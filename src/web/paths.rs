@@ -1,6 +1,14 @@
 //! Route paths, shared by the router and every link so they cannot drift apart.
 
 pub const DASHBOARD: &str = "/";
+/// The setup wizard: `/onboarding` resumes where the shop left it.
+pub const ONBOARDING: &str = "/onboarding";
+pub const ONBOARDING_STEP: &str = "/onboarding/{step}";
+pub const ONBOARDING_SKIP: &str = "/onboarding/{step}/skip";
+/// The first sync's live counts (an htmx fragment).
+pub const ONBOARDING_SYNC_STATUS: &str = "/onboarding/synchronisation/etat";
+pub const ONBOARDING_TEST_MESSAGE: &str = "/onboarding/test/message";
+pub const ONBOARDING_FINISH: &str = "/onboarding/termine/finish";
 pub const INBOX: &str = "/inbox";
 pub const CONVERSATION: &str = "/inbox/{id}";
 pub const CONVERSATION_REPLY: &str = "/inbox/{id}/reply";

@@ -41,6 +41,7 @@ fn say(
                 text,
                 provider_id: None,
                 email: None,
+                test: false,
             },
             now,
             None,
@@ -444,6 +445,7 @@ fn say_with(llm: &Llm, text: &str) -> comptoir::engine::Decision {
                 text,
                 provider_id: None,
                 email: None,
+                test: false,
             },
             thursday(),
             Some(llm),
@@ -826,6 +828,7 @@ fn a_provider_message_is_answered_through_the_outbox_once() {
         text: "Vous êtes ouverts le dimanche ?",
         provider_id: Some("SM0123456789abcdef0123456789abcdef"),
         email: None,
+        test: false,
     };
     let first = assistant
         .handle(&mut conn, &incoming, thursday(), None)

@@ -316,6 +316,7 @@ fn a_reply_committed_before_a_crash_is_sent_after_the_restart() {
                     text: "Vous êtes où exactement ?",
                     provider_id: Some("SM66666666666666666666666666666666"),
                     email: None,
+                    test: false,
                 },
                 now,
                 None,

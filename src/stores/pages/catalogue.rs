@@ -126,13 +126,22 @@ pub(super) async fn orders(
     let page = page.max(0);
     let tz = shop_timezone(&state).await?;
     let search = q.clone();
-    let (any_store, mut rows) = db::call(&state.db, move |conn| {
+    let (any_store, mut rows, carriers) = db::call(&state.db, move |conn| {
         Ok((
             !repo::stores(conn)?.is_empty(),
             repo::recent_orders(conn, &search, PAGE_SIZE + 1, page * PAGE_SIZE)?,
+            crate::assistant::settings::extras(conn)?.carriers,
         ))
     })
     .await?;
+    for o in &mut rows {
+        o.tracking_url = crate::stores::tracking::link(
+            &carriers,
+            &o.carrier,
+            &o.tracking_number,
+            &o.tracking_url,
+        );
+    }
     let has_next = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
     let when = |ts: &str| {

@@ -26,6 +26,7 @@ pub(super) async fn check_shopify(
 pub(super) async fn connect_shopify(
     state: web::Data<AppState>,
     staff: Staff,
+    flow: Flow,
     CsrfForm(form): CsrfForm<ShopifyForm>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Perm::ManageShop)?;
@@ -56,21 +57,22 @@ pub(super) async fn connect_shopify(
                 token: token.clone(),
             };
             let flash = create_shopify_store(&state, &shop, credentials, token, app_secret).await?;
-            return Ok(redirect(format!("{}?ok={flash}", paths::INTEGRATIONS)));
+            return connected(&state, flow, flash).await;
         }
     }
     let forms = Forms {
         shopify: form,
         shopify_errors: errors,
+        flow,
         ..Default::default()
     };
-    let page = integrations_page(&state, &staff, &forms, None).await?;
-    Ok(render(StatusCode::BAD_REQUEST, page))
+    refused(&state, &staff, forms).await
 }
 
 pub(super) async fn connect_woocommerce(
     state: web::Data<AppState>,
     staff: Staff,
+    flow: Flow,
     CsrfForm(form): CsrfForm<WooForm>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Perm::ManageShop)?;
@@ -103,15 +105,15 @@ pub(super) async fn connect_woocommerce(
             key: form.key,
             secret: String::new(),
         },
+        flow,
         ..Default::default()
     };
     match outcome {
-        Ok(()) => return Ok(redirect(format!("{}?ok=connected", paths::INTEGRATIONS))),
+        Ok(()) => return connected(&state, flow, "connected").await,
         Err(SiteError::Address(m)) => forms.woo_url_error = Some(m),
         Err(SiteError::Keys(m)) => forms.woo_keys_error = Some(m),
     }
-    let page = integrations_page(&state, &staff, &forms, None).await?;
-    Ok(render(StatusCode::BAD_REQUEST, page))
+    refused(&state, &staff, forms).await
 }
 
 /// Why a site could not be connected, said next to the field at fault.
@@ -277,6 +279,7 @@ pub(super) struct AuthorizeForm {
 pub(super) async fn shopify_authorize(
     state: web::Data<AppState>,
     staff: Staff,
+    flow: Flow,
     req: actix_web::HttpRequest,
     CsrfForm(form): CsrfForm<AuthorizeForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -287,8 +290,15 @@ pub(super) async fn shopify_authorize(
         ));
     };
     let Some(shop) = shop_domain(&form.shop) else {
-        let page = integrations_page(&state, &staff, &bad_shop_page(form.shop), None).await?;
-        return Ok(render(StatusCode::BAD_REQUEST, page));
+        return refused(
+            &state,
+            &staff,
+            Forms {
+                flow,
+                ..bad_shop_page(form.shop)
+            },
+        )
+        .await;
     };
     let nonce = crate::token::random_token();
     let (hash, user, now, saved_shop) = (
@@ -298,7 +308,11 @@ pub(super) async fn shopify_authorize(
         shop.clone(),
     );
     db::call(&state.db, move |conn| {
-        repo::save_oauth_state(conn, &hash, &saved_shop, user, now)
+        let return_to = match flow {
+            Flow::Wizard => "wizard",
+            Flow::Settings => "",
+        };
+        repo::save_oauth_state(conn, &hash, &saved_shop, user, now, return_to)
     })
     .await?;
     // The browser comes back here; without public_url, to the address it uses now.
@@ -365,9 +379,16 @@ pub(super) async fn shopify_callback(
         repo::take_oauth_state(conn, &hash, user, at)
     })
     .await?;
-    if issued.as_deref() != Some(shop.as_str()) {
-        return Err(refused("cette demande a expiré ou a déjà servi"));
-    }
+    let flow = match issued {
+        Some((issued_shop, return_to)) if issued_shop == shop => {
+            if return_to == "wizard" {
+                Flow::Wizard
+            } else {
+                Flow::Settings
+            }
+        }
+        _ => return Err(refused("cette demande a expiré ou a déjà servi")),
+    };
     let (agent, base, code) = (state.http.clone(), shopify_base(&state, &shop), get("code"));
     let (id_for_call, secret_for_call) = (client_id.clone(), secret.clone());
     let grant = web::block(move || {
@@ -388,7 +409,7 @@ pub(super) async fn shopify_callback(
         token: grant.token.clone(),
     };
     let flash = create_shopify_store(&state, &shop, credentials, grant.token, Some(secret)).await?;
-    Ok(redirect(format!("{}?ok={flash}", paths::INTEGRATIONS)))
+    connected(&state, flow, flash).await
 }
 
 #[derive(Deserialize)]
@@ -404,12 +425,20 @@ pub(super) struct ClientForm {
 pub(super) async fn shopify_client(
     state: web::Data<AppState>,
     staff: Staff,
+    flow: Flow,
     CsrfForm(form): CsrfForm<ClientForm>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Perm::ManageShop)?;
     let Some(shop) = shop_domain(&form.shop) else {
-        let page = integrations_page(&state, &staff, &bad_shop_page(form.shop), None).await?;
-        return Ok(render(StatusCode::BAD_REQUEST, page));
+        return refused(
+            &state,
+            &staff,
+            Forms {
+                flow,
+                ..bad_shop_page(form.shop)
+            },
+        )
+        .await;
     };
     let (client_id, client_secret) = (
         form.client_id.trim().to_string(),
@@ -446,7 +475,7 @@ pub(super) async fn shopify_client(
                     Some(client_secret),
                 )
                 .await?;
-                return Ok(redirect(format!("{}?ok={flash}", paths::INTEGRATIONS)));
+                return connected(&state, flow, flash).await;
             }
         }
     }
@@ -456,15 +485,16 @@ pub(super) async fn shopify_client(
             ..Default::default()
         },
         shopify_errors: errors,
+        flow,
         ..Default::default()
     };
-    let page = integrations_page(&state, &staff, &forms, None).await?;
-    Ok(render(StatusCode::BAD_REQUEST, page))
+    refused(&state, &staff, forms).await
 }
 
 pub(super) async fn connect_prestashop(
     state: web::Data<AppState>,
     staff: Staff,
+    flow: Flow,
     CsrfForm(form): CsrfForm<PrestaForm>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Perm::ManageShop)?;
@@ -491,13 +521,13 @@ pub(super) async fn connect_prestashop(
             url: form.url,
             key: String::new(),
         },
+        flow,
         ..Default::default()
     };
     match outcome {
-        Ok(()) => return Ok(redirect(format!("{}?ok=connected", paths::INTEGRATIONS))),
+        Ok(()) => return connected(&state, flow, "connected").await,
         Err(SiteError::Address(m)) => forms.presta_url_error = Some(m),
         Err(SiteError::Keys(m)) => forms.presta_key_error = Some(m),
     }
-    let page = integrations_page(&state, &staff, &forms, None).await?;
-    Ok(render(StatusCode::BAD_REQUEST, page))
+    refused(&state, &staff, forms).await
 }

@@ -34,6 +34,8 @@ pub(super) struct Forms {
     pub(super) manual_name: String,
     pub(super) manual_error: Option<String>,
     pub(super) import_errors: Vec<LineError>,
+    /// The page the forms were sent from (Intégrations or the setup wizard).
+    pub(super) flow: Flow,
 }
 
 pub(super) fn woo_form(staff: &Staff, f: &Forms) -> Markup {
@@ -41,7 +43,7 @@ pub(super) fn woo_form(staff: &Staff, f: &Forms) -> Markup {
         text::WOO_TITLE,
         html! {
             p.muted { (text::WOO_HOW) }
-            form.stack method="post" action=(paths::CONNECT_WOOCOMMERCE) novalidate {
+            form.stack method="post" action=(f.flow.action(paths::CONNECT_WOOCOMMERCE)) novalidate {
                 (csrf_input(&staff.csrf))
                 (Field::new(text::SITE_URL, "url").kind("url").value(&f.woo.url).required().hint(text::SITE_URL_HINT).error(f.woo_url_error.as_deref()).render())
                 (Field::new(text::WOO_KEY, "key").value(&f.woo.key).required().render())
@@ -57,7 +59,7 @@ pub(super) fn presta_form(staff: &Staff, f: &Forms) -> Markup {
         text::PRESTA_TITLE,
         html! {
             p.muted { (text::PRESTA_HOW) }
-            form.stack method="post" action=(paths::CONNECT_PRESTASHOP) novalidate {
+            form.stack method="post" action=(f.flow.action(paths::CONNECT_PRESTASHOP)) novalidate {
                 (csrf_input(&staff.csrf))
                 (Field { id: Some("presta-url".into()), ..Field::new(text::SITE_URL, "url") }.kind("url").value(&f.presta.url).required().hint(text::SITE_URL_HINT).error(f.presta_url_error.as_deref()).render())
                 (Field::new(text::PRESTA_KEY, "key").kind("password").required().error(f.presta_key_error.as_deref()).render())
@@ -72,7 +74,7 @@ pub(super) fn manual_form(staff: &Staff, f: &Forms) -> Markup {
         text::MANUAL_TITLE,
         html! {
             p.muted { (text::MANUAL_HOW) }
-            form.stack method="post" action=(paths::CREATE_MANUAL) enctype="multipart/form-data" {
+            form.stack method="post" action=(f.flow.action(paths::CREATE_MANUAL)) enctype="multipart/form-data" {
                 (csrf_input(&staff.csrf))
                 (Field::new(text::MANUAL_NAME, "name").value(&f.manual_name).required().error(f.manual_error.as_deref()).render())
                 div.field {
@@ -120,6 +122,7 @@ pub(super) fn shopify_form(
     form: &ShopifyForm,
     errors: &ConnectErrors,
     oauth: bool,
+    flow: Flow,
 ) -> Markup {
     let domain = |id: &str| {
         let mut field = Field::new(text::SHOP_DOMAIN, "shop")
@@ -135,7 +138,7 @@ pub(super) fn shopify_form(
         html! {
             @if oauth {
                 p.muted { (text::OAUTH_HOW) }
-                form.stack method="post" action=(paths::SHOPIFY_AUTHORIZE) novalidate {
+                form.stack method="post" action=(flow.action(paths::SHOPIFY_AUTHORIZE)) novalidate {
                     (csrf_input(&staff.csrf))
                     (domain("oauth-shop"))
                     div.actions { button.btn.primary type="submit" { (text::AUTHORIZE) } }
@@ -144,7 +147,7 @@ pub(super) fn shopify_form(
             details open[!oauth] {
                 summary { (text::WITH_TOKEN) }
                 p.muted { (text::SHOPIFY_HOW) }
-                form.stack method="post" action=(paths::CONNECT_SHOPIFY) novalidate {
+                form.stack method="post" action=(flow.action(paths::CONNECT_SHOPIFY)) novalidate {
                     (csrf_input(&staff.csrf))
                     (domain("token-shop"))
                     (Field::new(text::TOKEN, "token").kind("password").required().error(errors.token.as_deref()).render())
@@ -155,7 +158,7 @@ pub(super) fn shopify_form(
             details {
                 summary { (text::WITH_CLIENT) }
                 p.muted { (text::CLIENT_HOW) }
-                form.stack method="post" action=(paths::SHOPIFY_CLIENT) novalidate {
+                form.stack method="post" action=(flow.action(paths::SHOPIFY_CLIENT)) novalidate {
                     (csrf_input(&staff.csrf))
                     (domain("client-shop"))
                     (Field::new(text::CLIENT_ID, "client_id").required().render())

@@ -269,12 +269,7 @@ pub(super) async fn integrations_page(
         @for c in &cards { (store_card(staff, c, public_url, now)) }
         @if admin {
             h2.section { (text::CONNECT_TITLE) }
-            div.grid.connect {
-                (shopify_form(staff, &forms.shopify, &forms.shopify_errors, oauth_app(state).is_some()))
-                (woo_form(staff, forms))
-                (presta_form(staff, forms))
-                (manual_form(staff, forms))
-            }
+            (connect_forms(state, staff, forms))
         }
     };
     Ok(layout::page(
@@ -283,6 +278,63 @@ pub(super) async fn integrations_page(
         text::INTEGRATIONS,
         body,
     ))
+}
+
+/// The four ways to connect a store, each form coming back to `forms.flow`.
+pub(super) fn connect_forms(state: &AppState, staff: &Staff, forms: &Forms) -> Markup {
+    html! {
+        div.grid.connect {
+            (shopify_form(staff, &forms.shopify, &forms.shopify_errors, oauth_app(state).is_some(), forms.flow))
+            (woo_form(staff, forms))
+            (presta_form(staff, forms))
+            (manual_form(staff, forms))
+        }
+    }
+}
+
+/// The connect forms for the setup wizard's store step.
+pub fn wizard_connect_forms(state: &AppState, staff: &Staff) -> Markup {
+    connect_forms(
+        state,
+        staff,
+        &Forms {
+            flow: Flow::Wizard,
+            ..Default::default()
+        },
+    )
+}
+
+/// A connect form sent with a mistake: shown again, with what is wrong, where it came from.
+pub(super) async fn refused(
+    state: &AppState,
+    staff: &Staff,
+    forms: Forms,
+) -> Result<HttpResponse, AppError> {
+    let page = match forms.flow {
+        Flow::Settings => integrations_page(state, staff, &forms, None).await?,
+        Flow::Wizard => {
+            let body =
+                crate::onboarding::store_step_body(staff, connect_forms(state, staff, &forms));
+            crate::onboarding::step_page(state, staff, crate::onboarding::Step::Store, body).await?
+        }
+    };
+    Ok(render(StatusCode::BAD_REQUEST, page))
+}
+
+/// Where a newly connected store sends the browser: Intégrations with a notice, or the
+/// wizard's sync step.
+pub(super) async fn connected(
+    state: &AppState,
+    flow: Flow,
+    flash: &str,
+) -> Result<HttpResponse, AppError> {
+    match flow {
+        Flow::Settings => Ok(redirect(format!("{}?ok={flash}", paths::INTEGRATIONS))),
+        Flow::Wizard => {
+            use crate::onboarding::Step;
+            crate::onboarding::advance(state, Step::Store, false, Step::Sync).await
+        }
+    }
 }
 
 pub(super) async fn integrations(

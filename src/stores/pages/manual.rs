@@ -117,6 +117,7 @@ pub(super) async fn create_manual(
     req: actix_web::HttpRequest,
     multipart: actix_multipart::Multipart,
 ) -> Result<HttpResponse, AppError> {
+    let flow = Flow::of(&req);
     let fields = upload::read_form(&req, multipart).await?;
     staff.require(Perm::ManageShop)?;
     let name = fields
@@ -126,18 +127,18 @@ pub(super) async fn create_manual(
     let file = fields.get("file").cloned().unwrap_or_default();
     let mut forms = Forms {
         manual_name: name.clone(),
+        flow,
         ..Default::default()
     };
     if name.is_empty() {
         forms.manual_error = Some("Donnez un nom à la boutique.".into());
     } else {
         match import_file(&state, None, Some(name), &file, Import::Catalogue).await? {
-            Ok(_) => return Ok(redirect(format!("{}?ok=imported", paths::INTEGRATIONS))),
+            Ok(_) => return connected(&state, flow, "imported").await,
             Err(errors) => forms.import_errors = errors,
         }
     }
-    let page = integrations_page(&state, &staff, &forms, None).await?;
-    Ok(render(StatusCode::BAD_REQUEST, page))
+    refused(&state, &staff, forms).await
 }
 
 pub(super) async fn import_csv(

@@ -10,6 +10,7 @@ mod manual;
 use catalogue::*;
 use connect::*;
 use forms::*;
+pub use integrations::wizard_connect_forms;
 use integrations::*;
 use manual::*;
 
@@ -35,7 +36,7 @@ use crate::web::auth::Staff;
 use crate::web::components::{Field, Tone, alert, badge, card, csrf_input, empty_state, table};
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::layout::{self, Nav};
-use crate::web::{AppState, paths, upload};
+use crate::web::{AppState, Flow, paths, upload};
 
 mod text {
     pub const PRODUCTS: &str = "Produits";

@@ -221,6 +221,13 @@ pub fn locations(conn: &Connection, store: StoreId) -> Result<Vec<LocationRow>, 
     rows.collect::<Result<_, _>>().map_err(db)
 }
 
+/// One hold duration for every store (the setup wizard's choice).
+pub fn set_hold_hours(conn: &Connection, hours: i64) -> Result<(), AppError> {
+    conn.execute("UPDATE stores SET reservation_hours = ?1", [hours])
+        .map_err(db)?;
+    Ok(())
+}
+
 /// Saves a store's settings; `in_shop` lists the location ids that count as the shop.
 pub fn save_settings(
     conn: &Connection,
@@ -360,6 +367,7 @@ pub fn save_oauth_state(
     shop: &str,
     user: crate::db::ids::UserId,
     now: Timestamp,
+    return_to: &str,
 ) -> Result<(), AppError> {
     conn.execute(
         "DELETE FROM oauth_states WHERE created_at < ?1",
@@ -367,25 +375,27 @@ pub fn save_oauth_state(
     )
     .map_err(db)?;
     conn.execute(
-        "INSERT INTO oauth_states (state_hash, shop, user_id, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![state_hash, shop, user, unix(now)],
+        "INSERT INTO oauth_states (state_hash, shop, user_id, created_at, return_to)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![state_hash, shop, user, unix(now), return_to],
     )
     .map_err(db)?;
     Ok(())
 }
 
-/// Uses a `state` once: the shop it was issued for, when it is fresh (10 minutes) and
-/// was issued to this member.
+/// Uses a `state` once: the shop it was issued for and where to go next, when it is
+/// fresh (10 minutes) and was issued to this member.
 pub fn take_oauth_state(
     conn: &Connection,
     state_hash: &str,
     user: crate::db::ids::UserId,
     now: Timestamp,
-) -> Result<Option<String>, AppError> {
+) -> Result<Option<(String, String)>, AppError> {
     conn.query_row(
-        "DELETE FROM oauth_states WHERE state_hash = ?1 AND user_id = ?2 AND created_at >= ?3 RETURNING shop",
+        "DELETE FROM oauth_states WHERE state_hash = ?1 AND user_id = ?2 AND created_at >= ?3
+         RETURNING shop, return_to",
         params![state_hash, user, unix(now) - 600],
-        |r| r.get(0),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )
     .optional()
     .map_err(db)
