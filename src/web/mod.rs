@@ -53,6 +53,8 @@ pub struct AppState {
     pub webchat: Arc<crate::channels::webchat::Hub>,
     /// Which conversation just changed, for the live pages and the widget.
     pub events: Arc<crate::events::Events>,
+    /// The pages' Content-Security-Policy (see `content_security_policy`).
+    pub csp: String,
     needs_setup: AtomicBool,
 }
 
@@ -80,6 +82,7 @@ impl AppState {
             webchat: Arc::default(),
             events: Arc::default(),
             channels: std::sync::RwLock::new(None),
+            csp: content_security_policy(config.shopify.api_url.as_deref()),
             config,
             db,
             clock,
@@ -184,22 +187,39 @@ pub async fn require_setup(
     Ok(next.call(req).await?.map_into_left_body())
 }
 
+/// The pages' Content-Security-Policy. Forms post to this site only, except "Autoriser",
+/// whose answer sends the browser on to Shopify (browsers hold that redirect to
+/// `form-action` too): the shops' domains, or the configured Shopify address.
+pub fn content_security_policy(shopify_api_url: Option<&str>) -> String {
+    let shopify = shopify_api_url
+        .map(|u| u.trim_end_matches('/').to_string())
+        .unwrap_or_else(|| "https://*.myshopify.com".into());
+    format!(
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+         connect-src 'self'; frame-ancestors 'none'; form-action 'self' {shopify}; base-uri 'none'"
+    )
+}
+
 /// Conservative browser security headers on every response that does not set its own.
 pub async fn security_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let csp = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.csp.clone())
+        .unwrap_or_else(|| content_security_policy(None));
     let mut res = next.call(req).await?;
     let headers = res.headers_mut();
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY)
+        && let Ok(value) = HeaderValue::from_str(&csp)
+    {
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    }
     let defaults = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "same-origin"),
         (header::X_FRAME_OPTIONS, "DENY"),
-        (
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-             connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-        ),
     ];
     for (name, value) in defaults {
         if !headers.contains_key(&name) {

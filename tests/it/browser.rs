@@ -264,3 +264,26 @@ impl Drop for Browser {
         let _ = self.driver.wait();
     }
 }
+
+impl Browser {
+    /// Saves a PNG of the page as a test artefact, in `target/screenshots/`.
+    pub fn screenshot(&self, name: &str) {
+        use base64::Engine as _;
+        let v = self.session_call("GET", "/screenshot", None);
+        let Some(data) = v.as_str() else { return };
+        let Ok(png) = base64::engine::general_purpose::STANDARD.decode(data) else {
+            return;
+        };
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(dir.join(format!("{name}.png")), png);
+    }
+
+    /// The address of the page shown.
+    pub fn url(&self) -> String {
+        self.session_call("GET", "/url", None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+}

@@ -12,6 +12,7 @@ mod fakes;
 mod inbox;
 mod integrations;
 mod oauth;
+mod onboarding;
 mod pages;
 mod stores;
 mod webhooks;

@@ -1,0 +1,222 @@
+//! The setup wizard end to end in a real browser: from the first visit to a dashboard,
+//! with a fake Shopify serving the demo shop (connected by OAuth), and without any
+//! online store. Screenshots of each step are saved in `target/screenshots/`.
+
+use std::time::{Duration, Instant};
+
+use crate::browser::Browser;
+use crate::common::{OWNER_EMAIL, OWNER_PASSWORD, TestApp};
+use crate::fakes::shopify::{CLIENT_ID, CLIENT_SECRET, FakeShopify};
+
+/// Waits (up to `secs`) for the browser to be on a page whose path ends with `path`.
+fn wait_for_path(b: &Browser, path: &str, secs: u64) {
+    let started = Instant::now();
+    while !b.url().split('?').next().unwrap_or("").ends_with(path) {
+        assert!(
+            started.elapsed() < Duration::from_secs(secs),
+            "not on {path} but {}: {}",
+            b.url(),
+            b.source()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn wait_long_for_text(b: &Browser, text: &str, secs: u64) {
+    let started = Instant::now();
+    while !b.source().contains(text) {
+        assert!(
+            started.elapsed() < Duration::from_secs(secs),
+            "no {text:?} in {}",
+            b.source()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Creates the account on the first visit and lands on the wizard's second step.
+fn create_account(b: &Browser, base: &str, shot: &str) {
+    b.open(&format!("{base}/"));
+    wait_for_path(b, "/setup", 10);
+    b.fill("input[name=email]", OWNER_EMAIL);
+    b.fill("input[name=password]", OWNER_PASSWORD);
+    b.fill("input[name=business_name]", "Élégance Paris");
+    b.screenshot(&format!("{shot}-01-compte"));
+    b.click("form button[type=submit]");
+    wait_for_path(b, "/onboarding/activite", 10);
+    b.wait_for_text("Progression");
+    b.screenshot(&format!("{shot}-02-activite"));
+}
+
+fn continue_on(b: &Browser, step: &str) {
+    b.click(&format!(
+        "form[action='/onboarding/{step}'] button.primary[type=submit]"
+    ));
+}
+
+fn business_and_profile(b: &Browser, shot: &str) {
+    continue_on(b, "activite");
+    wait_for_path(b, "/onboarding/profil", 10);
+    b.fill("input[name=phone]", "+33142600000");
+    b.fill("input[name=address]", "24 Rue de Rivoli, 75004 Paris");
+    // A split day, as shops with a lunch break have.
+    b.fill("input[name=sat]", "10:00-13:00, 14:00-19:00");
+    b.screenshot(&format!("{shot}-03-profil"));
+    continue_on(b, "profil");
+    wait_for_path(b, "/onboarding/canaux", 10);
+    b.wait_for_text("Vous pourrez ajouter d'autres canaux plus tard");
+}
+
+/// A Thursday morning in Paris: "tomorrow" is an open Friday.
+fn thursday_morning() -> jiff::Timestamp {
+    "2026-11-19T09:00:00Z".parse().unwrap()
+}
+
+#[test]
+fn a_new_shop_connects_shopify_by_oauth_tests_the_assistant_and_reaches_its_dashboard() {
+    let Some(b) = Browser::start_or_skip() else {
+        return;
+    };
+    let shopify = FakeShopify::start();
+    let base = shopify.served.base.clone();
+    let app = TestApp::spawn_with(|c| {
+        c.shopify.api_url = Some(base);
+        c.shopify.client_id = Some(CLIENT_ID.into());
+        c.shopify.client_secret = Some(comptoir::config::Secret::new(CLIENT_SECRET));
+    });
+    // The fake signs its callback with the real time, which the app checks.
+    app.clock.set(jiff::Timestamp::now());
+    create_account(&b, &app.base, "shopify");
+    business_and_profile(&b, "shopify");
+
+    // Web chat on for the shop's site.
+    b.fill(
+        "#webchat textarea[name=allowed_origins]",
+        "https://www.elegance-paris.com",
+    );
+    b.click("#webchat form button.primary[type=submit]");
+    b.wait_for_text("Enregistré.");
+    b.screenshot("shopify-04-canaux");
+    continue_on(&b, "canaux");
+    wait_for_path(&b, "/onboarding/boutique", 10);
+
+    // A domain that is not a Shopify one is explained next to the field.
+    b.click("details:has(form[action$='/shopify?assistant=1']) > summary");
+    b.fill("#token-shop", "elegance-paris.example.com");
+    b.fill(
+        "form[action$='/shopify?assistant=1'] input[name=token]",
+        "shpat_x",
+    );
+    b.click("form[action$='/shopify?assistant=1'] button[type=submit]");
+    b.wait_for_text("Ce n'est pas un domaine Shopify");
+    b.screenshot("shopify-05-boutique-erreur");
+
+    // "Autoriser": Shopify's install page, then back to the wizard.
+    b.fill("#oauth-shop", "elegance-paris");
+    b.click("form[action$='/authorize?assistant=1'] button[type=submit]");
+    b.click("#install");
+    wait_for_path(&b, "/onboarding/synchronisation", 20);
+    wait_long_for_text(&b, "produits importés", 60);
+    b.screenshot("shopify-06-synchronisation");
+    let summary = b.source();
+    for expected in [
+        "<strong>47</strong> produits importés",
+        "<strong>156</strong> variantes détectées",
+        "Stock synchronisé",
+        "<strong>12</strong> commandes récentes chargées",
+        "<strong>89</strong> clients importés",
+    ] {
+        assert!(summary.contains(expected), "{expected} in {summary}");
+    }
+    app.clock.set(thursday_morning());
+    continue_on(&b, "synchronisation");
+
+    wait_for_path(&b, "/onboarding/connexions", 10);
+    b.wait_for_text("Utiliser les clients Shopify (recommandé)");
+    b.screenshot("shopify-07-connexions");
+    continue_on(&b, "connexions");
+
+    wait_for_path(&b, "/onboarding/test", 10);
+    b.fill(
+        "#test-message",
+        "Bonjour, vous avez la robe fleurie bleue en 38 ?",
+    );
+    b.click(".test-form button[type=submit]");
+    b.wait_for_text("Réservation créée");
+    b.screenshot("shopify-08-test");
+    let chat = b.source();
+    assert!(chat.contains("2 en boutique"), "{chat}");
+    assert!(chat.contains("jusqu'à demain 19h"), "{chat}");
+    assert!(
+        chat.contains("Robe Fleurie Bleue"),
+        "product identified: {chat}"
+    );
+    assert!(chat.contains("Stock vérifié : disponible"), "{chat}");
+    assert!(chat.contains("Réponse en"), "time measured: {chat}");
+    continue_on(&b, "test");
+
+    wait_for_path(&b, "/onboarding/preferences", 10);
+    b.screenshot("shopify-09-preferences");
+    continue_on(&b, "preferences");
+
+    wait_for_path(&b, "/onboarding/termine", 10);
+    b.wait_for_text("Taux d'automatisation estimé");
+    let done = b.source();
+    assert!(done.contains("Chat web"), "active channel: {done}");
+    assert!(done.contains("47 produits, 156 variantes"), "{done}");
+    b.screenshot("shopify-10-termine");
+    b.click("form[action='/onboarding/termine'] button[type=submit]");
+
+    wait_for_path(&b, "/", 10);
+    b.wait_for_text("Réservations actives");
+    b.screenshot("shopify-11-dashboard");
+    let home = b.source();
+    assert!(home.contains(r#"data-stat="holds">1<"#), "{home}");
+    assert!(home.contains("Shopify ✅ Synchronisé"), "{home}");
+    assert!(home.contains("Clients ✅ Shopify (89)"), "{home}");
+    // The test conversation counts in no figure.
+    assert!(home.contains(r#"data-stat="today">0<"#), "{home}");
+    assert!(!home.contains("Reprendre la configuration"), "{home}");
+}
+
+#[test]
+fn without_an_online_store_the_wizard_still_reaches_the_dashboard_and_resumes_at_login() {
+    let Some(b) = Browser::start_or_skip() else {
+        return;
+    };
+    let app = TestApp::spawn();
+    app.clock.set(thursday_morning());
+    create_account(&b, &app.base, "sans-boutique");
+    business_and_profile(&b, "sans-boutique");
+    b.click("form[action='/onboarding/canaux/skip'] button");
+    wait_for_path(&b, "/onboarding/boutique", 10);
+    b.click("form:has(input[name=no_store]) button");
+    // No sync to wait for.
+    wait_for_path(&b, "/onboarding/connexions", 10);
+
+    // Leaving and logging in again resumes where the shop was.
+    b.click(".me form button");
+    wait_for_path(&b, "/login", 10);
+    b.fill("input[name=email]", OWNER_EMAIL);
+    b.fill("input[name=password]", OWNER_PASSWORD);
+    b.click("form button[type=submit]");
+    wait_for_path(&b, "/onboarding/connexions", 10);
+
+    b.click("form[action='/onboarding/connexions'] button[formaction]");
+    wait_for_path(&b, "/onboarding/test", 10);
+    b.fill("#test-message", "Vous êtes ouverts demain ?");
+    b.click(".test-form button[type=submit]");
+    b.wait_for_text("🧭 Demande comprise : Horaires");
+    assert!(b.source().contains("19h"), "{}", b.source());
+    b.screenshot("sans-boutique-08-test");
+    continue_on(&b, "test");
+    wait_for_path(&b, "/onboarding/preferences", 10);
+    continue_on(&b, "preferences");
+    wait_for_path(&b, "/onboarding/termine", 10);
+    b.wait_for_text("Aucune boutique en ligne");
+    b.click("form[action='/onboarding/termine'] button[type=submit]");
+    wait_for_path(&b, "/", 10);
+    b.wait_for_text("Boutique en ligne");
+    b.screenshot("sans-boutique-11-dashboard");
+    assert!(b.source().contains("Non connectée"), "{}", b.source());
+}
