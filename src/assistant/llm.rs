@@ -19,25 +19,6 @@ pub struct Llm {
     rephrase: bool,
 }
 
-const INTENTS: [Intent; 16] = [
-    Intent::Greeting,
-    Intent::Thanks,
-    Intent::ProductAvailability,
-    Intent::Reservation,
-    Intent::CancelReservation,
-    Intent::ProductSearch,
-    Intent::Price,
-    Intent::OrderStatus,
-    Intent::ShopHours,
-    Intent::ShopAddress,
-    Intent::ShopContact,
-    Intent::ReturnsPolicy,
-    Intent::ShippingInfo,
-    Intent::HumanHandoff,
-    Intent::Complaint,
-    Intent::Unknown,
-];
-
 impl Llm {
     /// The configured model, or `None` when it is off.
     pub fn from_config(config: &LlmConfig) -> Option<Llm> {
@@ -137,7 +118,7 @@ pub fn keeps_facts(text: &str, facts: &[String]) -> bool {
 impl Llm {
     /// The intent the model reads in a message, if it answers with one.
     pub fn classify(&self, text: &str) -> Option<Intent> {
-        let codes: Vec<&str> = INTENTS.iter().map(|i| i.code()).collect();
+        let codes: Vec<&str> = Intent::ALL.iter().map(|i| i.code()).collect();
         let system = format!(
             "Classify a customer's message to a clothing shop. Answer with exactly one of: {}.",
             codes.join(", ")
@@ -146,7 +127,7 @@ impl Llm {
             Ok(answer) => {
                 let answer = answer.to_lowercase();
                 // The longest code that appears, so "product_search" is not read as "price".
-                INTENTS
+                Intent::ALL
                     .iter()
                     .filter(|i| answer.contains(i.code()))
                     .max_by_key(|i| i.code().len())

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 use crate::common::{Client, TestApp};
 use crate::fakes::shopify::{CLIENT_ID, CLIENT_SECRET, FakeShopify, SHOP};
 
-fn spawn(shopify: &FakeShopify) -> TestApp {
+/// An app with OAuth set up against the fake Shopify.
+pub(crate) fn spawn(shopify: &FakeShopify) -> TestApp {
     let base = shopify.served.base.clone();
     let app = TestApp::spawn_with(|c| {
         c.shopify.api_url = Some(base);

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::browser::Browser;
 use crate::common::{OWNER_EMAIL, OWNER_PASSWORD, TestApp};
-use crate::fakes::shopify::{CLIENT_ID, CLIENT_SECRET, FakeShopify};
+use crate::fakes::shopify::FakeShopify;
 
 /// Waits (up to `secs`) for the browser to be on a page whose path ends with `path`.
 fn wait_for_path(b: &Browser, path: &str, secs: u64) {
@@ -78,14 +78,8 @@ fn a_new_shop_connects_shopify_by_oauth_tests_the_assistant_and_reaches_its_dash
         return;
     };
     let shopify = FakeShopify::start();
-    let base = shopify.served.base.clone();
-    let app = TestApp::spawn_with(|c| {
-        c.shopify.api_url = Some(base);
-        c.shopify.client_id = Some(CLIENT_ID.into());
-        c.shopify.client_secret = Some(comptoir::config::Secret::new(CLIENT_SECRET));
-    });
-    // The fake signs its callback with the real time, which the app checks.
-    app.clock.set(jiff::Timestamp::now());
+    // OAuth set up; the clock is the real time, which the fake signs its callback with.
+    let app = crate::oauth::spawn(&shopify);
     create_account(&b, &app.base, "shopify");
     business_and_profile(&b, "shopify");
 

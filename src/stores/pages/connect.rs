@@ -253,8 +253,9 @@ pub(super) fn oauth_app(state: &AppState) -> Option<(String, String)> {
     Some((id, secret))
 }
 
-pub(super) fn bad_shop_page(form_shop: String) -> Forms {
+pub(super) fn bad_shop_page(form_shop: String, flow: Flow) -> Forms {
     Forms {
+        flow,
         shopify: ShopifyForm {
             shop: form_shop,
             ..Default::default()
@@ -290,15 +291,7 @@ pub(super) async fn shopify_authorize(
         ));
     };
     let Some(shop) = shop_domain(&form.shop) else {
-        return refused(
-            &state,
-            &staff,
-            Forms {
-                flow,
-                ..bad_shop_page(form.shop)
-            },
-        )
-        .await;
+        return refused(&state, &staff, bad_shop_page(form.shop, flow)).await;
     };
     let nonce = crate::token::random_token();
     let (hash, user, now, saved_shop) = (
@@ -430,15 +423,7 @@ pub(super) async fn shopify_client(
 ) -> Result<HttpResponse, AppError> {
     staff.require(Perm::ManageShop)?;
     let Some(shop) = shop_domain(&form.shop) else {
-        return refused(
-            &state,
-            &staff,
-            Forms {
-                flow,
-                ..bad_shop_page(form.shop)
-            },
-        )
-        .await;
+        return refused(&state, &staff, bad_shop_page(form.shop, flow)).await;
     };
     let (client_id, client_secret) = (
         form.client_id.trim().to_string(),
