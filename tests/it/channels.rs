@@ -265,7 +265,11 @@ fn provider_errors_are_retried_then_delivered_once() {
     app.clock.advance(SignedDuration::from_mins(2));
     wait_for_sent(&twilio, 1);
     assert_eq!(twilio.requests(), 3);
-    // Marked sent with the provider's id: never claimed again.
+    // Marked sent with the provider's id (once Twilio's answer is read): never claimed
+    // again.
+    wait_until("the outbox row marked sent", || {
+        outbox_row(tmp.path()).0 == "sent"
+    });
     let (status, attempts, _) = outbox_row(tmp.path());
     assert_eq!((status.as_str(), attempts), ("sent", 3));
     assert_eq!(twilio.sent().len(), 1, "delivered exactly once");
