@@ -17,7 +17,8 @@ use crate::db;
 use crate::engine::shop::Tone as Address;
 use crate::error::AppError;
 use crate::settings::assistant::{
-    ExtrasForm, connections_fields, day_texts, hours_fields, parse_hours, unsure_field,
+    ExtrasForm, behaviour_fields, connections_fields, day_texts, hours_fields, parse_hours,
+    unsure_field,
 };
 use crate::settings::{ProfileErrors, ProfileForm, check_profile, profile_fields};
 use crate::web::auth::Staff;
@@ -29,7 +30,6 @@ mod text {
     pub const BUSINESS_LEAD: &str = "Comptoir adapte ses réponses à votre activité.";
     pub const PROFILE_LEAD: &str = "L'assistant répond avec ces informations : horaires, adresse, contact, retours et livraison. Les exemples sont à adapter.";
     pub const HOURS: &str = "Horaires d'ouverture";
-    pub const HOURS_HINT: &str = "Par jour : 10:00-19:00, ou 10:00-13:00, 14:00-19:00 pour une coupure. Laissez vide un jour de fermeture.";
     pub const POLICIES: &str = "Retours et livraison";
     pub const RETURNS: &str = "Politique de retours et d'échanges";
     pub const SHIPPING: &str = "Politique de livraison";
@@ -44,9 +44,6 @@ mod text {
     pub const CONNECTIONS_LEAD: &str = "Des compléments utiles, à passer si vous le souhaitez.";
     pub const PREFS_LEAD: &str =
         "Comment l'assistant parle et agit. Tout se change ensuite dans Paramètres › Assistant.";
-    pub const TONE: &str = "Tutoiement ou vouvoiement (en français)";
-    pub const AUTO_RESERVE: &str =
-        "Mettre de côté automatiquement un article en stock demandé par un client";
     pub const HOLD: &str = "Durée d'une mise de côté";
     pub const HOLD_HINT: &str =
         "La mise de côté dure au moins ce temps, jusqu'à l'heure de fermeture qui suit.";
@@ -197,7 +194,7 @@ pub(crate) fn store_step_body(staff: &Staff, forms: Markup) -> Markup {
         p.lead { "Comptoir garde une copie locale de votre catalogue et de votre stock pour répondre à vos clients. Choisissez votre plateforme :" }
         (forms)
         div.wizard-nav {
-            a.btn href=(Step::Channels.path()) { "← Retour" }
+            a.btn href=(Step::Channels.path()) { (super::text::BACK) }
             form method="post" action=(Step::Store.path()) {
                 (csrf_input(&staff.csrf))
                 input type="hidden" name="no_store" value="1";
@@ -205,7 +202,7 @@ pub(crate) fn store_step_body(staff: &Staff, forms: Markup) -> Markup {
             }
             form method="post" action=(Step::Store.path()) {
                 (csrf_input(&staff.csrf))
-                button.btn.primary type="submit" { "Continuer →" }
+                button.btn.primary type="submit" { (super::text::CONTINUE) }
             }
         }
         p.muted { "Sans boutique en ligne, l'assistant répond quand même sur vos horaires, votre adresse et vos politiques, et dit qu'il ne peut pas vérifier le stock." }
@@ -277,7 +274,6 @@ fn profile_form(
             div.stack { (profile_fields(profile, errors, false)) }
             fieldset.stack {
                 legend { (text::HOURS) }
-                p.muted { (text::HOURS_HINT) }
                 (hours_fields(days, day_errors))
             }
             fieldset.stack {
@@ -309,8 +305,8 @@ fn connections(staff: &Staff, p: &Progress, extras: &Extras, platform: Option<&s
             (connections_fields(&shown, platform))
             div.wizard-nav {
                 (super::back(Step::Connections, p))
-                button.btn type="submit" formaction=(paths::with_id(paths::ONBOARDING_SKIP, Step::Connections.slug())) { "⏭️ Passer" }
-                button.btn.primary type="submit" { "Continuer →" }
+                button.btn type="submit" formaction=(paths::with_id(paths::ONBOARDING_SKIP, Step::Connections.slug())) { (super::text::SKIP) }
+                button.btn.primary type="submit" { (super::text::CONTINUE) }
             }
         }
     }
@@ -330,11 +326,7 @@ fn preferences(
         p.lead { (text::PREFS_LEAD) }
         form.stack method="post" action=(Step::Preferences.path()) {
             (csrf_input(&staff.csrf))
-            (select(text::TONE, "tone", &[("vous", "Vouvoiement (vous)"), ("tu", "Tutoiement (tu)")], s.tone.code()))
-            label.checkbox {
-                input type="checkbox" name="auto_reserve" value="1" checked[s.auto_reserve];
-                " " (text::AUTO_RESERVE)
-            }
+            (behaviour_fields(s))
             (select(text::HOLD, "hold_hours", &HOLD_CHOICES, &hold))
             p.muted { (text::HOLD_HINT) }
             (unsure_field(extras))

@@ -199,7 +199,7 @@ pub(super) async fn done_body(state: &AppState, staff: &Staff) -> Result<Markup,
         form method="post" action=(Step::Done.path()) {
             (csrf_input(&staff.csrf))
             div.wizard-nav {
-                a.btn href=(Step::Preferences.path()) { "← Retour" }
+                a.btn href=(Step::Preferences.path()) { (super::text::BACK) }
                 button.btn.primary type="submit" { "🚀 Accéder au Dashboard" }
             }
         }

@@ -215,9 +215,21 @@ pub(crate) fn day_texts(hours: &serde_json::Value) -> [String; 7] {
     std::array::from_fn(|i| day_text(&hours[DAYS[i].0]))
 }
 
-/// One field per weekday; `errors` holds (day index, message).
+/// How the assistant addresses shoppers, and whether it holds items by itself.
+pub(crate) fn behaviour_fields(s: &Settings) -> Markup {
+    html! {
+        (select(text::TONE, "tone", &[("vous", "Vouvoiement (vous)"), ("tu", "Tutoiement (tu)")], s.tone.code()))
+        label.checkbox {
+            input type="checkbox" name="auto_reserve" value="1" checked[s.auto_reserve];
+            " " (text::AUTO_RESERVE)
+        }
+    }
+}
+
+/// One field per weekday, after how to write them; `errors` holds (day index, message).
 pub(crate) fn hours_fields(days: &[String; 7], errors: &[(usize, String)]) -> Markup {
     html! {
+        p.muted { (text::HOURS_HINT) }
         @for (i, (key, label)) in DAYS.iter().enumerate() {
             @let error = errors.iter().find(|(d, _)| *d == i).map(|(_, e)| e.as_str());
             (Field::new(label, key).value(&days[i]).error(error).render())
@@ -270,17 +282,12 @@ fn view(
             fieldset.stack disabled[!editable] {
                 section.card {
                     h2 { (text::HOURS) }
-                    p.muted { (text::HOURS_HINT) }
                     div.stack { (hours_fields(days, errors)) }
                 }
                 section.card {
                     h2 { (text::BEHAVIOUR) }
                     div.stack {
-                        (select(text::TONE, "tone", &[("vous", "Vouvoiement (vous)"), ("tu", "Tutoiement (tu)")], s.tone.code()))
-                        label.checkbox {
-                            input type="checkbox" name="auto_reserve" value="1" checked[s.auto_reserve];
-                            " " (text::AUTO_RESERVE)
-                        }
+                        (behaviour_fields(s))
                         p.muted { (text::AUTO_RESERVE_HINT) }
                         (unsure_field(extras))
                         (Field::new(text::SIGNATURE, "signature").value(&s.signature).render())

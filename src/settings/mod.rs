@@ -57,7 +57,7 @@ async fn index(staff: Staff) -> HttpResponse {
         (
             paths::SETTINGS_ASSISTANT,
             "Assistant",
-            "Horaires, tutoiement ou vouvoiement, mises de côté, politiques de retour et de livraison.",
+            "Horaires, tutoiement ou vouvoiement, mises de côté, politiques de retour et de livraison, transporteurs, fiches clients.",
         ),
         (
             paths::SETTINGS_MESSAGES,
