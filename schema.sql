@@ -323,9 +323,23 @@ CREATE TABLE messages (
     -- and the engine's time for the reply in microseconds.
     product TEXT,
     in_stock INTEGER,
-    latency_us INTEGER
+    latency_us INTEGER,
+    -- How sure the intent model was of the shopper message's intent (0–1).
+    confidence REAL
 );
 CREATE INDEX messages_by_conversation ON messages(conversation_id, id);
+
+-- Examples the shop taught its assistant from the inbox ("Apprendre à l'assistant"):
+-- the words, the intent they ask, and what the catalogue matcher found in them.
+CREATE TABLE training_examples (
+    id INTEGER PRIMARY KEY,
+    text TEXT NOT NULL UNIQUE,
+    intent TEXT NOT NULL,
+    hint TEXT NOT NULL DEFAULT 'none' CHECK (hint IN ('none', 'category', 'specific')),
+    message_id INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+    user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    created_at INTEGER NOT NULL
+);
 
 -- Items put aside for a shopper. Keyed by SKU (or the variant's platform id when it
 -- has none), not by row ids, so they survive a resync or a change of platform.

@@ -299,10 +299,18 @@ pub fn describe_reply(
     product: Option<&str>,
     in_stock: Option<bool>,
     latency_us: u64,
+    confidence: f32,
 ) -> Result<(), AppError> {
     conn.execute(
-        "UPDATE messages SET product = ?2, in_stock = ?3, latency_us = ?4 WHERE id = ?1",
-        params![message, product, in_stock, latency_us as i64],
+        "UPDATE messages SET product = ?2, in_stock = ?3, latency_us = ?4, confidence = ?5
+         WHERE id = ?1",
+        params![
+            message,
+            product,
+            in_stock,
+            latency_us as i64,
+            f64::from(confidence)
+        ],
     )?;
     Ok(())
 }

@@ -13,6 +13,7 @@ pub mod reservations;
 pub mod settings;
 pub mod shop_data;
 pub mod survey;
+pub mod training;
 
 use std::time::Instant;
 
@@ -23,6 +24,7 @@ use self::catalogue::Catalogue;
 use self::conversations::Author;
 use self::llm::Llm;
 use self::shop_data::DbShopData;
+use self::training::Understanding;
 use crate::channels::outbox::{self, NewReply};
 use crate::db;
 use crate::engine::intent::Intent;
@@ -43,7 +45,7 @@ fn reply_subject(subject: &str) -> String {
 }
 
 /// How much of a message the engine reads.
-const READ_CHARS: usize = 2000;
+pub const READ_CHARS: usize = 2000;
 
 /// One message from a shopper.
 #[derive(Debug, Clone)]
@@ -78,13 +80,25 @@ pub struct Outcome {
     pub duplicate: bool,
 }
 
-/// Shared by every request: the catalogue index, rebuilt when the catalogue changes.
+/// Shared by every request: the catalogue index, rebuilt when the catalogue changes,
+/// and the intent model, retrained when the shop teaches it.
 #[derive(Default)]
 pub struct Assistant {
     pub catalogue: Catalogue,
+    pub understanding: Understanding,
 }
 
 impl Assistant {
+    /// The server's: the model of the shipped corpus is trained now, so the first
+    /// shopper does not wait for it, and retraining happens in the background.
+    pub fn serving() -> Assistant {
+        training::builtin();
+        Assistant {
+            catalogue: Catalogue::default(),
+            understanding: Understanding::in_background(),
+        }
+    }
+
     /// Answers one message in one transaction: the message, the hold the engine makes,
     /// the stock it reads, the reply and its outbox row cannot interleave with another
     /// shopper's, and nothing is half-written.
@@ -100,6 +114,7 @@ impl Assistant {
             return Err(AppError::BadRequest("Le message est vide.".into()));
         }
         let index = self.catalogue.get(conn)?;
+        let model = self.understanding.get(conn)?;
         // The whole message is stored; the engine reads its beginning, which is where a
         // question is (a pasted page or a long thread would only cost time).
         let read = match text.char_indices().nth(READ_CHARS) {
@@ -115,8 +130,8 @@ impl Assistant {
         // The model is asked before the transaction, so no lock waits on the network.
         let model_intent: Option<Intent> = llm.and_then(|llm| {
             let body = rules::own_text(&input);
-            let (_, intent) = rules::read(&index, &body, &facts::extract(&body));
-            (intent == Intent::Unknown)
+            let (_, reading) = rules::read(&index, &model, &body, &facts::extract(&body));
+            (reading.intent == Intent::Unknown)
                 .then(|| llm.classify(&body))
                 .flatten()
         });
@@ -196,6 +211,7 @@ impl Assistant {
                 shop: &shop,
                 index: &index,
                 templates: &templates,
+                model: &model,
                 model_intent,
             };
             let mut data = DbShopData {
@@ -223,6 +239,7 @@ impl Assistant {
                 decision.product.as_deref(),
                 decision.in_stock,
                 latency_us,
+                decision.confidence,
             )?;
             conversations::save_state(tx, conversation.id, &conversation.state)?;
             if decision.action == Action::Handoff {

@@ -21,6 +21,7 @@ const UPGRADES: &[&str] = &[
     include_str!("upgrades/0008_contacts.sql"),
     include_str!("upgrades/0009_inbox.sql"),
     include_str!("upgrades/0010_onboarding.sql"),
+    include_str!("upgrades/0011_training.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = UPGRADES.len() as i64 + 1;

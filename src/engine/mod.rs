@@ -11,6 +11,7 @@ pub mod hours;
 pub mod info;
 pub mod intent;
 pub mod lang;
+pub mod model;
 pub mod options;
 pub mod replies;
 pub mod shop;
@@ -28,8 +29,10 @@ use self::catalogue::{Index, Matched};
 use self::data::ShopData;
 use self::dialogue::{Asked, Dialogue};
 use self::facts::Facts;
-use self::intent::{Intent, ProductHint};
+use self::intent::Intent;
 use self::lang::Lang;
+use self::model::features::{Hint, Signals};
+use self::model::{Model, Reading};
 use self::replies::Templates;
 use self::shop::{Shop, WhenUnsure};
 use crate::error::AppError;
@@ -112,6 +115,8 @@ pub struct Decision {
     pub order: Option<String>,
     pub reply: String,
     pub lang: Lang,
+    /// How sure the model was of the intent it read in the message (0–1).
+    pub confidence: f32,
     /// Facts the reply states (counts, prices, dates, tracking numbers): a rephrased
     /// reply must still hold every one of them.
     pub facts: Vec<String>,
@@ -128,6 +133,7 @@ impl Decision {
             order: None,
             reply,
             lang,
+            confidence: 1.0,
             facts: Vec::new(),
         }
     }
@@ -147,6 +153,8 @@ pub struct Engine<'a> {
     pub shop: &'a Shop,
     pub index: &'a Index,
     pub templates: &'a Templates,
+    /// The intent model, trained on the shipped corpus and the shop's own examples.
+    pub model: &'a Model,
     /// What a language model read in a message the rules could not (see `read`), if
     /// one was asked; the caller asks it, so the engine itself does no I/O.
     pub model_intent: Option<Intent>,
@@ -161,8 +169,29 @@ pub fn own_text(input: &Input<'_>) -> String {
     }
 }
 
-/// What the rules read in a message: which product(s) it names and its intent.
-pub fn read<'i>(index: &'i Index, body: &str, facts: &Facts) -> (Matched<'i>, Intent) {
+/// The catalogue matcher's finding as the model sees it.
+pub fn signals(matched: &Matched<'_>, facts: &Facts) -> Signals {
+    let hint = match matched {
+        Matched::One(_) | Matched::Several(_) => Hint::Specific,
+        Matched::Category(_) => Hint::Category,
+        Matched::Nothing => Hint::None,
+    };
+    Signals {
+        hint,
+        size: facts.size.is_some(),
+        order_number: facts.order.is_some(),
+        email: facts.email.is_some(),
+    }
+}
+
+/// What the engine reads in a message: which product(s) it names, and what the model
+/// makes of its words together with that finding.
+pub fn read<'i>(
+    index: &'i Index,
+    model: &Model,
+    body: &str,
+    facts: &Facts,
+) -> (Matched<'i>, Reading) {
     let mut matched = index.find(body);
     // "Des robes de soirée ?", "any bags?": a kind of product, though one product
     // may be named after it.
@@ -175,17 +204,8 @@ pub fn read<'i>(index: &'i Index, body: &str, facts: &Facts) -> (Matched<'i>, In
             matched = Matched::Category(kind);
         }
     }
-    let hint = match &matched {
-        Matched::One(_) | Matched::Several(_) => ProductHint::Specific,
-        Matched::Category(_) => ProductHint::Category,
-        Matched::Nothing => ProductHint::None,
-    };
-    let mut intent = intent::classify(body, hint);
-    // A size with no product named is still a product question ("ce modèle en 38 ?").
-    if intent == Intent::Unknown && facts.size.is_some() {
-        intent = Intent::ProductAvailability;
-    }
-    (matched, intent)
+    let reading = model.read(body, signals(&matched, facts));
+    (matched, reading)
 }
 
 /// A message being answered, with what the engine read in it.
@@ -264,13 +284,15 @@ impl Engine<'_> {
             facts: facts::extract(&body),
             body,
         };
-        let (matched, mut intent) = read(self.index, &turn.body, &turn.facts);
+        let (matched, reading) = read(self.index, self.model, &turn.body, &turn.facts);
+        let mut intent = reading.intent;
         if intent == Intent::Unknown
             && let Some(read) = self.model_intent
         {
             intent = read;
         }
         let mut decision = self.route(&turn, intent, matched, state, data)?;
+        decision.confidence = reading.confidence;
         if decision.intent != Intent::Unknown {
             state.rephrase_asked = false;
         }

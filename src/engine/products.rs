@@ -123,7 +123,8 @@ pub(super) fn asked(
     data: &mut dyn ShopData,
 ) -> Result<Decision, AppError> {
     match matched {
-        Matched::One(product) => about(turn, intent, product, state, data),
+        // Looking for a kind of product and finding one is asking about that one.
+        Matched::One(product) => about(turn, product_intent(intent), product, state, data),
         Matched::Several(products) => which(turn, intent, products, state, data),
         Matched::Category(products) => list(turn, intent, products, data),
         Matched::Nothing => {

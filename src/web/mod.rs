@@ -76,7 +76,7 @@ impl AppState {
             ),
             dummy_hash: password::hash(&token::random_token())?,
             needs_setup: AtomicBool::new(users == 0),
-            assistant: Arc::default(),
+            assistant: Arc::new(crate::assistant::Assistant::serving()),
             outbox_ready: Arc::default(),
             llm: crate::assistant::llm::Llm::from_config(&config.llm).map(Arc::new),
             webchat: Arc::default(),
