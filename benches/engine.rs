@@ -116,7 +116,8 @@ fn report(label: &str, conn: &Connection, cases: &[eval::Case], rounds: usize, n
     let mut slowest: Vec<(u64, String)> = Vec::new();
     for _ in 0..rounds {
         let mut out = Vec::new();
-        eval::run(conn, cases, now, None, &mut out).unwrap();
+        let assistant = comptoir::assistant::Assistant::default();
+        eval::run(conn, cases, now, None, &assistant, &mut out).unwrap();
         for line in String::from_utf8(out).unwrap().lines() {
             let d: serde_json::Value = serde_json::from_str(line).unwrap();
             let us = d["latency_us"].as_u64().unwrap();
@@ -155,6 +156,27 @@ fn main() {
     ))
     .unwrap();
     let cases = eval::read_cases(BufReader::new(file)).unwrap();
+    // The intent model: training time on the shipped corpus, and its size.
+    let examples = comptoir::assistant::training::builtin_examples();
+    let mut times: Vec<f64> = (0..5)
+        .map(|_| {
+            let started = Instant::now();
+            let model = comptoir::engine::model::Model::train(
+                examples,
+                comptoir::engine::model::Settings::default(),
+            );
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            let (features, bytes) = model.size();
+            println!(
+                "intent model: {} examples, {features} features, weights {:.1} MiB, trained in {ms:.0} ms",
+                examples.len(),
+                bytes as f64 / 1_048_576.0
+            );
+            ms
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    println!("intent model: median training time {:.0} ms", times[2]);
     let mut conn = eval::demo_shop(&Config::default(), now).unwrap();
     report("demo shop", &conn, &cases, rounds, now);
     grow(&mut conn, (50_000 - 156) / 10 + 1, now);

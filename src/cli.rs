@@ -76,13 +76,25 @@ pub enum Command {
         /// Use the demo shop, its dates as published (default: a copy of your database).
         #[arg(long)]
         demo: bool,
+        /// Labelled conversations, one JSON object a line.
         #[arg(long, value_name = "FILE")]
-        cases: PathBuf,
+        cases: Option<PathBuf>,
+        /// Where to write one decision per turn.
         #[arg(long, value_name = "FILE")]
-        out: PathBuf,
+        out: Option<PathBuf>,
         /// Clock for cases without their own `now`, e.g. 2025-11-13T10:24:00+01:00.
         #[arg(long, value_name = "TIME")]
         now: Option<String>,
+        /// Also print precision and recall per intent, the confusion matrix and the
+        /// pairs most often mistaken.
+        #[arg(long)]
+        report: bool,
+        /// Leave out the examples the shop taught its assistant from the inbox.
+        #[arg(long)]
+        corpus_only: bool,
+        /// Instead of cases: K-fold cross-validation of the intent model on its corpus.
+        #[arg(long, value_name = "K")]
+        cross_validate: Option<usize>,
     },
     /// Talk to the assistant in the terminal, on a copy of the shop (nothing changes).
     Chat {
@@ -258,8 +270,22 @@ pub fn main() -> ExitCode {
             cases,
             out,
             now,
-        } => crate::assistant::cli::run_eval(&config, demo, &cases, &out, now.as_deref())
-            .map_err(cli_failure),
+            report,
+            corpus_only,
+            cross_validate,
+        } => crate::assistant::cli::run_eval(
+            &config,
+            &crate::assistant::cli::EvalArgs {
+                demo,
+                cases: cases.as_deref(),
+                out: out.as_deref(),
+                now: now.as_deref(),
+                report,
+                corpus_only,
+                cross_validate,
+            },
+        )
+        .map_err(cli_failure),
         Command::Chat {
             demo,
             channel,

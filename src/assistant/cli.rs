@@ -9,12 +9,14 @@ use rusqlite::Connection;
 use rusqlite::backup::Backup;
 
 use super::llm::Llm;
+use super::training::{self, Understanding};
 use super::{Assistant, Incoming, eval};
 use crate::cli::CliError;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::db;
 use crate::engine::Channel;
+use crate::engine::model::{Settings, report};
 
 fn fail(e: impl std::fmt::Display) -> CliError {
     (e.to_string(), 1)
@@ -58,30 +60,80 @@ fn shop(config: &Config, demo: bool, now: Timestamp) -> Result<Connection, CliEr
     Ok(copy)
 }
 
-pub fn run_eval(
-    config: &Config,
-    demo: bool,
-    cases: &Path,
-    out: &Path,
-    now: Option<&str>,
-) -> Result<(), CliError> {
-    let now = parse_now(now)?;
+/// What `comptoir eval` was asked to do.
+pub struct EvalArgs<'a> {
+    pub demo: bool,
+    pub cases: Option<&'a Path>,
+    pub out: Option<&'a Path>,
+    pub now: Option<&'a str>,
+    pub report: bool,
+    pub corpus_only: bool,
+    pub cross_validate: Option<usize>,
+}
+
+pub fn run_eval(config: &Config, args: &EvalArgs<'_>) -> Result<(), CliError> {
+    if let Some(k) = args.cross_validate {
+        if !(2..=20).contains(&k) {
+            return Err((
+                "--cross-validate takes a number of folds from 2 to 20".into(),
+                2,
+            ));
+        }
+        let examples = training::builtin_examples();
+        let started = std::time::Instant::now();
+        let confusion = report::cross_validate(examples, k, Settings::default());
+        println!(
+            "{k}-fold cross-validation on the shipped corpus ({} examples, {:.1} s)\n",
+            examples.len(),
+            started.elapsed().as_secs_f64()
+        );
+        print!("{}", confusion.render());
+        return Ok(());
+    }
+    let (Some(cases), Some(out)) = (args.cases, args.out) else {
+        return Err((
+            "give --cases FILE and --out FILE (labelled conversations in, decisions out), or --cross-validate K".into(),
+            2,
+        ));
+    };
+    let now = parse_now(args.now)?;
     let file = std::fs::File::open(cases)
         .map_err(|e| (format!("cannot read {}: {e}", cases.display()), 2))?;
     let cases_read = eval::read_cases(std::io::BufReader::new(file))
         .map_err(|e| (format!("{}: {e}", cases.display()), 2))?;
-    let template = shop(config, demo, now)?;
+    let template = shop(config, args.demo, now)?;
     let file = std::fs::File::create(out)
         .map_err(|e| (format!("cannot write {}: {e}", out.display()), 1))?;
     let mut writer = BufWriter::new(file);
     let llm = Llm::from_config(&config.llm);
-    let turns = eval::run(&template, &cases_read, now, llm.as_ref(), &mut writer).map_err(fail)?;
+    let assistant = Assistant {
+        understanding: if args.corpus_only {
+            Understanding::corpus_only()
+        } else {
+            Understanding::default()
+        },
+        ..Assistant::default()
+    };
+    let read = eval::run(
+        &template,
+        &cases_read,
+        now,
+        llm.as_ref(),
+        &assistant,
+        &mut writer,
+    )
+    .map_err(fail)?;
     writer.flush().map_err(fail)?;
     println!(
-        "{} cases, {turns} turns: decisions written to {}",
+        "{} cases, {} turns: decisions written to {}",
         cases_read.len(),
+        read.len(),
         out.display()
     );
+    if args.report {
+        println!();
+        print!("{}", eval::confusion(&cases_read, &read).render());
+    }
     Ok(())
 }
 
@@ -141,7 +193,17 @@ pub fn run_chat(
         match outcome.decision {
             Some(d) => {
                 println!("bot> {}", d.reply);
-                let mut about = vec![d.intent.code().to_string(), d.action.code().to_string()];
+                let read = if d.intent == d.guess {
+                    format!("{} {:.0} %", d.intent.code(), d.confidence * 100.0)
+                } else {
+                    format!(
+                        "{} (guess {} {:.0} %)",
+                        d.intent.code(),
+                        d.guess.code(),
+                        d.confidence * 100.0
+                    )
+                };
+                let mut about = vec![read, d.action.code().to_string()];
                 about.extend(d.product.clone());
                 about.extend(d.variant.clone());
                 about.extend(d.order.clone());

@@ -14,6 +14,8 @@ use super::{Assistant, Incoming};
 use crate::config::Config;
 use crate::db;
 use crate::engine::Channel;
+use crate::engine::intent::Intent;
+use crate::engine::model::report::Confusion;
 use crate::error::AppError;
 
 #[derive(Debug, Deserialize)]
@@ -29,6 +31,30 @@ pub struct Case {
 #[derive(Debug, Deserialize)]
 pub struct Turn {
     pub user: String,
+    #[serde(default)]
+    pub expect: Expect,
+}
+
+/// The part of a turn's expectations the intent report reads.
+#[derive(Debug, Default, Deserialize)]
+pub struct Expect {
+    #[serde(default)]
+    pub intent: Option<String>,
+}
+
+/// Expected and read intents of the turns that name one, for `eval --report`.
+pub fn confusion(cases: &[Case], read: &[Option<Intent>]) -> Confusion {
+    let mut confusion = Confusion::default();
+    let expected = cases.iter().flat_map(|c| c.turns.iter());
+    for (turn, got) in expected.zip(read) {
+        if let (Some(want), Some(got)) = (
+            turn.expect.intent.as_deref().and_then(Intent::from_code),
+            got,
+        ) {
+            confusion.add(want, *got);
+        }
+    }
+    confusion
 }
 
 /// Reads cases, one JSON object a line; errors name the line.
@@ -76,10 +102,10 @@ pub fn run(
     cases: &[Case],
     default_now: Timestamp,
     llm: Option<&Llm>,
+    assistant: &Assistant,
     out: &mut impl Write,
-) -> Result<usize, AppError> {
-    let assistant = Assistant::default();
-    let mut turns = 0;
+) -> Result<Vec<Option<Intent>>, AppError> {
+    let mut read = Vec::new();
     for case in cases {
         let now = match &case.now {
             Some(text) => text.parse::<Timestamp>().map_err(|e| {
@@ -103,6 +129,7 @@ pub fn run(
                 now,
                 llm,
             )?;
+            read.push(outcome.decision.as_ref().map(|d| d.intent));
             let line = match outcome.decision {
                 Some(d) => serde_json::json!({
                     "case": case.id,
@@ -123,8 +150,7 @@ pub fn run(
             };
             writeln!(out, "{line}")
                 .map_err(|e| AppError::Internal(format!("writing decisions: {e}")))?;
-            turns += 1;
         }
     }
-    Ok(turns)
+    Ok(read)
 }

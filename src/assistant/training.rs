@@ -153,6 +153,8 @@ pub struct Understanding {
     training: Arc<AtomicBool>,
     /// Retrain on a background thread (the server) or before answering (the CLI, eval).
     background: bool,
+    /// Leave the shop's examples out (`comptoir eval --corpus-only`).
+    corpus_only: bool,
 }
 
 impl Understanding {
@@ -164,7 +166,18 @@ impl Understanding {
         }
     }
 
+    /// The shipped corpus alone, whatever the shop taught.
+    pub fn corpus_only() -> Understanding {
+        Understanding {
+            corpus_only: true,
+            ..Understanding::default()
+        }
+    }
+
     pub fn get(&self, conn: &Connection) -> Result<Arc<Model>, AppError> {
+        if self.corpus_only {
+            return Ok(builtin());
+        }
         let version = version(conn)?;
         let cached = self.current.read().ok().and_then(|c| c.clone());
         if let Some((v, model)) = &cached

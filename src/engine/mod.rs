@@ -117,6 +117,8 @@ pub struct Decision {
     pub lang: Lang,
     /// How sure the model was of the intent it read in the message (0–1).
     pub confidence: f32,
+    /// The model's best guess, even when below its threshold (shown to staff).
+    pub guess: Intent,
     /// Facts the reply states (counts, prices, dates, tracking numbers): a rephrased
     /// reply must still hold every one of them.
     pub facts: Vec<String>,
@@ -134,6 +136,7 @@ impl Decision {
             reply,
             lang,
             confidence: 1.0,
+            guess: intent,
             facts: Vec::new(),
         }
     }
@@ -293,6 +296,7 @@ impl Engine<'_> {
         }
         let mut decision = self.route(&turn, intent, matched, state, data)?;
         decision.confidence = reading.confidence;
+        decision.guess = reading.best;
         if decision.intent != Intent::Unknown {
             state.rephrase_asked = false;
         }

@@ -12,7 +12,7 @@ use super::card::{self, Card};
 use super::products::{self, Found};
 use super::repo::{self, Thread};
 use super::setup::{self, SavedReply};
-use super::{channel_label, page, reason, text, who};
+use super::{channel_label, page, reason, teach, text, who};
 use crate::accounts::repo::Member;
 use crate::accounts::roles::Perm;
 use crate::assistant::conversations;
@@ -95,7 +95,19 @@ fn delivery(status: &str, error: Option<&str>) -> Markup {
 }
 
 /// The parts that change live: status line and thread (the page swaps them in place).
-fn live_parts(t: &Thread, now: jiff::Timestamp) -> Markup {
+/// What the assistant read in the shopper message at `i`: the intent of the bot reply
+/// that follows it.
+fn reading_of(messages: &[repo::Message], i: usize) -> Option<&str> {
+    messages[i + 1..]
+        .iter()
+        .take_while(|m| m.author != "shopper")
+        .find(|m| m.author == "bot")
+        .and_then(|m| m.intent.as_deref())
+}
+
+fn live_parts(staff: &Staff, t: &Thread, now: jiff::Timestamp) -> Markup {
+    let can_teach = staff.user.role.can(Perm::WorkConversations);
+    let csrf = staff.csrf.as_str();
     html! {
         div #status data-live {
             p {
@@ -112,7 +124,7 @@ fn live_parts(t: &Thread, now: jiff::Timestamp) -> Markup {
             @if t.blocked { (alert(Tone::Danger, "Contact bloqué : ses messages sont gardés, l'assistant n'y répond pas.")) }
         }
         ol.thread #thread data-live aria-live="polite" {
-            @for m in &t.messages {
+            @for (i, m) in t.messages.iter().enumerate() {
                 li class={ "msg " (m.author) } id={ (if m.author == "note" { "n-" } else { "m-" }) (m.id) } {
                     div.meta {
                         @match m.author.as_str() {
@@ -122,10 +134,13 @@ fn live_parts(t: &Thread, now: jiff::Timestamp) -> Markup {
                             _ => strong { (m.staff_name.clone().unwrap_or_else(|| "Équipe".into())) },
                         }
                         " · " span.muted { (relative_fr(from_unix(m.created_at), now)) }
-                        @if let Some(intent) = &m.intent { " · " span.muted { (intent) } }
+                        @if let Some(intent) = &m.intent { " · " span.muted title="Ce que l'assistant a compris" { "Compris : " (teach::understood(intent, m.confidence)) } }
                         @if let Some((status, error)) = &m.delivery { " · " (delivery(status, error.as_deref())) }
                     }
                     div.body { (m.body) }
+                    @if m.author == "shopper" && can_teach {
+                        (teach::form(csrf, t.id, m.id, reading_of(&t.messages, i)))
+                    }
                 }
             }
         }
@@ -138,6 +153,10 @@ fn notice(ok: Option<&str>) -> Option<(Tone, &'static str)> {
         "note" => (Tone::Success, "Note ajoutée."),
         "assigned" => (Tone::Success, "Attribution enregistrée."),
         "saved" => (Tone::Success, "Modification enregistrée."),
+        "taught" => (
+            Tone::Success,
+            "Merci ! L'assistant apprend cet exemple et le comprendra dans quelques secondes.",
+        ),
         "closed" => (Tone::Success, "Conversation fermée."),
         "survey" => (
             Tone::Success,
@@ -170,7 +189,7 @@ fn body(
         @if let Some((tone, n)) = notice { (alert(tone, n)) }
         div.conversation-layout #conversation data-conversation=(t.id) {
             div.conversation-main {
-                (live_parts(t, now))
+                (live_parts(staff, t, now))
                 @if !can { (alert(Tone::Info, text::READ_ONLY)) }
                 @if can && t.channel != "console" {
                     @if !filled.is_empty() {
@@ -347,7 +366,7 @@ pub(super) async fn live(
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(live_parts(&t, state.clock.now()).into_string()))
+        .body(live_parts(&staff, &t, state.clock.now()).into_string()))
 }
 
 fn back_to(id: i64, ok: &str) -> HttpResponse {

@@ -8,6 +8,7 @@ mod live;
 mod products;
 mod repo;
 pub mod setup;
+pub mod teach;
 
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
@@ -45,6 +46,7 @@ const PAGE: usize = 50;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     setup::configure(cfg);
+    teach::configure(cfg);
     // The stream before `/inbox/{id}`, which would otherwise claim its path.
     cfg.route(paths::INBOX_EVENTS, web::get().to(live::events))
         .route(paths::INBOX, web::get().to(inbox))

@@ -342,6 +342,8 @@ pub struct Message {
     pub staff_name: Option<String>,
     pub body: String,
     pub intent: Option<String>,
+    /// How sure the assistant was of `intent` (bot replies).
+    pub confidence: Option<f64>,
     pub created_at: i64,
     /// For replies sent through a provider: pending, sent, delivered or failed, and why.
     pub delivery: Option<(String, Option<String>)>,
@@ -414,7 +416,7 @@ pub fn thread(conn: &Connection, id: i64, notes: bool) -> Result<Option<Thread>,
     let mut messages: Vec<Message> = conn
         .prepare_cached(
             "SELECT m.id, m.author, NULLIF(u.display_name, ''), m.body, m.intent, m.created_at,
-                    o.status, o.error
+                    o.status, o.error, m.confidence
              FROM messages m LEFT JOIN users u ON u.id = m.user_id
              LEFT JOIN outbox o ON o.message_id = m.id
              WHERE m.conversation_id = ?1 ORDER BY m.id DESC LIMIT ?2",
@@ -427,6 +429,7 @@ pub fn thread(conn: &Connection, id: i64, notes: bool) -> Result<Option<Thread>,
                 staff_name: r.get(2)?,
                 body: r.get(3)?,
                 intent: r.get(4)?,
+                confidence: r.get(8)?,
                 created_at: r.get(5)?,
                 delivery: status.map(|s| (s, r.get(7).ok().flatten())),
             })
@@ -448,6 +451,7 @@ pub fn thread(conn: &Connection, id: i64, notes: bool) -> Result<Option<Thread>,
                     staff_name: name.or(r.get(2)?),
                     body: r.get(3)?,
                     intent: None,
+                    confidence: None,
                     created_at: r.get(4)?,
                     delivery: None,
                 })

@@ -8,11 +8,13 @@ use serde::Deserialize;
 
 use crate::accounts::roles::Perm;
 use crate::assistant::settings::{self, Extras, Settings};
+use crate::assistant::training::{self, Taught};
 use crate::db;
 use crate::engine::hours::WeekHours;
 use crate::engine::shop::WhenUnsure;
 use crate::engine::shop::{Policy, Tone as Address};
 use crate::error::AppError;
+use crate::inbox::teach;
 use crate::stores::tracking::Carrier;
 use crate::web::auth::Staff;
 use crate::web::components::{Field, Tone, alert, csrf_input, select};
@@ -263,6 +265,7 @@ pub(crate) fn parse_hours(days: [&str; 7]) -> Result<serde_json::Value, Vec<(usi
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn view(
     staff: &Staff,
     s: &Settings,
@@ -270,6 +273,8 @@ fn view(
     days: &[String; 7],
     errors: &[(usize, String)],
     notice: Option<(Tone, &str)>,
+    taught: &[Taught],
+    now: jiff::Timestamp,
 ) -> Markup {
     let editable = staff.user.role.can(Perm::ManageShop);
     let countries = s.shipping_countries.join(", ");
@@ -310,6 +315,7 @@ fn view(
             }
             @if editable { div.actions { button.btn.primary type="submit" { (text::SAVE) } } }
         }
+        (teach::examples_section(staff, taught, now))
     };
     layout::page(staff, Nav::Settings, text::TITLE, body)
 }
@@ -324,15 +330,23 @@ async fn page(
     staff: Staff,
     saved: web::Query<Saved>,
 ) -> Result<HttpResponse, AppError> {
-    let (s, extras) = db::call(&state.db, |conn| {
-        Ok((settings::load(conn)?, settings::extras(conn)?))
+    let (s, extras, taught) = db::call(&state.db, |conn| {
+        Ok((
+            settings::load(conn)?,
+            settings::extras(conn)?,
+            training::list(conn)?,
+        ))
     })
     .await?;
     let days = day_texts(&s.hours);
-    let notice = saved.ok.as_ref().map(|_| (Tone::Success, text::SAVED));
+    let notice = saved.ok.as_deref().map(|ok| match ok {
+        "forgotten" => (Tone::Success, "Exemple retiré : l'assistant l'oublie."),
+        _ => (Tone::Success, text::SAVED),
+    });
+    let now = state.clock.now();
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .body(view(&staff, &s, &extras, &days, &[], notice).into_string()))
+        .body(view(&staff, &s, &extras, &days, &[], notice, &taught, now).into_string()))
 }
 
 #[derive(Deserialize)]
@@ -415,7 +429,10 @@ async fn save(
         },
         shipping_countries: countries,
     };
-    let stored = db::call(&state.db, |conn| settings::extras(conn)).await?;
+    let (stored, taught) = db::call(&state.db, |conn| {
+        Ok((settings::extras(conn)?, training::list(conn)?))
+    })
+    .await?;
     let extras = form.extras.apply(&stored, true);
     if !errors.is_empty() {
         let typed: [String; 7] = std::array::from_fn(|i| days[i].clone());
@@ -429,6 +446,8 @@ async fn save(
                     &typed,
                     &errors,
                     Some((Tone::Danger, text::FIX)),
+                    &taught,
+                    state.clock.now(),
                 )
                 .into_string(),
             ));

@@ -22,6 +22,8 @@ pub const CONVERSATION_ASSIGN: &str = "/inbox/{id}/assign";
 pub const CONVERSATION_PRIORITY: &str = "/inbox/{id}/priority";
 pub const CONVERSATION_BLOCK: &str = "/inbox/{id}/block";
 pub const CONVERSATION_RESERVE: &str = "/inbox/{id}/reserve";
+/// "Apprendre à l'assistant": a shopper message labelled with the intent it asked.
+pub const CONVERSATION_TEACH: &str = "/inbox/{id}/teach";
 /// The inbox's live updates (Server-Sent Events).
 pub const INBOX_EVENTS: &str = "/inbox/events";
 pub const PRODUCTS: &str = "/products";
@@ -50,6 +52,8 @@ pub const STORE_REMOVE: &str = "/settings/integrations/{id}/remove";
 pub const STORE_CREDENTIALS: &str = "/settings/integrations/{id}/credentials";
 pub const SETTINGS_PROFILE: &str = "/settings/profile";
 pub const SETTINGS_ASSISTANT: &str = "/settings/assistant";
+/// Removes an example the shop taught its assistant.
+pub const SETTINGS_EXAMPLE_DELETE: &str = "/settings/assistant/examples/{id}/delete";
 pub const SETTINGS_MESSAGES: &str = "/settings/messages";
 pub const SETTINGS_INBOX: &str = "/settings/inbox";
 pub const SAVED_REPLY: &str = "/settings/inbox/replies/{id}";

@@ -916,3 +916,67 @@ fn contacts_are_linked_to_customers_and_a_blocked_one_gets_no_reply() {
         .unwrap();
     assert_eq!(customer, None);
 }
+
+#[test]
+fn the_corpus_out_of_scope_examples_are_never_answered() {
+    let assistant = Assistant::default();
+    let now = thursday();
+    let mut answered = Vec::new();
+    let out_of_scope = comptoir::assistant::training::builtin_examples()
+        .iter()
+        .filter(|e| e.intent == Intent::Unknown);
+    let mut conn = demo();
+    for (i, example) in out_of_scope.enumerate() {
+        // Each from another sender: a first message of its own conversation.
+        let outcome = say(
+            &assistant,
+            &mut conn,
+            &format!("+336100{i:05}"),
+            &example.text,
+            now,
+        );
+        let d = outcome.decision.unwrap();
+        if d.action.code() != "handoff" {
+            answered.push(format!(
+                "{} → {} {}",
+                example.text,
+                d.intent.code(),
+                d.action.code()
+            ));
+        }
+    }
+    assert!(answered.is_empty(), "answered:\n{}", answered.join("\n"));
+}
+
+#[test]
+fn eval_reports_intents_and_cross_validates_the_corpus() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("decisions.jsonl");
+    let run = cli(
+        &[
+            "eval",
+            "--demo",
+            "--cases",
+            "tests/data/eval/bitext.jsonl",
+            "--out",
+            out.to_str().unwrap(),
+            "--report",
+        ],
+        &[],
+        None,
+    );
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let report = text(&run.stdout);
+    for part in ["precision", "recall", "confusion", "order_status"] {
+        assert!(report.contains(part), "{part} missing:\n{report}");
+    }
+    let cv = cli(&["eval", "--cross-validate", "3"], &[], None);
+    assert!(cv.status.success(), "{}", text(&cv.stderr));
+    assert!(text(&cv.stdout).contains("3-fold cross-validation"));
+    let bad = cli(&["eval", "--cross-validate", "1"], &[], None);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("folds"));
+    let nothing = cli(&["eval", "--demo"], &[], None);
+    assert_eq!(nothing.status.code(), Some(2));
+    assert!(text(&nothing.stderr).contains("--cases"));
+}

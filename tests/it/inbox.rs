@@ -641,3 +641,131 @@ fn in_a_browser_the_team_sees_a_message_arrive_takes_over_and_closes() {
         1
     );
 }
+
+/// The last bot reply's intent in a visitor's conversation.
+fn bot_intent(dir: &Path, visitor: &str) -> String {
+    db(dir)
+        .query_row(
+            "SELECT m.intent FROM messages m JOIN conversations c ON c.id = m.conversation_id
+             WHERE c.contact = ?1 AND m.author = 'bot' ORDER BY m.id DESC LIMIT 1",
+            [format!("visitor:{visitor}")],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+#[test]
+fn staff_teach_the_assistant_and_the_same_words_are_understood_next_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = shop(tmp.path());
+    let owner = app.setup_owner();
+    let words = "le magasin est accessible en fauteuil roulant ?";
+    visitor_says(&app, "v-teach-001", words);
+    let before = bot_intent(tmp.path(), "v-teach-001");
+    assert_ne!(before, "shop_address", "the corpus alone must not know it");
+    let id = conversation_of(tmp.path(), "v-teach-001");
+    let page = format!("/inbox/{id}");
+    let shown = owner.get(&page).body;
+    assert!(shown.contains("Compris : "), "the reading is shown");
+    assert!(
+        !shown.contains(&format!(">{before}<")) && !shown.contains(&format!("Compris : {before}")),
+        "never the raw intent code"
+    );
+    assert!(shown.contains("Apprendre à l'assistant"));
+    let message: i64 = db(tmp.path())
+        .query_row(
+            "SELECT id FROM messages WHERE conversation_id = ?1 AND author = 'shopper'",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap();
+
+    // Bad input is refused and stores nothing; a read-only member cannot teach.
+    let bad = owner.submit(
+        &page,
+        &format!("{page}/teach"),
+        &[("message", &message.to_string()), ("intent", "shop_adress")],
+    );
+    assert_eq!(bad.status, 400);
+    let reader = member(&app, tmp.path(), "reader-teach@elegance.test", "read_only");
+    let refused = reader.submit(
+        &page,
+        &format!("{page}/teach"),
+        &[
+            ("message", &message.to_string()),
+            ("intent", "shop_address"),
+        ],
+    );
+    assert_eq!(refused.status, 403);
+    let elsewhere = owner.submit(
+        &page,
+        &format!("/inbox/{}/teach", id + 1000),
+        &[
+            ("message", &message.to_string()),
+            ("intent", "shop_address"),
+        ],
+    );
+    assert_eq!(elsewhere.status, 404, "a message of another conversation");
+    assert_eq!(
+        count(tmp.path(), "SELECT COUNT(*) FROM training_examples"),
+        0
+    );
+
+    let taught = owner.submit(
+        &page,
+        &format!("{page}/teach"),
+        &[
+            ("message", &message.to_string()),
+            ("intent", "shop_address"),
+        ],
+    );
+    assert_eq!(taught.status, 303);
+    assert!(
+        owner
+            .get(&format!("{page}?ok=taught"))
+            .body
+            .contains("L'assistant apprend cet exemple")
+    );
+    let listed = owner.get("/settings/assistant").body;
+    assert!(listed.contains(words) || listed.contains("le magasin est accessible"));
+    assert!(listed.contains("Adresse"));
+
+    // The model is retrained in the background: a new shopper writing the same words
+    // is understood once the new model is in place.
+    // Asked again at most every second (the widget limits how often a site may write),
+    // for at most 30 s (an unoptimised test build trains in a few seconds).
+    let started = std::time::Instant::now();
+    for n in 1.. {
+        let visitor = format!("v-teach-{:03}", 100 + n);
+        visitor_says(&app, &visitor, words);
+        if bot_intent(tmp.path(), &visitor) == "shop_address" {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the taught words are still not understood"
+        );
+        std::thread::sleep(Duration::from_secs(1));
+    }
+
+    // Removing the example forgets it.
+    let example: i64 = db(tmp.path())
+        .query_row("SELECT id FROM training_examples", [], |r| r.get(0))
+        .unwrap();
+    let removed = owner.submit(
+        "/settings/assistant",
+        &format!("/settings/assistant/examples/{example}/delete"),
+        &[],
+    );
+    assert_eq!(removed.status, 303);
+    assert_eq!(
+        count(tmp.path(), "SELECT COUNT(*) FROM training_examples"),
+        0
+    );
+    assert!(
+        owner
+            .get("/settings/assistant")
+            .body
+            .contains("Aucun exemple")
+    );
+}

@@ -59,7 +59,7 @@ impl Default for Settings {
             learning_rate: 0.5,
             l2: 1e-5,
             seed: 0x5eed_c0de,
-            threshold: 0.5,
+            threshold: 0.4,
         }
     }
 }
