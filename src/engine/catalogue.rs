@@ -35,7 +35,10 @@ pub struct Variant {
 /// (`blanches` → `blanc`, `bleue` → `bleu`, `plissée` → `pliss`).
 pub fn stem(word: &str) -> String {
     let mut w = fold(word);
-    if w.chars().count() > 3 && (w.ends_with('s') || w.ends_with('x')) {
+    // Plurals lose their s or x; "gris" is not a plural (it would no longer meet
+    // "grise").
+    let short_is = w.chars().count() <= 4 && w.ends_with("is");
+    if w.chars().count() > 3 && (w.ends_with('s') || w.ends_with('x')) && !short_is {
         w.pop();
     }
     if w.chars().count() > 4 && w.ends_with("che") {
@@ -48,8 +51,8 @@ pub fn stem(word: &str) -> String {
     w
 }
 
-/// English words shoppers use for French-named products and colours (stems, after
-/// `stem`), and what they are in the shop's words.
+/// English words shoppers use for French-named products and colours, and what they are
+/// in the shop's words (French stems, after `stem`).
 const LEXICON: &[(&str, &[&str])] = &[
     ("dress", &["rob"]),
     ("sneaker", &["basket"]),
@@ -65,6 +68,7 @@ const LEXICON: &[(&str, &[&str])] = &[
     ("jumper", &["pull"]),
     ("pump", &["escarpin"]),
     ("heel", &["escarpin"]),
+    ("patent", &["verni"]),
     ("boot", &["bottin"]),
     ("bag", &["sac"]),
     ("hat", &["chapeau"]),
@@ -109,6 +113,16 @@ const LEXICON: &[(&str, &[&str])] = &[
     ("khaki", &["kaki"]),
     ("gold", &["dor"]),
     ("ivory", &["ivoir"]),
+    ("cream", &["crem"]),
+    ("tan", &["camel"]),
+    ("sage", &["saug"]),
+    ("olive", &["kaki"]),
+    ("wine", &["bordeau"]),
+    ("maroon", &["bordeau"]),
+    ("nude", &["beig"]),
+    ("charcoal", &["gris"]),
+    ("silver", &["argent"]),
+    ("purple", &["violet"]),
 ];
 
 /// Words that carry no product meaning.
@@ -270,7 +284,7 @@ fn distance(a: &str, b: &str) -> usize {
 pub(crate) fn meanings(word: &str) -> Vec<String> {
     let s = stem(word);
     let mut out = vec![s.clone()];
-    if let Some((_, french)) = LEXICON.iter().find(|(en, _)| *en == s) {
+    if let Some((_, french)) = LEXICON.iter().find(|(en, _)| stem(en) == s) {
         out.extend(french.iter().map(|f| f.to_string()));
     }
     out

@@ -149,6 +149,10 @@ pub fn extract(text: &str) -> Facts {
             }
         }
     }
+    // A shoe size in another system ("UK 5") is the EU size it stands for.
+    if facts.size.is_none() {
+        facts.size = super::sizes::shoe_size(&w);
+    }
     facts
 }
 
@@ -183,6 +187,7 @@ mod tests {
             ("en kaki, taille 38", Some("38")),
             ("pointure 39,5 svp", Some("39.5")),
             ("des bonnets roses ?", None),
+            ("the red pumps in UK 6?", Some("39")),
             ("Le manteau camel vous l'avez encore ?", None),
             ("HELLO DO YOU HAVE THE STRAW HAT", None),
         ];

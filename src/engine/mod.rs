@@ -15,6 +15,7 @@ pub mod model;
 pub mod options;
 pub mod replies;
 pub mod shop;
+pub mod sizes;
 pub mod text;
 
 mod orders;

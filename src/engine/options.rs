@@ -4,6 +4,7 @@
 
 use super::catalogue::{Product, Variant, meanings, stem};
 use super::lang::Lang;
+use super::sizes;
 use super::text::{fold, words};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +70,30 @@ pub fn kind(product: &Product, i: usize) -> Kind {
     }
 }
 
+/// English colour names of two words, said the shop's way before matching (the words
+/// one by one would mean something else: "off-white" is not white).
+const COLOUR_PHRASES: &[(&str, &str)] = &[
+    ("off white", "ecru"),
+    ("off-white", "ecru"),
+    ("dusty pink", "rose poudre"),
+    ("powder pink", "rose poudre"),
+    ("sage green", "vert sauge"),
+    ("navy blue", "marine"),
+    ("bleu marine", "marine"),
+    ("light grey", "gris clair"),
+    ("dark grey", "gris fonce"),
+];
+
+fn colour_phrases(text: &str) -> String {
+    let mut t = fold(text);
+    for (phrase, said) in COLOUR_PHRASES {
+        if t.contains(phrase) {
+            t = t.replace(phrase, said);
+        }
+    }
+    t
+}
+
 pub fn same_size(a: &str, b: &str) -> bool {
     let norm = |s: &str| fold(s.trim()).replace(',', ".");
     norm(a) == norm(b)
@@ -77,41 +102,35 @@ pub fn same_size(a: &str, b: &str) -> bool {
 /// For each option, the values the message names (several when it is ambiguous,
 /// none when it names none). `size` is the size the message states, if any.
 pub fn named(product: &Product, text: &str, size: Option<&str>) -> [Vec<String>; 3] {
-    let query: Vec<Vec<String>> = words(text).iter().map(|w| meanings(w)).collect();
+    let query: Vec<Vec<String>> = words(&colour_phrases(text))
+        .iter()
+        .map(|w| meanings(w))
+        .collect();
     let mut out: [Vec<String>; 3] = Default::default();
     for (i, slot) in out.iter_mut().enumerate().take(count(product)) {
         let values = values(product, i);
         if kind(product, i) == Kind::Size {
-            if let Some(size) = size {
-                slot.extend(
-                    values
-                        .iter()
-                        .filter(|v| same_size(v, size))
-                        .map(|v| v.to_string()),
-                );
-                if slot.is_empty() {
-                    // A size the product does not come in: keep it, to say so.
-                    slot.push(size.to_string());
-                }
-            }
+            slot.extend(sizes::named(product, &values, text, size));
             continue;
         }
-        // Colours and other values: the most of the value's words the message says.
-        let scored: Vec<(usize, &str)> = values
+        // Colours and other values: the most of the value's words the message says,
+        // then the fewest left unsaid ("rose" is Rose rather than Rose poudré).
+        let scored: Vec<((usize, usize), &str)> = values
             .iter()
             .map(|value| {
-                let hits = words(value)
+                let ws = words(value);
+                let hits = ws
                     .iter()
                     .filter(|w| {
                         let s = stem(w);
                         query.iter().any(|q| q.contains(&s))
                     })
                     .count();
-                (hits, *value)
+                ((hits, usize::MAX - (ws.len() - hits)), *value)
             })
             .collect();
-        let best = scored.iter().map(|(n, _)| *n).max().unwrap_or(0);
-        if best > 0 {
+        let best = scored.iter().map(|(n, _)| *n).max().unwrap_or((0, 0));
+        if best.0 > 0 {
             slot.extend(
                 scored
                     .iter()
@@ -200,6 +219,29 @@ mod tests {
             super::named(&p, "en 52", Some("52"))[1],
             vec!["52".to_string()]
         );
+    }
+
+    #[test]
+    fn colours_in_french_inflections_and_english_names() {
+        let colour = |handle: &str, text: &str| named(&product(handle), text, None)[0].clone();
+        let dress = "robe-pull-cotelee"; // Camel, Gris
+        assert_eq!(colour(dress, "en grise ?"), ["Gris"]);
+        assert_eq!(colour(dress, "les grises"), ["Gris"]);
+        assert_eq!(colour(dress, "any in grey?"), ["Gris"]);
+        assert_eq!(colour(dress, "the tan one"), ["Camel"]);
+        let cardigan = "cardigan-torsade"; // Écru, Bordeaux
+        assert_eq!(colour(cardigan, "in off-white please"), ["Écru"]);
+        assert_eq!(colour(cardigan, "en écrue"), ["Écru"]);
+        assert_eq!(colour(cardigan, "the wine one"), ["Bordeaux"]);
+        assert_eq!(colour("pantalon-large-fluide", "cream?"), ["Crème"]);
+        assert_eq!(colour("pantalon-large-fluide", "les noires"), ["Noir"]);
+        assert_eq!(colour("jupe-plissee-midi", "sage green"), ["Vert sauge"]);
+        assert_eq!(colour("jupe-plissee-midi", "dusty pink"), ["Rose poudré"]);
+        // The value fully named wins over one that also has the word.
+        let mut p = product("bonnet-cotele"); // Gris, Rose
+        p.variants[0].options[0] = Some("Rose poudré".into());
+        assert_eq!(named(&p, "en rose", None)[0], ["Rose"]);
+        assert!(colour(dress, "en violet").is_empty());
     }
 
     #[test]

@@ -8,6 +8,7 @@ use super::info;
 use super::intent::Intent;
 use super::lang::Lang;
 use super::options::{self, Kind};
+use super::sizes;
 use super::{Action, Decision, Turn};
 use crate::error::AppError;
 
@@ -59,7 +60,32 @@ const FILLER: &[&str] = &[
     "aussi",
     "also",
     "too",
+    "any",
+    "got",
+    "have",
+    "you",
+    "do",
+    "does",
+    "in",
+    "size",
+    "ones",
+    "instead",
+    "rather",
+    "version",
+    "je",
+    "veux",
+    "voudrais",
+    "prends",
+    "prendrais",
+    "take",
+    "want",
+    "like",
+    "i'd",
+    "i'll",
 ];
+
+/// Letter sizes, which stand for themselves in a follow-up ("S/M" reads "s", "m").
+const LETTER_SIZES: &[&str] = &["xxs", "xs", "s", "m", "l", "xl", "xxl"];
 
 /// The intent a product follow-up carries: asking a price stays a price question, a
 /// request to hold stays one; anything else is about availability.
@@ -88,11 +114,14 @@ pub(super) fn follows_up(
     ) {
         return false;
     }
-    if let Matched::One(other) = matched
-        && other.id != product.id
-        && !matches!(intent, Intent::Unknown)
-        && turn.facts.size.is_none()
-    {
+    // Another product named: the message moves to it only by a word that the product
+    // under discussion does not have ("et en marine ?" stays on the dress, even when a
+    // coat is called "marine").
+    let other = match matched {
+        Matched::One(other) if other.id != product.id => Some(*other),
+        _ => None,
+    };
+    if other.is_some_and(|o| named_in_full(turn, o)) {
         return false;
     }
     let index = turn.engine.index;
@@ -101,17 +130,35 @@ pub(super) fn follows_up(
         if is_stop(w) || FILLER.contains(&w.as_str()) {
             continue;
         }
-        let is_size =
-            turn.facts.size.as_deref().is_some_and(|s| {
-                options::same_size(s, w) || s.split('.').next() == Some(w.as_str())
-            }) || (w.len() <= 4 && w.chars().all(|c| c.is_ascii_digit()));
-        let fits = is_size || meanings(w).iter().any(|m| index.describes(product.id, m));
-        if !fits {
+        let describes = |id: i64| meanings(w).iter().any(|m| index.describes(id, m));
+        let current = describes(product.id);
+        // A size word is a size here ("et en petit ?"), not the other product's name
+        // ("Petite Robe Noire"), unless that name was said in full.
+        if !current && !sizes::is_size_word(w) && other.is_some_and(|o| describes(o.id)) {
+            return false;
+        }
+        let is_size = sizes::is_size_word(w)
+            || turn.facts.size.as_deref().is_some_and(|s| {
+                options::same_size(s, w)
+                    || s.split('.').next() == Some(w.as_str())
+                    || LETTER_SIZES.contains(&w.as_str())
+            })
+            || (w.len() <= 4 && w.chars().all(|c| c.is_ascii_digit()));
+        if !(current || is_size) {
             return false;
         }
         says_something = true;
     }
     says_something || matches!(intent, Intent::Price | Intent::Reservation)
+}
+
+/// Whether every word of the product's name is in the message.
+fn named_in_full(turn: &Turn<'_>, product: &Product) -> bool {
+    let said: Vec<Vec<String>> = turn.words.iter().map(|w| meanings(w)).collect();
+    super::text::words(&product.title)
+        .iter()
+        .filter(|w| !is_stop(w))
+        .all(|w| said.iter().any(|m| m.contains(&stem(w))))
 }
 
 /// A product question, by what the catalogue matcher found.
@@ -579,11 +626,7 @@ fn rank_by_stock<'a>(
             .variants
             .iter()
             .filter(|v| match &turn.facts.size {
-                Some(size) => v
-                    .options
-                    .iter()
-                    .flatten()
-                    .any(|o| options::same_size(o, size)),
+                Some(size) => v.options.iter().flatten().any(|o| sizes::fits(o, size)),
                 None => true,
             })
             .collect();

@@ -980,3 +980,83 @@ fn eval_reports_intents_and_cross_validates_the_corpus() {
     assert_eq!(nothing.status.code(), Some(2));
     assert!(text(&nothing.stderr).contains("--cases"));
 }
+
+#[test]
+fn follow_ups_stay_on_the_product_under_discussion_unless_another_is_named_in_full() {
+    let assistant = Assistant::default();
+    let mut conn = demo();
+    // The linen dress comes in navy ("Marine") too, while a blazer is called "Marine".
+    conn.execute(
+        "UPDATE variants SET option1 = 'Marine', title = replace(title, 'Kaki', 'Marine') WHERE option1 = 'Kaki'
+           AND product_id = (SELECT id FROM products WHERE handle = 'robe-chemise-en-lin')",
+        [],
+    )
+    .unwrap();
+    let product = |o: &Outcome| o.decision.as_ref().and_then(|d| d.product.clone());
+    let variant = |o: &Outcome| o.decision.as_ref().and_then(|d| d.variant.clone());
+    let now = thursday();
+    let from = "+33611111111";
+    let o = say(
+        &assistant,
+        &mut conn,
+        from,
+        "vous avez la robe chemise en lin ?",
+        now,
+    );
+    assert_eq!(product(&o).as_deref(), Some("robe-chemise-en-lin"));
+    let o = say(&assistant, &mut conn, from, "et en marine ?", now);
+    assert_eq!(
+        product(&o).as_deref(),
+        Some("robe-chemise-en-lin"),
+        "{}",
+        reply(&o)
+    );
+    let o = say(&assistant, &mut conn, from, "plutôt le 38", now);
+    assert_eq!(variant(&o).as_deref(), Some("Marine / 38"), "{}", reply(&o));
+
+    // English, a composite size said in words.
+    let from = "+33622222222";
+    say(
+        &assistant,
+        &mut conn,
+        from,
+        "do you have the oversize striped shirt?",
+        now,
+    );
+    let o = say(&assistant, &mut conn, from, "the large one then", now);
+    assert_eq!(variant(&o).as_deref(), Some("L/XL"), "{}", reply(&o));
+
+    // A size word is a size, but a product named in full is that product.
+    let from = "+33633333333";
+    say(
+        &assistant,
+        &mut conn,
+        from,
+        "le pull cachemire en noir",
+        now,
+    );
+    let o = say(&assistant, &mut conn, from, "et en petit ?", now);
+    assert_eq!(variant(&o).as_deref(), Some("Noir / S"), "{}", reply(&o));
+    let o = say(
+        &assistant,
+        &mut conn,
+        from,
+        "et la petite robe noire ?",
+        now,
+    );
+    assert_eq!(product(&o).as_deref(), Some("petite-robe-noire"));
+
+    // Colours in English, sizes in another system.
+    let from = "+33644444444";
+    say(&assistant, &mut conn, from, "the ribbed jumper dress", now);
+    let o = say(&assistant, &mut conn, from, "any in grey? size small", now);
+    assert_eq!(variant(&o).as_deref(), Some("Gris / S"), "{}", reply(&o));
+    let o = say(
+        &assistant,
+        &mut conn,
+        "+33655555555",
+        "red patent pumps in UK 6?",
+        now,
+    );
+    assert_eq!(variant(&o).as_deref(), Some("39"), "{}", reply(&o));
+}
