@@ -20,6 +20,7 @@ pub mod text;
 
 mod orders;
 mod products;
+mod questions;
 mod shop_answers;
 
 pub use orders::phone_key;
@@ -259,6 +260,22 @@ const NO: &[&str] = &["non", "no", "nope", "pas"];
 
 /// Plural phrasing that asks about a kind of product: "des robes", "any bags",
 /// "quels sacs".
+/// `reply` with `extra` added before its closing question ("… Tu passes quand ? 😊"),
+/// or at the end when it closes with none.
+fn before_last_question(reply: &str, extra: &str) -> String {
+    let end = reply.trim_end_matches(|c: char| !c.is_alphanumeric() && c != '?');
+    if !end.ends_with('?') {
+        return format!("{reply} {extra}");
+    }
+    let body = &end[..end.len() - 1];
+    match body.rfind(['.', '!', '?']) {
+        Some(at) if reply[at + 1..].starts_with(' ') => {
+            format!("{} {extra}{}", &reply[..=at], &reply[at + 1..])
+        }
+        _ => format!("{reply} {extra}"),
+    }
+}
+
 fn speaks_of_a_kind(body: &str) -> bool {
     let words = text::words(body);
     let markers = ["des", "any", "some", "quels", "quelles", "what", "which"];
@@ -295,7 +312,17 @@ impl Engine<'_> {
         {
             intent = read;
         }
+        // A message may ask two things: an errand (a product, an order) leads, and the
+        // shop's questions are answered after it.
+        let hint = signals(&matched, &turn.facts).hint;
+        let asked = questions::asked(self.model, &turn, hint);
+        if questions::is_shop_info(intent)
+            && let Some(errand) = asked.iter().find(|i| questions::is_errand(**i))
+        {
+            intent = *errand;
+        }
         let mut decision = self.route(&turn, intent, matched, state, data)?;
+        self.answer_the_rest(&turn, &asked, &mut decision);
         decision.confidence = reading.confidence;
         decision.guess = reading.best;
         if decision.intent != Intent::Unknown {
@@ -320,6 +347,38 @@ impl Engine<'_> {
             decision.reply = format!("{}\n\n{}", decision.reply, self.shop.signature.trim());
         }
         Ok(decision)
+    }
+
+    /// Adds the answers to the other questions of the message: the shop's profile
+    /// questions, and the price of the item just answered about.
+    fn answer_the_rest(&self, turn: &Turn<'_>, asked: &[Intent], decision: &mut Decision) {
+        if matches!(decision.action, Action::Handoff) {
+            return;
+        }
+        let mut extra: Vec<String> = Vec::new();
+        let about_an_item = matches!(
+            decision.intent,
+            Intent::ProductAvailability | Intent::Reservation
+        );
+        if about_an_item
+            && asked.contains(&Intent::Price)
+            && let Some((line, amount)) = products::price_line(turn, decision)
+        {
+            extra.push(line);
+            decision.facts.push(amount);
+        }
+        for &intent in asked {
+            if questions::is_shop_info(intent) && intent != decision.intent {
+                let answer = shop_answers::answer(turn, intent);
+                if answer.action != Action::Handoff {
+                    extra.push(answer.reply);
+                    decision.facts.extend(answer.facts);
+                }
+            }
+        }
+        if !extra.is_empty() {
+            decision.reply = before_last_question(&decision.reply, &extra.join(" "));
+        }
     }
 
     fn route(
@@ -381,5 +440,26 @@ impl Engine<'_> {
             }
             Unknown => turn.decide(intent, Action::Handoff, "unsure", &[]),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::before_last_question;
+
+    #[test]
+    fn a_second_answer_goes_before_the_closing_question() {
+        assert_eq!(
+            before_last_question("Oui ! Il en reste 2. Tu passes quand ? 😊", "Prix : 89 €."),
+            "Oui ! Il en reste 2. Prix : 89 €. Tu passes quand ? 😊"
+        );
+        assert_eq!(
+            before_last_question("Our hours: 10am to 7pm.", "We're at 1 Main St."),
+            "Our hours: 10am to 7pm. We're at 1 Main St."
+        );
+        assert_eq!(
+            before_last_question("Which size?", "€9."),
+            "Which size? €9."
+        );
     }
 }

@@ -204,6 +204,23 @@ fn price_range(variants: &[&Variant], lang: Lang) -> Option<String> {
     })
 }
 
+/// "Robe Fleurie Bleue en 38 : 89 €." for the item a decision is about, with the
+/// amount, to follow an answer that did not say it.
+pub(super) fn price_line(turn: &Turn<'_>, d: &Decision) -> Option<(String, String)> {
+    let handle = d.product.as_deref()?;
+    let product = turn.engine.index.products().find(|p| p.handle == handle)?;
+    let variants: Vec<&Variant> = product
+        .variants
+        .iter()
+        .filter(|v| d.variant.as_deref().is_none_or(|t| v.title == t))
+        .collect();
+    let variant = (variants.len() == 1).then(|| variants[0]);
+    let item = options::describe(product, variant, turn.lang);
+    let amount = price_range(&variants, turn.lang)?;
+    let line = turn.say("price", &[("item", &item), ("price", &amount)]);
+    Some((line, amount))
+}
+
 fn sold_out(lang: Lang) -> &'static str {
     match lang {
         Lang::Fr => "épuisé",

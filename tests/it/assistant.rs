@@ -1060,3 +1060,76 @@ fn follow_ups_stay_on_the_product_under_discussion_unless_another_is_named_in_fu
     );
     assert_eq!(variant(&o).as_deref(), Some("39"), "{}", reply(&o));
 }
+
+#[test]
+fn a_message_with_two_questions_gets_both_answers() {
+    let assistant = Assistant::default();
+    let mut conn = demo();
+    let now = thursday();
+    let (address, phone): (String, String) = conn
+        .query_row(
+            "SELECT address, phone FROM shop_profile WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let street = address.split(',').next().unwrap().to_string();
+
+    let o = say(
+        &assistant,
+        &mut conn,
+        "+33611111111",
+        "vous êtes ouverts samedi ? et c'est où exactement ?",
+        now,
+    );
+    let d = o.decision.as_ref().unwrap();
+    assert_eq!(d.intent, Intent::ShopHours, "{}", d.reply);
+    assert!(d.reply.contains(&street), "{}", d.reply);
+    assert!(d.reply.contains("10h"), "{}", d.reply);
+
+    let o = say(
+        &assistant,
+        &mut conn,
+        "+33622222222",
+        "what time do you close tonight and what's your phone number?",
+        now,
+    );
+    let d = o.decision.as_ref().unwrap();
+    assert!(
+        d.reply.contains("7pm") && d.reply.contains(&phone),
+        "{}",
+        d.reply
+    );
+
+    // Price and stock: the errand leads, the price follows, the closing question last.
+    let o = say(
+        &assistant,
+        &mut conn,
+        "+33633333333",
+        "c'est combien la robe fleurie bleue et vous l'avez en 38 ?",
+        now,
+    );
+    let d = o.decision.as_ref().unwrap();
+    assert_eq!(d.variant.as_deref(), Some("38"));
+    assert!(d.reply.replace('\u{a0}', " ").contains("89 €"), "{}", d.reply);
+    assert!(
+        d.reply.trim_end_matches([' ', '😊']).ends_with('?'),
+        "{}",
+        d.reply
+    );
+
+    // One question, one answer.
+    let o = say(
+        &assistant,
+        &mut conn,
+        "+33644444444",
+        "vous avez le trench beige en 38 ?",
+        now,
+    );
+    let d = o.decision.as_ref().unwrap();
+    assert!(
+        !d.reply.contains('€') && !d.reply.contains(&street),
+        "{}",
+        d.reply
+    );
+}
