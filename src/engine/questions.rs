@@ -46,7 +46,7 @@ fn clauses(body: &str) -> Vec<String> {
         let mut start = 0;
         for (i, w) in words.iter().enumerate() {
             let joins = matches!(w.to_lowercase().as_str(), "et" | "and" | "&" | "puis");
-            if joins && i - start >= 2 && words.len() - i - 1 >= 2 {
+            if joins && i - start >= 2 && words.len() - i > 2 {
                 out.push(words[start..i].join(" "));
                 start = i + 1;
             }
