@@ -1,7 +1,8 @@
 /* Comptoir web chat widget. Paste on the shop's site:
  *   <script src="https://COMPTOIR/assets/widget.js" data-position="right"
  *           data-color="#7a2e4d" data-cookie-days="30" defer></script>
- * Options (data-*): position (right|left), color, title, cookie-days, consent
+ * Options (data-*): position (right|left), color, title, lang (fr|en; default: the
+ * page's, then the browser's), cookie-days, consent
  * ("required": the visitor id is kept in a cookie only once window.comptoirConsent is
  * true; until then it lives for the tab only). No framework, no dependency. */
 (function () {
@@ -14,7 +15,35 @@
   var color = /^#[0-9a-fA-F]{3,8}$/.test(opt.color || "") ? opt.color : "#7a2e4d";
   var left = opt.position === "left";
   var days = parseInt(opt.cookieDays || "30", 10) || 30;
-  var CHIPS = ["Vérifier un stock", "Suivre ma commande", "Horaires", "Parler à quelqu'un"];
+  // The widget's own words in the visitor's language; once the assistant has replied,
+  // the conversation's language wins (a visitor may write English on a French page).
+  var WORDS = {
+    fr: {
+      chips: ["Vérifier un stock", "Suivre ma commande", "Horaires", "Parler à quelqu'un"],
+      open: "Discuter avec la boutique", dialog: "Discussion", title: "Une question ? On vous répond",
+      placeholder: "Votre message…", message: "Votre message", send: "Envoyer",
+      email: "Votre e-mail, pour vous répondre", emailLabel: "Votre e-mail",
+      emailAsk: "L'équipe vous répond dès que possible. Laissez votre e-mail pour recevoir la réponse :",
+      emailThanks: "Merci ! L'équipe vous répondra à ", refused: "Adresse refusée.",
+      notSent: "Message non envoyé.", offline: "Connexion impossible, réessayez."
+    },
+    en: {
+      chips: ["Check stock", "Track my order", "Opening hours", "Talk to someone"],
+      open: "Chat with the shop", dialog: "Chat", title: "A question? We're here",
+      placeholder: "Your message…", message: "Your message", send: "Send",
+      email: "Your e-mail, so we can reply", emailLabel: "Your e-mail",
+      emailAsk: "The team will reply as soon as possible. Leave your e-mail to get the answer:",
+      emailThanks: "Thank you! The team will reply to ", refused: "Address refused.",
+      notSent: "Message not sent.", offline: "Cannot connect, please try again."
+    }
+  };
+  function pickLang(code) {
+    code = (code || "").toLowerCase();
+    return code.indexOf("fr") === 0 ? "fr" : code ? "en" : null;
+  }
+  var lang = pickLang(opt.lang) || pickLang(document.documentElement.lang) ||
+    pickLang(navigator.language) || "fr";
+  function t(key) { return WORDS[lang][key]; }
   var COOKIE = "comptoir_visitor";
 
   function randomId() {
@@ -64,12 +93,12 @@
     "button.send{background:" + color + ";color:#fff;border:0;border-radius:8px;padding:0 14px;cursor:pointer}" +
     ".err{color:#a11;font-size:12px;padding:0 12px 6px}" +
     "</style>" +
-    "<button class='bubble' aria-label='Discuter avec la boutique' aria-expanded='false'>💬</button>" +
-    "<section class='panel' role='dialog' aria-label='Discussion'>" +
+    "<button class='bubble' aria-expanded='false'>💬</button>" +
+    "<section class='panel' role='dialog'>" +
     "<div class='head'></div><div class='log' aria-live='polite'></div><div class='chips'></div>" +
     "<div class='err' role='alert'></div>" +
-    "<form class='say'><input name='text' maxlength='1000' autocomplete='off' placeholder='Votre message…' aria-label='Votre message'>" +
-    "<button class='send' type='submit'>Envoyer</button></form></section>";
+    "<form class='say'><input name='text' maxlength='1000' autocomplete='off'>" +
+    "<button class='send' type='submit'></button></form></section>";
   document.body.appendChild(host);
 
   var bubble = root.querySelector(".bubble");
@@ -78,7 +107,13 @@
   var chips = root.querySelector(".chips");
   var err = root.querySelector(".err");
   var form = root.querySelector("form.say");
-  root.querySelector(".head").textContent = opt.title || "Une question ? On vous répond";
+  root.querySelector(".head").textContent = opt.title || t("title");
+  bubble.setAttribute("aria-label", t("open"));
+  panel.setAttribute("aria-label", t("dialog"));
+  var said = form.querySelector("input");
+  said.placeholder = t("placeholder");
+  said.setAttribute("aria-label", t("message"));
+  form.querySelector("button").textContent = t("send");
 
   function show(text, mine) {
     var m = document.createElement("div");
@@ -87,7 +122,7 @@
     log.appendChild(m);
     log.scrollTop = log.scrollHeight;
   }
-  CHIPS.forEach(function (label) {
+  t("chips").forEach(function (label) {
     var c = document.createElement("button");
     c.type = "button";
     c.className = "chip";
@@ -97,15 +132,20 @@
   });
 
   function askEmail() {
+    if (root.querySelector("form.email")) return;
+    show(t("emailAsk"), false);
     var f = document.createElement("form");
-    f.innerHTML = "<input type='email' required placeholder='Votre e-mail, pour vous répondre' aria-label='Votre e-mail'>" +
-      "<button class='send' type='submit'>OK</button>";
+    f.className = "email";
+    f.innerHTML = "<input type='email' required><button class='send' type='submit'>OK</button>";
+    var input = f.querySelector("input");
+    input.placeholder = t("email");
+    input.setAttribute("aria-label", t("emailLabel"));
     f.addEventListener("submit", function (e) {
       e.preventDefault();
       var email = f.querySelector("input").value;
       post("/widget/contact", { visitor: visitor, email: email }).then(function (r) {
-        if (r.ok) { f.remove(); show("Merci ! L'équipe vous répondra à " + email + ".", false); }
-        else { r.json().then(function (b) { err.textContent = b.error || "Adresse refusée."; }); }
+        if (r.ok) { f.remove(); show(t("emailThanks") + email + ".", false); }
+        else { r.json().then(function (b) { err.textContent = b.error || t("refused"); }); }
       });
     });
     log.appendChild(f);
@@ -113,7 +153,8 @@
 
   function post(path, body) {
     return fetch(base + path, {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
+      method: "POST", headers: { "Content-Type": "application/json", "Accept-Language": lang },
+      body: JSON.stringify(body)
     });
   }
   function send(text) {
@@ -125,11 +166,12 @@
     post("/widget/messages", { visitor: visitor, text: text, id: Date.now().toString(36) + "-" + seq })
       .then(function (r) { return r.json().then(function (b) { return [r.ok, b]; }); })
       .then(function (res) {
-        if (!res[0]) { err.textContent = res[1].error || "Message non envoyé."; return; }
+        if (!res[0]) { err.textContent = res[1].error || t("notSent"); return; }
+        if (WORDS[res[1].lang]) lang = res[1].lang;
         if (res[1].handoff) askEmail();
         follow();
       })
-      .catch(function () { err.textContent = "Connexion impossible, réessayez."; });
+      .catch(function () { err.textContent = t("offline"); });
   }
   form.addEventListener("submit", function (e) {
     e.preventDefault();

@@ -18,6 +18,7 @@ use serde_json::json;
 use crate::accounts::profile::looks_like_email;
 use crate::assistant::{Incoming, conversations};
 use crate::db;
+use crate::engine::lang::Lang;
 use crate::engine::{Action, Channel};
 use crate::error::AppError;
 use crate::web::AppState;
@@ -125,8 +126,33 @@ fn visitor_ok(id: &str) -> bool {
     (8..=64).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
-fn refuse(status: u16, message: &str, origin: Option<&str>) -> HttpResponse {
+/// The visitor's language, from what their browser asks for: French for French, English
+/// for everyone else.
+fn visitor_lang(req: &HttpRequest) -> Lang {
+    let asked = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("fr");
+    if asked.trim_start().to_ascii_lowercase().starts_with("fr") {
+        Lang::Fr
+    } else {
+        Lang::En
+    }
+}
+
+/// A refusal the widget shows as it is: in the visitor's language.
+fn refuse(
+    req: &HttpRequest,
+    status: u16,
+    (fr, en): (&str, &str),
+    origin: Option<&str>,
+) -> HttpResponse {
     let status = actix_web::http::StatusCode::from_u16(status).unwrap_or_default();
+    let message = match visitor_lang(req) {
+        Lang::Fr => fr,
+        Lang::En => en,
+    };
     with_cors(
         HttpResponse::build(status).json(json!({"error": message})),
         origin,
@@ -150,16 +176,30 @@ async fn post_message(
     let origin = origin.as_deref();
     let Post { visitor, text, id } = body.into_inner();
     if !visitor_ok(&visitor) || id.is_empty() || id.len() > 64 {
-        return Ok(refuse(400, "Identifiants du message invalides.", origin));
+        return Ok(refuse(
+            &req,
+            400,
+            ("Identifiants du message invalides.", "Invalid message ids."),
+            origin,
+        ));
     }
     let text = text.trim().to_string();
     if text.is_empty() {
-        return Ok(refuse(400, "Le message est vide.", origin));
+        return Ok(refuse(
+            &req,
+            400,
+            ("Le message est vide.", "The message is empty."),
+            origin,
+        ));
     }
     if text.chars().count() > MAX_CHARS {
         return Ok(refuse(
+            &req,
             413,
-            &format!("Un message fait au plus {MAX_CHARS} caractères."),
+            (
+                &format!("Un message fait au plus {MAX_CHARS} caractères."),
+                &format!("A message is at most {MAX_CHARS} characters long."),
+            ),
             origin,
         ));
     }
@@ -174,7 +214,15 @@ async fn post_message(
         .webchat
         .allow(&format!("ip:{ip}"), PER_IP_PER_MINUTE, now.as_second())
     {
-        let mut response = refuse(429, "Trop de messages : réessayez dans une minute.", origin);
+        let mut response = refuse(
+            &req,
+            429,
+            (
+                "Trop de messages : réessayez dans une minute.",
+                "Too many messages: please try again in a minute.",
+            ),
+            origin,
+        );
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
@@ -205,6 +253,8 @@ async fn post_message(
         HttpResponse::Ok().json(json!({
             "reply": decision.map(|d| d.reply.clone()),
             "handoff": decision.is_some_and(|d| d.action == Action::Handoff),
+            // The conversation's language, for the widget's own words (the e-mail prompt).
+            "lang": decision.map(|d| d.lang.code()),
             "duplicate": outcome.duplicate,
         })),
         origin,
@@ -249,7 +299,12 @@ async fn poll(
 ) -> Result<HttpResponse, AppError> {
     let origin = origin(&state, &req).await?;
     if !visitor_ok(&q.visitor) {
-        return Ok(refuse(400, "Visiteur inconnu.", origin.as_deref()));
+        return Ok(refuse(
+            &req,
+            400,
+            ("Visiteur inconnu.", "Unknown visitor."),
+            origin.as_deref(),
+        ));
     }
     let mut follower = state.events.follow();
     let deadline = tokio::time::Instant::now() + LONG_POLL;
@@ -281,7 +336,12 @@ async fn stream(
 ) -> Result<HttpResponse, AppError> {
     let origin = origin(&state, &req).await?;
     if !visitor_ok(&q.visitor) {
-        return Ok(refuse(400, "Visiteur inconnu.", origin.as_deref()));
+        return Ok(refuse(
+            &req,
+            400,
+            ("Visiteur inconnu.", "Unknown visitor."),
+            origin.as_deref(),
+        ));
     }
     let rx = state.events.follow();
     let start = (
@@ -350,8 +410,12 @@ async fn leave_email(
     let email = body.email.trim().to_lowercase();
     if !visitor_ok(&body.visitor) || !looks_like_email(&email) {
         return Ok(refuse(
+            &req,
             400,
-            "Cette adresse e-mail n'est pas valide.",
+            (
+                "Cette adresse e-mail n'est pas valide : vérifiez-la (par exemple marie@exemple.fr).",
+                "This e-mail address is not valid: please check it (for example mary@example.com).",
+            ),
             origin,
         ));
     }
@@ -367,7 +431,15 @@ async fn leave_email(
     })
     .await?;
     if !updated {
-        return Ok(refuse(404, "Aucune conversation en cours.", origin));
+        return Ok(refuse(
+            &req,
+            404,
+            (
+                "Aucune conversation en cours : écrivez d'abord votre message.",
+                "No conversation yet: please write your message first.",
+            ),
+            origin,
+        ));
     }
     Ok(with_cors(
         HttpResponse::Ok().json(json!({"ok": true})),

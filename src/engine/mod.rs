@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod data;
 pub mod dialogue;
 pub mod facts;
+pub mod grammar;
 pub mod hours;
 pub mod info;
 pub mod intent;

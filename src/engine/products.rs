@@ -4,6 +4,7 @@
 use super::catalogue::{Matched, Product, Variant, is_stop, meanings, stem};
 use super::data::{NewHold, ShopData, Stock};
 use super::dialogue::{Asked, Dialogue};
+use super::grammar;
 use super::info;
 use super::intent::Intent;
 use super::lang::Lang;
@@ -217,8 +218,28 @@ pub(super) fn price_line(turn: &Turn<'_>, d: &Decision) -> Option<(String, Strin
     let variant = (variants.len() == 1).then(|| variants[0]);
     let item = options::describe(product, variant, turn.lang);
     let amount = price_range(&variants, turn.lang)?;
-    let line = turn.say("price", &[("item", &item), ("price", &amount)]);
+    let line = say_about(
+        turn,
+        "price",
+        product,
+        &[("item", &item), ("price", &amount)],
+    );
     Some((line, amount))
+}
+
+/// `turn.say` for a sentence about `product`: `{item}` and `{product}` with their
+/// article ("la Robe Fleurie Bleue en 38"), and the words that agree with it.
+fn say_about(turn: &Turn<'_>, key: &str, product: &Product, vars: &[(&str, &str)]) -> String {
+    let mut all: Vec<(&str, String)> = vars
+        .iter()
+        .map(|(k, v)| match *k {
+            "item" | "product" => (*k, grammar::the(&product.title, v, turn.lang)),
+            _ => (*k, v.to_string()),
+        })
+        .collect();
+    all.extend(grammar::agreement(&product.title).map(|(k, v)| (k, v.to_string())));
+    let refs: Vec<(&str, &str)> = all.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    turn.say(key, &refs)
 }
 
 fn sold_out(lang: Lang) -> &'static str {
@@ -330,8 +351,10 @@ pub(super) fn about(
         } else {
             Asked::Size
         });
-        d.reply = turn.say(
+        d.reply = say_about(
+            turn,
             "no_such_option",
+            product,
             &[
                 ("product", &product.title),
                 ("value", &value),
@@ -350,7 +373,12 @@ pub(super) fn about(
         let item = options::describe(product, variant, lang);
         let amount = price_range(&chosen, lang).unwrap_or_default();
         d.variant = variant.map(|v| v.title.clone());
-        d.reply = turn.say("price", &[("item", &item), ("price", &amount)]);
+        d.reply = say_about(
+            turn,
+            "price",
+            product,
+            &[("item", &item), ("price", &amount)],
+        );
         d.facts.push(amount);
         return Ok(d);
     }
@@ -364,7 +392,7 @@ pub(super) fn about(
     if !in_stock {
         let item = options::describe(product, None, lang);
         let elsewhere: Vec<&Stock> = fitting.iter().map(|&v| &stocks[v]).collect();
-        d.reply = out_of_stock(turn, &item, &elsewhere, None);
+        d.reply = out_of_stock(turn, product, &item, &elsewhere, None);
         return Ok(d);
     }
     // Ask for the option still open: colour first, then size, then any other.
@@ -395,7 +423,12 @@ pub(super) fn about(
                 values
             };
             d.action = action;
-            d.reply = turn.say(key, &[("product", &title), ("values", &values)]);
+            d.reply = say_about(
+                turn,
+                key,
+                product,
+                &[("product", &title), ("values", &values)],
+            );
             return Ok(d);
         }
     }
@@ -434,8 +467,14 @@ fn other_values_with_prices(product: &Product, i: usize, fitting: &[usize], lang
 
 /// The reply for an item not in stock at the shop: where else it is, and what the
 /// shop has instead (`others`: in-stock values to offer).
-fn out_of_stock(turn: &Turn<'_>, item: &str, stocks: &[&Stock], others: Option<String>) -> String {
-    let mut reply = turn.say("out_of_stock", &[("item", item)]);
+fn out_of_stock(
+    turn: &Turn<'_>,
+    product: &Product,
+    item: &str,
+    stocks: &[&Stock],
+    others: Option<String>,
+) -> String {
+    let mut reply = say_about(turn, "out_of_stock", product, &[("item", item)]);
     let mut places: Vec<String> = Vec::new();
     for s in stocks {
         for (name, n) in &s.elsewhere {
@@ -448,7 +487,7 @@ fn out_of_stock(turn: &Turn<'_>, item: &str, stocks: &[&Stock], others: Option<S
         let places = info::list(&places, turn.lang);
         reply = format!(
             "{reply} {}",
-            turn.say("available_elsewhere", &[("places", &places)])
+            say_about(turn, "available_elsewhere", product, &[("places", &places)])
         );
     }
     if let Some(values) = others.filter(|v| !v.is_empty()) {
@@ -502,7 +541,7 @@ fn one_variant(
             }
             values.join(", ")
         });
-        d.reply = out_of_stock(turn, &item, &[stock], others);
+        d.reply = out_of_stock(turn, product, &item, &[stock], others);
         return Ok(d);
     }
     let count = stock.shop.to_string();
@@ -513,13 +552,23 @@ fn one_variant(
         .find(|h| h.item_key == variant.item_key)
     {
         let until = info::moment(held.until, turn.input.now, &turn.engine.shop.hours, lang);
-        d.reply = turn.say("already_reserved", &[("item", &item), ("until", &until)]);
+        d.reply = say_about(
+            turn,
+            "already_reserved",
+            product,
+            &[("item", &item), ("until", &until)],
+        );
         d.facts.push(until);
         return Ok(d);
     }
     if !(turn.engine.shop.auto_reserve || intent == Intent::Reservation) {
         d.action = Action::Ask(Asked::Hold);
-        d.reply = turn.say("in_stock", &[("item", &item), ("count", &count)]);
+        d.reply = say_about(
+            turn,
+            "in_stock",
+            product,
+            &[("item", &item), ("count", &count)],
+        );
         return Ok(d);
     }
     let wanted = i64::from(turn.facts.quantity.unwrap_or(1).max(1));
@@ -556,7 +605,12 @@ fn reserve(
     };
     let count = available.to_string();
     d.action = Action::Reserve;
-    d.reply = turn.say(key, &[("item", &item), ("count", &count), ("until", &when)]);
+    d.reply = say_about(
+        turn,
+        key,
+        product,
+        &[("item", &item), ("count", &count), ("until", &when)],
+    );
     d.facts.push(when);
     Ok(d)
 }
@@ -596,7 +650,7 @@ pub(super) fn hold_current(
     d.in_stock = Some(stock.shop > 0);
     if stock.shop <= 0 {
         let item = options::describe(product, Some(variant), turn.lang);
-        d.reply = out_of_stock(turn, &item, &[&stock], None);
+        d.reply = out_of_stock(turn, product, &item, &[&stock], None);
         return Ok(d);
     }
     let wanted = i64::from(turn.facts.quantity.unwrap_or(1).max(1));

@@ -43,19 +43,19 @@ templates! {
         "Merci pour ta réponse, ça nous aide beaucoup ! 😊",
         "Merci pour votre réponse, cela nous aide beaucoup ! 😊",
         "Thank you for your answer, it really helps! 😊";
-    "reserved", "Article en stock, mis de côté", ["item", "count", "until"],
-        "Oui, on a {item} ! Il nous en reste {count} en boutique. C'est mis de côté pour toi jusqu'à {until}. Tu passes quand ? 😊",
-        "Oui, nous avons {item} ! Il nous en reste {count} en boutique. C'est mis de côté pour vous jusqu'à {until}. Quand pensez-vous passer ? 😊",
-        "Yes, we have {item}! {count} left in the shop. I've put it aside for you until {until}. When will you come by? 😊";
-    "reserved_fewer", "Moins d'articles que demandé, mis de côté", ["item", "count", "until"],
+    "reserved", "Article en stock, mis de côté", ["item", "count", "until", "le", "mis", "it"],
+        "Oui, on a {item} ! Il nous en reste {count} en boutique. Je te {le}ai {mis} de côté jusqu'à {until}. Tu passes quand ? 😊",
+        "Oui, nous avons {item} ! Il nous en reste {count} en boutique. Je vous {le}ai {mis} de côté jusqu'à {until}. Quand pensez-vous passer ? 😊",
+        "Yes, we have {item}! {count} left in the shop. I've put {it} aside for you until {until}. When will you come by? 😊";
+    "reserved_fewer", "Moins d'articles que demandé, mis de côté", ["item", "count", "until", "le", "mis", "it"],
         "Il ne nous en reste que {count} en boutique : {item}. Je te mets les {count} de côté jusqu'à {until}. Tu passes quand ? 😊",
         "Il ne nous en reste que {count} en boutique : {item}. Je vous mets les {count} de côté jusqu'à {until}. Quand pensez-vous passer ? 😊",
         "We only have {count} left in the shop: {item}. I've put all {count} aside for you until {until}. When will you come by? 😊";
-    "already_reserved", "Article déjà mis de côté", ["item", "until"],
+    "already_reserved", "Article déjà mis de côté", ["item", "until", "le", "mis", "it"],
         "C'est déjà mis de côté pour toi : {item}, jusqu'à {until} 😊",
         "C'est déjà mis de côté pour vous : {item}, jusqu'à {until} 😊",
         "It's already set aside for you: {item}, until {until} 😊";
-    "in_stock", "Article en stock (sans mise de côté automatique)", ["item", "count"],
+    "in_stock", "Article en stock (sans mise de côté automatique)", ["item", "count", "le", "mis", "it"],
         "Oui, on a {item} ! Il nous en reste {count} en boutique. Tu veux que je mette ça de côté pour toi ?",
         "Oui, nous avons {item} ! Il nous en reste {count} en boutique. Voulez-vous que je mette ça de côté pour vous ?",
         "Yes, we have {item}! {count} left in the shop. Shall I put it aside for you?";
@@ -63,31 +63,31 @@ templates! {
         "Pas de souci ! N'hésite pas si tu changes d'avis.",
         "Pas de souci ! N'hésitez pas si vous changez d'avis.",
         "No problem! Just ask if you change your mind.";
-    "out_of_stock", "Article épuisé en boutique", ["item"],
-        "Désolé, {item} n'est plus disponible en boutique pour le moment.",
-        "Désolé, {item} n'est plus disponible en boutique pour le moment.",
-        "Sorry, {item} is not available in the shop at the moment.";
-    "available_elsewhere", "Complément : disponible dans un autre lieu", ["places"],
-        "Il en reste à {places} : on peut te l'expédier ou le faire venir en boutique 📦",
-        "Il en reste à {places} : nous pouvons vous l'expédier ou le faire venir en boutique 📦",
-        "We still have some at {places}: we can ship it to you or bring it to the shop 📦";
+    "out_of_stock", "Article épuisé en boutique", ["item", "le", "mis", "it"],
+        "Désolé, on n'a plus {item} en boutique pour le moment.",
+        "Désolé, nous n'avons plus {item} en boutique pour le moment.",
+        "Sorry, we're out of {item} in the shop at the moment.";
+    "available_elsewhere", "Complément : disponible dans un autre lieu", ["places", "le", "mis", "it"],
+        "Il en reste à {places} : on peut te {le}expédier ou {le}apporter en boutique 📦",
+        "Il en reste à {places} : nous pouvons vous {le}expédier ou {le}apporter en boutique 📦",
+        "We still have some at {places}: we can ship {it} to you or bring {it} to the shop 📦";
     "other_values", "Complément : autres tailles ou couleurs en boutique", ["values"],
         "En boutique, il nous reste : {values}.",
         "En boutique, il nous reste : {values}.",
         "In the shop we still have: {values}.";
-    "no_such_option", "Taille ou couleur qui n'existe pas", ["product", "value", "values"],
-        "{product} n'existe pas en {value}. On l'a en : {values}.",
-        "{product} n'existe pas en {value}. Nous l'avons en : {values}.",
-        "{product} doesn't come in {value}. We have it in: {values}.";
-    "ask_size", "Demander la taille", ["product", "values"],
+    "no_such_option", "Taille ou couleur qui n'existe pas", ["product", "value", "values", "le", "mis", "it"],
+        "Désolé, on n'a pas {product} en {value}. On {le}a en : {values}.",
+        "Désolé, nous n'avons pas {product} en {value}. Nous {le}avons en : {values}.",
+        "Sorry, we don't have {product} in {value}. We have {it} in: {values}.";
+    "ask_size", "Demander la taille", ["product", "values", "le", "mis", "it"],
         "Quelle taille te faut-il pour {product} ? En boutique, on a : {values}.",
         "Quelle taille vous faut-il pour {product} ? En boutique, nous avons : {values}.",
         "Which size would you like for {product}? In the shop we have: {values}.";
-    "ask_color", "Demander la couleur", ["product", "values"],
+    "ask_color", "Demander la couleur", ["product", "values", "le", "mis", "it"],
         "Quelle couleur te ferait plaisir pour {product} ? En boutique, on a : {values}.",
         "Quelle couleur souhaitez-vous pour {product} ? En boutique, nous avons : {values}.",
         "Which colour would you like for {product}? In the shop we have: {values}.";
-    "option_values", "Article proposé en plusieurs versions", ["product", "values"],
+    "option_values", "Article proposé en plusieurs versions", ["product", "values", "le", "mis", "it"],
         "On a {product} en : {values}. Laquelle te ferait plaisir ?",
         "Nous avons {product} en : {values}. Laquelle souhaitez-vous ?",
         "We have {product} in: {values}. Which one would you like?";
@@ -103,7 +103,7 @@ templates! {
         "Voici ce qu'on a en ce moment : {values}. Un article te plaît ?",
         "Voici ce que nous avons en ce moment : {values}. Un article vous intéresse ?",
         "Here is what we have right now: {values}. Does anything catch your eye?";
-    "price", "Prix d'un article", ["item", "price"],
+    "price", "Prix d'un article", ["item", "price", "le", "mis", "it"],
         "{item} : {price}.",
         "{item} : {price}.",
         "{item}: {price}.";
@@ -257,6 +257,30 @@ pub fn unknown_field(t: &Template, text: &str) -> Option<String> {
     None
 }
 
+/// `text` with `{name}` replaced by `value`, capitalised where it starts a sentence
+/// ("la Robe…" → "La Robe… : 89 €").
+fn fill(text: &str, name: &str, value: &str) -> String {
+    let key = format!("{{{name}}}");
+    let mut out = String::with_capacity(text.len() + value.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(&key) {
+        out.push_str(&rest[..at]);
+        let before = out.trim_end();
+        if before.is_empty() || before.ends_with(['.', '!', '?']) {
+            let mut chars = value.chars();
+            if let Some(first) = chars.next() {
+                out.extend(first.to_uppercase());
+                out.push_str(chars.as_str());
+            }
+        } else {
+            out.push_str(value);
+        }
+        rest = &rest[at + key.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The shop's rewritten templates, by key and language.
 #[derive(Debug, Clone, Default)]
 pub struct Templates {
@@ -272,7 +296,7 @@ impl Templates {
         };
         let mut out = text.to_string();
         for (name, value) in vars {
-            out = out.replace(&format!("{{{name}}}"), value);
+            out = fill(&out, name, value);
         }
         // Collapse the gap an empty complement leaves ("… {tracking}" with no tracking).
         out.split_whitespace().collect::<Vec<_>>().join(" ")

@@ -1111,7 +1111,11 @@ fn a_message_with_two_questions_gets_both_answers() {
     );
     let d = o.decision.as_ref().unwrap();
     assert_eq!(d.variant.as_deref(), Some("38"));
-    assert!(d.reply.replace('\u{a0}', " ").contains("89 €"), "{}", d.reply);
+    assert!(
+        d.reply.replace('\u{a0}', " ").contains("89 €"),
+        "{}",
+        d.reply
+    );
     assert!(
         d.reply.trim_end_matches([' ', '😊']).ends_with('?'),
         "{}",

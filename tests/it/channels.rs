@@ -895,6 +895,17 @@ fn in_a_browser_the_widget_on_the_shops_site_answers() {
         .query_row("SELECT count(*) FROM reservations", [], |r| r.get(0))
         .unwrap();
     assert_eq!(holds, 1);
+
+    // A visitor writing English gets the e-mail prompt in English after a handoff,
+    // though the page is French.
+    b.type_into(&input, "I'd like to talk to a real person please");
+    b.click_element(&send);
+    b.wait_for_shadow_text(host, "Leave your e-mail to get the answer");
+    let email = b.find_in_shadow(host, "form.email input");
+    b.type_into(&email, "mary@example.com");
+    let ok = b.find_in_shadow(host, "form.email button");
+    b.click_element(&ok);
+    b.wait_for_shadow_text(host, "Thank you! The team will reply to mary@example.com");
 }
 
 mod inbox {

@@ -199,8 +199,16 @@ pub fn examples(
                 });
             };
             // Greetings and thanks are not framed: "Bonjour, merci" is still thanks,
-            // but framing them would teach the opposite.
-            if !matches!(intent, Intent::Greeting | Intent::Thanks) && (k + round) % 3 == 0 {
+            // but framing them would teach the opposite. Nor is a line with less than
+            // two words ("???", "test"): with a greeting it becomes one.
+            let words = text
+                .split_whitespace()
+                .filter(|w| w.chars().any(char::is_alphabetic))
+                .count();
+            if !matches!(intent, Intent::Greeting | Intent::Thanks)
+                && words >= 2
+                && (k + round) % 3 == 0
+            {
                 let (before, after) = frames[pick(k, round, frames.len())];
                 push(format!("{before}{text}{after}"));
             }
