@@ -35,10 +35,10 @@ pub struct Variant {
 /// (`blanches` → `blanc`, `bleue` → `bleu`, `plissée` → `pliss`).
 pub fn stem(word: &str) -> String {
     let mut w = fold(word);
-    // Plurals lose their s or x; "gris" is not a plural (it would no longer meet
-    // "grise").
-    let short_is = w.chars().count() <= 4 && w.ends_with("is");
-    if w.chars().count() > 3 && (w.ends_with('s') || w.ends_with('x')) && !short_is {
+    // Plurals lose their s or x; "gris" and "dress" are not plurals (they would no
+    // longer meet "grise" and "dresses").
+    let not_plural = (w.chars().count() <= 4 && w.ends_with("is")) || w.ends_with("ss");
+    if w.chars().count() > 3 && (w.ends_with('s') || w.ends_with('x')) && !not_plural {
         w.pop();
     }
     if w.chars().count() > 4 && w.ends_with("che") {
@@ -114,6 +114,15 @@ const LEXICON: &[(&str, &[&str])] = &[
     ("gold", &["dor"]),
     ("ivory", &["ivoir"]),
     ("cream", &["crem"]),
+    ("summer", &["ete"]),
+    ("winter", &["hiver"]),
+    ("beach", &["plag"]),
+    ("knit", &["maill"]),
+    ("knitwear", &["maill"]),
+    ("jewellery", &["bijou"]),
+    ("jewelry", &["bijou"]),
+    ("shoe", &["chaussur"]),
+    ("gift", &["cadeau"]),
     ("tan", &["camel"]),
     ("sage", &["saug"]),
     ("olive", &["kaki"]),
@@ -205,6 +214,19 @@ const STOP: &[&str] = &[
     "pouvez",
     "pouvez-vous",
     "an",
+    // Ways of asking to see things: "faites-moi voir vos robes", "got any dresses?".
+    "got",
+    "show",
+    "see",
+    "some",
+    "your",
+    "vos",
+    "voir",
+    "faites",
+    "montrez",
+    "montre",
+    "quoi",
+    "comme",
 ];
 
 /// Whether a (folded) word carries no product meaning.
@@ -396,9 +418,12 @@ impl Index {
             .take(32)
             .map(|w| {
                 let mut set: HashSet<String> = HashSet::new();
-                for m in meanings(w) {
+                let meant = meanings(w);
+                // A word the lexicon knows is no typo ("dress" is not "tressé").
+                let known = meant.len() > 1;
+                for m in meant {
                     let allowed = allowed_typos(&m);
-                    if allowed > 0 && !self.postings.contains_key(&m) {
+                    if allowed > 0 && !known && !self.postings.contains_key(&m) {
                         set.extend(
                             self.postings
                                 .keys()
@@ -543,6 +568,8 @@ mod tests {
             ("Robes", "robe"),
             ("noire", "noir"),
             ("Escarpins", "escarpin"),
+            ("dresses", "dress"),
+            ("grises", "gris"),
         ] {
             assert_eq!(stem(a), stem(b), "{a} ~ {b}");
         }

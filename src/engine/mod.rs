@@ -279,7 +279,10 @@ fn before_last_question(reply: &str, extra: &str) -> String {
 
 fn speaks_of_a_kind(body: &str) -> bool {
     let words = text::words(body);
-    let markers = ["des", "any", "some", "quels", "quelles", "what", "which"];
+    let markers = [
+        "des", "any", "some", "quels", "quelles", "what", "which", "vos", "your", "toutes", "tous",
+        "all",
+    ];
     words.iter().any(|w| markers.contains(&w.as_str()))
         && words.iter().any(|w| {
             w.len() > 3 && !catalogue::is_stop(w) && (w.ends_with('s') || w.ends_with('x'))

@@ -173,6 +173,10 @@ pub(super) fn asked(
     match matched {
         // Looking for a kind of product and finding one is asking about that one.
         Matched::One(product) => about(turn, product_intent(intent), product, state, data),
+        // Browsing ("vous avez quoi comme pulls ?") gets a list, not "which one?".
+        Matched::Several(products) if intent == Intent::ProductSearch => {
+            list(turn, intent, products, data)
+        }
         Matched::Several(products) => which(turn, intent, products, state, data),
         Matched::Category(products) => list(turn, intent, products, data),
         Matched::Nothing => {

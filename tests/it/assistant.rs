@@ -1137,3 +1137,38 @@ fn a_message_with_two_questions_gets_both_answers() {
         d.reply
     );
 }
+
+#[test]
+fn wording_the_corpus_never_saw_is_understood() {
+    use comptoir::engine::text::fold;
+    let assistant = Assistant::default();
+    let mut conn = demo();
+    let known: std::collections::HashSet<String> =
+        comptoir::assistant::training::builtin_examples()
+            .iter()
+            .map(|e| fold(&e.text))
+            .collect();
+    let cases = [
+        ("merci bcp c'est nickel", Intent::Thanks),
+        ("thx a lot!!", Intent::Thanks),
+        ("heyyy 👋", Intent::Greeting),
+        ("vous vous trouvez où au juste ?", Intent::ShopAddress),
+        ("where's your place?", Intent::ShopAddress),
+        ("et si elle me serre trop ?", Intent::ReturnsPolicy),
+        ("and if it's too tight?", Intent::ReturnsPolicy),
+        ("montrez-moi vos jupes", Intent::ProductSearch),
+        ("got any knitwear?", Intent::ProductSearch),
+    ];
+    for (i, (text, intent)) in cases.into_iter().enumerate() {
+        assert!(!known.contains(&fold(text)), "{text:?} is in the corpus");
+        let o = say(
+            &assistant,
+            &mut conn,
+            &format!("+3361234{i:04}"),
+            text,
+            thursday(),
+        );
+        let d = o.decision.unwrap();
+        assert_eq!(d.intent, intent, "{text:?}: {}", d.reply);
+    }
+}
