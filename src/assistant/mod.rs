@@ -114,7 +114,7 @@ impl Assistant {
             return Err(AppError::BadRequest("Le message est vide.".into()));
         }
         let index = self.catalogue.get(conn)?;
-        let model = self.understanding.get(conn)?;
+        let model = self.understanding.get(conn, &index)?;
         // The whole message is stored; the engine reads its beginning, which is where a
         // question is (a pasted page or a long thread would only cost time).
         let read = match text.char_indices().nth(READ_CHARS) {

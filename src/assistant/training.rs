@@ -12,6 +12,8 @@ use jiff::Timestamp;
 use rusqlite::{Connection, params};
 
 use crate::db::ids::UserId;
+use crate::engine;
+use crate::engine::catalogue::Index;
 use crate::engine::intent::Intent;
 use crate::engine::model::corpus;
 use crate::engine::model::features::{Hint, Signals};
@@ -119,14 +121,16 @@ fn version(conn: &Connection) -> Result<(i64, i64), AppError> {
 
 /// The shop's examples as training data. Each is its own group, and weighs as much as
 /// a few corpus lines so that one correction is enough to change the reading.
-pub fn shop_examples(conn: &Connection) -> Result<Vec<Example>, AppError> {
+pub fn shop_examples(conn: &Connection, index: &Index) -> Result<Vec<Example>, AppError> {
     const WEIGHT: usize = 4;
     let mut out = Vec::new();
     for (i, t) in list(conn)?.into_iter().enumerate() {
         let signals: Signals = corpus::signals_of(&t.text, t.hint);
+        // Read as the engine reads a message: product names masked.
+        let text = engine::masked(&t.text, &index.find(&t.text));
         for _ in 0..WEIGHT {
             out.push(Example {
-                text: t.text.clone(),
+                text: text.clone(),
                 intent: t.intent,
                 signals,
                 group: usize::MAX - i,
@@ -174,7 +178,7 @@ impl Understanding {
         }
     }
 
-    pub fn get(&self, conn: &Connection) -> Result<Arc<Model>, AppError> {
+    pub fn get(&self, conn: &Connection, index: &Index) -> Result<Arc<Model>, AppError> {
         if self.corpus_only {
             return Ok(builtin());
         }
@@ -190,7 +194,7 @@ impl Understanding {
             self.store(version, model.clone());
             return Ok(model);
         }
-        let shop = shop_examples(conn)?;
+        let shop = shop_examples(conn, index)?;
         if !self.background {
             let model = Arc::new(train_with(&shop));
             self.store(version, model.clone());

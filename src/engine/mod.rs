@@ -210,8 +210,19 @@ pub fn read<'i>(
             matched = Matched::Category(kind);
         }
     }
-    let reading = model.read(body, signals(&matched, facts));
+    let reading = model.read(&masked(body, &matched), signals(&matched, facts));
     (matched, reading)
+}
+
+/// `body` as the intent model reads it: the names of the products found replaced by
+/// one token, as in the corpus, so that the finding weighs and never the name.
+pub fn masked(body: &str, matched: &Matched<'_>) -> String {
+    // Only a single product: words several products share ("jean", "portefeuille")
+    // are as likely the shopper's own.
+    match matched {
+        Matched::One(p) => catalogue::mask_names(body, &[p.title.as_str()]),
+        _ => body.to_string(),
+    }
 }
 
 /// A message being answered, with what the engine read in it.
@@ -319,7 +330,7 @@ impl Engine<'_> {
         // A message may ask two things: an errand (a product, an order) leads, and the
         // shop's questions are answered after it.
         let hint = signals(&matched, &turn.facts).hint;
-        let asked = questions::asked(self.model, &turn, hint);
+        let asked = questions::asked(self.model, &turn, &matched, hint);
         if questions::is_shop_info(intent)
             && let Some(errand) = asked.iter().find(|i| questions::is_errand(**i))
         {

@@ -4,6 +4,7 @@
 //! after the main one.
 
 use super::Turn;
+use super::catalogue::Matched;
 use super::facts;
 use super::intent::Intent;
 use super::model::Model;
@@ -63,7 +64,12 @@ fn clauses(body: &str) -> Vec<String> {
 /// each; nothing when the message is a single clause. Clauses keep the catalogue
 /// finding of the whole message (`hint`): matching each again would cost more than the
 /// rest of the turn on a big catalogue.
-pub(super) fn asked(model: &Model, turn: &Turn<'_>, hint: Hint) -> Vec<Intent> {
+pub(super) fn asked(
+    model: &Model,
+    turn: &Turn<'_>,
+    matched: &Matched<'_>,
+    hint: Hint,
+) -> Vec<Intent> {
     let parts = clauses(&turn.body);
     if parts.len() < 2 {
         return Vec::new();
@@ -77,7 +83,7 @@ pub(super) fn asked(model: &Model, turn: &Turn<'_>, hint: Hint) -> Vec<Intent> {
             order_number: facts.order.is_some(),
             email: facts.email.is_some(),
         };
-        let reading = model.read(part, signals);
+        let reading = model.read(&super::masked(part, matched), signals);
         if reading.intent != Intent::Unknown
             && reading.confidence >= CLAUSE_CONFIDENCE
             && !out.contains(&reading.intent)

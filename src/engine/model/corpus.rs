@@ -16,8 +16,8 @@
 
 use super::Example;
 use super::features::{Hint, Signals};
-use crate::engine::facts;
 use crate::engine::intent::Intent;
+use crate::engine::{catalogue, facts};
 
 pub const FRENCH: &str = include_str!("../../../assets/corpus/fr.txt");
 pub const ENGLISH: &str = include_str!("../../../assets/corpus/en.txt");
@@ -127,7 +127,12 @@ fn expand(
                 line: line_no,
                 name: name.to_string(),
             })?;
-        out.push_str(&list[pick(line_no * 7 + round, n, list.len())]);
+        let value = &list[pick(line_no * 7 + round, n, list.len())];
+        match name {
+            // The product's name is left out: what was found is the signal.
+            "product" => out.push_str(&catalogue::mask_names(value, &[value])),
+            _ => out.push_str(value),
+        }
         match name {
             "product" => hint = Hint::Specific,
             "kind" if hint == Hint::None => hint = Hint::Category,
@@ -144,7 +149,11 @@ fn expand(
 fn typo(text: &str, seed: usize) -> Option<String> {
     let word = text
         .split_whitespace()
-        .filter(|w| w.chars().count() >= 5 && w.chars().all(char::is_alphabetic))
+        .filter(|w| {
+            w.chars().count() >= 5
+                && w.chars().all(char::is_alphabetic)
+                && *w != catalogue::NAME_TOKEN
+        })
         .max_by_key(|w| w.chars().count())?;
     let chars: Vec<char> = word.chars().collect();
     let at = 1 + pick(seed, 99, chars.len() - 2);
@@ -251,11 +260,17 @@ mod tests {
     }
 
     #[test]
-    fn placeholders_are_filled_and_set_the_product_signal() {
+    fn placeholders_are_filled_and_the_product_is_a_signal_not_a_name() {
         let text = "[price]\ncombien coûte {product} ?\n[@product]\nla robe rouge\n";
         let examples = examples(text, false, 0).unwrap();
         assert!(examples.iter().all(|e| !e.text.contains('{')));
-        assert!(examples.iter().any(|e| e.text.contains("la robe rouge")));
+        // The product's name is left out: the signal says a product was named.
+        let masked = format!("la {}", catalogue::NAME_TOKEN);
+        assert!(
+            examples.iter().all(|e| e.text.contains(&masked)),
+            "{examples:?}"
+        );
+        assert!(examples.iter().all(|e| !e.text.contains("rouge")));
         assert!(examples.iter().all(|e| e.signals.hint == Hint::Specific));
     }
 
