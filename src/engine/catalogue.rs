@@ -327,11 +327,18 @@ pub fn mask_names(text: &str, titles: &[&str]) -> String {
     out.join(" ")
 }
 
+/// The lexicon by the stem of its English words, built once.
+fn lexicon() -> &'static HashMap<String, &'static [&'static str]> {
+    static STEMMED: std::sync::OnceLock<HashMap<String, &'static [&'static str]>> =
+        std::sync::OnceLock::new();
+    STEMMED.get_or_init(|| LEXICON.iter().map(|(en, fr)| (stem(en), *fr)).collect())
+}
+
 /// Stems a query word may stand for: itself, and its translations.
 pub(crate) fn meanings(word: &str) -> Vec<String> {
     let s = stem(word);
     let mut out = vec![s.clone()];
-    if let Some((_, french)) = LEXICON.iter().find(|(en, _)| stem(en) == s) {
+    if let Some(french) = lexicon().get(s.as_str()) {
         out.extend(french.iter().map(|f| f.to_string()));
     }
     out

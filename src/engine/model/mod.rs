@@ -66,6 +66,34 @@ impl Default for Settings {
 
 const CLASSES: usize = Intent::ALL.len();
 
+/// Feature keys are already FNV hashes: hashing them again is wasted time.
+#[derive(Debug, Clone, Copy, Default)]
+struct Prehashed;
+
+impl std::hash::BuildHasher for Prehashed {
+    type Hasher = PassThrough;
+    fn build_hasher(&self) -> PassThrough {
+        PassThrough(0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
 fn class_of(intent: Intent) -> usize {
     Intent::ALL
         .iter()
@@ -76,7 +104,7 @@ fn class_of(intent: Intent) -> usize {
 #[derive(Debug, Clone)]
 pub struct Model {
     /// Feature hash → row of `weights`.
-    rows: HashMap<u64, u32>,
+    rows: HashMap<u64, u32, Prehashed>,
     /// One row of `CLASSES` weights per known feature.
     weights: Vec<f32>,
     pub threshold: f32,
@@ -120,7 +148,7 @@ fn softmax(scores: &mut [f32; CLASSES]) {
 impl Model {
     /// Learns from `examples` (an empty list gives a model that understands nothing).
     pub fn train(examples: &[Example], settings: Settings) -> Model {
-        let mut rows: HashMap<u64, u32> = HashMap::new();
+        let mut rows: HashMap<u64, u32, Prehashed> = HashMap::default();
         let encoded: Vec<(Vec<u32>, usize)> = examples
             .iter()
             .map(|e| {
