@@ -211,7 +211,7 @@ pub fn seed_shop(
         if !has_settings {
             assistant::settings::save(tx, &settings, now)?;
             let extras = assistant::settings::Extras {
-                carriers: crate::stores::tracking::Carrier::ALL.to_vec(),
+                carriers: crate::engine::tracking::Carrier::ALL.to_vec(),
                 customers_from_store: true,
                 when_unsure: Default::default(),
             };

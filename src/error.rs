@@ -24,6 +24,8 @@ pub enum AppError {
     RateLimited { retry_after_secs: u64 },
     #[error(transparent)]
     Db(#[from] DbError),
+    #[error(transparent)]
+    Data(#[from] crate::engine::data::DataError),
     #[error("{0}")]
     Internal(String),
 }
@@ -38,7 +40,7 @@ impl AppError {
             Self::Csrf => "csrf",
             Self::BadRequest(_) => "bad_request",
             Self::RateLimited { .. } => "rate_limited",
-            Self::Db(_) | Self::Internal(_) => "internal",
+            Self::Db(_) | Self::Data(_) | Self::Internal(_) => "internal",
         }
     }
 
@@ -68,7 +70,7 @@ impl AppError {
                     minutes_fr(*retry_after_secs)
                 ),
             ),
-            Self::Db(_) | Self::Internal(_) => (
+            Self::Db(_) | Self::Data(_) | Self::Internal(_) => (
                 "Erreur interne",
                 "Une erreur inattendue s'est produite. Rien n'a été perdu ; réessayez dans un instant. Le détail est dans le journal du serveur.".into(),
             ),
@@ -93,7 +95,7 @@ impl ResponseError for AppError {
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Db(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Db(_) | Self::Data(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 

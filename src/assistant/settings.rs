@@ -11,8 +11,8 @@ use crate::engine::hours::WeekHours;
 use crate::engine::lang::Lang;
 use crate::engine::replies::Templates;
 use crate::engine::shop::{Policy, Shop, Tone, WhenUnsure};
+use crate::engine::tracking::{self, Carrier};
 use crate::error::AppError;
-use crate::stores::tracking::{self, Carrier};
 
 /// What the shop set (or the defaults).
 #[derive(Debug, Clone, PartialEq)]

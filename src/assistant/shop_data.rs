@@ -5,8 +5,22 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::engine::catalogue::Variant;
+use crate::engine::data::DataError;
 use crate::engine::data::{Hold, NewHold, Order, ShopData, Stock};
 use crate::error::AppError;
+
+// The engine's error carries the storage's cause without knowing storage.
+impl From<rusqlite::Error> for DataError {
+    fn from(e: rusqlite::Error) -> Self {
+        DataError::new(e)
+    }
+}
+
+impl From<AppError> for DataError {
+    fn from(e: AppError) -> Self {
+        DataError::new(e)
+    }
+}
 
 pub struct DbShopData<'a> {
     pub conn: &'a Connection,
@@ -53,7 +67,7 @@ pub fn held(conn: &Connection, item_key: &str, now: Timestamp) -> Result<i64, Ap
 }
 
 impl ShopData for DbShopData<'_> {
-    fn stock(&mut self, variants: &[&Variant]) -> Result<Vec<Stock>, AppError> {
+    fn stock(&mut self, variants: &[&Variant]) -> Result<Vec<Stock>, DataError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT l.name, l.in_shop, s.available FROM stock_levels s
              JOIN locations l ON l.id = s.location_id
@@ -77,7 +91,7 @@ impl ShopData for DbShopData<'_> {
         Ok(out)
     }
 
-    fn holds(&mut self) -> Result<Vec<Hold>, AppError> {
+    fn holds(&mut self) -> Result<Vec<Hold>, DataError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, item_key, product_title, variant_title, quantity, expires_at FROM reservations
              WHERE contact = ?1 AND status = 'active' AND expires_at > ?2 ORDER BY id",
@@ -97,7 +111,7 @@ impl ShopData for DbShopData<'_> {
         Ok(holds)
     }
 
-    fn reserve(&mut self, hold: &NewHold) -> Result<Hold, AppError> {
+    fn reserve(&mut self, hold: &NewHold) -> Result<Hold, DataError> {
         let id = self.conn.query_row(
             "INSERT INTO reservations (store_id, item_key, product_title, variant_title, quantity,
                 conversation_id, contact, created_at, expires_at)
@@ -125,7 +139,7 @@ impl ShopData for DbShopData<'_> {
         })
     }
 
-    fn cancel_holds(&mut self) -> Result<Vec<Hold>, AppError> {
+    fn cancel_holds(&mut self) -> Result<Vec<Hold>, DataError> {
         let holds = self.holds()?;
         for h in &holds {
             self.conn.execute(
@@ -136,7 +150,7 @@ impl ShopData for DbShopData<'_> {
         Ok(holds)
     }
 
-    fn order_named(&mut self, name: &str) -> Result<Option<Order>, AppError> {
+    fn order_named(&mut self, name: &str) -> Result<Option<Order>, DataError> {
         let bare = name.trim_start_matches('#');
         Ok(self
             .conn
@@ -151,7 +165,7 @@ impl ShopData for DbShopData<'_> {
         &mut self,
         phone: Option<&str>,
         email: Option<&str>,
-    ) -> Result<Vec<Order>, AppError> {
+    ) -> Result<Vec<Order>, DataError> {
         let phone = phone.and_then(crate::engine::phone_key);
         let email = email.map(|e| e.trim().to_lowercase());
         if phone.is_none() && email.is_none() {

@@ -5,7 +5,18 @@
 use jiff::Timestamp;
 
 use super::catalogue::Variant;
-use crate::error::AppError;
+
+/// The shop's data could not be read or written, so the engine cannot answer. The
+/// application, which knows the storage, wraps its cause and logs it.
+#[derive(Debug, thiserror::Error)]
+#[error("the shop's data could not be used")]
+pub struct DataError(#[source] pub Box<dyn std::error::Error + Send + Sync + 'static>);
+
+impl DataError {
+    pub fn new(cause: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
+        DataError(cause.into())
+    }
+}
 
 /// Stock of one variant, net of active holds.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -62,18 +73,18 @@ pub struct Order {
 
 pub trait ShopData {
     /// Stock of each variant, in the order given.
-    fn stock(&mut self, variants: &[&Variant]) -> Result<Vec<Stock>, AppError>;
+    fn stock(&mut self, variants: &[&Variant]) -> Result<Vec<Stock>, DataError>;
     /// The active holds of this conversation.
-    fn holds(&mut self) -> Result<Vec<Hold>, AppError>;
-    fn reserve(&mut self, hold: &NewHold) -> Result<Hold, AppError>;
+    fn holds(&mut self) -> Result<Vec<Hold>, DataError>;
+    fn reserve(&mut self, hold: &NewHold) -> Result<Hold, DataError>;
     /// Cancels this conversation's active holds and returns them.
-    fn cancel_holds(&mut self) -> Result<Vec<Hold>, AppError>;
+    fn cancel_holds(&mut self) -> Result<Vec<Hold>, DataError>;
     /// The order with that name ("#1004"), whoever asks.
-    fn order_named(&mut self, name: &str) -> Result<Option<Order>, AppError>;
+    fn order_named(&mut self, name: &str) -> Result<Option<Order>, DataError>;
     /// Orders placed with this phone number or e-mail address, newest first.
     fn orders_of(
         &mut self,
         phone: Option<&str>,
         email: Option<&str>,
-    ) -> Result<Vec<Order>, AppError>;
+    ) -> Result<Vec<Order>, DataError>;
 }

@@ -18,6 +18,7 @@ pub mod replies;
 pub mod shop;
 pub mod sizes;
 pub mod text;
+pub mod tracking;
 
 mod orders;
 mod products;
@@ -29,7 +30,7 @@ pub use orders::phone_key;
 use jiff::Timestamp;
 
 use self::catalogue::{Index, Matched};
-use self::data::ShopData;
+use self::data::{DataError, ShopData};
 use self::dialogue::{Asked, Dialogue};
 use self::facts::Facts;
 use self::intent::Intent;
@@ -38,7 +39,6 @@ use self::model::features::{Hint, Signals};
 use self::model::{Model, Reading};
 use self::replies::Templates;
 use self::shop::{Shop, WhenUnsure};
-use crate::error::AppError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel {
@@ -307,7 +307,7 @@ impl Engine<'_> {
         input: &Input<'_>,
         state: &mut Dialogue,
         data: &mut dyn ShopData,
-    ) -> Result<Decision, AppError> {
+    ) -> Result<Decision, DataError> {
         state.refresh(input.now);
         let body = own_text(input);
         let lang = lang::detect(&body).or(state.lang).unwrap_or(self.shop.lang);
@@ -403,7 +403,7 @@ impl Engine<'_> {
         matched: Matched<'_>,
         state: &mut Dialogue,
         data: &mut dyn ShopData,
-    ) -> Result<Decision, AppError> {
+    ) -> Result<Decision, DataError> {
         // An answer to what the bot just asked.
         match state.asked {
             Some(Asked::Email) if turn.facts.email.is_some() => {

@@ -2,11 +2,11 @@
 //! told only to its owner. A sender whose phone or address does not match the order is
 //! asked for the order's e-mail first; nothing about the order is said before.
 
+use super::data::DataError;
 use super::data::{Order, ShopData};
 use super::dialogue::{Asked, Dialogue};
 use super::intent::Intent;
 use super::{Action, Decision, Turn};
-use crate::error::AppError;
 
 /// Wrong e-mail addresses tolerated before a human takes over.
 const EMAIL_TRIES: u8 = 3;
@@ -47,7 +47,7 @@ pub(super) fn status(
     turn: &Turn<'_>,
     state: &mut Dialogue,
     data: &mut dyn ShopData,
-) -> Result<Decision, AppError> {
+) -> Result<Decision, DataError> {
     let (phone, email) = sender(turn.input.contact);
     let mut emails: Vec<&str> = Vec::new();
     emails.extend(email.as_deref());
@@ -93,7 +93,7 @@ pub(super) fn verify(
     turn: &Turn<'_>,
     state: &mut Dialogue,
     data: &mut dyn ShopData,
-) -> Result<Decision, AppError> {
+) -> Result<Decision, DataError> {
     let intent = Intent::OrderStatus;
     let given = turn.facts.email.clone().unwrap_or_default();
     let order = match &state.order {
@@ -149,7 +149,7 @@ fn tell(turn: &Turn<'_>, order: &Order) -> Decision {
     let tracking = if order.tracking_number.is_empty() || !shipped {
         String::new()
     } else {
-        let link = crate::stores::tracking::link(
+        let link = crate::engine::tracking::link(
             &turn.engine.shop.carriers,
             &order.carrier,
             &order.tracking_number,

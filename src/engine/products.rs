@@ -2,6 +2,7 @@
 //! how much, what do you have; and cancelling holds.
 
 use super::catalogue::{Matched, Product, Variant, is_stop, meanings, stem};
+use super::data::DataError;
 use super::data::{NewHold, ShopData, Stock};
 use super::dialogue::{Asked, Dialogue};
 use super::grammar;
@@ -11,7 +12,6 @@ use super::lang::Lang;
 use super::options::{self, Kind};
 use super::sizes;
 use super::{Action, Decision, Turn};
-use crate::error::AppError;
 
 /// Words that may come with a follow-up without naming another product.
 const FILLER: &[&str] = &[
@@ -169,7 +169,7 @@ pub(super) fn asked(
     matched: Matched<'_>,
     state: &mut Dialogue,
     data: &mut dyn ShopData,
-) -> Result<Decision, AppError> {
+) -> Result<Decision, DataError> {
     match matched {
         // Looking for a kind of product and finding one is asking about that one.
         Matched::One(product) => about(turn, product_intent(intent), product, state, data),
@@ -297,7 +297,7 @@ pub(super) fn about(
     product: &Product,
     state: &mut Dialogue,
     data: &mut dyn ShopData,
-) -> Result<Decision, AppError> {
+) -> Result<Decision, DataError> {
     let lang = turn.lang;
     state.switch_product(product.id);
     state.choices.clear();
@@ -513,7 +513,7 @@ fn one_variant(
     state: &mut Dialogue,
     data: &mut dyn ShopData,
     mut d: Decision,
-) -> Result<Decision, AppError> {
+) -> Result<Decision, DataError> {
     let lang = turn.lang;
     let variant = &product.variants[v];
     let stock = &stocks[v];
@@ -587,7 +587,7 @@ fn reserve(
     wanted: i64,
     data: &mut dyn ShopData,
     mut d: Decision,
-) -> Result<Decision, AppError> {
+) -> Result<Decision, DataError> {
     let shop = turn.engine.shop;
     let now = turn.input.now;
     let until = shop.hold_end(product.store_id, now);
@@ -624,7 +624,7 @@ pub(super) fn hold_current(
     turn: &Turn<'_>,
     state: &mut Dialogue,
     data: &mut dyn ShopData,
-) -> Result<Decision, AppError> {
+) -> Result<Decision, DataError> {
     let index = turn.engine.index;
     let found = state.product.and_then(|p| index.product(p)).and_then(|p| {
         let v = p
@@ -669,7 +669,7 @@ fn which(
     products: Vec<&Product>,
     state: &mut Dialogue,
     data: &mut dyn ShopData,
-) -> Result<Decision, AppError> {
+) -> Result<Decision, DataError> {
     let ranked = rank_by_stock(turn, &products, data)?;
     state.product = None;
     state.choices = ranked.iter().map(|p| p.id).collect();
@@ -693,7 +693,7 @@ fn rank_by_stock<'a>(
     turn: &Turn<'_>,
     products: &[&'a Product],
     data: &mut dyn ShopData,
-) -> Result<Vec<&'a Product>, AppError> {
+) -> Result<Vec<&'a Product>, DataError> {
     // A big catalogue may give thousands: the first few are enough to offer.
     let mut scored = Vec::with_capacity(products.len().min(RANKED));
     for (order, product) in products.iter().take(RANKED).enumerate() {
@@ -750,7 +750,7 @@ fn list(
     intent: Intent,
     products: Vec<&Product>,
     data: &mut dyn ShopData,
-) -> Result<Decision, AppError> {
+) -> Result<Decision, DataError> {
     let ranked = rank_by_stock(turn, &products, data)?;
     let names: Vec<String> = ranked
         .iter()
@@ -777,7 +777,7 @@ fn list(
     ))
 }
 
-pub(super) fn cancel(turn: &Turn<'_>, data: &mut dyn ShopData) -> Result<Decision, AppError> {
+pub(super) fn cancel(turn: &Turn<'_>, data: &mut dyn ShopData) -> Result<Decision, DataError> {
     let cancelled = data.cancel_holds()?;
     if cancelled.is_empty() {
         return Ok(turn.decide(

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::hours::WeekHours;
 use super::lang::Lang;
-use crate::stores::tracking::Carrier;
+use crate::engine::tracking::Carrier;
 
 /// How the assistant addresses French-speaking shoppers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -139,7 +139,7 @@ pub fn load(conn: &Connection, t: &Thread, now: i64) -> Result<Card, AppError> {
                 fulfillment_status: r.get(3)?,
                 shipment_status: r.get(4)?,
                 cancelled: r.get(5)?,
-                tracking_url: crate::stores::tracking::link(
+                tracking_url: crate::engine::tracking::link(
                     &carriers,
                     &r.get::<_, String>(7)?,
                     &r.get::<_, String>(8)?,

@@ -294,8 +294,8 @@ fn connections(staff: &Staff, p: &Progress, extras: &Extras, platform: Option<&s
         && shown.carriers.is_empty()
     {
         shown.carriers = vec![
-            crate::stores::tracking::Carrier::Colissimo,
-            crate::stores::tracking::Carrier::Chronopost,
+            crate::engine::tracking::Carrier::Colissimo,
+            crate::engine::tracking::Carrier::Chronopost,
         ];
     }
     html! {

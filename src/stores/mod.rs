@@ -10,7 +10,6 @@ mod pages;
 pub mod prestashop;
 pub mod repo;
 pub mod shopify;
-pub mod tracking;
 pub mod webhooks;
 pub mod woocommerce;
 

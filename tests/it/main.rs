@@ -11,6 +11,7 @@ mod database;
 mod fakes;
 mod inbox;
 mod integrations;
+mod layers;
 mod oauth;
 mod onboarding;
 mod pages;

@@ -135,7 +135,7 @@ pub(super) async fn orders(
     })
     .await?;
     for o in &mut rows {
-        o.tracking_url = crate::stores::tracking::link(
+        o.tracking_url = crate::engine::tracking::link(
             &carriers,
             &o.carrier,
             &o.tracking_number,
