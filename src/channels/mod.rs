@@ -1,5 +1,6 @@
 //! Channels shoppers write through: SMS and WhatsApp (Twilio), e-mail (Resend), and the
-//! web chat widget. Built so far: signatures, the outbox and its sender, Twilio, Resend.
+//! web chat widget; with their webhook signatures, the outbox every reply goes through
+//! and its sender, and the settings pages that turn each one on.
 
 pub mod outbox;
 pub mod pages;

@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::secrets::SecretBox;
 use crate::web::AppState;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TwilioPage {
     pub account_sid: String,
@@ -21,12 +21,34 @@ pub struct TwilioPage {
     pub whatsapp_from: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ResendPage {
     pub api_key: String,
     pub from: String,
     pub webhook_secret: String,
+}
+
+// Debug by hand for the two above: their secrets never reach a log.
+impl std::fmt::Debug for TwilioPage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TwilioPage")
+            .field("account_sid", &self.account_sid)
+            .field("auth_token", &"***")
+            .field("sms_from", &self.sms_from)
+            .field("whatsapp_from", &self.whatsapp_from)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for ResendPage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResendPage")
+            .field("api_key", &"***")
+            .field("from", &self.from)
+            .field("webhook_secret", &"***")
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -156,4 +178,28 @@ pub fn active(c: &Channels) -> Vec<&'static str> {
         out.push("Chat web");
     }
     out
+}
+
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let twilio = TwilioPage {
+            account_sid: "AC123".into(),
+            auth_token: "tok-secret".into(),
+            ..TwilioPage::default()
+        };
+        let resend = ResendPage {
+            api_key: "re_secret".into(),
+            webhook_secret: "whsec_secret".into(),
+            ..ResendPage::default()
+        };
+        let shown = format!("{twilio:?} {resend:?}");
+        assert!(shown.contains("AC123"));
+        for secret in ["tok-secret", "re_secret", "whsec_secret"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+    }
 }

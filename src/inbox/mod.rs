@@ -38,7 +38,7 @@ mod text {
     pub const REPLY_HINT: &str = "Votre réponse part sur le channel du client. Répondre met l'assistant en pause dans cette conversation.";
     pub const HAND_BACK: &str = "Rendre au bot";
     pub const CLOSE: &str = "Fermer la conversation";
-    pub const EMPTY_REPLY: &str = "Écrivez un message before d'envoyer.";
+    pub const EMPTY_REPLY: &str = "Écrivez un message avant d'envoyer.";
     pub const READ_ONLY: &str = "Votre rôle permet de lire les conversations, pas d'y répondre.";
 }
 
