@@ -1,6 +1,7 @@
 //! One error type for everything a request can run into. People see a safe French
 //! message and a stable code; the log gets the full cause. SQL never reaches a browser.
 
+use crate::web::respond;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 
@@ -126,7 +127,7 @@ impl ResponseError for AppError {
             response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
         }
         response
-            .content_type("text/html; charset=utf-8")
+            .content_type(respond::HTML)
             .body(layout::error_page(status.as_u16(), title, &message, self.code()).into_string())
     }
 }

@@ -1,6 +1,7 @@
 //! Team members (admins add them and set roles) and each member's own account page.
 
-use actix_web::http::{StatusCode, header};
+use crate::web::respond;
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -65,18 +66,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             paths::SETTINGS_SESSIONS_REVOKE,
             web::post().to(revoke_sessions),
         );
-}
-
-fn page(status: StatusCode, markup: Markup) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(markup.into_string())
-}
-
-fn redirect(to: String) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to))
-        .finish()
 }
 
 #[derive(Deserialize, Default)]
@@ -195,7 +184,7 @@ async fn members_page(
     flash: web::Query<Flash>,
 ) -> Result<HttpResponse, AppError> {
     let members = load_members(&state).await?;
-    Ok(page(
+    Ok(respond::html(
         StatusCode::OK,
         members_view(
             &staff,
@@ -245,12 +234,12 @@ async fn add_member(
         })
         .await?;
         match created {
-            None => return Ok(redirect(format!("{}?ok=added", paths::MEMBERS))),
+            None => return Ok(respond::redirect(format!("{}?ok=added", paths::MEMBERS))),
             Some(message) => error = Some(message),
         }
     }
     let members = load_members(&state).await?;
-    Ok(page(
+    Ok(respond::html(
         StatusCode::BAD_REQUEST,
         members_view(&staff, &members, &form, error.as_deref(), None),
     ))
@@ -304,10 +293,10 @@ async fn update_member(
     })
     .await?;
     match outcome {
-        None => Ok(redirect(format!("{}?ok=updated", paths::MEMBERS))),
+        None => Ok(respond::redirect(format!("{}?ok=updated", paths::MEMBERS))),
         Some(message) => {
             let members = load_members(&state).await?;
-            Ok(page(
+            Ok(respond::html(
                 StatusCode::CONFLICT,
                 members_view(&staff, &members, &AddForm::default(), Some(message), None),
             ))
@@ -379,7 +368,7 @@ async fn account_page(
     flash: web::Query<Flash>,
 ) -> Result<HttpResponse, AppError> {
     let (sessions, now) = load_sessions(&state, &staff).await?;
-    Ok(page(
+    Ok(respond::html(
         StatusCode::OK,
         account_view(&staff, &sessions, now, None, flash_text(&flash)),
     ))
@@ -421,11 +410,14 @@ async fn change_password(
                 db::write(conn, |tx| repo::set_password(tx, user, &hash, Some(&keep)))
             })
             .await?;
-            Ok(redirect(format!("{}?ok=password", paths::SETTINGS_ACCOUNT)))
+            Ok(respond::redirect(format!(
+                "{}?ok=password",
+                paths::SETTINGS_ACCOUNT
+            )))
         }
         Err(message) => {
             let (sessions, now) = load_sessions(&state, &staff).await?;
-            Ok(page(
+            Ok(respond::html(
                 StatusCode::BAD_REQUEST,
                 account_view(&staff, &sessions, now, Some(message), None),
             ))
@@ -444,5 +436,8 @@ async fn revoke_sessions(
         repo::delete_other_sessions(conn, user, &keep)
     })
     .await?;
-    Ok(redirect(format!("{}?ok=revoked", paths::SETTINGS_ACCOUNT)))
+    Ok(respond::redirect(format!(
+        "{}?ok=revoked",
+        paths::SETTINGS_ACCOUNT
+    )))
 }

@@ -8,6 +8,7 @@ pub mod repo;
 pub mod roles;
 mod views;
 
+use crate::web::respond;
 use actix_web::cookie::{Cookie, SameSite, time};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -40,18 +41,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(paths::LOGOUT, web::post().to(logout))
         .route(paths::LOGIN_LINK, web::get().to(login_link));
     members::configure(cfg);
-}
-
-fn redirect(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to))
-        .finish()
-}
-
-fn html(status: actix_web::http::StatusCode, markup: maud::Markup) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(markup.into_string())
 }
 
 /// Only same-site paths: `next` must never send people to another site.
@@ -127,10 +116,10 @@ async fn setup_needed(state: &AppState) -> Result<bool, AppError> {
 
 async fn setup_form(state: web::Data<AppState>, csrf: CsrfToken) -> Result<HttpResponse, AppError> {
     if !setup_needed(&state).await? {
-        return Ok(redirect(paths::LOGIN));
+        return Ok(respond::redirect(paths::LOGIN));
     }
     let page = views::setup(&csrf.0, "", "", &Default::default());
-    Ok(html(actix_web::http::StatusCode::OK, page))
+    Ok(respond::html(actix_web::http::StatusCode::OK, page))
 }
 
 #[derive(Deserialize)]
@@ -167,7 +156,10 @@ async fn setup_submit(
         BusinessType::from_code(&form.business_type).unwrap_or(BusinessType::Ecommerce);
     if errors.any() {
         let page = views::setup(&csrf.0, &form.email, &form.business_name, &errors);
-        return Ok(html(actix_web::http::StatusCode::BAD_REQUEST, page));
+        return Ok(respond::html(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            page,
+        ));
     }
 
     let pw = form.password.clone();
@@ -198,12 +190,12 @@ async fn setup_submit(
             None,
             Some(text::ALREADY_SET_UP),
         );
-        return Ok(html(actix_web::http::StatusCode::CONFLICT, page));
+        return Ok(respond::html(actix_web::http::StatusCode::CONFLICT, page));
     };
     state.mark_set_up();
     tracing::info!(user = %user, "first account created");
     let cookie = start_session(&state, &req, user).await?;
-    let mut response = redirect(paths::ONBOARDING);
+    let mut response = respond::redirect(paths::ONBOARDING);
     response
         .add_cookie(&cookie)
         .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -219,7 +211,7 @@ struct LoginQuery {
 async fn login_form(csrf: CsrfToken, query: web::Query<LoginQuery>) -> HttpResponse {
     let next = safe_next(query.next.as_deref().unwrap_or(paths::DASHBOARD));
     let notice = query.done.as_deref().map(|_| text::LOGGED_OUT);
-    html(
+    respond::html(
         actix_web::http::StatusCode::OK,
         views::login(&csrf.0, "", next, None, notice),
     )
@@ -250,7 +242,7 @@ async fn login_submit(
             "Trop de tentatives de connexion. Réessayez dans {}.",
             crate::error::minutes_fr(wait)
         );
-        let mut response = html(
+        let mut response = respond::html(
             actix_web::http::StatusCode::TOO_MANY_REQUESTS,
             views::login(&csrf.0, &form.email, &next, Some(&message), None),
         );
@@ -288,7 +280,7 @@ async fn login_submit(
             } else {
                 next.as_str()
             };
-            let mut response = redirect(next);
+            let mut response = respond::redirect(next);
             response
                 .add_cookie(&cookie)
                 .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -296,7 +288,7 @@ async fn login_submit(
         }
         None => {
             state.limiter.record_failure(&form.email, ip, now);
-            Ok(html(
+            Ok(respond::html(
                 actix_web::http::StatusCode::UNAUTHORIZED,
                 views::login(&csrf.0, &form.email, &next, Some(text::WRONG_LOGIN), None),
             ))
@@ -311,7 +303,7 @@ async fn logout(
 ) -> Result<HttpResponse, AppError> {
     let hash = staff.session_hash.clone();
     db::call(&state.db, move |conn| repo::delete_session(conn, &hash)).await?;
-    let mut response = redirect(&format!("{}?done=1", paths::LOGIN));
+    let mut response = respond::redirect(format!("{}?done=1", paths::LOGIN));
     response
         .add_cookie(&clear_session_cookie())
         .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -333,7 +325,7 @@ async fn login_link(
         return Err(AppError::BadRequest(text::LINK_INVALID.into()));
     };
     let cookie = start_session(&state, &req, user).await?;
-    let mut response = redirect(paths::DASHBOARD);
+    let mut response = respond::redirect(paths::DASHBOARD);
     response
         .add_cookie(&cookie)
         .map_err(|e| AppError::Internal(e.to_string()))?;

@@ -4,6 +4,7 @@
 //! to paste at the provider is given; "Envoyer un message de test" reports the
 //! provider's exact answer.
 
+use crate::web::respond;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
@@ -250,12 +251,6 @@ async fn stored(state: &AppState) -> Result<View, AppError> {
     .await
 }
 
-fn html_response(status: StatusCode, markup: Markup) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(markup.into_string())
-}
-
 #[derive(Deserialize)]
 struct Saved {
     ok: Option<String>,
@@ -270,7 +265,7 @@ async fn page(
     if saved.ok.is_some() {
         view.notice = Some((Tone::Success, text::SAVED.into()));
     }
-    Ok(html_response(
+    Ok(respond::html(
         StatusCode::OK,
         render(&state, &staff, &view, Flow::Settings).await?,
     ))
@@ -405,7 +400,7 @@ async fn save(
     if !errors.is_empty() {
         view.errors = errors;
         view.notice = Some((Tone::Danger, text::FIX.into()));
-        return Ok(html_response(
+        return Ok(respond::html(
             StatusCode::BAD_REQUEST,
             render(&state, &staff, &view, flow).await?,
         ));
@@ -467,7 +462,7 @@ async fn test(
                 Tone::Danger,
                 "Indiquez un numéro au format +33… ou une adresse e-mail valide.".into(),
             ));
-            return Ok(html_response(
+            return Ok(respond::html(
                 StatusCode::BAD_REQUEST,
                 render(&state, &staff, &view, flow).await?,
             ));
@@ -501,7 +496,7 @@ async fn test(
             (Tone::Danger, format!("Échec de l'envoi : {error}"))
         }
     });
-    Ok(html_response(
+    Ok(respond::html(
         StatusCode::OK,
         render(&state, &staff, &view, flow).await?,
     ))

@@ -5,6 +5,7 @@
 mod chart;
 pub mod stats;
 
+use crate::web::respond;
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
 
@@ -119,9 +120,10 @@ async fn dashboard(state: web::Data<AppState>, staff: Staff) -> Result<HttpRespo
             }
         }
     };
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(layout::page(&staff, Nav::Dashboard, text::TITLE, body).into_string()))
+    Ok(respond::html(
+        actix_web::http::StatusCode::OK,
+        layout::page(&staff, Nav::Dashboard, text::TITLE, body),
+    ))
 }
 
 fn today(t: &stats::Today) -> Markup {

@@ -3,6 +3,7 @@
 //! the customer card, and the team's actions — take over by replying, hand back to the
 //! bot, note, prioritise, assign, close (with an optional survey), reopen, block.
 
+use crate::web::respond;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
@@ -364,7 +365,7 @@ pub(super) async fn live(
     })
     .await?;
     Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
+        .content_type(respond::HTML)
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(live_parts(&staff, &t, state.clock.now()).into_string()))
 }

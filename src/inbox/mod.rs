@@ -10,6 +10,7 @@ mod repo;
 pub mod setup;
 pub mod teach;
 
+use crate::web::respond;
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -126,9 +127,10 @@ fn reason(code: Option<&str>) -> &'static str {
 }
 
 fn page(staff: &Staff, title: &str, body: Markup) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(layout::page(staff, Nav::Inbox, title, body).into_string())
+    respond::html(
+        actix_web::http::StatusCode::OK,
+        layout::page(staff, Nav::Inbox, title, body),
+    )
 }
 
 #[derive(Deserialize, Default)]

@@ -2,6 +2,7 @@
 //! (Ventes, Support…) and the saved replies a teammate inserts, whose `{prenom}`,
 //! `{produit}` and `{lien_suivi}` are filled in from the conversation.
 
+use crate::web::respond;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
@@ -176,9 +177,10 @@ async fn render(
     })
     .await?;
     let body = view(staff, &replies, &departments, notice);
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(layout::page(staff, Nav::Settings, text::TITLE, body).into_string()))
+    Ok(respond::html(
+        status,
+        layout::page(staff, Nav::Settings, text::TITLE, body),
+    ))
 }
 
 #[derive(Deserialize)]

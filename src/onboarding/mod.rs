@@ -8,7 +8,8 @@ mod steps;
 mod summary;
 mod test_chat;
 
-use actix_web::http::{StatusCode, header};
+use crate::web::respond;
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
 
@@ -137,18 +138,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(paths::ONBOARDING_SKIP, web::post().to(skip));
 }
 
-pub(crate) fn redirect(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to))
-        .finish()
-}
-
-pub(crate) fn html_response(status: StatusCode, markup: Markup) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(markup.into_string())
-}
-
 /// Whether an admin arriving on the dashboard should be taken to the wizard instead.
 pub fn unfinished(conn: &rusqlite::Connection) -> Result<bool, AppError> {
     Ok(!repo::load(conn)?.finished)
@@ -170,7 +159,7 @@ pub(crate) async fn advance(
         db::write(conn, |tx| repo::advance(tx, done, skipped, to, now))
     })
     .await?;
-    Ok(redirect(&to.path()))
+    Ok(respond::redirect(to.path()))
 }
 
 /// The step after `step`, passing over the sync when the shop has no online store.
@@ -267,7 +256,7 @@ pub(crate) fn submit_row(step: Step, p: &Progress) -> Markup {
 async fn resume(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
     staff.require(Perm::ManageShop)?;
     let p = progress(&state).await?;
-    Ok(redirect(&p.reached.path()))
+    Ok(respond::redirect(p.reached.path()))
 }
 
 async fn show(
@@ -281,14 +270,14 @@ async fn show(
     let p = progress(&state).await?;
     // Steps ahead of the furthest reached are not open yet.
     if step > p.reached && !p.finished {
-        return Ok(redirect(&p.reached.path()));
+        return Ok(respond::redirect(p.reached.path()));
     }
     if step == Step::Account {
-        return Ok(redirect(&Step::Business.path()));
+        return Ok(respond::redirect(Step::Business.path()));
     }
     let saved = req.query_string().contains("ok=");
     let page = steps::page(&state, &staff, &p, step, saved).await?;
-    Ok(html_response(StatusCode::OK, page))
+    Ok(respond::html(StatusCode::OK, page))
 }
 
 async fn skip(

@@ -1,14 +1,13 @@
 //! Each step's page and what "Continuer" saves. Steps whose settings forms save
 //! themselves (channels, store) only move on.
 
+use crate::web::respond;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{
-    Progress, Step, advance, following, frame, html_response, submit_row, summary, test_chat,
-};
+use super::{Progress, Step, advance, following, frame, submit_row, summary, test_chat};
 use crate::accounts::profile::{BusinessType, ShopProfile};
 use crate::accounts::repo as accounts;
 use crate::accounts::roles::Perm;
@@ -406,7 +405,7 @@ pub(super) async fn save(
                 let forms = crate::stores::wizard_connect_forms(&state, &staff);
                 let body = html! { (alert(Tone::Danger, text::STORE_MISSING)) (store_step_body(&staff, forms)) };
                 let page = frame(&staff, &p, step, body, false);
-                return Ok(html_response(StatusCode::BAD_REQUEST, page));
+                return Ok(respond::html(StatusCode::BAD_REQUEST, page));
             }
             let p = super::progress(&state).await?;
             return advance(&state, step, no_store, following(step, &p)).await;
@@ -449,7 +448,7 @@ pub(super) async fn save(
                 db::write(conn, |tx| super::repo::finish(tx, now))
             })
             .await?;
-            return Ok(super::redirect(paths::DASHBOARD));
+            return Ok(respond::redirect(paths::DASHBOARD));
         }
         Step::Account | Step::Channels | Step::Sync | Step::Test => {}
     }
@@ -490,7 +489,7 @@ async fn save_profile(
             let day_errors = result.err().unwrap_or_default();
             let typed: [String; 7] = std::array::from_fn(|i| days[i].clone());
             let body = profile_form(staff, p, &profile, &typed, &s, &errors, &day_errors);
-            return Ok(html_response(
+            return Ok(respond::html(
                 StatusCode::BAD_REQUEST,
                 frame(staff, p, Step::Profile, body, false),
             ));

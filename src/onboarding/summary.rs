@@ -1,5 +1,6 @@
 //! The first sync as it runs, then what it brought; and the wizard's closing summary.
 
+use crate::web::respond;
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
 
@@ -50,9 +51,7 @@ pub(super) async fn sync_status(
         Some(l) => status(l),
         None => html! {},
     };
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(body.into_string()))
+    Ok(respond::html(actix_web::http::StatusCode::OK, body))
 }
 
 fn status((store, progress, counts): &(Store, Option<SyncProgress>, Counts)) -> Markup {

@@ -2,13 +2,14 @@
 //! on the real synced catalogue through the web chat's path, and each reply shows what
 //! the assistant did. The conversation is marked as a test: counted in no figure.
 
+use crate::web::respond;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
 use rusqlite::params;
 use serde::Deserialize;
 
-use super::{Step, redirect};
+use super::Step;
 use crate::accounts::roles::Perm;
 use crate::assistant::Incoming;
 use crate::db;
@@ -189,9 +190,9 @@ pub(super) async fn send(
     state.events.changed(conversation);
     if req.headers().contains_key("HX-Request") {
         return Ok(HttpResponse::Ok()
-            .content_type("text/html; charset=utf-8")
+            .content_type(respond::HTML)
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .body(thread(&lines).into_string()));
     }
-    Ok(redirect(&Step::Test.path()))
+    Ok(respond::redirect(Step::Test.path()))
 }

@@ -2,6 +2,7 @@
 //! ("Remis au client") or release ("Annuler"). Expired holds are marked on each visit
 //! and by the background job, so the list never shows a hold whose time is up as active.
 
+use crate::web::respond;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use maud::html;
@@ -117,9 +118,10 @@ async fn list(
             })))
         }
     };
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(layout::page(&staff, Nav::Reservations, text::TITLE, body).into_string()))
+    Ok(respond::html(
+        actix_web::http::StatusCode::OK,
+        layout::page(&staff, Nav::Reservations, text::TITLE, body),
+    ))
 }
 
 #[derive(Deserialize)]

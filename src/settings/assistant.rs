@@ -1,6 +1,7 @@
 //! Paramètres > Assistant: opening hours, tone, automatic holds, signature, returns and
 //! shipping policies — what the assistant answers with.
 
+use crate::web::respond;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
@@ -344,9 +345,10 @@ async fn page(
         _ => (Tone::Success, text::SAVED),
     });
     let now = state.clock.now();
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(view(&staff, &s, &extras, &days, &[], notice, &taught, now).into_string()))
+    Ok(respond::html(
+        StatusCode::OK,
+        view(&staff, &s, &extras, &days, &[], notice, &taught, now),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -437,7 +439,7 @@ async fn save(
     if !errors.is_empty() {
         let typed: [String; 7] = std::array::from_fn(|i| days[i].clone());
         return Ok(HttpResponse::build(StatusCode::BAD_REQUEST)
-            .content_type("text/html; charset=utf-8")
+            .content_type(respond::HTML)
             .body(
                 view(
                     &staff,

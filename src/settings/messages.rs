@@ -3,6 +3,7 @@
 //! carry the facts; a text naming a placeholder the situation does not offer is refused,
 //! and an emptied text goes back to the built-in one.
 
+use crate::web::respond;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
@@ -108,9 +109,10 @@ async fn page(
         .ok
         .as_ref()
         .map(|_| (Tone::Success, text::SAVED.to_string()));
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(view(&staff, &templates, tone, notice, None).into_string()))
+    Ok(respond::html(
+        StatusCode::OK,
+        view(&staff, &templates, tone, notice, None),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -149,7 +151,7 @@ async fn save(
     }
     if let Some(problem) = problem {
         return Ok(HttpResponse::build(StatusCode::BAD_REQUEST)
-            .content_type("text/html; charset=utf-8")
+            .content_type(respond::HTML)
             .body(
                 view(
                     &staff,

@@ -1,5 +1,6 @@
 //! Paramètres: the index of settings, and the shop profile.
 
+use crate::web::respond;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
@@ -85,16 +86,10 @@ async fn index(staff: Staff) -> HttpResponse {
             }
         }
     };
-    html_response(
+    respond::html(
         StatusCode::OK,
         layout::page(&staff, Nav::Settings, text::TITLE, body),
     )
-}
-
-fn html_response(status: StatusCode, markup: Markup) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(markup.into_string())
 }
 
 #[derive(Default)]
@@ -169,7 +164,7 @@ async fn profile_page(
             Some(text::NO_PROFILE),
         ),
     };
-    Ok(html_response(
+    Ok(respond::html(
         StatusCode::OK,
         profile_view(&staff, &profile, &ProfileErrors::default(), notice),
     ))
@@ -229,7 +224,7 @@ async fn save_profile(
     staff.require(Perm::ManageShop)?;
     let (profile, errors) = check_profile(&form);
     if errors.any() {
-        return Ok(html_response(
+        return Ok(respond::html(
             StatusCode::BAD_REQUEST,
             profile_view(&staff, &profile, &errors, None),
         ));

@@ -6,6 +6,7 @@ pub mod components;
 pub mod csrf;
 pub mod layout;
 pub mod paths;
+pub mod respond;
 pub mod upload;
 
 use std::sync::Arc;

@@ -3,14 +3,14 @@
 //! replays and restarts.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use comptoir::channels::signatures::twilio_sign;
 use comptoir::config::{Config, Secret, TwilioChannel};
 use jiff::SignedDuration;
 use rusqlite::Connection;
 
-use crate::common::{Client, TestApp};
+use crate::common::{Client, TestApp, wait_until};
 use crate::fakes::twilio::{FakeTwilio, SID, TOKEN};
 
 const PUBLIC: &str = "https://comptoir.elegance-paris.test";
@@ -67,18 +67,6 @@ fn post(client: &Client, path: &str, params: &[(String, String)], signature: &st
 pub(crate) fn signed(client: &Client, path: &str, params: &[(String, String)]) -> u16 {
     let signature = twilio_sign(TOKEN, &format!("{PUBLIC}{path}"), params);
     post(client, path, params, &signature)
-}
-
-/// Waits (at most 10 s) for `done`, which the appliance reaches in the background.
-pub(crate) fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !done() {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "still waiting: {what}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 pub(crate) fn wait_for_sent(twilio: &FakeTwilio, n: usize) {

@@ -415,3 +415,26 @@ pub fn demo_database(dir: &Path) -> comptoir::db::Pool {
     .unwrap();
     pool
 }
+
+/// Polls `done` until it holds or `within` has passed, and says whether it held. Tests
+/// wait for the event the appliance reaches in the background, never for a duration.
+pub fn poll_until(within: std::time::Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        if done() {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Waits (at most 10 s) for `done`; fails naming `what`.
+pub fn wait_until(what: &str, done: impl FnMut() -> bool) {
+    assert!(
+        poll_until(std::time::Duration::from_secs(10), done),
+        "still waiting: {what}"
+    );
+}

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::channels::{db, inbound, shop as sms_shop, signed, wait_for_sent, wait_until};
-use crate::common::{Client, TestApp};
+use crate::channels::{db, inbound, shop as sms_shop, signed, wait_for_sent};
+use crate::common::{Client, TestApp, wait_until};
 use crate::fakes::twilio::FakeTwilio;
 
 const SITE: &str = "https://www.elegance-paris.test";

@@ -1,28 +1,22 @@
 //! The Integrations, Produits and Commandes pages, against the fake Shopify.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rusqlite::Connection;
 
-use crate::common::{Client, TestApp};
+use crate::common::{Client, TestApp, poll_until};
 use crate::fakes::shopify::{FakeShopify, TOKEN};
 
 const SHOP: &str = "elegance-paris.myshopify.com";
 
 fn wait_for_sync(owner: &Client) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let fragment = owner.get("/settings/integrations/1/progress").body;
-        if fragment.contains("✅") {
-            return;
-        }
+    let mut fragment = String::new();
+    let done = poll_until(Duration::from_secs(60), || {
+        fragment = owner.get("/settings/integrations/1/progress").body;
         assert!(!fragment.contains("échouée"), "sync failed: {fragment}");
-        assert!(
-            Instant::now() < deadline,
-            "the sync did not finish: {fragment}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+        fragment.contains("✅")
+    });
+    assert!(done, "the sync did not finish: {fragment}");
 }
 
 #[test]
@@ -140,11 +134,10 @@ fn connecting_shopify_from_the_page_syncs_and_fills_products_and_orders() {
         &[],
     );
     assert_eq!(r.status, 303);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while shopify.calls("ComptoirProducts") == before {
-        assert!(Instant::now() < deadline, "resync did not call Shopify");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let called = poll_until(Duration::from_secs(30), || {
+        shopify.calls("ComptoirProducts") != before
+    });
+    assert!(called, "resync did not call Shopify");
     wait_for_sync(&owner);
     let r = owner.submit(
         "/settings/integrations",

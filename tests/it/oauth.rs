@@ -1,9 +1,9 @@
 //! Connecting Shopify by OAuth ("Autoriser") and by an app's client credentials, against
 //! the fake's authorize page and token endpoint.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::common::{Client, TestApp};
+use crate::common::{Client, TestApp, poll_until};
 use crate::fakes::shopify::{CLIENT_ID, CLIENT_SECRET, FakeShopify, SHOP};
 
 /// An app with OAuth set up against the fake Shopify.
@@ -20,15 +20,13 @@ pub(crate) fn spawn(shopify: &FakeShopify) -> TestApp {
 }
 
 fn wait_for_catalogue(owner: &Client) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !owner
-        .get("/settings/integrations")
-        .body
-        .contains("47 produits · 156 variantes")
-    {
-        assert!(Instant::now() < deadline, "the first sync did not finish");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let synced = poll_until(Duration::from_secs(60), || {
+        owner
+            .get("/settings/integrations")
+            .body
+            .contains("47 produits · 156 variantes")
+    });
+    assert!(synced, "the first sync did not finish");
 }
 
 #[test]

@@ -2,36 +2,23 @@
 //! with a fake Shopify serving the demo shop (connected by OAuth), and without any
 //! online store. Screenshots of each step are saved in `target/screenshots/`.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::browser::Browser;
-use crate::common::{OWNER_EMAIL, OWNER_PASSWORD, TestApp};
+use crate::common::{OWNER_EMAIL, OWNER_PASSWORD, TestApp, poll_until};
 use crate::fakes::shopify::FakeShopify;
 
 /// Waits (up to `secs`) for the browser to be on a page whose path ends with `path`.
 fn wait_for_path(b: &Browser, path: &str, secs: u64) {
-    let started = Instant::now();
-    while !b.url().split('?').next().unwrap_or("").ends_with(path) {
-        assert!(
-            started.elapsed() < Duration::from_secs(secs),
-            "not on {path} but {}: {}",
-            b.url(),
-            b.source()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let there = poll_until(Duration::from_secs(secs), || {
+        b.url().split('?').next().unwrap_or("").ends_with(path)
+    });
+    assert!(there, "not on {path} but {}: {}", b.url(), b.source());
 }
 
 fn wait_long_for_text(b: &Browser, text: &str, secs: u64) {
-    let started = Instant::now();
-    while !b.source().contains(text) {
-        assert!(
-            started.elapsed() < Duration::from_secs(secs),
-            "no {text:?} in {}",
-            b.source()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let shown = poll_until(Duration::from_secs(secs), || b.source().contains(text));
+    assert!(shown, "no {text:?} in {}", b.source());
 }
 
 /// Creates the account on the first visit and lands on the wizard's second step.

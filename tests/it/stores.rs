@@ -352,17 +352,12 @@ fn the_server_polls_due_stores_in_the_background() {
         .set(jiff::Timestamp::now() + jiff::SignedDuration::from_mins(1));
     add_shopify(&app.data_dir, &shopify.served.base, TOKEN);
     // Wait for the event (the poller's sync), bounded, not for a duration.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    loop {
-        if counts(&app.data_dir) == DEMO {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the poller did not sync the store"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    assert!(
+        crate::common::poll_until(std::time::Duration::from_secs(60), || {
+            counts(&app.data_dir) == DEMO
+        }),
+        "the poller did not sync the store"
+    );
     let s = &stats(&app.data_dir)["stores"][0];
     assert_eq!(s["status"], "connected");
 }

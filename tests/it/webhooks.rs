@@ -75,18 +75,15 @@ fn shopify_webhooks_are_subscribed_verified_deduplicated_and_applied() {
     );
     assert!(subs.iter().any(|(t, _)| t == "INVENTORY_LEVELS_UPDATE"));
     // Wait for the first sync to have loaded the catalogue.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while !owner
-        .get("/settings/integrations/1/progress")
-        .body
-        .contains("✅")
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "first sync did not finish"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    assert!(
+        crate::common::poll_until(std::time::Duration::from_secs(60), || {
+            owner
+                .get("/settings/integrations/1/progress")
+                .body
+                .contains("✅")
+        }),
+        "first sync did not finish"
+    );
     assert!(
         owner
             .get("/settings/integrations")

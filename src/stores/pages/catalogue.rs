@@ -1,6 +1,7 @@
 //! Produits and Commandes: the local catalogue with stock per location, recent orders.
 
 use super::*;
+use crate::web::respond;
 
 pub(super) const PAGE_SIZE: i64 = 25;
 
@@ -87,7 +88,7 @@ pub(super) async fn products(
             (pager(paths::PRODUCTS, &q, page, has_next))
         }
     };
-    Ok(render(
+    Ok(respond::html(
         StatusCode::OK,
         layout::page(&staff, Nav::Products, text::PRODUCTS, body),
     ))
@@ -190,7 +191,7 @@ pub(super) async fn orders(
             (pager(paths::ORDERS, &q, page, has_next))
         }
     };
-    Ok(render(
+    Ok(respond::html(
         StatusCode::OK,
         layout::page(&staff, Nav::Orders, text::ORDERS, body),
     ))

@@ -2,6 +2,7 @@
 //! the actions on a store (resync, disconnect, new credentials).
 
 use super::*;
+use crate::web::respond;
 
 /// Everything the Integrations page shows about one store.
 pub(super) struct StoreCard {
@@ -318,7 +319,7 @@ pub(super) async fn refused(
             crate::onboarding::step_page(state, staff, crate::onboarding::Step::Store, body).await?
         }
     };
-    Ok(render(StatusCode::BAD_REQUEST, page))
+    Ok(respond::html(StatusCode::BAD_REQUEST, page))
 }
 
 /// Where a newly connected store sends the browser: Intégrations with a notice, or the
@@ -329,7 +330,10 @@ pub(super) async fn connected(
     flash: &str,
 ) -> Result<HttpResponse, AppError> {
     match flow {
-        Flow::Settings => Ok(redirect(format!("{}?ok={flash}", paths::INTEGRATIONS))),
+        Flow::Settings => Ok(respond::redirect(format!(
+            "{}?ok={flash}",
+            paths::INTEGRATIONS
+        ))),
         Flow::Wizard => {
             use crate::onboarding::Step;
             crate::onboarding::advance(state, Step::Store, false, Step::Sync).await
@@ -349,7 +353,7 @@ pub(super) async fn integrations(
         flash(query.ok.as_deref()),
     )
     .await?;
-    Ok(render(StatusCode::OK, page))
+    Ok(respond::html(StatusCode::OK, page))
 }
 
 pub(super) async fn save_settings(
@@ -391,7 +395,10 @@ pub(super) async fn save_settings(
         })
     })
     .await?;
-    Ok(redirect(format!("{}?ok=saved", paths::INTEGRATIONS)))
+    Ok(respond::redirect(format!(
+        "{}?ok=saved",
+        paths::INTEGRATIONS
+    )))
 }
 
 pub(super) async fn resync(
@@ -407,7 +414,7 @@ pub(super) async fn resync(
     })
     .await?;
     spawn_sync(&state, id);
-    Ok(redirect(format!(
+    Ok(respond::redirect(format!(
         "{}?ok=sync#store-{id}",
         paths::INTEGRATIONS
     )))
@@ -420,7 +427,7 @@ pub(super) async fn progress(
 ) -> Result<HttpResponse, AppError> {
     let id = StoreId(path.into_inner());
     let p = db::call(&state.db, move |conn| repo::progress(conn, id)).await?;
-    Ok(render(
+    Ok(respond::html(
         StatusCode::OK,
         progress_fragment(id, p.as_ref(), state.clock.now()),
     ))
@@ -441,7 +448,10 @@ pub(super) async fn remove(
     if !removed {
         return Err(AppError::NotFound);
     }
-    Ok(redirect(format!("{}?ok=removed", paths::INTEGRATIONS)))
+    Ok(respond::redirect(format!(
+        "{}?ok=removed",
+        paths::INTEGRATIONS
+    )))
 }
 
 #[derive(Deserialize)]
@@ -483,5 +493,8 @@ pub(super) async fn update_credentials(
     })
     .await?;
     spawn_sync(&state, id);
-    Ok(redirect(format!("{}?ok=connected", paths::INTEGRATIONS)))
+    Ok(respond::redirect(format!(
+        "{}?ok=connected",
+        paths::INTEGRATIONS
+    )))
 }

@@ -2,6 +2,7 @@
 //! for one article.
 
 use super::*;
+use crate::web::respond;
 
 pub(super) fn csv_response(bytes: Vec<u8>, file_name: &str) -> HttpResponse {
     HttpResponse::Ok()
@@ -162,14 +163,17 @@ pub(super) async fn import_csv(
         Import::Catalogue
     };
     match import_file(&state, Some(StoreId(path.into_inner())), None, &file, kind).await? {
-        Ok(_) => Ok(redirect(format!("{}?ok=imported", paths::INTEGRATIONS))),
+        Ok(_) => Ok(respond::redirect(format!(
+            "{}?ok=imported",
+            paths::INTEGRATIONS
+        ))),
         Err(errors) => {
             let forms = Forms {
                 import_errors: errors,
                 ..Default::default()
             };
             let page = integrations_page(&state, &staff, &forms, None).await?;
-            Ok(render(StatusCode::BAD_REQUEST, page))
+            Ok(respond::html(StatusCode::BAD_REQUEST, page))
         }
     }
 }
@@ -221,7 +225,7 @@ pub(super) async fn save_product(
     let fields = ["produit", "type", "options", "variante", "sku", "prix"].map(|k| (k, value(k)));
     let file = csv::single_line(&fields, &stock).map_err(AppError::Internal)?;
     match import_file(&state, Some(id), None, &file, Import::Additions).await? {
-        Ok(_) => Ok(redirect(format!(
+        Ok(_) => Ok(respond::redirect(format!(
             "{}?ok=imported#store-{id}",
             paths::INTEGRATIONS
         ))),

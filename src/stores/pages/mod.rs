@@ -158,18 +158,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(paths::STORE_CREDENTIALS, web::post().to(update_credentials));
 }
 
-pub(super) fn render(status: StatusCode, markup: Markup) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(markup.into_string())
-}
-
-pub(super) fn redirect(to: String) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to))
-        .finish()
-}
-
 pub(super) fn spawn_sync(state: &AppState, id: StoreId) {
     let ctx = state.sync_context();
     actix_web::rt::spawn(async move {
