@@ -36,6 +36,19 @@ impl SyncError {
             message: message.into(),
         }
     }
+
+    /// What people are shown and what is stored for them (a store's last error, a
+    /// sync run): the platform's answer, written for them by the connector, or for our
+    /// own failures a sentence and a code. The internal cause goes to the log only.
+    pub fn shown(&self) -> String {
+        match self {
+            SyncError::Retry { message, .. } | SyncError::Abort { message } => message.clone(),
+            SyncError::Local(_) => "Erreur interne de Comptoir pendant la synchronisation \
+                 (code : local_error). Elle sera retentée automatiquement ; si elle se répète, \
+                 le journal du serveur en donne le détail."
+                .to_string(),
+        }
+    }
 }
 
 /// Where a connector puts each page of records as it arrives (streamed, never the

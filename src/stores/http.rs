@@ -101,12 +101,14 @@ pub fn status_error(
 }
 
 pub fn transport_error(what: &str, error: &ureq::Error) -> SyncError {
+    // People get a reason in words; the library's own text goes to the log.
+    tracing::warn!(%error, "{what}: no answer");
     let reason = match error {
-        ureq::Error::Timeout(_) => "délai dépassé".to_string(),
-        ureq::Error::Io(e) => e.to_string(),
-        ureq::Error::HostNotFound => "adresse introuvable".to_string(),
-        ureq::Error::ConnectionFailed => "connexion impossible".to_string(),
-        other => other.to_string(),
+        ureq::Error::Timeout(_) => "délai dépassé",
+        ureq::Error::HostNotFound => "adresse introuvable",
+        ureq::Error::ConnectionFailed => "connexion impossible",
+        ureq::Error::Io(_) => "la connexion a été coupée",
+        _ => "erreur de connexion",
     };
     SyncError::retry(format!("{what} ne répond pas : {reason}."))
 }

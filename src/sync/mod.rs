@@ -339,7 +339,7 @@ pub fn sync_store(
             })
         }
         Err(error) => {
-            let message = error.to_string();
+            let message = error.shown();
             let (status, retry_after) = match &error {
                 SyncError::Abort { .. } => ("disconnected", None),
                 SyncError::Retry { after, .. } => ("error", *after),
@@ -360,7 +360,7 @@ pub fn sync_store(
                 .map_err(|e| AppError::Db(e.into()))?;
                 finish_run(tx, run, "error", requests, None, Some(&message), finished)
             })?;
-            tracing::warn!(store = %id, error = %message, "store sync failed");
+            tracing::warn!(store = %id, error = %error, "store sync failed");
             Err(SyncFailure::Failed(error))
         }
     }

@@ -873,3 +873,37 @@ fn a_store_that_answers_too_slowly_is_retried_later() {
     assert_eq!(s["status"], "error", "a temporary failure: polling goes on");
     assert_eq!(s["products"], 0);
 }
+
+#[test]
+fn a_failure_on_our_side_is_shown_as_a_sentence_never_as_internal_text() {
+    let shopify = FakeShopify::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    add_shopify(dir, &shopify.served.base, TOKEN);
+    // Our own storage fails while the records arrive.
+    Connection::open(dir.join("comptoir.db"))
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER broken BEFORE INSERT ON sync_staging
+             BEGIN SELECT RAISE(ABORT, 'SQLITE_IOERR internal detail'); END;",
+        )
+        .unwrap();
+    let out = sync(dir, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let stored: String = Connection::open(dir.join("comptoir.db"))
+        .unwrap()
+        .query_row("SELECT last_error FROM stores", [], |r| r.get(0))
+        .unwrap();
+    assert!(stored.contains("Erreur interne"), "{stored}");
+    assert!(!stored.contains("SQLITE"), "{stored}");
+
+    // The page says what happened and what comes next, without the cause's text.
+    let app = TestApp::spawn_in(dir, |_| {});
+    let owner = app.setup_owner();
+    let page = owner.get("/settings/integrations").body;
+    assert!(page.contains("Erreur interne de Comptoir"), "{page}");
+    assert!(page.contains("retentée"), "{page}");
+    for internal in ["SQLITE", "internal detail", "sync_staging", "RAISE"] {
+        assert!(!page.contains(internal), "{internal} shown: {page}");
+    }
+}
