@@ -1,7 +1,13 @@
 //! A sync's data: pages staged as they arrive, merged into the live tables in one
 //! transaction, and the counts and progress shown while it runs.
 
-use super::*;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use super::db;
+use crate::db::ids::{RunId, StoreId};
+use crate::error::AppError;
+use crate::stores::model::{OrderRec, Record};
 
 /// Writes one page of records to the staging table, in one short transaction.
 pub fn stage(conn: &mut Connection, run: RunId, records: &[Record]) -> Result<(), AppError> {

@@ -4,18 +4,22 @@
 mod merge;
 mod queries;
 
-pub use merge::*;
-pub use queries::*;
+pub use merge::{
+    Counts, MergePlan, Progress, apply_records, counts, delete_product, merge, progress, stage,
+};
+pub use queries::{
+    OrderRow, ProductRow, VariantStock, export_lines, orders_since, recent_orders, search_products,
+    variants_with_stock,
+};
 
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
 
 use crate::clock::unix;
 use crate::db::DbError;
 use crate::db::ids::{RunId, StoreId};
 use crate::error::AppError;
-use crate::stores::model::{OrderRec, Platform, Record};
+use crate::stores::model::Platform;
 
 fn db(e: rusqlite::Error) -> AppError {
     AppError::Db(DbError::Sqlite(e))

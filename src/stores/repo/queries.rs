@@ -1,6 +1,10 @@
 //! Reading the local catalogue for pages and exports.
 
-use super::*;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{db, locations};
+use crate::db::ids::StoreId;
+use crate::error::AppError;
 
 /// `%search%` for LIKE … ESCAPE '\', with the wildcards in `search` taken literally.
 fn like_pattern(search: &str) -> String {
