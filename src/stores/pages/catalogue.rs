@@ -1,7 +1,20 @@
 //! Produits and Commandes: the local catalogue with stock per location, recent orders.
 
-use super::*;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::{shop_timezone, text};
+use crate::db;
+use crate::error::AppError;
+use crate::stores::model::format_eur;
+use crate::stores::repo;
+use crate::web::auth::Staff;
+use crate::web::components::{Tone, badge, empty_state, table};
+use crate::web::layout::{self, Nav};
 use crate::web::respond;
+use crate::web::{AppState, paths};
 
 pub(super) const PAGE_SIZE: i64 = 25;
 

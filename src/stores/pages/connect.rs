@@ -1,7 +1,26 @@
 //! Connecting a store: Shopify (token, OAuth, client credentials), WooCommerce,
 //! PrestaShop; each checks the connection before anything is saved.
 
-use super::*;
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::forms::{ConnectErrors, Forms, PrestaForm, ShopifyForm, WooForm};
+use super::integrations::{connected, refused};
+use super::{spawn_sync, text};
+use crate::accounts::roles::Perm;
+use crate::db;
+use crate::error::AppError;
+use crate::stores::connector::SyncError;
+use crate::stores::model::Platform;
+use crate::stores::prestashop::PrestaConnector;
+use crate::stores::repo;
+use crate::stores::shopify::{ShopifyConnector, valid_shop_domain};
+use crate::stores::woocommerce::WooConnector;
+use crate::sync::{self, Credentials};
+use crate::web::auth::Staff;
+use crate::web::csrf::CsrfForm;
+use crate::web::{AppState, Flow, paths};
 
 /// Checks a Shopify shop and token with one cheap query, off the executor.
 pub(super) async fn check_shopify(

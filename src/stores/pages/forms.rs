@@ -1,6 +1,13 @@
 //! The connect forms of the Integrations page and what they were sent.
 
-use super::*;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::text;
+use crate::stores::manual::csv::LineError;
+use crate::web::auth::Staff;
+use crate::web::components::{Field, card, csrf_input};
+use crate::web::{Flow, paths};
 
 #[derive(Default, Deserialize)]
 pub(super) struct PrestaForm {

@@ -1,8 +1,28 @@
 //! Intégrations: a card per store (status, counts, live sync progress, settings) and
 //! the actions on a store (resync, disconnect, new credentials).
 
-use super::*;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use jiff::SignedDuration;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::connect::{check_shopify, oauth_app};
+use super::forms::{Forms, import_errors, manual_form, presta_form, shopify_form, woo_form};
+use super::{spawn_sync, text};
+use crate::accounts::roles::Perm;
+use crate::clock::{from_unix, relative_fr};
+use crate::db::{self, ids::StoreId};
+use crate::error::AppError;
+use crate::stores::model::Platform;
+use crate::stores::repo::{self, Progress, Store};
+use crate::sync::{self, Credentials};
+use crate::web::auth::Staff;
+use crate::web::components::{Field, Tone, alert, badge, csrf_input};
+use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::layout::{self, Nav};
 use crate::web::respond;
+use crate::web::{AppState, Flow, paths};
 
 /// Everything the Integrations page shows about one store.
 pub(super) struct StoreCard {

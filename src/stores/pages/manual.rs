@@ -1,8 +1,23 @@
 //! The manual store: CSV catalogue and orders imports, templates, export, and the form
 //! for one article.
 
-use super::*;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, web};
+
+use super::forms::Forms;
+use super::integrations::{connected, integrations_page, refused};
+use super::shop_timezone;
+use crate::accounts::roles::Perm;
+use crate::db::{self, ids::StoreId};
+use crate::error::AppError;
+use crate::stores::manual::csv::{self, LineError};
+use crate::stores::model::Platform;
+use crate::stores::repo::{self, NewStore};
+use crate::sync;
+use crate::web::auth::Staff;
+use crate::web::csrf::CsrfForm;
 use crate::web::respond;
+use crate::web::{AppState, Flow, paths, upload};
 
 pub(super) fn csv_response(bytes: Vec<u8>, file_name: &str) -> HttpResponse {
     HttpResponse::Ok()

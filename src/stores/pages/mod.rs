@@ -7,36 +7,21 @@ mod forms;
 mod integrations;
 mod manual;
 
-use catalogue::*;
-use connect::*;
-use forms::*;
 pub use integrations::wizard_connect_forms;
-use integrations::*;
-use manual::*;
 
-use actix_web::http::{StatusCode, header};
-use actix_web::{HttpResponse, web};
-use jiff::SignedDuration;
-use maud::{Markup, html};
-use serde::Deserialize;
+use actix_web::web;
 
-use crate::accounts::roles::Perm;
-use crate::clock::{from_unix, relative_fr};
 use crate::db::{self, ids::StoreId};
 use crate::error::AppError;
-use crate::stores::connector::SyncError;
-use crate::stores::manual::csv::{self, LineError};
-use crate::stores::model::{Platform, format_eur};
-use crate::stores::prestashop::PrestaConnector;
-use crate::stores::repo::{self, NewStore, Progress, Store};
-use crate::stores::shopify::{ShopifyConnector, valid_shop_domain};
-use crate::stores::woocommerce::WooConnector;
-use crate::sync::{self, Credentials};
-use crate::web::auth::Staff;
-use crate::web::components::{Field, Tone, alert, badge, card, csrf_input, empty_state, table};
-use crate::web::csrf::{CsrfForm, NoFields};
-use crate::web::layout::{self, Nav};
-use crate::web::{AppState, Flow, paths, upload};
+use crate::sync;
+use crate::web::{AppState, paths};
+use catalogue::{orders, products};
+use connect::{
+    connect_prestashop, connect_shopify, connect_woocommerce, shopify_authorize, shopify_callback,
+    shopify_client,
+};
+use integrations::{progress, remove, resync, save_settings, update_credentials};
+use manual::{create_manual, csv_template, export_csv, import_csv, orders_template, save_product};
 
 mod text {
     pub const PRODUCTS: &str = "Produits";
@@ -131,7 +116,10 @@ mod text {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route(paths::PRODUCTS, web::get().to(products))
         .route(paths::ORDERS, web::get().to(orders))
-        .route(paths::INTEGRATIONS, web::get().to(integrations))
+        .route(
+            paths::INTEGRATIONS,
+            web::get().to(integrations::integrations),
+        )
         .route(paths::CONNECT_SHOPIFY, web::post().to(connect_shopify))
         .route(paths::SHOPIFY_AUTHORIZE, web::post().to(shopify_authorize))
         .route(paths::SHOPIFY_CALLBACK, web::get().to(shopify_callback))
