@@ -434,26 +434,36 @@ impl Engine<'_> {
             let intent = products::product_intent(intent);
             return products::about(turn, intent, product, state, data);
         }
-        use Intent::*;
         let shop = self.shop;
         Ok(match intent {
-            Greeting => turn.decide(intent, Action::Answer, "greeting", &[("shop", &shop.name)]),
-            Thanks => turn.decide(intent, Action::Answer, "thanks", &[("shop", &shop.name)]),
-            ProductAvailability | Reservation | Price | ProductSearch => {
+            Intent::Greeting => {
+                turn.decide(intent, Action::Answer, "greeting", &[("shop", &shop.name)])
+            }
+            Intent::Thanks => {
+                turn.decide(intent, Action::Answer, "thanks", &[("shop", &shop.name)])
+            }
+            Intent::ProductAvailability
+            | Intent::Reservation
+            | Intent::Price
+            | Intent::ProductSearch => {
                 return products::asked(turn, intent, matched, state, data);
             }
-            CancelReservation => return products::cancel(turn, data),
-            OrderStatus => return orders::status(turn, state, data),
-            ShopHours | ShopAddress | ShopContact | ReturnsPolicy | ShippingInfo => {
-                shop_answers::answer(turn, intent)
-            }
-            HumanHandoff => turn.decide(intent, Action::Handoff, "handoff", &[]),
-            Complaint => turn.decide(intent, Action::Handoff, "complaint", &[]),
-            Unknown if shop.when_unsure == WhenUnsure::AskFirst && !state.rephrase_asked => {
+            Intent::CancelReservation => return products::cancel(turn, data),
+            Intent::OrderStatus => return orders::status(turn, state, data),
+            Intent::ShopHours
+            | Intent::ShopAddress
+            | Intent::ShopContact
+            | Intent::ReturnsPolicy
+            | Intent::ShippingInfo => shop_answers::answer(turn, intent),
+            Intent::HumanHandoff => turn.decide(intent, Action::Handoff, "handoff", &[]),
+            Intent::Complaint => turn.decide(intent, Action::Handoff, "complaint", &[]),
+            Intent::Unknown
+                if shop.when_unsure == WhenUnsure::AskFirst && !state.rephrase_asked =>
+            {
                 state.rephrase_asked = true;
                 return Ok(turn.decide(intent, Action::Answer, "rephrase", &[]));
             }
-            Unknown => turn.decide(intent, Action::Handoff, "unsure", &[]),
+            Intent::Unknown => turn.decide(intent, Action::Handoff, "unsure", &[]),
         })
     }
 }

@@ -1,5 +1,5 @@
-//! The layers point down: the engine is pure and knows nothing of the application
-//! around it (storage, features, pages). Checked on the source, outside its tests.
+//! The house rules, checked on the source outside its tests: the engine is pure and
+//! knows nothing of the application around it, and imports name what they use.
 
 use std::path::{Path, PathBuf};
 
@@ -41,4 +41,24 @@ fn reaches_outside(module: &str) -> Vec<String> {
 fn the_engine_uses_nothing_but_itself() {
     let outside = reaches_outside("engine");
     assert!(outside.is_empty(), "{}", outside.join("\n"));
+}
+
+#[test]
+fn imports_name_what_they_use() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&root, &mut files);
+    let mut globs = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for (i, line) in code.lines().enumerate() {
+            let line = line.trim();
+            let import = line.starts_with("use ") || line.starts_with("pub use ");
+            if import && line.ends_with("::*;") {
+                globs.push(format!("{}:{}: {line}", file.display(), i + 1));
+            }
+        }
+    }
+    assert!(globs.is_empty(), "glob imports:\n{}", globs.join("\n"));
 }
