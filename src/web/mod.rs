@@ -4,6 +4,7 @@ pub mod assets;
 pub mod auth;
 pub mod components;
 pub mod csrf;
+pub mod errors;
 pub mod layout;
 pub mod paths;
 pub mod respond;

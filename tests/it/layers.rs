@@ -62,3 +62,21 @@ fn imports_name_what_they_use() {
     }
     assert!(globs.is_empty(), "glob imports:\n{}", globs.join("\n"));
 }
+
+#[test]
+fn storage_and_errors_know_no_pages() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = vec![root.join("error.rs")];
+    rust_files(&root.join("db"), &mut files);
+    let mut found = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for (i, line) in code.lines().enumerate() {
+            if line.contains("crate::web") {
+                found.push(format!("{}:{}: {}", file.display(), i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
