@@ -86,7 +86,7 @@ pub async fn run_with(
         App::new()
             .app_data(server_state.clone())
             .configure(web::extractor_config)
-            .configure(web::configure)
+            .configure(routes)
             .default_service(actix_web::web::to(web::not_found))
             .wrap(from_fn(web::require_setup))
             .wrap(from_fn(web::csrf::ensure_cookie))
@@ -128,6 +128,26 @@ pub async fn run_with(
     let _ = sender.await;
     tracing::info!("stopped");
     Ok(result?)
+}
+
+/// Routes of every feature, in one place: features register their own, the web layer
+/// only provides the frame (health check, assets, error pages).
+fn routes(cfg: &mut actix_web::web::ServiceConfig) {
+    use actix_web::web::get;
+    cfg.route(web::paths::HEALTHZ, get().to(web::healthz))
+        .route("/assets/{path:.*}", get().to(web::assets::serve));
+    accounts::configure(cfg);
+    dashboard::configure(cfg);
+    onboarding::configure(cfg);
+    inbox::configure(cfg);
+    reservations::configure(cfg);
+    stores::configure(cfg);
+    stores::webhooks::configure(cfg);
+    channels::twilio::configure(cfg);
+    channels::resend::configure(cfg);
+    channels::pages::configure(cfg);
+    channels::webchat::configure(cfg);
+    settings::configure(cfg);
 }
 
 /// Periodic work: holds whose time is up are released every minute; expired sessions

@@ -8,10 +8,12 @@ pub mod errors;
 pub mod layout;
 pub mod paths;
 pub mod respond;
+mod state;
 pub mod upload;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+pub use state::AppState;
+
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use actix_web::body::{EitherBody, MessageBody};
@@ -19,115 +21,10 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
-use jiff::SignedDuration;
 
-use crate::accounts::limiter::LoginLimiter;
-use crate::accounts::{self, password, repo};
-use crate::clock::SharedClock;
-use crate::config::Config;
-use crate::db::{self, Pool};
+use crate::accounts::repo;
+use crate::db::{self};
 use crate::error::AppError;
-use crate::secrets::SecretBox;
-use crate::sync::SyncContext;
-use crate::{dashboard, inbox, settings, stores, token};
-
-/// Everything a request handler may use; built once, shared by every worker.
-pub struct AppState {
-    pub config: Arc<Config>,
-    pub db: Pool,
-    pub clock: SharedClock,
-    pub limiter: LoginLimiter,
-    /// Verified against when an e-mail is unknown, so both paths cost the same.
-    pub dummy_hash: String,
-    /// Encrypts store credentials at rest.
-    pub secrets: Arc<SecretBox>,
-    /// The one outbound HTTP agent (store platforms, providers).
-    pub http: ureq::Agent,
-    /// The conversation engine's shared state (the catalogue index).
-    pub assistant: Arc<crate::assistant::Assistant>,
-    /// The optional language model (`[llm]`), built once.
-    pub llm: Option<Arc<crate::assistant::llm::Llm>>,
-    /// Wakes the sender when a reply is queued.
-    pub outbox_ready: Arc<tokio::sync::Notify>,
-    /// The channels in effect, read once (see `channels::settings::current`).
-    pub channels: std::sync::RwLock<Option<crate::config::Channels>>,
-    /// The web chat's rate limits.
-    pub webchat: Arc<crate::channels::webchat::Hub>,
-    /// Which conversation just changed, for the live pages and the widget.
-    pub events: Arc<crate::events::Events>,
-    /// The pages' Content-Security-Policy (see `content_security_policy`).
-    pub csp: String,
-    needs_setup: AtomicBool,
-}
-
-impl AppState {
-    pub fn new(config: Arc<Config>, db: Pool, clock: SharedClock) -> Result<Self, String> {
-        let users = db
-            .get()
-            .map_err(|e| e.to_string())
-            .and_then(|conn| repo::count_users(&conn).map_err(|e| e.to_string()))?;
-        let s = &config.security;
-        let secrets = Arc::new(SecretBox::load_or_create(&config.data_dir)?);
-        Ok(Self {
-            secrets,
-            http: crate::sync::http_agent(&config),
-            limiter: LoginLimiter::new(
-                s.login_attempts_per_account,
-                s.login_attempts_per_ip,
-                s.login_window_minutes,
-            ),
-            dummy_hash: password::hash(&token::random_token())?,
-            needs_setup: AtomicBool::new(users == 0),
-            assistant: Arc::new(crate::assistant::Assistant::serving()),
-            outbox_ready: Arc::default(),
-            llm: crate::assistant::llm::Llm::from_config(&config.llm).map(Arc::new),
-            webchat: Arc::default(),
-            events: Arc::default(),
-            channels: std::sync::RwLock::new(None),
-            csp: content_security_policy(config.shopify.api_url.as_deref()),
-            config,
-            db,
-            clock,
-        })
-    }
-
-    pub fn session_ttl(&self) -> SignedDuration {
-        SignedDuration::from_hours(24 * i64::from(self.config.security.session_days))
-    }
-
-    pub fn sync_context(&self) -> SyncContext {
-        SyncContext {
-            db: self.db.clone(),
-            secrets: self.secrets.clone(),
-            http: self.http.clone(),
-            config: self.config.clone(),
-            clock: self.clock.clone(),
-            assistant: self.assistant.clone(),
-        }
-    }
-
-    pub fn mark_set_up(&self) {
-        self.needs_setup.store(false, Ordering::Relaxed);
-    }
-}
-
-/// Routes of every feature, in one place.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route(paths::HEALTHZ, web::get().to(healthz))
-        .route("/assets/{path:.*}", web::get().to(assets::serve));
-    accounts::configure(cfg);
-    dashboard::configure(cfg);
-    crate::onboarding::configure(cfg);
-    inbox::configure(cfg);
-    crate::reservations::configure(cfg);
-    stores::configure(cfg);
-    stores::webhooks::configure(cfg);
-    crate::channels::twilio::configure(cfg);
-    crate::channels::resend::configure(cfg);
-    crate::channels::pages::configure(cfg);
-    crate::channels::webchat::configure(cfg);
-    settings::configure(cfg);
-}
 
 /// Extractor errors (bad path segments, bad query strings) become our error pages.
 pub fn extractor_config(cfg: &mut web::ServiceConfig) {
@@ -144,7 +41,7 @@ pub async fn not_found() -> Result<HttpResponse, AppError> {
     Err(AppError::NotFound)
 }
 
-async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let ok = db::call(&state.db, |conn| {
         conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
             .map_err(|e| AppError::Db(e.into()))
