@@ -165,7 +165,7 @@ async fn housekeeping(
             _ = holds.tick() => {
                 let now = state.clock.now();
                 let expired = db::call(&state.db, move |conn| {
-                    assistant::reservations::expire_due(conn, now)
+                    reservations::repo::expire_due(conn, now)
                 })
                 .await;
                 match expired {

@@ -9,7 +9,6 @@ pub mod contacts;
 pub mod conversations;
 pub mod eval;
 pub mod llm;
-pub mod reservations;
 pub mod settings;
 pub mod shop_data;
 pub mod survey;

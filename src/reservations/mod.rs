@@ -2,14 +2,12 @@
 //! ("Remis au client") or release ("Annuler"). Expired holds are marked on each visit
 //! and by the background job, so the list never shows a hold whose time is up as active.
 
-use crate::web::respond;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use maud::html;
 use serde::Deserialize;
 
 use crate::accounts::roles::Perm;
-use crate::assistant::reservations::{self, Reservation};
 use crate::clock::{from_unix, relative_fr};
 use crate::db;
 use crate::error::AppError;
@@ -17,7 +15,11 @@ use crate::web::auth::Staff;
 use crate::web::components::{Tone, alert, badge, csrf_input, empty_state, table};
 use crate::web::csrf::CsrfForm;
 use crate::web::layout::{self, Nav};
-use crate::web::{AppState, paths};
+use crate::web::{AppState, paths, respond};
+
+pub mod repo;
+
+use repo::Reservation;
 
 mod text {
     pub const TITLE: &str = "Réservations";
@@ -64,8 +66,8 @@ async fn list(
 ) -> Result<HttpResponse, AppError> {
     let now = state.clock.now();
     let rows = db::call(&state.db, move |conn| {
-        reservations::expire_due(conn, now)?;
-        reservations::list(conn, now)
+        repo::expire_due(conn, now)?;
+        repo::list(conn, now)
     })
     .await?;
     let can_edit = staff.user.role.can(Perm::ManageOrders);
@@ -145,7 +147,7 @@ async fn close(
     let now = state.clock.now();
     let user = staff.user.id;
     let closed = db::call(&state.db, move |conn| {
-        db::write(conn, |tx| reservations::close(tx, id, status, user, now))
+        db::write(conn, |tx| repo::close(tx, id, status, user, now))
     })
     .await?;
     let done = if closed { status } else { "gone" };

@@ -6,10 +6,11 @@ use std::path::Path;
 
 use comptoir::assistant::conversations;
 use comptoir::assistant::llm::Llm;
-use comptoir::assistant::{Assistant, Incoming, Outcome, eval, reservations};
+use comptoir::assistant::{Assistant, Incoming, Outcome, eval};
 use comptoir::config::{Config, Llm as LlmConfig};
 use comptoir::engine::Channel;
 use comptoir::engine::intent::Intent;
+use comptoir::reservations::repo as reservations;
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::Connection;
 
