@@ -236,7 +236,7 @@ impl Card {
 
 /// A variable of a saved reply still unfilled in `body`, if any.
 pub fn unfilled(body: &str) -> Option<&'static str> {
-    super::setup::VARIABLES
+    super::settings::VARIABLES
         .into_iter()
         .find(|v| body.contains(&format!("{{{v}}}")))
 }

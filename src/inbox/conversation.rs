@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::card::{self, Card};
 use super::products::{self, Found};
 use super::repo::{self, Thread};
-use super::setup::{self, SavedReply};
+use super::settings::{self as inbox_settings, SavedReply};
 use super::{channel_label, page, reason, teach, text, who};
 use crate::accounts::repo::Member;
 use crate::accounts::roles::Perm;
@@ -71,12 +71,12 @@ async fn context(
             }
             _ => Vec::new(),
         };
-        let members = setup::assignable(conn)?;
+        let members = inbox_settings::assignable(conn)?;
         Ok(Context {
             thread,
             card,
-            saved: setup::saved_replies(conn)?,
-            departments: setup::departments(conn)?,
+            saved: inbox_settings::saved_replies(conn)?,
+            departments: inbox_settings::departments(conn)?,
             members,
             found,
         })
@@ -629,11 +629,13 @@ pub(super) async fn assign(
     let valid = db::call(&state.db, move |conn| {
         let member_ok = match assignee {
             None => true,
-            Some(a) => setup::assignable(conn)?.iter().any(|m| m.id.0 == a),
+            Some(a) => inbox_settings::assignable(conn)?
+                .iter()
+                .any(|m| m.id.0 == a),
         };
         let department_ok = match department {
             None => true,
-            Some(d) => setup::department_exists(conn, d)?,
+            Some(d) => inbox_settings::department_exists(conn, d)?,
         };
         Ok(member_ok && department_ok)
     })

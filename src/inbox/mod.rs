@@ -7,7 +7,7 @@ mod conversation;
 mod live;
 mod products;
 mod repo;
-pub mod setup;
+pub mod settings;
 pub mod teach;
 
 use crate::web::respond;
@@ -46,7 +46,7 @@ mod text {
 const PAGE: usize = 50;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    setup::configure(cfg);
+    settings::configure(cfg);
     teach::configure(cfg);
     // The stream before `/inbox/{id}`, which would otherwise claim its path.
     cfg.route(paths::INBOX_EVENTS, web::get().to(live::events))
@@ -248,8 +248,8 @@ async fn inbox(
         Ok((
             repo::list(conn, user, &list_filter, before, PAGE)?,
             repo::counts(conn, user)?,
-            setup::departments(conn)?,
-            setup::assignable(conn)?,
+            settings::departments(conn)?,
+            settings::assignable(conn)?,
         ))
     })
     .await?;
