@@ -59,9 +59,16 @@ pub fn fits(value: &str, wanted: &str) -> bool {
 }
 
 /// A UK or US shoe size written with its system ("UK 5", "us7"), in EU size: women's
-/// UK sizes are EU − 33 and US sizes EU − 31.
+/// UK sizes are EU − 33 and US sizes EU − 31. Only where a size is meant: after "in",
+/// "en", "size"… or in a short message ("email us 3 times" is no size).
 pub(super) fn shoe_size(ws: &[String]) -> Option<String> {
     for (i, w) in ws.iter().enumerate() {
+        let after_size_word = i.checked_sub(1).is_some_and(|b| {
+            ["in", "en", "size", "taille", "pointure", "a"].contains(&ws[b].as_str())
+        });
+        if !(after_size_word || ws.len() <= 4) {
+            continue;
+        }
         let (system, number) = match (w.as_str(), ws.get(i + 1)) {
             ("uk" | "us", Some(n)) => (w.as_str(), n.as_str()),
             _ if w.starts_with("uk") || w.starts_with("us") => w.split_at(2),
@@ -219,5 +226,7 @@ mod tests {
         assert_eq!(sized(p, &values, "en 39"), ["39"]);
         // Not a size the product comes in: kept, so the reply can say so.
         assert_eq!(sized(p, &values, "uk 12"), ["45"]);
+        // "us" in a sentence is not a shoe size.
+        assert!(sized(p, &values, "can you email us 3 photos of them please").is_empty());
     }
 }
