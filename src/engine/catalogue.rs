@@ -634,6 +634,15 @@ pub(crate) mod demo_index {
     use super::*;
     use crate::stores::model::Record;
 
+    /// One product of the demo shop, by handle.
+    pub(crate) fn product(handle: &str) -> Product {
+        index()
+            .products()
+            .find(|p| p.handle == handle)
+            .cloned()
+            .unwrap()
+    }
+
     /// The demo shop's catalogue as the engine sees it.
     pub(crate) fn index() -> Index {
         let records = crate::demo::catalogue(None).unwrap();

@@ -329,8 +329,7 @@ impl Engine<'_> {
         }
         // A message may ask two things: an errand (a product, an order) leads, and the
         // shop's questions are answered after it.
-        let hint = signals(&matched, &turn.facts).hint;
-        let asked = questions::asked(self.model, &turn, &matched, hint);
+        let asked = questions::asked(self.model, &turn, &matched);
         if questions::is_shop_info(intent)
             && let Some(errand) = asked.iter().find(|i| questions::is_errand(**i))
         {

@@ -182,15 +182,7 @@ pub fn describe(product: &Product, variant: Option<&Variant>, lang: Lang) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::catalogue::demo_index::index;
-
-    fn product(handle: &str) -> Product {
-        index()
-            .products()
-            .find(|p| p.handle == handle)
-            .cloned()
-            .unwrap()
-    }
+    use crate::engine::catalogue::demo_index::product;
 
     #[test]
     fn option_kinds_come_from_names_or_values() {

@@ -8,7 +8,6 @@ use super::catalogue::Matched;
 use super::facts;
 use super::intent::Intent;
 use super::model::Model;
-use super::model::features::{Hint, Signals};
 
 /// A clause must be read at least this surely to be answered on its own: a second
 /// answer nobody asked for is worse than none.
@@ -62,27 +61,16 @@ fn clauses(body: &str) -> Vec<String> {
 
 /// The intents of the message's clauses that the model reads surely, in order, once
 /// each; nothing when the message is a single clause. Clauses keep the catalogue
-/// finding of the whole message (`hint`): matching each again would cost more than the
-/// rest of the turn on a big catalogue.
-pub(super) fn asked(
-    model: &Model,
-    turn: &Turn<'_>,
-    matched: &Matched<'_>,
-    hint: Hint,
-) -> Vec<Intent> {
+/// finding of the whole message (`matched`): matching each again would cost more than
+/// the rest of the turn on a big catalogue.
+pub(super) fn asked(model: &Model, turn: &Turn<'_>, matched: &Matched<'_>) -> Vec<Intent> {
     let parts = clauses(&turn.body);
     if parts.len() < 2 {
         return Vec::new();
     }
     let mut out: Vec<Intent> = Vec::new();
     for part in &parts {
-        let facts = facts::extract(part);
-        let signals = Signals {
-            hint,
-            size: facts.size.is_some(),
-            order_number: facts.order.is_some(),
-            email: facts.email.is_some(),
-        };
+        let signals = super::signals(matched, &facts::extract(part));
         let reading = model.read(&super::masked(part, matched), signals);
         if reading.intent != Intent::Unknown
             && reading.confidence >= CLAUSE_CONFIDENCE

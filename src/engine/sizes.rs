@@ -159,16 +159,8 @@ pub fn named(product: &Product, values: &[&str], text: &str, stated: Option<&str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::catalogue::demo_index::index;
+    use crate::engine::catalogue::demo_index::product;
     use crate::engine::facts;
-
-    fn product(handle: &str) -> Product {
-        index()
-            .products()
-            .find(|p| p.handle == handle)
-            .cloned()
-            .unwrap()
-    }
 
     fn sized(handle: &str, values: &[&str], text: &str) -> Vec<String> {
         let stated = facts::extract(text).size;
