@@ -200,7 +200,7 @@ pub fn seed_shop(
 ) -> Result<Option<Counts>, AppError> {
     let profile = demo_profile()?;
     let settings = assistant_settings()?;
-    db::write(conn, |tx| {
+    db::write(conn, |tx| -> Result<_, AppError> {
         if repo::profile(tx)?.is_none() {
             repo::save_profile(tx, &profile, now)?;
         }

@@ -176,7 +176,7 @@ async fn housekeeping(
             }
             _ = tick.tick() => {
                 let now = state.clock.now();
-                let purged = db::call(&state.db, move |conn| {
+                let purged = db::call(&state.db, move |conn| -> Result<_, error::AppError> {
                     Ok(accounts::repo::purge_expired(conn, now)? + stores::repo::purge_old(conn, now)?)
                 })
                 .await;

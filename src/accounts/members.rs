@@ -272,7 +272,7 @@ async fn update_member(
     };
     let action = form.action.clone();
     let outcome = db::call(&state.db, move |conn| {
-        db::write(conn, |tx| {
+        db::write(conn, |tx| -> Result<_, AppError> {
             let member = repo::member(tx, id)?.ok_or(AppError::NotFound)?;
             let was_active_admin = member.role == Role::Admin && !member.disabled;
             let stays_admin = match action.as_str() {

@@ -172,7 +172,7 @@ async fn setup_submit(
     let profile = ShopProfile::new(name, business_type);
     // Checked again inside the write transaction: two setups racing create one owner.
     let created = db::call(&state.db, move |conn| {
-        db::write(conn, |tx| {
+        db::write(conn, |tx| -> Result<_, AppError> {
             if repo::count_users(tx)? > 0 {
                 return Ok(None);
             }
@@ -269,7 +269,7 @@ async fn login_submit(
             let cookie = start_session(&state, &req, user).await?;
             // An admin who left the setup wizard resumes it where it was.
             let resume = next == paths::DASHBOARD
-                && db::call(&state.db, move |conn| {
+                && db::call(&state.db, move |conn| -> Result<_, AppError> {
                     Ok(repo::member(conn, user)?
                         .is_some_and(|u| u.role.can(crate::accounts::roles::Perm::ManageShop))
                         && crate::onboarding::unfinished(conn)?)

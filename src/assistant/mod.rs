@@ -138,7 +138,7 @@ impl Assistant {
         // Read before taking the write lock, which other messages wait for.
         let shop = settings::shop(conn)?;
         let templates = settings::templates(conn)?;
-        let mut outcome = db::write(conn, |tx| {
+        let mut outcome = db::write(conn, |tx| -> Result<_, AppError> {
             if let Some(id) = incoming.provider_id
                 && let Some(conversation) = conversations::with_provider_id(tx, id)?
             {

@@ -421,7 +421,7 @@ async fn leave_email(
     }
     let contact = format!("visitor:{}", body.visitor);
     let updated = db::call(&state.db, move |conn| {
-        db::write(conn, |tx| {
+        db::write(conn, |tx| -> Result<_, AppError> {
             let found = conversations::current(tx, Channel::Webchat, &contact)?;
             if let Some(id) = found {
                 conversations::set_contact_email(tx, id, &email)?;

@@ -65,7 +65,7 @@ fn duration(secs: i64) -> String {
 async fn dashboard(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
     let now = state.clock.now();
     let admin = staff.user.role.can(Perm::ManageShop);
-    let b = db::call(&state.db, move |conn| {
+    let b = db::call(&state.db, move |conn| -> Result<_, AppError> {
         let tz = repo::shop_timezone(conn);
         let stores = crate::stores::repo::stores(conn)?
             .into_iter()

@@ -11,8 +11,6 @@ use std::time::Duration;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
-use crate::error::AppError;
-
 pub use backup::backup_to;
 pub use migrate::{SCHEMA_VERSION, migrate, schema_version};
 
@@ -54,6 +52,8 @@ pub enum DbError {
     Sqlite(#[from] rusqlite::Error),
     #[error("database pool: {0}")]
     Pool(#[from] r2d2::Error),
+    #[error("blocking database task failed: {0}")]
+    Blocking(String),
 }
 
 /// Opens (creating if needed) the database in `data_dir`, brings its schema to the
@@ -99,10 +99,13 @@ fn create_private_dir(dir: &Path) -> Result<(), DbError> {
 
 /// Runs blocking database work on the blocking thread pool, never on the executor, and
 /// returns the connection to the pool before the caller awaits anything else.
-pub async fn call<T, F>(pool: &Pool, work: F) -> Result<T, AppError>
+/// The caller's error type only has to take a `DbError`, so storage never depends on
+/// what sits above it.
+pub async fn call<T, E, F>(pool: &Pool, work: F) -> Result<T, E>
 where
-    F: FnOnce(&mut Connection) -> Result<T, AppError> + Send + 'static,
+    F: FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
+    E: From<DbError> + Send + 'static,
 {
     let pool = pool.clone();
     actix_web::web::block(move || {
@@ -110,7 +113,7 @@ where
         work(&mut conn)
     })
     .await
-    .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?
+    .map_err(|e| E::from(DbError::Blocking(e.to_string())))?
 }
 
 /// One writer at a time within the process. SQLite allows one anyway; queueing here
@@ -122,10 +125,10 @@ static WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// Writes take the lock up front (`BEGIN IMMEDIATE`), so two writers queue instead of
 /// failing with "database is locked" half-way through. Never nest: a write inside
 /// another write's `work` would wait for itself.
-pub fn write<T>(
+pub fn write<T, E: From<DbError>>(
     conn: &mut Connection,
-    work: impl FnOnce(&Transaction<'_>) -> Result<T, AppError>,
-) -> Result<T, AppError> {
+    work: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+) -> Result<T, E> {
     let _writer = WRITER
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());

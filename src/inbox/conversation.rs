@@ -358,7 +358,7 @@ pub(super) async fn live(
     let id = path.into_inner();
     let notes = staff.user.role.can(Perm::SeeNotes);
     let user = staff.user.id;
-    let t = db::call(&state.db, move |conn| {
+    let t = db::call(&state.db, move |conn| -> Result<_, AppError> {
         let t = repo::thread(conn, id, notes)?.ok_or(AppError::NotFound)?;
         db::write(conn, |tx| repo::mark_read(tx, user, id))?;
         Ok(t)
@@ -528,7 +528,7 @@ pub(super) async fn close(
     let now = state.clock.now();
     let with_survey = form.survey.is_some();
     let wake = db::call(&state.db, move |conn| {
-        db::write(conn, |tx| {
+        db::write(conn, |tx| -> Result<_, AppError> {
             let c = conversations::get(tx, id)?.ok_or(AppError::NotFound)?;
             // Closing twice asks nothing twice.
             if !repo::close(tx, id, now.as_second())? {
@@ -626,7 +626,7 @@ pub(super) async fn assign(
     let (Ok(assignee), Ok(department)) = (choice(&form.assignee), choice(&form.department)) else {
         return refuse(&state, &staff, id, "Choix d'attribution invalide.", "").await;
     };
-    let valid = db::call(&state.db, move |conn| {
+    let valid = db::call(&state.db, move |conn| -> Result<_, AppError> {
         let member_ok = match assignee {
             None => true,
             Some(a) => inbox_settings::assignable(conn)?
@@ -688,7 +688,7 @@ pub(super) async fn reserve(
     let result = db::call(&state.db, move |conn| {
         let index = assistant.catalogue.get(conn)?;
         let shop = settings::shop(conn)?;
-        db::write(conn, |tx| {
+        db::write(conn, |tx| -> Result<_, AppError> {
             let c = conversations::get(tx, id)?.ok_or(AppError::NotFound)?;
             let Some((product, v)) = products::variant(&index, variant) else {
                 return Ok(Err("Cet article n'est plus au catalogue."));

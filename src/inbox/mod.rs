@@ -244,7 +244,7 @@ async fn inbox(
     });
     let user = staff.user.id;
     let list_filter = filter.clone();
-    let (rows, counts, departments, members) = db::call(&state.db, move |conn| {
+    let (rows, counts, departments, members) = db::call(&state.db, move |conn| -> Result<_, AppError> {
         Ok((
             repo::list(conn, user, &list_filter, before, PAGE)?,
             repo::counts(conn, user)?,

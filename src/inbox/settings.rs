@@ -172,7 +172,7 @@ async fn render(
     status: StatusCode,
     notice: Option<(Tone, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let (replies, departments) = db::call(&state.db, |conn| {
+    let (replies, departments) = db::call(&state.db, |conn| -> Result<_, AppError> {
         Ok((saved_replies(conn)?, departments(conn)?))
     })
     .await?;
@@ -241,7 +241,7 @@ async fn save_reply(
     if form.delete.is_some() {
         let id = id.ok_or(AppError::NotFound)?;
         db::call(&state.db, move |conn| {
-            db::write(conn, |tx| {
+            db::write(conn, |tx| -> Result<_, AppError> {
                 tx.execute("DELETE FROM saved_replies WHERE id = ?1", [id])?;
                 Ok(())
             })
@@ -271,7 +271,7 @@ async fn save_reply(
         .await;
     }
     let changed = db::call(&state.db, move |conn| {
-        db::write(conn, |tx| {
+        db::write(conn, |tx| -> Result<_, AppError> {
             Ok(match id {
                 None => tx.execute(
                     "INSERT INTO saved_replies (title, body, updated_at) VALUES (?1, ?2, ?3)",
@@ -311,7 +311,7 @@ async fn save_department(
     if form.delete.is_some() {
         let id = id.ok_or(AppError::NotFound)?;
         db::call(&state.db, move |conn| {
-            db::write(conn, |tx| {
+            db::write(conn, |tx| -> Result<_, AppError> {
                 // Conversations keep no dangling department.
                 tx.execute(
                     "UPDATE conversations SET department_id = NULL WHERE department_id = ?1",

@@ -82,7 +82,7 @@ pub(super) async fn page(
             )
         }
         Step::Profile => {
-            let (profile, s) = db::call(&state.db, |conn| {
+            let (profile, s) = db::call(&state.db, |conn| -> Result<_, AppError> {
                 Ok((accounts::profile(conn)?, settings::load(conn)?))
             })
             .await?;
@@ -120,7 +120,7 @@ pub(super) async fn page(
         }
         Step::Sync => frame(staff, p, step, summary::sync_body(state).await?, true),
         Step::Connections => {
-            let (extras, platform) = db::call(&state.db, |conn| {
+            let (extras, platform) = db::call(&state.db, |conn| -> Result<_, AppError> {
                 let platform = crate::stores::repo::stores(conn)?
                     .first()
                     .map(|s| s.platform.label());
@@ -137,7 +137,7 @@ pub(super) async fn page(
         }
         Step::Test => frame(staff, p, step, test_chat::body(state, staff).await?, true),
         Step::Preferences => {
-            let (s, extras, hold) = db::call(&state.db, |conn| {
+            let (s, extras, hold) = db::call(&state.db, |conn| -> Result<_, AppError> {
                 let hold = crate::stores::repo::stores(conn)?
                     .first()
                     .map(|s| s.reservation_hours);
@@ -395,7 +395,7 @@ pub(super) async fn save(
         Step::Store => {
             let no_store = form.no_store.is_some();
             let stores = db::call(&state.db, move |conn| {
-                db::write(conn, |tx| {
+                db::write(conn, |tx| -> Result<_, AppError> {
                     super::repo::set_no_store(tx, no_store, now)?;
                     Ok(crate::stores::repo::stores(tx)?.len())
                 })

@@ -116,7 +116,7 @@ struct Figures {
 async fn figures(state: &AppState) -> Result<Figures, AppError> {
     let channels = crate::channels::settings::current(state).await?;
     let store = latest(state).await?;
-    let (tested, handled, latency_us, covered, products) = db::call(&state.db, |conn| {
+    let (tested, handled, latency_us, covered, products) = db::call(&state.db, |conn| -> Result<_, AppError> {
         Ok(conn.query_row(
             "SELECT
                (SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id

@@ -169,7 +169,7 @@ pub(super) async fn send(
         state.clock.now(),
         contact(&staff),
     );
-    let lines = db::call(&state.db, move |conn| {
+    let lines = db::call(&state.db, move |conn| -> Result<_, AppError> {
         let outcome = assistant.handle(
             conn,
             &Incoming {

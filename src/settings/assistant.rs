@@ -331,7 +331,7 @@ async fn page(
     staff: Staff,
     saved: web::Query<Saved>,
 ) -> Result<HttpResponse, AppError> {
-    let (s, extras, taught) = db::call(&state.db, |conn| {
+    let (s, extras, taught) = db::call(&state.db, |conn| -> Result<_, AppError> {
         Ok((
             settings::load(conn)?,
             settings::extras(conn)?,
@@ -431,7 +431,7 @@ async fn save(
         },
         shipping_countries: countries,
     };
-    let (stored, taught) = db::call(&state.db, |conn| {
+    let (stored, taught) = db::call(&state.db, |conn| -> Result<_, AppError> {
         Ok((settings::extras(conn)?, training::list(conn)?))
     })
     .await?;

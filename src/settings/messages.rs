@@ -175,7 +175,7 @@ async fn save(
         })
         .collect();
     db::call(&state.db, move |conn| {
-        db::write(conn, |tx| {
+        db::write(conn, |tx| -> Result<_, AppError> {
             for (lang, body) in &changes {
                 settings::save_template(tx, key, *lang, body.as_deref(), now)?;
             }

@@ -307,7 +307,7 @@ pub fn sync_store(
     let finished = ctx.clock.now();
     match fetched {
         Ok(()) => {
-            let counts = db::write(&mut conn, |tx| {
+            let counts = db::write(&mut conn, |tx| -> Result<_, AppError> {
                 let counts = repo::merge(
                     tx,
                     &MergePlan {

@@ -58,7 +58,7 @@ pub(super) async fn products(
     let ListQuery { q, page } = query.into_inner();
     let page = page.max(0);
     let search = q.clone();
-    let (any_store, rows, variants) = db::call(&state.db, move |conn| {
+    let (any_store, rows, variants) = db::call(&state.db, move |conn| -> Result<_, AppError> {
         let any = !repo::stores(conn)?.is_empty();
         let mut rows = repo::search_products(conn, &search, PAGE_SIZE + 1, page * PAGE_SIZE)?;
         let has_next = rows.len() as i64 > PAGE_SIZE;
@@ -140,7 +140,7 @@ pub(super) async fn orders(
     let page = page.max(0);
     let tz = shop_timezone(&state).await?;
     let search = q.clone();
-    let (any_store, mut rows, carriers) = db::call(&state.db, move |conn| {
+    let (any_store, mut rows, carriers) = db::call(&state.db, move |conn| -> Result<_, AppError> {
         Ok((
             !repo::stores(conn)?.is_empty(),
             repo::recent_orders(conn, &search, PAGE_SIZE + 1, page * PAGE_SIZE)?,
