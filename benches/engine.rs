@@ -177,7 +177,7 @@ fn main() {
         .collect();
     times.sort_by(f64::total_cmp);
     println!("intent model: median training time {:.0} ms", times[2]);
-    let mut conn = eval::demo_shop(&Config::default(), now).unwrap();
+    let mut conn = comptoir::demo::in_memory(&Config::default(), now).unwrap();
     report("demo shop", &conn, &cases, rounds, now);
     grow(&mut conn, (50_000 - 156) / 10 + 1, now);
     report("grown shop", &conn, &cases, rounds.div_ceil(2), now);

@@ -15,6 +15,8 @@ use crate::accounts::{password, repo};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{self, Config, Overrides};
 use crate::db;
+use crate::error::CliError;
+use crate::stores::cli::StoreCommand;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -113,84 +115,6 @@ pub enum Command {
     },
 }
 
-#[derive(Subcommand, Debug)]
-pub enum StoreCommand {
-    /// Connect a store; prints its id.
-    #[command(subcommand)]
-    Add(StoreAdd),
-    /// List connected stores.
-    List {
-        #[arg(long)]
-        json: bool,
-    },
-    /// Remove a store and its local catalogue (conversations are kept).
-    Remove { id: i64 },
-    /// Import into a manual store from CSV (all lines valid, or nothing): `--csv` replaces
-    /// the catalogue, `--orders` adds or updates orders.
-    Import {
-        id: i64,
-        #[arg(long, conflicts_with = "orders")]
-        csv: Option<PathBuf>,
-        #[arg(long)]
-        orders: Option<PathBuf>,
-    },
-    /// Write a store's catalogue as CSV (the import format) to standard output.
-    Export { id: i64 },
-}
-
-#[derive(Subcommand, Debug)]
-pub enum StoreAdd {
-    /// A Shopify store, with an Admin API access token.
-    Shopify {
-        /// The shop's domain, e.g. elegance-paris.myshopify.com
-        #[arg(long)]
-        shop: String,
-        /// Admin API access token (shpat_…); may be file:/path.
-        #[arg(long)]
-        token: String,
-        /// Base URL replacing https://SHOP (proxies, tests), e.g. http://127.0.0.1:9000
-        #[arg(long)]
-        api_url: Option<String>,
-        /// The app's API secret key, which signs webhooks; may be file:/path.
-        #[arg(long)]
-        webhook_secret: Option<String>,
-    },
-    /// A PrestaShop site, with a Webservice key (read access to products, combinations,
-    /// stock_availables, product_options, product_option_values, customers, orders,
-    /// order_carriers, carriers).
-    Prestashop {
-        /// The site's address, e.g. https://boutique.example.com
-        #[arg(long)]
-        url: String,
-        /// Webservice key; may be file:/path.
-        #[arg(long)]
-        key: String,
-    },
-    /// A manual store: products and stock kept in Comptoir, imported from CSV.
-    Manual {
-        #[arg(long)]
-        name: String,
-        /// Catalogue to import (see `comptoir store template`); all lines valid, or nothing.
-        #[arg(long)]
-        csv: Option<PathBuf>,
-    },
-    /// A WooCommerce site, with REST API keys (WooCommerce › Réglages › Avancé › API REST).
-    Woocommerce {
-        /// The site's address, e.g. https://boutique.example.com
-        #[arg(long)]
-        url: String,
-        /// Consumer key (ck_…).
-        #[arg(long)]
-        key: String,
-        /// Consumer secret (cs_…); may be file:/path.
-        #[arg(long)]
-        secret: String,
-        /// The secret given to WooCommerce webhooks; may be file:/path.
-        #[arg(long)]
-        webhook_secret: Option<String>,
-    },
-}
-
 #[derive(Args, Debug, Default)]
 pub struct ServeArgs {
     /// Serve the Élégance Paris demo shop (in DATA_DIR/demo), with a one-time login link.
@@ -220,15 +144,16 @@ pub enum UserCommand {
     List,
 }
 
+fn demo_shop(wanted: bool) -> Option<crate::assistant::cli::DemoShop> {
+    wanted.then_some(crate::demo::in_memory as crate::assistant::cli::DemoShop)
+}
+
 fn parse_role(s: &str) -> Result<Role, String> {
     s.parse()
 }
 
 /// A failure to report: the message, and the exit code (2 for bad usage/config).
 struct Failure(String, u8);
-
-/// Errors of feature commands: (message, exit code).
-pub type CliError = (String, u8);
 
 fn cli_failure((message, code): CliError) -> Failure {
     Failure(message, code)
@@ -276,7 +201,7 @@ pub fn main() -> ExitCode {
         } => crate::assistant::cli::run_eval(
             &config,
             &crate::assistant::cli::EvalArgs {
-                demo,
+                demo: demo_shop(demo),
                 cases: cases.as_deref(),
                 out: out.as_deref(),
                 now: now.as_deref(),
@@ -291,8 +216,14 @@ pub fn main() -> ExitCode {
             channel,
             from,
             now,
-        } => crate::assistant::cli::run_chat(&config, demo, &channel, &from, now.as_deref())
-            .map_err(cli_failure),
+        } => crate::assistant::cli::run_chat(
+            &config,
+            demo_shop(demo),
+            &channel,
+            &from,
+            now.as_deref(),
+        )
+        .map_err(cli_failure),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

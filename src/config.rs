@@ -186,7 +186,9 @@ impl Default for Sync {
 impl Default for Shopify {
     fn default() -> Self {
         Self {
-            api_version: crate::stores::shopify::API_VERSION.into(),
+            // The version the connector's queries are checked against (a test keeps
+            // the two equal; config sits below the features, so it cannot import it).
+            api_version: "2026-07".into(),
             api_url: None,
             client_id: None,
             client_secret: None,
@@ -736,6 +738,14 @@ mod tests {
     }
 
     /// config.example.toml documents every key with its default, and nothing else.
+    #[test]
+    fn default_shopify_version_is_the_connectors() {
+        assert_eq!(
+            Shopify::default().api_version,
+            crate::stores::shopify::API_VERSION
+        );
+    }
+
     #[test]
     fn example_config_is_in_sync() {
         let text = include_str!("../config.example.toml");

@@ -189,6 +189,16 @@ pub fn assistant_settings() -> Result<Settings, AppError> {
     })
 }
 
+/// An in-memory database holding the demo shop, its dates as published: what
+/// `comptoir eval --demo`, `comptoir chat --demo` and the benches work on.
+pub fn in_memory(config: &Config, now: Timestamp) -> Result<Connection, AppError> {
+    let mut conn = Connection::open_in_memory()?;
+    conn.execute_batch("PRAGMA foreign_keys = ON;")?;
+    db::migrate(&mut conn, std::path::Path::new(":memory:"))?;
+    seed_shop(&mut conn, config, now, false)?;
+    Ok(conn)
+}
+
 /// Gives the demo shop what it lacks (on first use, or after an upgrade added more):
 /// its profile, the assistant's settings, and a local store holding the demo
 /// catalogue, with dates made recent (`recent`) or as published.

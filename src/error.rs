@@ -42,6 +42,10 @@ impl AppError {
     }
 }
 
+/// A command-line failure: the message for the terminal, and the exit code (2 for bad
+/// usage or configuration, 1 otherwise).
+pub type CliError = (String, u8);
+
 pub fn minutes_fr(secs: u64) -> String {
     let minutes = secs.div_ceil(60).max(1);
     if minutes == 1 {

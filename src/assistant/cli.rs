@@ -11,12 +11,12 @@ use rusqlite::backup::Backup;
 use super::llm::Llm;
 use super::training::{self, Understanding};
 use super::{Assistant, Incoming, eval};
-use crate::cli::CliError;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::db;
 use crate::engine::Channel;
 use crate::engine::model::{Settings, report};
+use crate::error::{AppError, CliError};
 
 fn fail(e: impl std::fmt::Display) -> CliError {
     (e.to_string(), 1)
@@ -34,10 +34,14 @@ fn parse_now(now: Option<&str>) -> Result<Timestamp, CliError> {
     }
 }
 
+/// Builds the demo shop in memory. The caller hands it over, so the assistant does not
+/// depend on the demo, which is built from the features (the assistant among them).
+pub type DemoShop = fn(&Config, Timestamp) -> Result<Connection, AppError>;
+
 /// The shop to work on, in memory: the demo shop, or a copy of the live database.
-fn shop(config: &Config, demo: bool, now: Timestamp) -> Result<Connection, CliError> {
-    if demo {
-        return eval::demo_shop(config, now).map_err(fail);
+fn shop(config: &Config, demo: Option<DemoShop>, now: Timestamp) -> Result<Connection, CliError> {
+    if let Some(demo_shop) = demo {
+        return demo_shop(config, now).map_err(fail);
     }
     let path = config.data_dir.join(db::DATABASE_FILE);
     if !path.exists() {
@@ -62,7 +66,7 @@ fn shop(config: &Config, demo: bool, now: Timestamp) -> Result<Connection, CliEr
 
 /// What `comptoir eval` was asked to do.
 pub struct EvalArgs<'a> {
-    pub demo: bool,
+    pub demo: Option<DemoShop>,
     pub cases: Option<&'a Path>,
     pub out: Option<&'a Path>,
     pub now: Option<&'a str>,
@@ -139,7 +143,7 @@ pub fn run_eval(config: &Config, args: &EvalArgs<'_>) -> Result<(), CliError> {
 
 pub fn run_chat(
     config: &Config,
-    demo: bool,
+    demo: Option<DemoShop>,
     channel: &str,
     from: &str,
     now: Option<&str>,

@@ -11,8 +11,6 @@ use serde::Deserialize;
 
 use super::llm::Llm;
 use super::{Assistant, Incoming};
-use crate::config::Config;
-use crate::db;
 use crate::engine::Channel;
 use crate::engine::intent::Intent;
 use crate::engine::model::report::Confusion;
@@ -77,15 +75,6 @@ pub fn read_cases(input: impl BufRead) -> Result<Vec<Case>, String> {
         cases.push(case);
     }
     Ok(cases)
-}
-
-/// An in-memory database holding the demo shop, its dates as published.
-pub fn demo_shop(config: &Config, now: Timestamp) -> Result<Connection, AppError> {
-    let mut conn = Connection::open_in_memory()?;
-    conn.execute_batch("PRAGMA foreign_keys = ON;")?;
-    db::migrate(&mut conn, std::path::Path::new(":memory:"))?;
-    crate::demo::seed_shop(&mut conn, config, now, false)?;
-    Ok(conn)
 }
 
 fn fresh_copy(template: &Connection) -> Result<Connection, AppError> {

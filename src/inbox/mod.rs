@@ -244,15 +244,16 @@ async fn inbox(
     });
     let user = staff.user.id;
     let list_filter = filter.clone();
-    let (rows, counts, departments, members) = db::call(&state.db, move |conn| -> Result<_, AppError> {
-        Ok((
-            repo::list(conn, user, &list_filter, before, PAGE)?,
-            repo::counts(conn, user)?,
-            settings::departments(conn)?,
-            settings::assignable(conn)?,
-        ))
-    })
-    .await?;
+    let (rows, counts, departments, members) =
+        db::call(&state.db, move |conn| -> Result<_, AppError> {
+            Ok((
+                repo::list(conn, user, &list_filter, before, PAGE)?,
+                repo::counts(conn, user)?,
+                settings::departments(conn)?,
+                settings::assignable(conn)?,
+            ))
+        })
+        .await?;
     let now = state.clock.now();
     let next = (rows.len() == PAGE)
         .then(|| rows.last().map(|r| format!("{}.{}", r.last_at, r.id)))

@@ -116,9 +116,10 @@ struct Figures {
 async fn figures(state: &AppState) -> Result<Figures, AppError> {
     let channels = crate::channels::settings::current(state).await?;
     let store = latest(state).await?;
-    let (tested, handled, latency_us, covered, products) = db::call(&state.db, |conn| -> Result<_, AppError> {
-        Ok(conn.query_row(
-            "SELECT
+    let (tested, handled, latency_us, covered, products) =
+        db::call(&state.db, |conn| -> Result<_, AppError> {
+            Ok(conn.query_row(
+                "SELECT
                (SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id
                  WHERE c.test = 1 AND m.author = 'shopper'),
                (SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id
@@ -130,11 +131,11 @@ async fn figures(state: &AppState) -> Result<Figures, AppError> {
                  JOIN stock_levels s ON s.variant_id = v.id
                  JOIN locations l ON l.id = s.location_id AND l.active = 1),
                (SELECT count(*) FROM products)",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        )?)
-    })
-    .await?;
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )?)
+        })
+        .await?;
     Ok(Figures {
         channels: crate::channels::settings::active(&channels),
         store,

@@ -1,19 +1,100 @@
 //! `comptoir store …`, `comptoir sync`, `comptoir stats`: what the Integrations page
 //! does, for scripts and admins. They work while `serve` runs on the same data dir.
 
+use std::path::PathBuf;
 use std::sync::Arc;
+
+use clap::Subcommand;
 
 use serde_json::json;
 
-use crate::cli::{CliError, StoreAdd, StoreCommand};
 use crate::clock::{SystemClock, from_unix};
 use crate::config::{Config, Secret};
 use crate::db::{self, ids::StoreId};
+use crate::error::CliError;
 use crate::secrets::SecretBox;
 use crate::stores::model::Platform;
 use crate::stores::repo::{self, NewStore};
 use crate::stores::shopify::valid_shop_domain;
 use crate::sync::{self, Connection, Credentials, SyncContext, SyncFailure};
+
+#[derive(Subcommand, Debug)]
+pub enum StoreCommand {
+    /// Connect a store; prints its id.
+    #[command(subcommand)]
+    Add(StoreAdd),
+    /// List connected stores.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a store and its local catalogue (conversations are kept).
+    Remove { id: i64 },
+    /// Import into a manual store from CSV (all lines valid, or nothing): `--csv` replaces
+    /// the catalogue, `--orders` adds or updates orders.
+    Import {
+        id: i64,
+        #[arg(long, conflicts_with = "orders")]
+        csv: Option<PathBuf>,
+        #[arg(long)]
+        orders: Option<PathBuf>,
+    },
+    /// Write a store's catalogue as CSV (the import format) to standard output.
+    Export { id: i64 },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StoreAdd {
+    /// A Shopify store, with an Admin API access token.
+    Shopify {
+        /// The shop's domain, e.g. elegance-paris.myshopify.com
+        #[arg(long)]
+        shop: String,
+        /// Admin API access token (shpat_…); may be file:/path.
+        #[arg(long)]
+        token: String,
+        /// Base URL replacing https://SHOP (proxies, tests), e.g. http://127.0.0.1:9000
+        #[arg(long)]
+        api_url: Option<String>,
+        /// The app's API secret key, which signs webhooks; may be file:/path.
+        #[arg(long)]
+        webhook_secret: Option<String>,
+    },
+    /// A PrestaShop site, with a Webservice key (read access to products, combinations,
+    /// stock_availables, product_options, product_option_values, customers, orders,
+    /// order_carriers, carriers).
+    Prestashop {
+        /// The site's address, e.g. https://boutique.example.com
+        #[arg(long)]
+        url: String,
+        /// Webservice key; may be file:/path.
+        #[arg(long)]
+        key: String,
+    },
+    /// A manual store: products and stock kept in Comptoir, imported from CSV.
+    Manual {
+        #[arg(long)]
+        name: String,
+        /// Catalogue to import (see `comptoir store template`); all lines valid, or nothing.
+        #[arg(long)]
+        csv: Option<PathBuf>,
+    },
+    /// A WooCommerce site, with REST API keys (WooCommerce › Réglages › Avancé › API REST).
+    Woocommerce {
+        /// The site's address, e.g. https://boutique.example.com
+        #[arg(long)]
+        url: String,
+        /// Consumer key (ck_…).
+        #[arg(long)]
+        key: String,
+        /// Consumer secret (cs_…); may be file:/path.
+        #[arg(long)]
+        secret: String,
+        /// The secret given to WooCommerce webhooks; may be file:/path.
+        #[arg(long)]
+        webhook_secret: Option<String>,
+    },
+}
 
 fn failed(e: impl std::fmt::Display) -> CliError {
     (e.to_string(), 1)

@@ -23,7 +23,7 @@ fn thursday() -> Timestamp {
 }
 
 fn demo() -> Connection {
-    eval::demo_shop(&Config::default(), thursday()).unwrap()
+    comptoir::demo::in_memory(&Config::default(), thursday()).unwrap()
 }
 
 fn say(
