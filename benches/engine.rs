@@ -100,8 +100,15 @@ fn grow(conn: &mut Connection, products: usize, now: Timestamp) {
         records.push(Record::Product(p));
         records.extend(vs.into_iter().map(Record::Variant));
     }
-    comptoir::sync::import_records(conn, &Config::default(), StoreId(1), &records, false, now)
-        .unwrap();
+    comptoir::stores::sync::import_records(
+        conn,
+        &Config::default(),
+        StoreId(1),
+        &records,
+        false,
+        now,
+    )
+    .unwrap();
 }
 
 fn report(label: &str, conn: &Connection, cases: &[eval::Case], rounds: usize, now: Timestamp) {

@@ -17,7 +17,8 @@ use crate::error::AppError;
 use crate::stores::model::{OrderRec, Platform, Record};
 use crate::stores::repo::{self as store_repo, Counts, NewStore};
 use crate::stores::shopify::rest;
-use crate::{sync, token};
+use crate::stores::sync;
+use crate::token;
 
 #[derive(RustEmbed)]
 #[folder = "assets/demo/"]

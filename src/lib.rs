@@ -19,7 +19,6 @@ pub mod reservations;
 pub mod secrets;
 pub mod settings;
 pub mod stores;
-pub mod sync;
 pub mod token;
 pub mod web;
 
@@ -109,7 +108,10 @@ pub async fn run_with(
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let housekeeping = tokio::spawn(housekeeping(state.clone(), stop_rx.clone()));
-    let poller = tokio::spawn(sync::scheduler::run(state.sync_context(), stop_rx.clone()));
+    let poller = tokio::spawn(stores::sync::scheduler::run(
+        state.sync_context(),
+        stop_rx.clone(),
+    ));
     let sender = tokio::spawn(channels::sender::run(state.clone(), stop_rx));
 
     // The server future must keep being polled while it stops, so the stop request

@@ -16,7 +16,7 @@ use crate::secrets::SecretBox;
 use crate::stores::model::Platform;
 use crate::stores::repo::{self, NewStore};
 use crate::stores::shopify::valid_shop_domain;
-use crate::sync::{self, Connection, Credentials, SyncContext, SyncFailure};
+use crate::stores::sync::{self, Connection, Credentials, SyncContext, SyncFailure};
 
 #[derive(Subcommand, Debug)]
 pub enum StoreCommand {

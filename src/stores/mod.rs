@@ -1,5 +1,6 @@
 //! Store connections and the local catalogue copy: connectors (one module per
-//! platform, HTTP apart from pure mapping), the catalogue tables, and their pages.
+//! platform, HTTP apart from pure mapping), the catalogue tables, the sync that keeps
+//! them current (`sync`, with its background poller), and their pages and commands.
 
 pub mod cli;
 pub mod connector;
@@ -10,6 +11,7 @@ mod pages;
 pub mod prestashop;
 pub mod repo;
 pub mod shopify;
+pub mod sync;
 pub mod webhooks;
 pub mod woocommerce;
 

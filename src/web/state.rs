@@ -11,7 +11,7 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::Pool;
 use crate::secrets::SecretBox;
-use crate::sync::SyncContext;
+use crate::stores::sync::SyncContext;
 use crate::token;
 
 use super::content_security_policy;
@@ -55,7 +55,7 @@ impl AppState {
         let secrets = Arc::new(SecretBox::load_or_create(&config.data_dir)?);
         Ok(Self {
             secrets,
-            http: crate::sync::http_agent(&config),
+            http: crate::stores::sync::http_agent(&config),
             limiter: LoginLimiter::new(
                 s.login_attempts_per_account,
                 s.login_attempts_per_ip,

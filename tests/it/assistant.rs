@@ -6,7 +6,7 @@ use std::path::Path;
 
 use comptoir::assistant::conversations;
 use comptoir::assistant::llm::Llm;
-use comptoir::assistant::{Assistant, Incoming, Outcome, eval};
+use comptoir::assistant::{Assistant, Incoming, Outcome};
 use comptoir::config::{Config, Llm as LlmConfig};
 use comptoir::engine::Channel;
 use comptoir::engine::intent::Intent;

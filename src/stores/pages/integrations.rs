@@ -16,7 +16,7 @@ use crate::db::{self, ids::StoreId};
 use crate::error::AppError;
 use crate::stores::model::Platform;
 use crate::stores::repo::{self, Progress, Store};
-use crate::sync::{self, Credentials};
+use crate::stores::sync::{self, Credentials};
 use crate::web::auth::Staff;
 use crate::web::components::{Field, Tone, alert, badge, csrf_input};
 use crate::web::csrf::{CsrfForm, NoFields};

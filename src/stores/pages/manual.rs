@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::stores::manual::csv::{self, LineError};
 use crate::stores::model::Platform;
 use crate::stores::repo::{self, NewStore};
-use crate::sync;
+use crate::stores::sync;
 use crate::web::auth::Staff;
 use crate::web::csrf::CsrfForm;
 use crate::web::respond;

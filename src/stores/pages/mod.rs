@@ -13,7 +13,7 @@ use actix_web::web;
 
 use crate::db::{self, ids::StoreId};
 use crate::error::AppError;
-use crate::sync;
+use crate::stores::sync;
 use crate::web::{AppState, paths};
 use catalogue::{orders, products};
 use connect::{

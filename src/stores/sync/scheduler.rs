@@ -7,7 +7,7 @@ use tokio::sync::watch;
 
 use crate::db;
 use crate::stores::repo;
-use crate::sync::{SyncContext, SyncFailure, sync_serving};
+use crate::stores::sync::{SyncContext, SyncFailure, sync_serving};
 
 pub async fn run(ctx: SyncContext, mut stop: watch::Receiver<bool>) {
     let every = Duration::from_secs(u64::from(ctx.config.sync.poll_seconds));
