@@ -5,8 +5,8 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::conversations::{self, Author};
+use super::outbox;
 use super::settings;
-use crate::channels::outbox;
 use crate::engine::Channel;
 use crate::engine::lang::Lang;
 use crate::error::AppError;

@@ -1,8 +1,7 @@
 //! Channels shoppers write through: SMS and WhatsApp (Twilio), e-mail (Resend), and the
-//! web chat widget; with their webhook signatures, the outbox every reply goes through
-//! and its sender, and the settings pages that turn each one on.
+//! web chat widget; with their webhook signatures, the sender that delivers what the
+//! assistant's outbox holds, and the settings pages that turn each one on.
 
-pub mod outbox;
 pub mod pages;
 pub mod resend;
 pub mod sender;

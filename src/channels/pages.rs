@@ -10,10 +10,10 @@ use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::outbox::Pending;
 use super::sender::Delivery;
 use super::settings::{self, ResendPage, TwilioPage, WebchatPage};
 use crate::accounts::roles::Perm;
+use crate::assistant::outbox::Pending;
 use crate::config::Config;
 use crate::db;
 use crate::engine::Channel;

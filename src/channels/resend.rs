@@ -8,9 +8,9 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 
-use super::outbox::{self, Pending};
 use super::sender::{self, Delivery};
 use super::signatures::svix_verify;
+use crate::assistant::outbox::{self, Pending};
 use crate::assistant::{EmailThread, Incoming};
 use crate::config::Channels;
 use crate::db;

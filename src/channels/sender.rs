@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use jiff::SignedDuration;
 
-use super::outbox::{self, Pending};
 use super::twilio;
+use crate::assistant::outbox::{self, Pending};
 use rusqlite::OptionalExtension;
 
 use crate::db;

@@ -6,10 +6,10 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine as _;
 
-use super::outbox::Pending;
 use super::sender::Delivery;
 use super::signatures::twilio_verify;
 use crate::assistant::Incoming;
+use crate::assistant::outbox::Pending;
 use crate::config::Channels;
 use crate::db;
 use crate::engine::Channel;
@@ -189,7 +189,7 @@ async fn status(
     if let Some((delivered, error)) = report {
         let (sid, now) = (sid.to_string(), state.clock.now());
         let changed = db::call(&state.db, move |conn| {
-            super::outbox::report(conn, &sid, delivered, error.as_deref(), now)
+            crate::assistant::outbox::report(conn, &sid, delivered, error.as_deref(), now)
         })
         .await?;
         if let Some(conversation) = changed {
