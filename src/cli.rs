@@ -10,13 +10,13 @@ use clap::{Args, Parser, Subcommand};
 use rusqlite::{Connection, OpenFlags};
 
 use crate::accounts::profile::looks_like_email;
-use crate::accounts::roles::Role;
 use crate::accounts::{password, repo};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{self, Config, Overrides};
 use crate::db;
 use crate::error::CliError;
 use crate::stores::cli::StoreCommand;
+use crate::web::roles::Role;
 
 #[derive(Parser, Debug)]
 #[command(

@@ -7,7 +7,6 @@ use rust_embed::RustEmbed;
 use serde::Deserialize;
 
 use crate::accounts::profile::{BusinessType, ShopProfile};
-use crate::accounts::roles::Role;
 use crate::accounts::{self, password, repo};
 use crate::assistant::{self, settings::Settings};
 use crate::config::Config;
@@ -19,6 +18,7 @@ use crate::stores::repo::{self as store_repo, Counts, NewStore};
 use crate::stores::shopify::rest;
 use crate::stores::sync;
 use crate::token;
+use crate::web::roles::Role;
 
 #[derive(RustEmbed)]
 #[folder = "assets/demo/"]

@@ -15,6 +15,7 @@ pub mod error;
 pub mod events;
 pub mod inbox;
 pub mod onboarding;
+pub mod outbound;
 pub mod reservations;
 pub mod secrets;
 pub mod settings;
@@ -77,13 +78,37 @@ pub async fn run_with(
         .await
         .map_err(|e| RunError::Startup(e.to_string()))??;
     let state = actix_web::web::Data::new(
-        AppState::new(config.clone(), pool, services.clock).map_err(RunError::Startup)?,
+        AppState::new(
+            config.clone(),
+            pool,
+            services.clock,
+            Arc::new(onboarding::Frame),
+        )
+        .map_err(RunError::Startup)?,
     );
+    // Each feature's own services, beside the shared state; handlers ask for the ones
+    // they use.
+    let bot = actix_web::web::Data::new(assistant::Service::serving(&config));
+    let login = actix_web::web::Data::new(
+        accounts::limiter::LoginGuard::new(&config.security).map_err(RunError::Startup)?,
+    );
+    let hub = actix_web::web::Data::new(channels::webchat::Hub::default());
+    let sync = stores::sync::SyncContext {
+        db: state.db.clone(),
+        secrets: state.secrets.clone(),
+        http: state.http.clone(),
+        config: config.clone(),
+        clock: state.clock.clone(),
+        assistant: bot.assistant.clone(),
+    };
 
     let server_state = state.clone();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(server_state.clone())
+            .app_data(bot.clone())
+            .app_data(login.clone())
+            .app_data(hub.clone())
             .configure(web::extractor_config)
             .configure(routes)
             .default_service(actix_web::web::to(web::not_found))
@@ -109,7 +134,8 @@ pub async fn run_with(
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let housekeeping = tokio::spawn(housekeeping(state.clone(), stop_rx.clone()));
     let poller = tokio::spawn(stores::sync::scheduler::run(
-        state.sync_context(),
+        sync,
+        state.sync_wanted.clone(),
         stop_rx.clone(),
     ));
     let sender = tokio::spawn(channels::sender::run(state.clone(), stop_rx));

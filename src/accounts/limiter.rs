@@ -13,6 +13,26 @@ enum Key {
     Ip(IpAddr),
 }
 
+/// What the login form shares between requests, built once at start-up.
+pub struct LoginGuard {
+    pub limiter: LoginLimiter,
+    /// Verified against when an e-mail is unknown, so both paths cost the same.
+    pub dummy_hash: String,
+}
+
+impl LoginGuard {
+    pub fn new(s: &crate::config::Security) -> Result<Self, String> {
+        Ok(Self {
+            limiter: LoginLimiter::new(
+                s.login_attempts_per_account,
+                s.login_attempts_per_ip,
+                s.login_window_minutes,
+            ),
+            dummy_hash: super::password::hash(&crate::token::random_token())?,
+        })
+    }
+}
+
 pub struct LoginLimiter {
     per_account: usize,
     per_ip: usize,

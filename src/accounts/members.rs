@@ -8,8 +8,7 @@ use serde::Deserialize;
 
 use crate::accounts::password;
 use crate::accounts::profile::looks_like_email;
-use crate::accounts::repo::{self, Member, SessionInfo};
-use crate::accounts::roles::{Perm, Role};
+use crate::accounts::repo::{self, Member};
 use crate::clock::relative_fr;
 use crate::db::{self, ids::UserId};
 use crate::error::AppError;
@@ -17,6 +16,8 @@ use crate::web::auth::Staff;
 use crate::web::components::{Field, Tone, alert, badge, card, csrf_input, select, table};
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::layout::{self, Nav};
+use crate::web::roles::{Perm, Role};
+use crate::web::sessions::{self, SessionInfo};
 use crate::web::{AppState, paths};
 
 mod text {
@@ -358,7 +359,10 @@ async fn load_sessions(
     staff: &Staff,
 ) -> Result<(Vec<SessionInfo>, jiff::Timestamp), AppError> {
     let (user, now) = (staff.user.id, state.clock.now());
-    let sessions = db::call(&state.db, move |conn| repo::list_sessions(conn, user, now)).await?;
+    let sessions = db::call(&state.db, move |conn| {
+        sessions::list_sessions(conn, user, now)
+    })
+    .await?;
     Ok((sessions, now))
 }
 
@@ -433,7 +437,7 @@ async fn revoke_sessions(
     staff.require(Perm::ManageOwnAccount)?;
     let (user, keep) = (staff.user.id, staff.session_hash.clone());
     db::call(&state.db, move |conn| {
-        repo::delete_other_sessions(conn, user, &keep)
+        sessions::delete_other_sessions(conn, user, &keep)
     })
     .await?;
     Ok(respond::redirect(format!(

@@ -5,7 +5,6 @@ pub mod members;
 pub mod password;
 pub mod profile;
 pub mod repo;
-pub mod roles;
 mod views;
 
 use crate::web::respond;
@@ -14,14 +13,15 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
+use crate::accounts::limiter::LoginGuard;
 use crate::accounts::profile::{BusinessType, ShopProfile, looks_like_email};
-use crate::accounts::roles::Role;
 use crate::db::{self, ids::UserId};
 use crate::error::AppError;
 use crate::token;
 use crate::web::auth::{SESSION_COOKIE, Staff};
 use crate::web::csrf::{CsrfForm, CsrfToken, NoFields};
-use crate::web::{AppState, paths};
+use crate::web::roles::Role;
+use crate::web::{AppState, paths, sessions};
 
 mod text {
     pub const EMAIL_INVALID: &str =
@@ -89,7 +89,7 @@ async fn start_session(
         .unwrap_or("")
         .to_string();
     db::call(&state.db, move |conn| {
-        repo::create_session(conn, user, &hash, now, ttl, &ip, &agent)
+        sessions::create_session(conn, user, &hash, now, ttl, &ip, &agent)
     })
     .await?;
     Ok(Cookie::build(SESSION_COOKIE, token)
@@ -110,7 +110,7 @@ fn clear_session_cookie() -> Cookie<'static> {
 }
 
 async fn setup_needed(state: &AppState) -> Result<bool, AppError> {
-    let count = db::call(&state.db, |conn| repo::count_users(conn)).await?;
+    let count = db::call(&state.db, |conn| sessions::count_users(conn)).await?;
     Ok(count == 0)
 }
 
@@ -173,7 +173,7 @@ async fn setup_submit(
     // Checked again inside the write transaction: two setups racing create one owner.
     let created = db::call(&state.db, move |conn| {
         db::write(conn, |tx| -> Result<_, AppError> {
-            if repo::count_users(tx)? > 0 {
+            if sessions::count_users(tx)? > 0 {
                 return Ok(None);
             }
             let id = repo::create_user(tx, &email, "", &hash, Role::Admin, now)?;
@@ -229,6 +229,7 @@ struct LoginForm {
 
 async fn login_submit(
     state: web::Data<AppState>,
+    guard: web::Data<LoginGuard>,
     req: HttpRequest,
     csrf: CsrfToken,
     CsrfForm(form): CsrfForm<LoginForm>,
@@ -236,7 +237,7 @@ async fn login_submit(
     let now = state.clock.now();
     let ip = client_ip(&state, &req);
     let next = safe_next(&form.next).to_string();
-    if let Err(wait) = state.limiter.check(&form.email, ip, now) {
+    if let Err(wait) = guard.limiter.check(&form.email, ip, now) {
         tracing::warn!(ip = ?ip, "login paused by the rate limit");
         let message = format!(
             "Trop de tentatives de connexion. Réessayez dans {}.",
@@ -257,7 +258,7 @@ async fn login_submit(
     // Unknown accounts still pay for one hash, so timing does not reveal who exists.
     let (user, stored) = match found {
         Some((id, hash)) => (Some(id), hash),
-        None => (None, state.dummy_hash.clone()),
+        None => (None, guard.dummy_hash.clone()),
     };
     let pw = form.password.clone();
     let ok = web::block(move || password::verify(&pw, &stored))
@@ -265,14 +266,15 @@ async fn login_submit(
         .map_err(|e| AppError::Internal(e.to_string()))?;
     match user.filter(|_| ok) {
         Some(user) => {
-            state.limiter.record_success(&form.email);
+            guard.limiter.record_success(&form.email);
             let cookie = start_session(&state, &req, user).await?;
             // An admin who left the setup wizard resumes it where it was.
+            let wizard = state.wizard.clone();
             let resume = next == paths::DASHBOARD
                 && db::call(&state.db, move |conn| -> Result<_, AppError> {
                     Ok(repo::member(conn, user)?
-                        .is_some_and(|u| u.role.can(crate::accounts::roles::Perm::ManageShop))
-                        && crate::onboarding::unfinished(conn)?)
+                        .is_some_and(|u| u.role.can(crate::web::roles::Perm::ManageShop))
+                        && wizard.unfinished(conn)?)
                 })
                 .await?;
             let next = if resume {
@@ -287,7 +289,7 @@ async fn login_submit(
             Ok(response)
         }
         None => {
-            state.limiter.record_failure(&form.email, ip, now);
+            guard.limiter.record_failure(&form.email, ip, now);
             Ok(respond::html(
                 actix_web::http::StatusCode::UNAUTHORIZED,
                 views::login(&csrf.0, &form.email, &next, Some(text::WRONG_LOGIN), None),
@@ -302,7 +304,7 @@ async fn logout(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let hash = staff.session_hash.clone();
-    db::call(&state.db, move |conn| repo::delete_session(conn, &hash)).await?;
+    db::call(&state.db, move |conn| sessions::delete_session(conn, &hash)).await?;
     let mut response = respond::redirect(format!("{}?done=1", paths::LOGIN));
     response
         .add_cookie(&clear_session_cookie())

@@ -15,6 +15,7 @@ pub mod shop_data;
 pub mod survey;
 pub mod training;
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use jiff::Timestamp;
@@ -82,6 +83,23 @@ pub struct Outcome {
 
 /// Shared by every request: the catalogue index, rebuilt when the catalogue changes,
 /// and the intent model, retrained when the shop teaches it.
+/// The assistant as the server shares it with the handlers that answer shoppers (the
+/// channels, the inbox, the wizard's test chat): built once at start-up.
+pub struct Service {
+    pub assistant: Arc<Assistant>,
+    /// The optional language model (`[llm]`).
+    pub llm: Option<Arc<Llm>>,
+}
+
+impl Service {
+    pub fn serving(config: &crate::config::Config) -> Self {
+        Self {
+            assistant: Arc::new(Assistant::serving()),
+            llm: Llm::from_config(&config.llm).map(Arc::new),
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct Assistant {
     pub catalogue: Catalogue,

@@ -12,7 +12,6 @@ use serde::Deserialize;
 
 use super::sender::Delivery;
 use super::settings::{self, ResendPage, TwilioPage, WebchatPage};
-use crate::accounts::roles::Perm;
 use crate::assistant::outbox::Pending;
 use crate::config::Config;
 use crate::db;
@@ -22,6 +21,8 @@ use crate::web::auth::Staff;
 use crate::web::components::{Field, Tone, alert, csrf_input};
 use crate::web::csrf::CsrfForm;
 use crate::web::layout::{self, Nav};
+use crate::web::roles::Perm;
+use crate::web::wizard::Part;
 use crate::web::{AppState, Flow, paths};
 
 mod text {
@@ -186,7 +187,9 @@ async fn render(state: &AppState, staff: &Staff, v: &View, flow: Flow) -> Result
     Ok(match flow {
         Flow::Settings => layout::page(staff, Nav::Settings, text::TITLE, body),
         Flow::Wizard => {
-            crate::onboarding::step_page(state, staff, crate::onboarding::Step::Channels, body)
+            state
+                .wizard
+                .page(state, staff, Part::Channels, body)
                 .await?
         }
     })
@@ -424,7 +427,7 @@ async fn save(
     settings::forget(&state);
     let back = match flow {
         Flow::Settings => paths::CHANNELS.to_string(),
-        Flow::Wizard => crate::onboarding::Step::Channels.path(),
+        Flow::Wizard => state.wizard.path(Part::Channels),
     };
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", format!("{back}?ok=1")))

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::sender::{self, Delivery};
 use super::signatures::svix_verify;
 use crate::assistant::outbox::{self, Pending};
-use crate::assistant::{EmailThread, Incoming};
+use crate::assistant::{self, EmailThread, Incoming};
 use crate::config::Channels;
 use crate::db;
 use crate::engine::Channel;
@@ -104,6 +104,7 @@ fn strip_html(html: &str) -> String {
 
 async fn webhook(
     state: web::Data<AppState>,
+    bot: web::Data<assistant::Service>,
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
@@ -178,8 +179,8 @@ async fn webhook(
     } else {
         text
     };
-    let assistant = state.assistant.clone();
-    let llm = state.llm.clone();
+    let assistant = bot.assistant.clone();
+    let llm = bot.llm.clone();
     let outcome = db::call(&state.db, move |conn| {
         assistant.handle(
             conn,

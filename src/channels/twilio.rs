@@ -8,8 +8,8 @@ use base64::Engine as _;
 
 use super::sender::Delivery;
 use super::signatures::twilio_verify;
-use crate::assistant::Incoming;
 use crate::assistant::outbox::Pending;
+use crate::assistant::{self, Incoming};
 use crate::config::Channels;
 use crate::db;
 use crate::engine::Channel;
@@ -86,6 +86,7 @@ fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 async fn inbound(
     state: web::Data<AppState>,
+    bot: web::Data<assistant::Service>,
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
@@ -121,8 +122,8 @@ async fn inbound(
     };
     let now = state.clock.now();
     let contact_for_name = from.clone();
-    let assistant = state.assistant.clone();
-    let llm = state.llm.clone();
+    let assistant = bot.assistant.clone();
+    let llm = bot.llm.clone();
     let outcome = db::call(&state.db, move |conn| {
         assistant.handle(
             conn,

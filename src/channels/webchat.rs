@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::accounts::profile::looks_like_email;
-use crate::assistant::{Incoming, conversations};
+use crate::assistant::{self, Incoming, conversations};
 use crate::db;
 use crate::engine::lang::Lang;
 use crate::engine::{Action, Channel};
@@ -169,6 +169,8 @@ struct Post {
 
 async fn post_message(
     state: web::Data<AppState>,
+    bot: web::Data<assistant::Service>,
+    hub: web::Data<Hub>,
     req: HttpRequest,
     body: web::Json<Post>,
 ) -> Result<HttpResponse, AppError> {
@@ -206,13 +208,11 @@ async fn post_message(
     let now = state.clock.now();
     let ip = crate::accounts::client_ip(&state, &req)
         .map_or_else(|| "unknown".to_string(), |ip| ip.to_string());
-    if !state.webchat.allow(
+    if !hub.allow(
         &format!("v:{visitor}"),
         PER_VISITOR_PER_MINUTE,
         now.as_second(),
-    ) || !state
-        .webchat
-        .allow(&format!("ip:{ip}"), PER_IP_PER_MINUTE, now.as_second())
+    ) || !hub.allow(&format!("ip:{ip}"), PER_IP_PER_MINUTE, now.as_second())
     {
         let mut response = refuse(
             &req,
@@ -228,7 +228,7 @@ async fn post_message(
             .insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
         return Ok(response);
     }
-    let (assistant, llm) = (state.assistant.clone(), state.llm.clone());
+    let (assistant, llm) = (bot.assistant.clone(), bot.llm.clone());
     let contact = format!("visitor:{visitor}");
     let provider_id = format!("web:{visitor}:{id}");
     let outcome = db::call(&state.db, move |conn| {

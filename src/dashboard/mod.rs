@@ -10,7 +10,6 @@ use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
 
 use crate::accounts::repo;
-use crate::accounts::roles::Perm;
 use crate::assistant::settings::Extras;
 use crate::clock::from_unix;
 use crate::db;
@@ -19,6 +18,7 @@ use crate::stores::repo::Store;
 use crate::web::auth::Staff;
 use crate::web::components::card;
 use crate::web::layout::{self, Nav};
+use crate::web::roles::Perm;
 use crate::web::{AppState, paths};
 
 mod text {

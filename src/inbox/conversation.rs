@@ -15,11 +15,11 @@ use super::repo::{self, Thread};
 use super::settings::{self as inbox_settings, SavedReply};
 use super::{channel_label, page, reason, teach, text, who};
 use crate::accounts::repo::Member;
-use crate::accounts::roles::Perm;
-use crate::assistant::conversations;
-use crate::assistant::outbox;
+use crate::web::roles::Perm;
+use std::sync::Arc;
+
 use crate::assistant::shop_data::DbShopData;
-use crate::assistant::{contacts, settings, survey};
+use crate::assistant::{self, Assistant, contacts, conversations, outbox, settings, survey};
 use crate::clock::{from_unix, relative_fr};
 use crate::db;
 use crate::engine::data::{NewHold, ShopData};
@@ -55,17 +55,17 @@ async fn context(
     state: &AppState,
     staff: &Staff,
     id: i64,
-    words: Option<String>,
+    search: Option<(Arc<Assistant>, String)>,
 ) -> Result<Context, AppError> {
     let notes = staff.user.role.can(Perm::SeeNotes);
     let (user, now) = (staff.user.id, state.clock.now());
-    let assistant = state.assistant.clone();
     db::call(&state.db, move |conn| {
         let thread = repo::thread(conn, id, notes)?.ok_or(AppError::NotFound)?;
         db::write(conn, |tx| repo::mark_read(tx, user, id))?;
         let card = card::load(conn, &thread, now.as_second())?;
-        let found = match words.as_deref().map(str::trim) {
-            Some(w) if !w.is_empty() => {
+        let found = match &search {
+            Some((assistant, w)) if !w.trim().is_empty() => {
+                let w = w.trim();
                 let index = assistant.catalogue.get(conn)?;
                 products::search(conn, &index, w, now)?
             }
@@ -309,6 +309,7 @@ fn respond(staff: &Staff, status: StatusCode, title: &str, markup: Markup) -> Ht
 
 pub(super) async fn show(
     state: web::Data<AppState>,
+    bot: web::Data<assistant::Service>,
     staff: Staff,
     path: web::Path<i64>,
     q: web::Query<View>,
@@ -316,7 +317,8 @@ pub(super) async fn show(
     let id = path.into_inner();
     let q = q.into_inner();
     let words = q.product.clone().unwrap_or_default();
-    let c = context(&state, &staff, id, q.product.clone()).await?;
+    let search = q.product.clone().map(|w| (bot.assistant.clone(), w));
+    let c = context(&state, &staff, id, search).await?;
     // The reply box starts with a saved reply or a product line when one was picked.
     let draft = if let Some(m) = q.template {
         c.saved
@@ -667,6 +669,7 @@ pub(super) struct ReserveForm {
 /// ending at a closing time, only from stock the shop has net of other holds.
 pub(super) async fn reserve(
     state: web::Data<AppState>,
+    bot: web::Data<assistant::Service>,
     staff: Staff,
     path: web::Path<i64>,
     CsrfForm(form): CsrfForm<ReserveForm>,
@@ -684,7 +687,7 @@ pub(super) async fn reserve(
         .await;
     };
     let now = state.clock.now();
-    let assistant = state.assistant.clone();
+    let assistant = bot.assistant.clone();
     let result = db::call(&state.db, move |conn| {
         let index = assistant.catalogue.get(conn)?;
         let shop = settings::shop(conn)?;

@@ -9,13 +9,13 @@ use maud::{Markup, html};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
 
-use crate::accounts::roles::Perm;
 use crate::db;
 use crate::error::AppError;
 use crate::web::auth::Staff;
 use crate::web::components::{Tone, alert, csrf_input};
 use crate::web::csrf::CsrfForm;
 use crate::web::layout::{self, Nav};
+use crate::web::roles::Perm;
 use crate::web::{AppState, paths};
 
 /// The variables a saved reply may use.

@@ -8,7 +8,7 @@ use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use crate::accounts::roles::Perm;
+use crate::assistant;
 use crate::assistant::training::{self, Taught};
 use crate::clock::{from_unix, relative_fr};
 use crate::db;
@@ -18,6 +18,7 @@ use crate::error::AppError;
 use crate::web::auth::Staff;
 use crate::web::components::csrf_input;
 use crate::web::csrf::{CsrfForm, NoFields};
+use crate::web::roles::Perm;
 use crate::web::{AppState, paths};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -84,6 +85,7 @@ struct TeachForm {
 
 async fn teach(
     state: web::Data<AppState>,
+    bot: web::Data<assistant::Service>,
     staff: Staff,
     path: web::Path<i64>,
     CsrfForm(form): CsrfForm<TeachForm>,
@@ -95,7 +97,7 @@ async fn teach(
             "Choisissez dans la liste ce que demandait le message.".into(),
         ));
     };
-    let (user, now, assistant) = (staff.user.id, state.clock.now(), state.assistant.clone());
+    let (user, now, assistant) = (staff.user.id, state.clock.now(), bot.assistant.clone());
     db::call(&state.db, move |conn| {
         let (channel, body): (String, String) = conn
             .query_row(

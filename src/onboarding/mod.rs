@@ -13,16 +13,63 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
 
-use crate::accounts::roles::Perm;
 use crate::db;
 use crate::error::AppError;
 use crate::web::auth::Staff;
 use crate::web::components::csrf_input;
 use crate::web::layout::{self, Nav};
+use crate::web::roles::Perm;
+use crate::web::wizard::{Boxed, Part, Wizard};
 use crate::web::{AppState, paths};
 
 pub use repo::Progress;
-pub(crate) use steps::{step_page, store_step_body};
+
+/// The wizard as the features' forms see it (`web::wizard`): registered at start-up.
+pub struct Frame;
+
+impl Frame {
+    fn step(part: Part) -> Step {
+        match part {
+            Part::Channels => Step::Channels,
+            Part::Store => Step::Store,
+        }
+    }
+}
+
+impl Wizard for Frame {
+    fn page<'a>(
+        &'a self,
+        state: &'a AppState,
+        staff: &'a Staff,
+        part: Part,
+        body: Markup,
+    ) -> Boxed<'a, Markup> {
+        Box::pin(async move {
+            let body = match part {
+                Part::Store => steps::store_step_body(staff, body),
+                Part::Channels => body,
+            };
+            steps::step_page(state, staff, Self::step(part), body).await
+        })
+    }
+
+    fn saved<'a>(&'a self, state: &'a AppState, part: Part) -> Boxed<'a, HttpResponse> {
+        Box::pin(async move {
+            match part {
+                Part::Store => advance(state, Step::Store, false, Step::Sync).await,
+                Part::Channels => Ok(respond::redirect(format!("{}?ok=1", Step::Channels.path()))),
+            }
+        })
+    }
+
+    fn path(&self, part: Part) -> String {
+        Self::step(part).path()
+    }
+
+    fn unfinished(&self, conn: &rusqlite::Connection) -> Result<bool, AppError> {
+        unfinished(conn)
+    }
+}
 
 mod text {
     pub const TITLE: &str = "Configuration de Comptoir";

@@ -10,7 +10,6 @@ use serde::Deserialize;
 use super::{Progress, Step, advance, following, frame, submit_row, summary, test_chat};
 use crate::accounts::profile::{BusinessType, ShopProfile};
 use crate::accounts::repo as accounts;
-use crate::accounts::roles::Perm;
 use crate::assistant::settings::{self, Extras, Settings};
 use crate::db;
 use crate::engine::shop::Tone as Address;
@@ -23,6 +22,7 @@ use crate::settings::{ProfileErrors, ProfileForm, check_profile, profile_fields}
 use crate::web::auth::Staff;
 use crate::web::components::{Tone, alert, csrf_input, select};
 use crate::web::csrf::CsrfForm;
+use crate::web::roles::Perm;
 use crate::web::{AppState, paths};
 
 mod text {

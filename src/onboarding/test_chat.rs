@@ -10,8 +10,7 @@ use rusqlite::params;
 use serde::Deserialize;
 
 use super::Step;
-use crate::accounts::roles::Perm;
-use crate::assistant::Incoming;
+use crate::assistant::{self, Incoming};
 use crate::db;
 use crate::engine::Channel;
 use crate::engine::intent::Intent;
@@ -19,6 +18,7 @@ use crate::error::AppError;
 use crate::web::auth::Staff;
 use crate::web::components::csrf_input;
 use crate::web::csrf::CsrfForm;
+use crate::web::roles::Perm;
 use crate::web::{AppState, paths};
 
 mod text {
@@ -147,6 +147,7 @@ pub(super) struct Message {
 
 pub(super) async fn send(
     state: web::Data<AppState>,
+    bot: web::Data<assistant::Service>,
     staff: Staff,
     req: HttpRequest,
     CsrfForm(form): CsrfForm<Message>,
@@ -164,8 +165,8 @@ pub(super) async fn send(
         ));
     }
     let (assistant, llm, now, who) = (
-        state.assistant.clone(),
-        state.llm.clone(),
+        bot.assistant.clone(),
+        bot.llm.clone(),
         state.clock.now(),
         contact(&staff),
     );

@@ -7,7 +7,6 @@ use actix_web::{HttpResponse, web};
 use maud::html;
 use serde::Deserialize;
 
-use crate::accounts::roles::Perm;
 use crate::clock::{from_unix, relative_fr};
 use crate::db;
 use crate::error::AppError;
@@ -15,6 +14,7 @@ use crate::web::auth::Staff;
 use crate::web::components::{Tone, alert, badge, csrf_input, empty_state, table};
 use crate::web::csrf::CsrfForm;
 use crate::web::layout::{self, Nav};
+use crate::web::roles::Perm;
 use crate::web::{AppState, paths, respond};
 
 pub mod repo;

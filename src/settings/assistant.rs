@@ -7,7 +7,6 @@ use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use crate::accounts::roles::Perm;
 use crate::assistant::settings::{self, Extras, Settings};
 use crate::assistant::training::{self, Taught};
 use crate::db;
@@ -21,6 +20,7 @@ use crate::web::auth::Staff;
 use crate::web::components::{Field, Tone, alert, csrf_input, select};
 use crate::web::csrf::CsrfForm;
 use crate::web::layout::{self, Nav};
+use crate::web::roles::Perm;
 use crate::web::{AppState, paths};
 
 mod text {

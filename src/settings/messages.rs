@@ -9,7 +9,6 @@ use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use crate::accounts::roles::Perm;
 use crate::assistant::settings;
 use crate::db;
 use crate::engine::lang::Lang;
@@ -20,6 +19,7 @@ use crate::web::auth::Staff;
 use crate::web::components::{Tone, alert, csrf_input};
 use crate::web::csrf::CsrfForm;
 use crate::web::layout::{self, Nav};
+use crate::web::roles::Perm;
 use crate::web::{AppState, paths};
 
 mod text {

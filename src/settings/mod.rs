@@ -8,12 +8,12 @@ use serde::Deserialize;
 
 use crate::accounts::profile::{BusinessType, ShopProfile, looks_like_email, valid_timezone};
 use crate::accounts::repo;
-use crate::accounts::roles::Perm;
 use crate::db;
 use crate::error::AppError;
 use crate::web::auth::Staff;
 use crate::web::components::{Field, Tone, alert, csrf_input, select};
 use crate::web::layout::{self, Nav};
+use crate::web::roles::Perm;
 use crate::web::{AppState, paths};
 
 mod text {

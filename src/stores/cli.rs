@@ -157,7 +157,7 @@ fn context(config: &Config) -> Result<SyncContext, CliError> {
     Ok(SyncContext {
         db: db::open(&config.data_dir).map_err(failed)?,
         secrets: Arc::new(SecretBox::load_or_create(&config.data_dir).map_err(failed)?),
-        http: sync::http_agent(config),
+        http: crate::outbound::agent(config),
         config: Arc::new(config.clone()),
         clock: Arc::new(SystemClock),
         // The CLI answers no messages; a serving process notices the change by itself.

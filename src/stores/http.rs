@@ -1,22 +1,8 @@
-//! The one HTTP agent for outbound calls, and how HTTP outcomes map to sync failures.
+//! How store platforms' HTTP answers are read and map to sync failures.
 
 use std::time::Duration;
 
 use crate::stores::connector::SyncError;
-
-/// Builds the shared agent: bounded timeouts, our User-Agent, status codes as values.
-pub fn agent(timeout: Duration) -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .timeout_connect(Some(Duration::from_secs(10).min(timeout)))
-        .timeout_global(Some(timeout))
-        .http_status_as_error(false)
-        .user_agent(format!(
-            "Comptoir/{} (+self-hosted shop assistant)",
-            env!("CARGO_PKG_VERSION")
-        ))
-        .build()
-        .into()
-}
 
 /// A platform's answer, read whole: status, the headers we use, body text.
 pub struct Answer {

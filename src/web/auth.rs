@@ -8,11 +8,11 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
-use crate::accounts::repo::{self, SessionUser};
-use crate::accounts::roles::{Perm, Role};
 use crate::error::AppError;
 use crate::token;
 use crate::web::csrf::CsrfToken;
+use crate::web::roles::{Perm, Role};
+use crate::web::sessions::{self, SessionUser};
 use crate::web::{AppState, paths};
 
 pub const SESSION_COOKIE: &str = "comptoir_session";
@@ -64,7 +64,7 @@ impl FromRequest for Staff {
             let ttl = state.session_ttl();
             let lookup_hash = hash.clone();
             let user = crate::db::call(&state.db, move |conn| {
-                repo::session_user(conn, &lookup_hash, now, ttl)
+                sessions::session_user(conn, &lookup_hash, now, ttl)
             })
             .await?;
             let Some(user) = user else {

@@ -8,8 +8,11 @@ pub mod errors;
 pub mod layout;
 pub mod paths;
 pub mod respond;
+pub mod roles;
+pub mod sessions;
 mod state;
 pub mod upload;
+pub mod wizard;
 
 pub use state::AppState;
 
@@ -22,7 +25,6 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
 
-use crate::accounts::repo;
 use crate::db::{self};
 use crate::error::AppError;
 
@@ -73,7 +75,9 @@ pub async fn require_setup(
         || path.starts_with("/widget/");
     let state = req.app_data::<web::Data<AppState>>().cloned();
     if let Some(state) = state.filter(|s| !exempt && s.needs_setup.load(Ordering::Relaxed)) {
-        let users = db::call(&state.db, |conn| repo::count_users(conn)).await?;
+        let users = db::call(&state.db, |conn| sessions::count_users(conn))
+            .await
+            .map_err(AppError::from)?;
         if users == 0 {
             let response = HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, paths::SETUP))

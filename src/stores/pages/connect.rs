@@ -7,8 +7,7 @@ use serde::Deserialize;
 
 use super::forms::{ConnectErrors, Forms, PrestaForm, ShopifyForm, WooForm};
 use super::integrations::{connected, refused};
-use super::{spawn_sync, text};
-use crate::accounts::roles::Perm;
+use super::{request_sync, text};
 use crate::db;
 use crate::error::AppError;
 use crate::stores::connector::SyncError;
@@ -20,6 +19,7 @@ use crate::stores::sync::{self, Credentials};
 use crate::stores::woocommerce::WooConnector;
 use crate::web::auth::Staff;
 use crate::web::csrf::CsrfForm;
+use crate::web::roles::Perm;
 use crate::web::{AppState, Flow, paths};
 
 /// Checks a Shopify shop and token with one cheap query, off the executor.
@@ -175,7 +175,7 @@ pub(super) async fn connect_site(
         sync::register_store(conn, &secrets, &connection, now)
     })
     .await?;
-    spawn_sync(state, id);
+    request_sync(state, id).await?;
     Ok(Ok(()))
 }
 
@@ -230,7 +230,7 @@ pub(super) async fn create_shopify_store(
         sync::register_store(conn, &secrets, &connection, now)
     })
     .await?;
-    spawn_sync(state, id);
+    request_sync(state, id).await?;
     Ok(flash)
 }
 

@@ -9,8 +9,7 @@ use serde::Deserialize;
 
 use super::connect::{check_shopify, oauth_app};
 use super::forms::{Forms, import_errors, manual_form, presta_form, shopify_form, woo_form};
-use super::{spawn_sync, text};
-use crate::accounts::roles::Perm;
+use super::{request_sync, text};
 use crate::clock::{from_unix, relative_fr};
 use crate::db::{self, ids::StoreId};
 use crate::error::AppError;
@@ -22,6 +21,8 @@ use crate::web::components::{Field, Tone, alert, badge, csrf_input};
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::layout::{self, Nav};
 use crate::web::respond;
+use crate::web::roles::Perm;
+use crate::web::wizard::Part;
 use crate::web::{AppState, Flow, paths};
 
 /// Everything the Integrations page shows about one store.
@@ -334,9 +335,8 @@ pub(super) async fn refused(
     let page = match forms.flow {
         Flow::Settings => integrations_page(state, staff, &forms, None).await?,
         Flow::Wizard => {
-            let body =
-                crate::onboarding::store_step_body(staff, connect_forms(state, staff, &forms));
-            crate::onboarding::step_page(state, staff, crate::onboarding::Step::Store, body).await?
+            let body = connect_forms(state, staff, &forms);
+            state.wizard.page(state, staff, Part::Store, body).await?
         }
     };
     Ok(respond::html(StatusCode::BAD_REQUEST, page))
@@ -354,10 +354,7 @@ pub(super) async fn connected(
             "{}?ok={flash}",
             paths::INTEGRATIONS
         ))),
-        Flow::Wizard => {
-            use crate::onboarding::Step;
-            crate::onboarding::advance(state, Step::Store, false, Step::Sync).await
-        }
+        Flow::Wizard => state.wizard.saved(state, Part::Store).await,
     }
 }
 
@@ -433,7 +430,7 @@ pub(super) async fn resync(
         repo::store(conn, id)?.ok_or(AppError::NotFound)
     })
     .await?;
-    spawn_sync(&state, id);
+    request_sync(&state, id).await?;
     Ok(respond::redirect(format!(
         "{}?ok=sync#store-{id}",
         paths::INTEGRATIONS
@@ -512,7 +509,7 @@ pub(super) async fn update_credentials(
         })
     })
     .await?;
-    spawn_sync(&state, id);
+    request_sync(&state, id).await?;
     Ok(respond::redirect(format!(
         "{}?ok=connected",
         paths::INTEGRATIONS

@@ -7,7 +7,6 @@ use actix_web::{HttpResponse, web};
 use super::forms::Forms;
 use super::integrations::{connected, integrations_page, refused};
 use super::shop_timezone;
-use crate::accounts::roles::Perm;
 use crate::db::{self, ids::StoreId};
 use crate::error::AppError;
 use crate::stores::manual::csv::{self, LineError};
@@ -17,6 +16,7 @@ use crate::stores::sync;
 use crate::web::auth::Staff;
 use crate::web::csrf::CsrfForm;
 use crate::web::respond;
+use crate::web::roles::Perm;
 use crate::web::{AppState, Flow, paths, upload};
 
 pub(super) fn csv_response(bytes: Vec<u8>, file_name: &str) -> HttpResponse {

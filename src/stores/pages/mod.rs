@@ -13,7 +13,7 @@ use actix_web::web;
 
 use crate::db::{self, ids::StoreId};
 use crate::error::AppError;
-use crate::stores::sync;
+use crate::stores::repo;
 use crate::web::{AppState, paths};
 use catalogue::{orders, products};
 use connect::{
@@ -146,14 +146,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(paths::STORE_CREDENTIALS, web::post().to(update_credentials));
 }
 
-pub(super) fn spawn_sync(state: &AppState, id: StoreId) {
-    let ctx = state.sync_context();
-    actix_web::rt::spawn(async move {
-        let outcome = tokio::task::spawn_blocking(move || sync::sync_serving(&ctx, id)).await;
-        if let Ok(Err(e)) = outcome {
-            tracing::info!(store = %id, error = %e, "sync requested from the page failed");
-        }
-    });
+/// Asks the poller to sync a store now: it is made due and the poller woken, so the
+/// sync runs as scheduled ones do (one at a time, leased, retried).
+pub(super) async fn request_sync(state: &AppState, id: StoreId) -> Result<(), AppError> {
+    let now = state.clock.now();
+    db::call(&state.db, move |conn| {
+        db::write(conn, |tx| repo::sync_soon(tx, id, now))
+    })
+    .await?;
+    state.sync_wanted.notify_one();
+    Ok(())
 }
 
 pub(super) async fn shop_timezone(state: &AppState) -> Result<jiff::tz::TimeZone, AppError> {

@@ -6,7 +6,6 @@ pub mod schedule;
 pub mod scheduler;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::params;
@@ -423,11 +422,4 @@ pub fn import_records(
         finish_run(tx, run, "ok", 0, Some(&counts), None, now)?;
         Ok(counts)
     })
-}
-
-/// Timeout for calls to store platforms.
-pub fn http_agent(config: &Config) -> ureq::Agent {
-    crate::stores::http::agent(Duration::from_secs(u64::from(
-        config.sync.http_timeout_secs,
-    )))
 }

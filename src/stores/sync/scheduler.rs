@@ -9,7 +9,11 @@ use crate::db;
 use crate::stores::repo;
 use crate::stores::sync::{SyncContext, SyncFailure, sync_serving};
 
-pub async fn run(ctx: SyncContext, mut stop: watch::Receiver<bool>) {
+pub async fn run(
+    ctx: SyncContext,
+    wanted: std::sync::Arc<tokio::sync::Notify>,
+    mut stop: watch::Receiver<bool>,
+) {
     let every = Duration::from_secs(u64::from(ctx.config.sync.poll_seconds));
     let mut tick = tokio::time::interval(every);
     // Missed ticks (a long sync) are skipped, not replayed in a burst.
@@ -17,6 +21,7 @@ pub async fn run(ctx: SyncContext, mut stop: watch::Receiver<bool>) {
     loop {
         tokio::select! {
             _ = tick.tick() => {}
+            _ = wanted.notified() => {}
             _ = stop.changed() => return,
         }
         let now = ctx.clock.now();
