@@ -1,5 +1,7 @@
 //! The house rules, checked on the source outside its tests: the engine is pure and
-//! knows nothing of the application around it, and imports name what they use.
+//! knows nothing of the application around it, modules import each other in one
+//! direction only (storage and the web frame below the features), and imports name what
+//! they use.
 
 use std::path::{Path, PathBuf};
 
@@ -79,4 +81,148 @@ fn storage_and_errors_know_no_pages() {
         }
     }
     assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+/// The top-level modules each module's code (tests left out) names: `crate::x::…` and
+/// `use crate::{x, y::…}`.
+fn module_graph() -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut modules = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        if name != "lib" && name != "main" {
+            modules.insert(name);
+        }
+    }
+    let mut graph = std::collections::BTreeMap::new();
+    for module in &modules {
+        let mut files = Vec::new();
+        let dir = root.join(module);
+        if dir.is_dir() {
+            rust_files(&dir, &mut files);
+        } else {
+            files.push(root.join(format!("{module}.rs")));
+        }
+        let mut uses = std::collections::BTreeSet::new();
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            let mut names = Vec::new();
+            let mut rest = code;
+            while let Some(at) = rest.find("crate::") {
+                rest = &rest[at + "crate::".len()..];
+                if let Some(group) = rest.strip_prefix('{') {
+                    let inside = &group[..group.find(';').unwrap_or(group.len())];
+                    // Top-level names in the group: those right after `{` or a `,` at depth 0.
+                    let mut depth = 0;
+                    let mut start = true;
+                    let mut word = String::new();
+                    for c in inside.chars() {
+                        match c {
+                            '{' => depth += 1,
+                            '}' => depth -= 1,
+                            ',' if depth == 0 => start = true,
+                            c if start && (c.is_alphanumeric() || c == '_') => word.push(c),
+                            _ if start && !word.is_empty() => {
+                                names.push(std::mem::take(&mut word));
+                                start = false;
+                            }
+                            _ => {}
+                        }
+                    }
+                    if !word.is_empty() {
+                        names.push(word);
+                    }
+                } else {
+                    let end = rest
+                        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .unwrap_or(rest.len());
+                    names.push(rest[..end].to_string());
+                }
+            }
+            uses.extend(
+                names
+                    .into_iter()
+                    .filter(|n| n != module && modules.contains(n)),
+            );
+        }
+        graph.insert(module.clone(), uses);
+    }
+    graph
+}
+
+#[test]
+fn modules_import_each_other_in_one_direction_only() {
+    let graph = module_graph();
+    // A depth-first walk: meeting a module still on the path is a circle.
+    fn visit(
+        m: &str,
+        graph: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut std::collections::BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = path.iter().position(|p| p == m) {
+            let mut circle = path[at..].to_vec();
+            circle.push(m.to_string());
+            return Some(circle);
+        }
+        if done.contains(m) {
+            return None;
+        }
+        path.push(m.to_string());
+        for next in &graph[m] {
+            if let Some(circle) = visit(next, graph, path, done) {
+                return Some(circle);
+            }
+        }
+        path.pop();
+        done.insert(m.to_string());
+        None
+    }
+    let mut done = std::collections::BTreeSet::new();
+    for m in graph.keys() {
+        let circle = visit(m, &graph, &mut Vec::new(), &mut done);
+        assert!(
+            circle.is_none(),
+            "modules in a circle: {}",
+            circle.unwrap().join(" → ")
+        );
+    }
+}
+
+#[test]
+fn storage_and_the_web_frame_know_no_feature() {
+    let graph = module_graph();
+    let below = [
+        "clock", "config", "db", "engine", "events", "secrets", "token",
+    ];
+    for low in below {
+        let above: Vec<_> = graph[low]
+            .iter()
+            .filter(|m| !below.contains(&m.as_str()))
+            .collect();
+        assert!(above.is_empty(), "{low} imports {above:?}");
+    }
+    let features = [
+        "accounts",
+        "assistant",
+        "channels",
+        "dashboard",
+        "demo",
+        "inbox",
+        "onboarding",
+        "reservations",
+        "settings",
+        "stores",
+        "cli",
+    ];
+    let reached: Vec<_> = graph["web"]
+        .iter()
+        .filter(|m| features.contains(&m.as_str()))
+        .collect();
+    assert!(
+        reached.is_empty(),
+        "the web frame imports features: {reached:?}"
+    );
 }
