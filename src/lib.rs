@@ -14,6 +14,7 @@ pub mod engine;
 pub mod error;
 pub mod events;
 pub mod inbox;
+pub mod jobs;
 pub mod onboarding;
 pub mod outbound;
 pub mod reservations;
@@ -33,6 +34,7 @@ use actix_web::{App, HttpServer};
 
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Config;
+use crate::jobs::Schedule;
 use crate::web::AppState;
 
 /// What `run` needs from outside besides the config; tests replace the clock.
@@ -131,14 +133,49 @@ pub async fn run_with(
     .run();
     let handle = server.handle();
 
+    // Background jobs, one shape (`jobs`): what each needs, and when it runs.
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let housekeeping = tokio::spawn(housekeeping(state.clone(), stop_rx.clone()));
-    let poller = tokio::spawn(stores::sync::scheduler::run(
-        sync,
-        state.sync_wanted.clone(),
-        stop_rx.clone(),
-    ));
-    let sender = tokio::spawn(channels::sender::run(state.clone(), stop_rx));
+    let minute = Duration::from_secs(60);
+    let chore = |name, work| jobs::Chore {
+        name,
+        db: state.db.clone(),
+        clock: state.clock.clone(),
+        work,
+    };
+    let poll = Duration::from_secs(u64::from(config.sync.poll_seconds));
+    let tasks = [
+        tokio::spawn(jobs::run(
+            channels::sender::Sender::of(&state),
+            Schedule::every(Duration::from_secs(1)).woken_by(state.outbox_ready.clone()),
+            stop_rx.clone(),
+        )),
+        tokio::spawn(jobs::run(
+            stores::sync::poller::Poller::new(sync),
+            Schedule::every(poll).woken_by(state.sync_wanted.clone()),
+            stop_rx.clone(),
+        )),
+        tokio::spawn(jobs::run(
+            chore("reservations expired", reservations::repo::expire_due),
+            Schedule::every(minute),
+            stop_rx.clone(),
+        )),
+        tokio::spawn(jobs::run(
+            chore(
+                "expired sessions and login links purged",
+                accounts::repo::purge_expired,
+            ),
+            Schedule::every(60 * minute),
+            stop_rx.clone(),
+        )),
+        tokio::spawn(jobs::run(
+            chore(
+                "old webhook and sync records purged",
+                stores::repo::purge_old,
+            ),
+            Schedule::every(60 * minute),
+            stop_rx,
+        )),
+    ];
 
     // The server future must keep being polled while it stops, so the stop request
     // runs in its own task.
@@ -151,9 +188,9 @@ pub async fn run_with(
     });
     let result = server.await;
     let _ = stop_tx.send(true);
-    let _ = housekeeping.await;
-    let _ = poller.await;
-    let _ = sender.await;
+    for task in tasks {
+        let _ = task.await;
+    }
     tracing::info!("stopped");
     Ok(result?)
 }
@@ -176,43 +213,4 @@ fn routes(cfg: &mut actix_web::web::ServiceConfig) {
     channels::pages::configure(cfg);
     channels::webchat::configure(cfg);
     settings::configure(cfg);
-}
-
-/// Periodic work: holds whose time is up are released every minute; expired sessions
-/// and login links, old webhook and sync records are purged every hour.
-async fn housekeeping(
-    state: actix_web::web::Data<AppState>,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) {
-    let mut tick = tokio::time::interval(Duration::from_secs(3600));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut holds = tokio::time::interval(Duration::from_secs(60));
-    holds.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    loop {
-        tokio::select! {
-            _ = holds.tick() => {
-                let now = state.clock.now();
-                let expired = db::call(&state.db, move |conn| {
-                    reservations::repo::expire_due(conn, now)
-                })
-                .await;
-                match expired {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(count = n, "reservations expired"),
-                    Err(e) => tracing::warn!(error = %e, "could not expire reservations"),
-                }
-            }
-            _ = tick.tick() => {
-                let now = state.clock.now();
-                let purged = db::call(&state.db, move |conn| -> Result<_, error::AppError> {
-                    Ok(accounts::repo::purge_expired(conn, now)? + stores::repo::purge_old(conn, now)?)
-                })
-                .await;
-                if let Err(e) = purged {
-                    tracing::warn!(error = %e, "could not purge expired sessions");
-                }
-            }
-            _ = stop.changed() => break,
-        }
-    }
 }

@@ -2,7 +2,7 @@
 //! at least every second. Timeouts, 5xx and 429 are retried with backoff (429's
 //! `Retry-After` when given); other 4xx fail at once with the provider's message.
 
-use std::time::Duration;
+use std::sync::Arc;
 
 use jiff::SignedDuration;
 
@@ -10,8 +10,12 @@ use super::twilio;
 use crate::assistant::outbox::{self, Pending};
 use rusqlite::OptionalExtension;
 
-use crate::db;
+use super::settings::Source;
+use crate::clock::SharedClock;
+use crate::db::{self, Pool};
 use crate::engine::Channel;
+use crate::events::Events;
+use crate::jobs::{Job, Round};
 use crate::web::AppState;
 
 /// What an attempt gave.
@@ -82,63 +86,74 @@ fn deliver(
     }
 }
 
-/// Runs until `stop`: sends what is due, then waits for a new reply or a second.
-pub async fn run(
-    state: actix_web::web::Data<AppState>,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) {
-    loop {
-        loop {
-            if *stop.borrow() {
-                return;
+/// The sender job: sends one due reply per round, and rounds again while there are
+/// more; woken when a reply is queued, and every second for retries coming due.
+pub struct Sender {
+    pub db: Pool,
+    pub clock: SharedClock,
+    pub http: ureq::Agent,
+    pub public_url: Option<String>,
+    pub channels: Source,
+    pub events: Arc<Events>,
+}
+
+impl Sender {
+    pub fn of(state: &AppState) -> Self {
+        Self {
+            db: state.db.clone(),
+            clock: state.clock.clone(),
+            http: state.http.clone(),
+            public_url: state.config.public_url.clone(),
+            channels: Source::of(state),
+            events: state.events.clone(),
+        }
+    }
+}
+
+impl Job for Sender {
+    async fn tick(&mut self) -> Round {
+        let now = self.clock.now();
+        let claimed = db::call(&self.db, move |conn| {
+            db::write(conn, |tx| outbox::claim(tx, now))
+        })
+        .await;
+        let pending = match claimed {
+            Ok(Some(p)) => p,
+            Ok(None) => return Round::Idle,
+            Err(e) => {
+                tracing::warn!(error = %e, "outbox unreadable");
+                return Round::Idle;
             }
-            let now = state.clock.now();
-            let claimed = db::call(&state.db, move |conn| {
-                db::write(conn, |tx| outbox::claim(tx, now))
-            })
-            .await;
-            let pending = match claimed {
-                Ok(Some(p)) => p,
-                Ok(None) => break,
-                Err(e) => {
-                    tracing::warn!(error = %e, "outbox unreadable");
-                    break;
-                }
-            };
-            let delivery = match super::settings::current(&state).await {
-                Ok(channels) => {
-                    let (http, p) = (state.http.clone(), pending.clone());
-                    let public = state.config.public_url.clone();
-                    tokio::task::spawn_blocking(move || {
-                        deliver(&http, &channels, public.as_deref(), &p)
-                    })
-                    .await
-                    .unwrap_or_else(|e| Delivery::Retry {
-                        after: None,
-                        error: format!("envoi interrompu : {e}"),
-                    })
-                }
-                Err(e) => Delivery::Retry {
+        };
+        let delivery = match self.channels.current().await {
+            Ok(channels) => {
+                let (http, p) = (self.http.clone(), pending.clone());
+                let public = self.public_url.clone();
+                tokio::task::spawn_blocking(move || {
+                    deliver(&http, &channels, public.as_deref(), &p)
+                })
+                .await
+                .unwrap_or_else(|e| Delivery::Retry {
                     after: None,
-                    error: format!("réglages des canaux illisibles : {e}"),
-                },
-            };
-            let now = state.clock.now();
-            let recorded = db::call(&state.db, move |conn| {
-                db::write(conn, |conn| record(conn, &pending, &delivery, now))
-            })
-            .await;
-            match recorded {
-                Ok(Some(conversation)) => state.events.changed(conversation),
-                Ok(None) => {}
-                Err(e) => tracing::warn!(error = %e, "could not record a send"),
+                    error: format!("envoi interrompu : {e}"),
+                })
             }
+            Err(e) => Delivery::Retry {
+                after: None,
+                error: format!("réglages des canaux illisibles : {e}"),
+            },
+        };
+        let now = self.clock.now();
+        let recorded = db::call(&self.db, move |conn| {
+            db::write(conn, |conn| record(conn, &pending, &delivery, now))
+        })
+        .await;
+        match recorded {
+            Ok(Some(conversation)) => self.events.changed(conversation),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "could not record a send"),
         }
-        tokio::select! {
-            _ = state.outbox_ready.notified() => {}
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-            _ = stop.changed() => return,
-        }
+        Round::More
     }
 }
 

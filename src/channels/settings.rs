@@ -2,12 +2,14 @@
 //! webhooks and the sender use: the config file's keys win, the pages fill the rest, and
 //! a channel switched off on the page is off unless the config file sets it up.
 
+use std::sync::{Arc, RwLock};
+
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Channels, Config, Secret};
-use crate::db;
+use crate::db::{self, Pool};
 use crate::error::AppError;
 use crate::secrets::SecretBox;
 use crate::web::AppState;
@@ -109,18 +111,43 @@ fn fill_secret(slot: &mut Option<Secret>, value: &str) {
     }
 }
 
-/// The channels in effect, for the webhooks, the sender and the pages: read once, then
-/// kept until the Channels page saves (only this process changes them).
+/// Where the channels in effect are read from, and the copy kept of them.
+#[derive(Clone)]
+pub struct Source {
+    db: Pool,
+    config: Arc<Config>,
+    secrets: Arc<SecretBox>,
+    cache: Arc<RwLock<Option<Channels>>>,
+}
+
+impl Source {
+    pub fn of(state: &AppState) -> Self {
+        Self {
+            db: state.db.clone(),
+            config: state.config.clone(),
+            secrets: state.secrets.clone(),
+            cache: state.channels.clone(),
+        }
+    }
+
+    /// The channels in effect, for the webhooks, the sender and the pages: read once,
+    /// then kept until the Channels page saves (only this process changes them).
+    pub async fn current(&self) -> Result<Channels, AppError> {
+        if let Some(cached) = self.cache.read().ok().and_then(|c| c.clone()) {
+            return Ok(cached);
+        }
+        let (config, secrets) = (self.config.clone(), self.secrets.clone());
+        let channels = db::call(&self.db, move |conn| effective(conn, &config, &secrets)).await?;
+        if let Ok(mut cache) = self.cache.write() {
+            *cache = Some(channels.clone());
+        }
+        Ok(channels)
+    }
+}
+
+/// The channels in effect (see `Source::current`).
 pub async fn current(state: &AppState) -> Result<Channels, AppError> {
-    if let Some(cached) = state.channels.read().ok().and_then(|c| c.clone()) {
-        return Ok(cached);
-    }
-    let (config, secrets) = (state.config.clone(), state.secrets.clone());
-    let channels = db::call(&state.db, move |conn| effective(conn, &config, &secrets)).await?;
-    if let Ok(mut cache) = state.channels.write() {
-        *cache = Some(channels.clone());
-    }
-    Ok(channels)
+    Source::of(state).current().await
 }
 
 /// After a save: the next `current` reads the settings again.

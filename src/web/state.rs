@@ -31,7 +31,7 @@ pub struct AppState {
     /// Wakes the store poller when a page asks for a sync now.
     pub sync_wanted: Arc<tokio::sync::Notify>,
     /// The channels in effect, read once (see `channels::settings::current`).
-    pub channels: std::sync::RwLock<Option<crate::config::Channels>>,
+    pub channels: Arc<std::sync::RwLock<Option<crate::config::Channels>>>,
     /// Which conversation just changed, for the live pages and the widget.
     pub events: Arc<Events>,
     /// The pages' Content-Security-Policy (see `content_security_policy`).
@@ -60,7 +60,7 @@ impl AppState {
             outbox_ready: Arc::default(),
             sync_wanted: Arc::default(),
             events: Arc::default(),
-            channels: std::sync::RwLock::new(None),
+            channels: Arc::default(),
             csp: content_security_policy(config.shopify.api_url.as_deref()),
             config,
             db,

@@ -2,8 +2,8 @@
 //! into the live catalogue in one transaction. Readers see the old catalogue until it
 //! commits; an interruption leaves only staging rows, discarded at the next start.
 
+pub mod poller;
 pub mod schedule;
-pub mod scheduler;
 
 use std::sync::Arc;
 
