@@ -50,6 +50,24 @@ impl Job for Chore {
     }
 }
 
+/// Exponential backoff with jitter, the one rule for every retry: `base` doubling with
+/// each failure up to `cap`, then between half and all of that (`jitter` in [0, 1)), so
+/// what failed together does not retry together.
+pub fn backoff(failures: i64, base: Duration, cap: Duration, jitter: f64) -> Duration {
+    let exponent = (failures.max(1) - 1).min(16) as u32;
+    let full = base.saturating_mul(2u32.saturating_pow(exponent)).min(cap);
+    full.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
+}
+
+/// A random number in [0, 1) for `backoff`'s jitter.
+pub fn jitter() -> f64 {
+    let mut bytes = [0u8; 4];
+    if getrandom::fill(&mut bytes).is_err() {
+        return 0.5;
+    }
+    f64::from(u32::from_le_bytes(bytes)) / (f64::from(u32::MAX) + 1.0)
+}
+
 /// When a job runs: every `every`, and at once when `wake` is notified.
 pub struct Schedule {
     pub every: Duration,
@@ -112,6 +130,30 @@ mod tests {
                 self.done.notify_one();
                 Round::Idle
             }
+        }
+    }
+
+    fn secs(failures: i64, jitter: f64) -> u64 {
+        let minute = Duration::from_secs(60);
+        backoff(failures, minute, 60 * minute, jitter).as_secs()
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_a_ceiling() {
+        assert_eq!(secs(1, 0.999_999), 59);
+        assert_eq!(secs(1, 0.0), 30);
+        assert_eq!(secs(2, 0.0), 60);
+        assert_eq!(secs(3, 0.0), 120);
+        assert_eq!(secs(0, 0.0), 30, "a first failure however counted");
+        assert_eq!(secs(20, 0.999_999), 3599);
+        assert_eq!(secs(20, 0.0), 1800);
+    }
+
+    #[test]
+    fn jitter_is_in_range() {
+        for _ in 0..100 {
+            let j = jitter();
+            assert!((0.0..1.0).contains(&j));
         }
     }
 

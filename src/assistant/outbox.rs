@@ -3,7 +3,7 @@
 //! leased for a minute, so a crash mid-send retries it; a restart resumes what is
 //! pending.
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::engine::Channel;
@@ -246,35 +246,9 @@ pub fn conversation_of(conn: &Connection, message: i64) -> Result<Option<i64>, A
         .optional()?)
 }
 
-/// Wait before attempt `attempt + 1`: 15 s doubling, at most an hour, with ±20 % jitter
-/// from `seed` so replies failing together do not retry together.
-pub fn backoff(attempt: i64, seed: u64) -> SignedDuration {
-    let base = 15i64
-        .saturating_mul(1 << (attempt - 1).clamp(0, 12))
-        .min(3600);
-    let jitter = (seed % 41) as i64 - 20; // -20..=20 %
-    SignedDuration::from_secs(base + base * jitter / 100)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_grows_with_jitter_and_a_ceiling() {
-        assert_eq!(backoff(1, 20), SignedDuration::from_secs(15));
-        assert_eq!(backoff(2, 20), SignedDuration::from_secs(30));
-        assert_eq!(
-            backoff(3, 0),
-            SignedDuration::from_secs(48),
-            "60 s less 20 %"
-        );
-        assert_eq!(
-            backoff(30, 40),
-            SignedDuration::from_secs(4320),
-            "an hour plus 20 %"
-        );
-    }
 
     #[test]
     fn long_texts_are_cut_to_the_channel() {

@@ -3,6 +3,7 @@
 //! `Retry-After` when given); other 4xx fail at once with the provider's message.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use jiff::SignedDuration;
 
@@ -15,7 +16,7 @@ use crate::clock::SharedClock;
 use crate::db::{self, Pool};
 use crate::engine::Channel;
 use crate::events::Events;
-use crate::jobs::{Job, Round};
+use crate::jobs::{self, Job, Round};
 use crate::web::AppState;
 
 /// What an attempt gave.
@@ -157,6 +158,17 @@ impl Job for Sender {
     }
 }
 
+/// `jobs::backoff` from 15 seconds to an hour.
+fn retry_wait(attempt: i64) -> SignedDuration {
+    let wait = jobs::backoff(
+        attempt,
+        Duration::from_secs(15),
+        Duration::from_secs(3600),
+        jobs::jitter(),
+    );
+    SignedDuration::try_from(wait).unwrap_or(SignedDuration::from_hours(1))
+}
+
 fn record(
     conn: &rusqlite::Connection,
     pending: &Pending,
@@ -166,8 +178,7 @@ fn record(
     match delivery {
         Delivery::Sent(id) => outbox::sent(conn, pending.id, id, now)?,
         Delivery::Retry { after, error } => {
-            let wait = after
-                .unwrap_or_else(|| outbox::backoff(pending.attempt, now.as_nanosecond() as u64));
+            let wait = after.unwrap_or_else(|| retry_wait(pending.attempt));
             tracing::info!(outbox = pending.id, attempt = pending.attempt, error = %error, "send will be retried");
             outbox::retry(conn, pending, now + wait, error, now)?
         }

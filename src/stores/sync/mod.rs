@@ -349,7 +349,7 @@ pub fn sync_store(
                     finished,
                     store.error_count + 1,
                     retry_after,
-                    schedule::jitter(),
+                    crate::jobs::jitter(),
                 );
                 tx.execute(
                     "UPDATE stores SET status = ?2, error_count = error_count + 1, last_error = ?3,

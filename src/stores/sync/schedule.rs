@@ -11,32 +11,17 @@ pub fn after_success(now: Timestamp, every_minutes: i64) -> Timestamp {
     now + SignedDuration::from_mins(every_minutes.max(1))
 }
 
-/// Exponential backoff (1, 2, 4 … minutes, capped at an hour) with jitter so many
-/// appliances do not retry in step; never earlier than the platform's `Retry-After`.
-/// `jitter` is a number in [0, 1).
+/// `jobs::backoff` from a minute to an hour, so many appliances do not retry in step;
+/// never earlier than the platform's `Retry-After`. `jitter` is a number in [0, 1).
 pub fn after_failure(
     now: Timestamp,
     failures: i64,
     retry_after: Option<Duration>,
     jitter: f64,
 ) -> Timestamp {
-    let exponent = (failures.max(1) - 1).min(16) as u32;
-    let backoff = BACKOFF_BASE
-        .saturating_mul(2u32.saturating_pow(exponent))
-        .min(BACKOFF_CAP);
-    // Between half and all of the backoff.
-    let jittered = backoff.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0));
-    let wait = jittered.max(retry_after.unwrap_or_default());
+    let backoff = crate::jobs::backoff(failures, BACKOFF_BASE, BACKOFF_CAP, jitter);
+    let wait = backoff.max(retry_after.unwrap_or_default());
     now + SignedDuration::try_from(wait).unwrap_or(SignedDuration::from_hours(1))
-}
-
-/// A random number in [0, 1) for the jitter.
-pub fn jitter() -> f64 {
-    let mut bytes = [0u8; 4];
-    if getrandom::fill(&mut bytes).is_err() {
-        return 0.5;
-    }
-    f64::from(u32::from_le_bytes(bytes)) / (f64::from(u32::MAX) + 1.0)
 }
 
 #[cfg(test)]
@@ -53,16 +38,6 @@ mod tests {
     }
 
     #[test]
-    fn backoff_doubles_with_jitter_and_caps_at_an_hour() {
-        assert_eq!(wait(1, None, 0.999_999), 59);
-        assert_eq!(wait(1, None, 0.0), 30);
-        assert_eq!(wait(2, None, 0.0), 60);
-        assert_eq!(wait(3, None, 0.0), 120);
-        assert_eq!(wait(20, None, 0.999_999), 3599);
-        assert_eq!(wait(20, None, 0.0), 1800);
-    }
-
-    #[test]
     fn retry_after_is_honoured() {
         assert_eq!(wait(1, Some(600), 0.0), 600);
         assert_eq!(wait(1, Some(5), 0.0), 30, "never sooner than the backoff");
@@ -71,13 +46,5 @@ mod tests {
     #[test]
     fn success_waits_the_store_interval() {
         assert_eq!(after_success(t0(), 15).as_second() - t0().as_second(), 900);
-    }
-
-    #[test]
-    fn jitter_is_in_range() {
-        for _ in 0..100 {
-            let j = jitter();
-            assert!((0.0..1.0).contains(&j));
-        }
     }
 }
