@@ -4,11 +4,13 @@
 
 use tokio::sync::broadcast;
 
+use crate::db::ids::ConversationId;
+
 /// Sent to every follower when the server stops, so open streams end.
-const CLOSING: i64 = -1;
+const CLOSING: ConversationId = ConversationId(-1);
 
 pub struct Events {
-    sender: broadcast::Sender<i64>,
+    sender: broadcast::Sender<ConversationId>,
 }
 
 impl Default for Events {
@@ -22,13 +24,13 @@ impl Default for Events {
 /// What a follower hears next.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Heard {
-    Changed(i64),
+    Changed(ConversationId),
     /// Some events were missed (a slow follower): read everything again.
     Lagged,
     Closing,
 }
 
-pub struct Follower(broadcast::Receiver<i64>);
+pub struct Follower(broadcast::Receiver<ConversationId>);
 
 impl Follower {
     pub async fn next(&mut self) -> Heard {
@@ -41,7 +43,7 @@ impl Follower {
 }
 
 impl Events {
-    pub fn changed(&self, conversation: i64) {
+    pub fn changed(&self, conversation: ConversationId) {
         let _ = self.sender.send(conversation);
     }
 
@@ -63,9 +65,9 @@ mod tests {
     async fn followers_hear_changes_then_the_close() {
         let events = Events::default();
         let mut f = events.follow();
-        events.changed(7);
+        events.changed(ConversationId(7));
         events.close();
-        assert_eq!(f.next().await, Heard::Changed(7));
+        assert_eq!(f.next().await, Heard::Changed(ConversationId(7)));
         assert_eq!(f.next().await, Heard::Closing);
     }
 }

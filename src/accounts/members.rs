@@ -256,11 +256,11 @@ struct UpdateForm {
 async fn update_member(
     state: web::Data<AppState>,
     staff: Staff,
-    path: web::Path<i64>,
+    path: web::Path<UserId>,
     CsrfForm(form): CsrfForm<UpdateForm>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Perm::ManageMembers)?;
-    let id = UserId(path.into_inner());
+    let id = path.into_inner();
     let now = state.clock.now();
     let new_role = match form.action.as_str() {
         "role" => Some(

@@ -5,12 +5,13 @@
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::db::ids::ContactId;
 use crate::engine::{Channel, phone_key};
 use crate::error::AppError;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Contact {
-    pub id: i64,
+    pub id: ContactId,
     pub blocked: bool,
     pub customer_id: Option<i64>,
 }
@@ -115,7 +116,7 @@ pub fn set_name(
     Ok(())
 }
 
-pub fn set_blocked(conn: &Connection, contact: i64, blocked: bool) -> Result<(), AppError> {
+pub fn set_blocked(conn: &Connection, contact: ContactId, blocked: bool) -> Result<(), AppError> {
     conn.execute(
         "UPDATE contacts SET blocked = ?2 WHERE id = ?1",
         params![contact, blocked],

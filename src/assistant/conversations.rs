@@ -5,14 +5,14 @@
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::db::ids::UserId;
+use crate::db::ids::{ContactId, ConversationId, MessageId, UserId};
 use crate::engine::Channel;
 use crate::engine::dialogue::Dialogue;
 use crate::error::AppError;
 
 #[derive(Debug, Clone)]
 pub struct Conversation {
-    pub id: i64,
+    pub id: ConversationId,
     pub channel: String,
     pub contact: String,
     pub state: Dialogue,
@@ -50,7 +50,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Conversation> {
 
 const COLUMNS: &str = "id, channel, contact, state, handoff_at, bot_paused";
 
-pub fn get(conn: &Connection, id: i64) -> Result<Option<Conversation>, AppError> {
+pub fn get(conn: &Connection, id: ConversationId) -> Result<Option<Conversation>, AppError> {
     Ok(conn
         .query_row(
             &format!("SELECT {COLUMNS} FROM conversations WHERE id = ?1"),
@@ -65,7 +65,7 @@ pub fn current(
     conn: &Connection,
     channel: Channel,
     contact: &str,
-) -> Result<Option<i64>, AppError> {
+) -> Result<Option<ConversationId>, AppError> {
     Ok(conn
         .query_row(
             "SELECT id FROM conversations WHERE channel = ?1 AND contact = ?2 AND closed_at IS NULL
@@ -88,7 +88,7 @@ pub fn open(
     contact: &str,
     now: Timestamp,
 ) -> Result<Conversation, AppError> {
-    let latest: Option<(i64, Option<i64>)> = conn
+    let latest: Option<(ConversationId, Option<i64>)> = conn
         .query_row(
             "SELECT id, closed_at FROM conversations WHERE channel = ?1 AND contact = ?2
              ORDER BY last_message_at DESC, id DESC LIMIT 1",
@@ -125,7 +125,11 @@ pub fn open(
 
 /// The shopper's latest conversation on this channel, open or closed (the web chat
 /// shows it, closing survey included).
-pub fn latest(conn: &Connection, channel: Channel, contact: &str) -> Result<Option<i64>, AppError> {
+pub fn latest(
+    conn: &Connection,
+    channel: Channel,
+    contact: &str,
+) -> Result<Option<ConversationId>, AppError> {
     Ok(conn
         .query_row(
             "SELECT id FROM conversations WHERE channel = ?1 AND contact = ?2
@@ -139,14 +143,14 @@ pub fn latest(conn: &Connection, channel: Channel, contact: &str) -> Result<Opti
 #[allow(clippy::too_many_arguments)]
 pub fn add_message(
     conn: &Connection,
-    conversation: i64,
+    conversation: ConversationId,
     author: Author,
     user: Option<UserId>,
     body: &str,
     intent: Option<&str>,
     action: Option<&str>,
     now: Timestamp,
-) -> Result<i64, AppError> {
+) -> Result<MessageId, AppError> {
     let id = conn.query_row(
         "INSERT INTO messages (conversation_id, author, user_id, body, intent, action, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
@@ -168,7 +172,11 @@ pub fn add_message(
     Ok(id)
 }
 
-pub fn save_state(conn: &Connection, conversation: i64, state: &Dialogue) -> Result<(), AppError> {
+pub fn save_state(
+    conn: &Connection,
+    conversation: ConversationId,
+    state: &Dialogue,
+) -> Result<(), AppError> {
     let lang = state.lang.map_or("fr", |l| l.code());
     conn.execute(
         "UPDATE conversations SET state = ?2, lang = ?3 WHERE id = ?1",
@@ -178,7 +186,10 @@ pub fn save_state(conn: &Connection, conversation: i64, state: &Dialogue) -> Res
 }
 
 /// The conversation holding the message a provider gave this id, if already received.
-pub fn with_provider_id(conn: &Connection, provider_id: &str) -> Result<Option<i64>, AppError> {
+pub fn with_provider_id(
+    conn: &Connection,
+    provider_id: &str,
+) -> Result<Option<ConversationId>, AppError> {
     Ok(conn
         .query_row(
             "SELECT conversation_id FROM messages WHERE provider_id = ?1",
@@ -188,7 +199,11 @@ pub fn with_provider_id(conn: &Connection, provider_id: &str) -> Result<Option<i
         .optional()?)
 }
 
-pub fn set_provider_id(conn: &Connection, message: i64, provider_id: &str) -> Result<(), AppError> {
+pub fn set_provider_id(
+    conn: &Connection,
+    message: MessageId,
+    provider_id: &str,
+) -> Result<(), AppError> {
     conn.execute(
         "UPDATE messages SET provider_id = ?2 WHERE id = ?1",
         params![message, provider_id],
@@ -196,7 +211,11 @@ pub fn set_provider_id(conn: &Connection, message: i64, provider_id: &str) -> Re
     Ok(())
 }
 
-pub fn set_contact(conn: &Connection, conversation: i64, contact: i64) -> Result<(), AppError> {
+pub fn set_contact(
+    conn: &Connection,
+    conversation: ConversationId,
+    contact: ContactId,
+) -> Result<(), AppError> {
     conn.execute(
         "UPDATE conversations SET contact_id = ?2 WHERE id = ?1 AND contact_id IS NOT ?2",
         params![conversation, contact],
@@ -207,7 +226,7 @@ pub fn set_contact(conn: &Connection, conversation: i64, contact: i64) -> Result
 /// An address the shopper left so the team can answer later.
 pub fn set_contact_email(
     conn: &Connection,
-    conversation: i64,
+    conversation: ConversationId,
     email: &str,
 ) -> Result<(), AppError> {
     conn.execute(
@@ -217,7 +236,7 @@ pub fn set_contact_email(
     Ok(())
 }
 
-pub fn set_body(conn: &Connection, message: i64, body: &str) -> Result<(), AppError> {
+pub fn set_body(conn: &Connection, message: MessageId, body: &str) -> Result<(), AppError> {
     conn.execute(
         "UPDATE messages SET body = ?2 WHERE id = ?1",
         params![message, body],
@@ -228,7 +247,7 @@ pub fn set_body(conn: &Connection, message: i64, body: &str) -> Result<(), AppEr
 /// Flags the conversation for a human (kept from the first handover).
 pub fn hand_over(
     conn: &Connection,
-    conversation: i64,
+    conversation: ConversationId,
     reason: &str,
     now: Timestamp,
 ) -> Result<(), AppError> {
@@ -243,11 +262,11 @@ pub fn hand_over(
 /// A team member's reply: stored, and the bot stops answering in this conversation.
 pub fn staff_reply(
     conn: &Connection,
-    conversation: i64,
+    conversation: ConversationId,
     user: UserId,
     body: &str,
     now: Timestamp,
-) -> Result<i64, AppError> {
+) -> Result<MessageId, AppError> {
     let id = add_message(
         conn,
         conversation,
@@ -266,7 +285,7 @@ pub fn staff_reply(
 }
 
 /// Gives the conversation back to the bot.
-pub fn hand_back(conn: &Connection, conversation: i64) -> Result<(), AppError> {
+pub fn hand_back(conn: &Connection, conversation: ConversationId) -> Result<(), AppError> {
     conn.execute(
         "UPDATE conversations SET bot_paused = 0, handoff_at = NULL, handoff_reason = NULL
          WHERE id = ?1",
@@ -276,7 +295,10 @@ pub fn hand_back(conn: &Connection, conversation: i64) -> Result<(), AppError> {
 }
 
 /// The last messages of a conversation, oldest first: (author, body).
-pub fn messages(conn: &Connection, conversation: i64) -> Result<Vec<(String, String)>, AppError> {
+pub fn messages(
+    conn: &Connection,
+    conversation: ConversationId,
+) -> Result<Vec<(String, String)>, AppError> {
     let mut stmt =
         conn.prepare("SELECT author, body FROM messages WHERE conversation_id = ?1 ORDER BY id")?;
     let out = stmt
@@ -286,7 +308,7 @@ pub fn messages(conn: &Connection, conversation: i64) -> Result<Vec<(String, Str
 }
 
 /// Keeps a conversation out of the inbox and the figures (the setup wizard's test box).
-pub fn mark_test(conn: &Connection, id: i64) -> Result<(), AppError> {
+pub fn mark_test(conn: &Connection, id: ConversationId) -> Result<(), AppError> {
     conn.execute("UPDATE conversations SET test = 1 WHERE id = ?1", [id])?;
     Ok(())
 }
@@ -295,7 +317,7 @@ pub fn mark_test(conn: &Connection, id: i64) -> Result<(), AppError> {
 /// out-of-stock demand), and the engine's time in microseconds.
 pub fn describe_reply(
     conn: &Connection,
-    message: i64,
+    message: MessageId,
     product: Option<&str>,
     in_stock: Option<bool>,
     latency_us: u64,

@@ -28,6 +28,7 @@ use self::outbox::NewReply;
 use self::shop_data::DbShopData;
 use self::training::Understanding;
 use crate::db;
+use crate::db::ids::ConversationId;
 use crate::engine::intent::Intent;
 use crate::engine::{self as rules, Action, Channel, Decision, Engine, Input, facts};
 use crate::error::AppError;
@@ -71,7 +72,7 @@ pub struct EmailThread<'a> {
 
 #[derive(Debug, Clone)]
 pub struct Outcome {
-    pub conversation: i64,
+    pub conversation: ConversationId,
     /// The bot's decision, or `None` when it stays silent: a human took over, the
     /// contact is blocked, or the message was already received.
     pub decision: Option<Decision>,

@@ -6,6 +6,7 @@
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::db::ids::{ConversationId, MessageId};
 use crate::engine::Channel;
 use crate::error::AppError;
 
@@ -48,7 +49,7 @@ pub struct Pending {
 }
 
 pub struct NewReply<'a> {
-    pub message_id: i64,
+    pub message_id: MessageId,
     pub channel: Channel,
     pub recipient: &'a str,
     pub body: &'a str,
@@ -83,8 +84,8 @@ pub fn enqueue(conn: &Connection, r: &NewReply<'_>, now: Timestamp) -> Result<i6
 /// whether the sender should be woken.
 pub fn follow_up(
     conn: &Connection,
-    conversation: i64,
-    message_id: i64,
+    conversation: ConversationId,
+    message_id: MessageId,
     body: &str,
     now: Timestamp,
 ) -> Result<bool, AppError> {
@@ -115,7 +116,10 @@ pub fn follow_up(
 }
 
 /// The subject and Message-ID a conversation's e-mail replies thread under.
-fn email_thread(conn: &Connection, conversation: i64) -> Result<(String, String), AppError> {
+fn email_thread(
+    conn: &Connection,
+    conversation: ConversationId,
+) -> Result<(String, String), AppError> {
     Ok(conn
         .query_row(
             "SELECT o.subject, o.in_reply_to FROM outbox o JOIN messages m ON m.id = o.message_id
@@ -130,7 +134,7 @@ fn email_thread(conn: &Connection, conversation: i64) -> Result<(String, String)
 /// Replaces a reply's text before its first attempt, and lets it go now.
 pub fn reword(
     conn: &Connection,
-    message_id: i64,
+    message_id: MessageId,
     body: &str,
     now: Timestamp,
 ) -> Result<(), AppError> {
@@ -222,9 +226,9 @@ pub fn report(
     delivered: bool,
     error: Option<&str>,
     now: Timestamp,
-) -> Result<Option<i64>, AppError> {
+) -> Result<Option<ConversationId>, AppError> {
     let status = if delivered { "delivered" } else { "failed" };
-    let message: Option<i64> = conn
+    let message: Option<MessageId> = conn
         .query_row(
             "UPDATE outbox SET status = ?2, error = COALESCE(?3, error), updated_at = ?4
              WHERE provider_id = ?1 AND status IN ('sent', 'delivered') RETURNING message_id",
@@ -236,7 +240,10 @@ pub fn report(
 }
 
 /// The conversation a message belongs to (for live updates of its delivery status).
-pub fn conversation_of(conn: &Connection, message: i64) -> Result<Option<i64>, AppError> {
+pub fn conversation_of(
+    conn: &Connection,
+    message: MessageId,
+) -> Result<Option<ConversationId>, AppError> {
     Ok(conn
         .query_row(
             "SELECT conversation_id FROM messages WHERE id = ?1",

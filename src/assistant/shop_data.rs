@@ -4,6 +4,7 @@
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::db::ids::ConversationId;
 use crate::engine::catalogue::Variant;
 use crate::engine::data::DataError;
 use crate::engine::data::{Hold, NewHold, Order, ShopData, Stock};
@@ -24,7 +25,7 @@ impl From<AppError> for DataError {
 
 pub struct DbShopData<'a> {
     pub conn: &'a Connection,
-    pub conversation: Option<i64>,
+    pub conversation: Option<ConversationId>,
     /// The shopper's identity on their channel; holds belong to it.
     pub contact: &'a str,
     pub now: Timestamp,

@@ -7,6 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::conversations::{self, Author};
 use super::outbox;
 use super::settings;
+use crate::db::ids::ConversationId;
 use crate::engine::Channel;
 use crate::engine::lang::Lang;
 use crate::error::AppError;
@@ -31,7 +32,11 @@ pub fn score(text: &str) -> Option<i64> {
 }
 
 /// Asks the survey in a conversation being closed; true when the sender should be woken.
-pub fn ask(conn: &Connection, conversation: i64, now: Timestamp) -> Result<bool, AppError> {
+pub fn ask(
+    conn: &Connection,
+    conversation: ConversationId,
+    now: Timestamp,
+) -> Result<bool, AppError> {
     conn.execute(
         "UPDATE conversations SET survey_sent_at = ?2, survey_score = NULL WHERE id = ?1",
         params![conversation, now.as_second()],
@@ -40,7 +45,12 @@ pub fn ask(conn: &Connection, conversation: i64, now: Timestamp) -> Result<bool,
 }
 
 /// The bot says one of the survey's lines, in the conversation's language.
-fn say(conn: &Connection, conversation: i64, key: &str, now: Timestamp) -> Result<bool, AppError> {
+fn say(
+    conn: &Connection,
+    conversation: ConversationId,
+    key: &str,
+    now: Timestamp,
+) -> Result<bool, AppError> {
     let shop = settings::shop(conn)?;
     let templates = settings::templates(conn)?;
     let lang: String = conn.query_row(
@@ -68,7 +78,7 @@ pub fn awaiting(
     conn: &Connection,
     channel: Channel,
     contact: &str,
-) -> Result<Option<i64>, AppError> {
+) -> Result<Option<ConversationId>, AppError> {
     let Some(id) = conversations::latest(conn, channel, contact)? else {
         return Ok(None);
     };
@@ -85,7 +95,7 @@ pub fn awaiting(
 /// Records the answer and thanks the shopper; true when the sender should be woken.
 pub fn record(
     conn: &Connection,
-    conversation: i64,
+    conversation: ConversationId,
     score: i64,
     now: Timestamp,
 ) -> Result<bool, AppError> {

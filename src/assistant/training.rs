@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock, RwLock};
 use jiff::Timestamp;
 use rusqlite::{Connection, params};
 
-use crate::db::ids::UserId;
+use crate::db::ids::{MessageId, UserId};
 use crate::engine;
 use crate::engine::catalogue::Index;
 use crate::engine::intent::Intent;
@@ -59,7 +59,7 @@ pub fn teach(
     text: &str,
     intent: Intent,
     hint: Hint,
-    message: Option<i64>,
+    message: Option<MessageId>,
     user: Option<UserId>,
     now: Timestamp,
 ) -> Result<i64, AppError> {

@@ -13,6 +13,7 @@ use rusqlite::OptionalExtension;
 
 use super::settings::Source;
 use crate::clock::SharedClock;
+use crate::db::ids::{ConversationId, MessageId};
 use crate::db::{self, Pool};
 use crate::engine::Channel;
 use crate::events::Events;
@@ -174,7 +175,7 @@ fn record(
     pending: &Pending,
     delivery: &Delivery,
     now: jiff::Timestamp,
-) -> Result<Option<i64>, crate::error::AppError> {
+) -> Result<Option<ConversationId>, crate::error::AppError> {
     match delivery {
         Delivery::Sent(id) => outbox::sent(conn, pending.id, id, now)?,
         Delivery::Retry { after, error } => {
@@ -187,7 +188,7 @@ fn record(
             outbox::failed(conn, pending.id, error, now)?
         }
     }
-    let message: Option<i64> = conn
+    let message: Option<MessageId> = conn
         .query_row(
             "SELECT message_id FROM outbox WHERE id = ?1",
             [pending.id],

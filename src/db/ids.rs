@@ -34,3 +34,7 @@ macro_rules! id_type {
 id_type!(UserId);
 id_type!(StoreId);
 id_type!(RunId);
+id_type!(ConversationId);
+id_type!(MessageId);
+id_type!(ContactId);
+id_type!(HoldId);

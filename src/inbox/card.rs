@@ -7,6 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::repo::Thread;
 use crate::clock::{from_unix, relative_fr};
+use crate::db::ids::ContactId;
 use crate::error::AppError;
 use crate::web::components::{Tone, badge};
 use crate::web::paths;
@@ -71,7 +72,7 @@ pub fn load(conn: &Connection, t: &Thread, now: i64) -> Result<Card, AppError> {
             .flatten(),
         None => None,
     };
-    let mut contact_ids: Vec<i64> = t.contact_id.into_iter().collect();
+    let mut contact_ids: Vec<ContactId> = t.contact_id.into_iter().collect();
     // Two indexed lookups (an OR across columns would scan every contact).
     let mut stmt = conn.prepare_cached(
         "SELECT id, channel, identity FROM contacts WHERE id = ?1
@@ -79,7 +80,7 @@ pub fn load(conn: &Connection, t: &Thread, now: i64) -> Result<Card, AppError> {
          ORDER BY id LIMIT 20",
     )?;
     for row in stmt.query_map(params![t.contact_id, customer_id], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?))
+        Ok((r.get::<_, ContactId>(0)?, r.get(1)?, r.get(2)?))
     })? {
         let (id, channel, identity) = row?;
         if !contact_ids.contains(&id) {

@@ -3,6 +3,7 @@
 //! the customer card, and the team's actions — take over by replying, hand back to the
 //! bot, note, prioritise, assign, close (with an optional survey), reopen, block.
 
+use crate::db::ids::ConversationId;
 use crate::web::respond;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
@@ -54,7 +55,7 @@ pub(super) struct View {
 async fn context(
     state: &AppState,
     staff: &Staff,
-    id: i64,
+    id: ConversationId,
     search: Option<(Arc<Assistant>, String)>,
 ) -> Result<Context, AppError> {
     let notes = staff.user.role.can(Perm::SeeNotes);
@@ -311,7 +312,7 @@ pub(super) async fn show(
     state: web::Data<AppState>,
     bot: web::Data<assistant::Service>,
     staff: Staff,
-    path: web::Path<i64>,
+    path: web::Path<ConversationId>,
     q: web::Query<View>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
@@ -355,7 +356,7 @@ pub(super) async fn show(
 pub(super) async fn live(
     state: web::Data<AppState>,
     staff: Staff,
-    path: web::Path<i64>,
+    path: web::Path<ConversationId>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let notes = staff.user.role.can(Perm::SeeNotes);
@@ -372,7 +373,7 @@ pub(super) async fn live(
         .body(live_parts(&staff, &t, state.clock.now()).into_string()))
 }
 
-fn back_to(id: i64, ok: &str) -> HttpResponse {
+fn back_to(id: ConversationId, ok: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((
             header::LOCATION,
@@ -385,7 +386,7 @@ fn back_to(id: i64, ok: &str) -> HttpResponse {
 async fn refuse(
     state: &AppState,
     staff: &Staff,
-    id: i64,
+    id: ConversationId,
     problem: &str,
     draft: &str,
 ) -> Result<HttpResponse, AppError> {
@@ -413,7 +414,7 @@ pub(super) struct TextForm {
 pub(super) async fn reply(
     state: web::Data<AppState>,
     staff: Staff,
-    path: web::Path<i64>,
+    path: web::Path<ConversationId>,
     CsrfForm(form): CsrfForm<TextForm>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Perm::WorkConversations)?;
@@ -457,7 +458,7 @@ pub(super) async fn reply(
 pub(super) async fn note(
     state: web::Data<AppState>,
     staff: Staff,
-    path: web::Path<i64>,
+    path: web::Path<ConversationId>,
     CsrfForm(form): CsrfForm<TextForm>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Perm::WorkConversations)?;
@@ -488,7 +489,7 @@ pub(super) async fn note(
 /// Runs a change to an existing conversation, then tells the live pages.
 async fn change(
     state: &AppState,
-    id: i64,
+    id: ConversationId,
     work: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<(), AppError> + Send + 'static,
 ) -> Result<(), AppError> {
     db::call(&state.db, move |conn| {
@@ -505,7 +506,7 @@ async fn change(
 pub(super) async fn hand_back(
     state: web::Data<AppState>,
     staff: Staff,
-    path: web::Path<i64>,
+    path: web::Path<ConversationId>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Perm::WorkConversations)?;
@@ -522,7 +523,7 @@ pub(super) struct CloseForm {
 pub(super) async fn close(
     state: web::Data<AppState>,
     staff: Staff,
-    path: web::Path<i64>,
+    path: web::Path<ConversationId>,
     CsrfForm(form): CsrfForm<CloseForm>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Perm::WorkConversations)?;
@@ -550,7 +551,7 @@ pub(super) async fn close(
 pub(super) async fn reopen(
     state: web::Data<AppState>,
     staff: Staff,
-    path: web::Path<i64>,
+    path: web::Path<ConversationId>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Perm::WorkConversations)?;
@@ -569,7 +570,7 @@ pub(super) struct FlagForm {
 pub(super) async fn priority(
     state: web::Data<AppState>,
     staff: Staff,
-    path: web::Path<i64>,
+    path: web::Path<ConversationId>,
     CsrfForm(form): CsrfForm<FlagForm>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Perm::WorkConversations)?;
@@ -582,7 +583,7 @@ pub(super) async fn priority(
 pub(super) async fn block(
     state: web::Data<AppState>,
     staff: Staff,
-    path: web::Path<i64>,
+    path: web::Path<ConversationId>,
     CsrfForm(form): CsrfForm<FlagForm>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Perm::WorkConversations)?;
@@ -620,7 +621,7 @@ fn choice(value: &str) -> Result<Option<i64>, ()> {
 pub(super) async fn assign(
     state: web::Data<AppState>,
     staff: Staff,
-    path: web::Path<i64>,
+    path: web::Path<ConversationId>,
     CsrfForm(form): CsrfForm<AssignForm>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Perm::WorkConversations)?;
@@ -671,7 +672,7 @@ pub(super) async fn reserve(
     state: web::Data<AppState>,
     bot: web::Data<assistant::Service>,
     staff: Staff,
-    path: web::Path<i64>,
+    path: web::Path<ConversationId>,
     CsrfForm(form): CsrfForm<ReserveForm>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Perm::WorkConversations)?;

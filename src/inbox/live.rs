@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use super::repo;
 use crate::db;
+use crate::db::ids::ConversationId;
 use crate::error::AppError;
 use crate::events::Heard;
 use crate::web::AppState;
@@ -24,7 +25,7 @@ const HEARTBEAT: Duration = Duration::from_secs(15);
 /// What the team hears of a change: the waiting count, and a notification when the
 /// conversation's newest message is a shopper's (or the bot's handover) in a
 /// conversation needing a human. Bot-handled conversations raise none.
-pub fn news(conn: &Connection, conversation: i64) -> Result<Value, AppError> {
+pub fn news(conn: &Connection, conversation: ConversationId) -> Result<Value, AppError> {
     let waiting = repo::waiting(conn)?;
     let found = conn
         .prepare_cached(
@@ -81,7 +82,7 @@ pub(super) async fn events(
                     }
                     Ok(Heard::Closing) => return None,
                     // Missed some: pages refresh what they show.
-                    Ok(Heard::Lagged) => 0,
+                    Ok(Heard::Lagged) => ConversationId(0),
                     Ok(Heard::Changed(id)) => id,
                 };
                 let news = db::call(&state.db, move |conn| news(conn, conversation)).await;

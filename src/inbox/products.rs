@@ -127,7 +127,7 @@ pub fn variant(index: &Index, id: i64) -> Option<(&Product, &Variant)> {
 }
 
 pub fn view(
-    conversation: i64,
+    conversation: crate::db::ids::ConversationId,
     csrf: &str,
     words: &str,
     found: &[Found],

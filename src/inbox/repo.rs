@@ -5,6 +5,7 @@
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 use crate::db::ids::UserId;
+use crate::db::ids::{ContactId, ConversationId, MessageId};
 use crate::error::AppError;
 
 /// The tabs of the list.
@@ -100,7 +101,7 @@ pub struct Filter {
 
 #[derive(Debug, Clone)]
 pub struct Row {
-    pub id: i64,
+    pub id: ConversationId,
     pub channel: String,
     pub contact: String,
     pub name: String,
@@ -336,7 +337,7 @@ pub fn waiting(conn: &Connection) -> Result<i64, AppError> {
 
 #[derive(Debug, Clone)]
 pub struct Message {
-    pub id: i64,
+    pub id: MessageId,
     /// shopper, bot, staff, or note (the team's internal notes).
     pub author: String,
     pub staff_name: Option<String>,
@@ -351,10 +352,10 @@ pub struct Message {
 
 #[derive(Debug, Clone)]
 pub struct Thread {
-    pub id: i64,
+    pub id: ConversationId,
     pub channel: String,
     pub contact: String,
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<ContactId>,
     pub name: String,
     pub blocked: bool,
     pub contact_email: Option<String>,
@@ -377,7 +378,11 @@ const THREAD_LIMIT: i64 = 300;
 
 /// One conversation with its latest messages, oldest first; the team's notes are woven
 /// in when `notes` (a role that may see them).
-pub fn thread(conn: &Connection, id: i64, notes: bool) -> Result<Option<Thread>, AppError> {
+pub fn thread(
+    conn: &Connection,
+    id: ConversationId,
+    notes: bool,
+) -> Result<Option<Thread>, AppError> {
     let head = conn
         .prepare_cached(
             "SELECT c.id, c.channel, c.contact, c.contact_id, COALESCE(k.display_name, ''),
@@ -466,7 +471,11 @@ pub fn thread(conn: &Connection, id: i64, notes: bool) -> Result<Option<Thread>,
 }
 
 /// Remembers that `user` has seen the conversation up to its newest message.
-pub fn mark_read(conn: &Connection, user: UserId, conversation: i64) -> Result<(), AppError> {
+pub fn mark_read(
+    conn: &Connection,
+    user: UserId,
+    conversation: ConversationId,
+) -> Result<(), AppError> {
     let newest: Option<i64> = conn.query_row(
         "SELECT max(id) FROM messages WHERE conversation_id = ?1",
         [conversation],
@@ -485,14 +494,14 @@ pub fn mark_read(conn: &Connection, user: UserId, conversation: i64) -> Result<(
 
 /// Closes the conversation (false when it already was); a later message from the
 /// shopper reopens it for the bot.
-pub fn close(conn: &Connection, conversation: i64, now: i64) -> Result<bool, AppError> {
+pub fn close(conn: &Connection, conversation: ConversationId, now: i64) -> Result<bool, AppError> {
     Ok(conn.execute(
         "UPDATE conversations SET closed_at = ?2 WHERE id = ?1 AND closed_at IS NULL",
         params![conversation, now],
     )? > 0)
 }
 
-pub fn reopen(conn: &Connection, conversation: i64) -> Result<(), AppError> {
+pub fn reopen(conn: &Connection, conversation: ConversationId) -> Result<(), AppError> {
     conn.execute(
         "UPDATE conversations SET closed_at = NULL WHERE id = ?1",
         [conversation],
@@ -500,7 +509,11 @@ pub fn reopen(conn: &Connection, conversation: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-pub fn set_priority(conn: &Connection, conversation: i64, priority: bool) -> Result<(), AppError> {
+pub fn set_priority(
+    conn: &Connection,
+    conversation: ConversationId,
+    priority: bool,
+) -> Result<(), AppError> {
     conn.execute(
         "UPDATE conversations SET priority = ?2 WHERE id = ?1",
         params![conversation, priority],
@@ -510,7 +523,7 @@ pub fn set_priority(conn: &Connection, conversation: i64, priority: bool) -> Res
 
 pub fn assign(
     conn: &Connection,
-    conversation: i64,
+    conversation: ConversationId,
     assignee: Option<i64>,
     department: Option<i64>,
 ) -> Result<(), AppError> {
@@ -523,7 +536,7 @@ pub fn assign(
 
 pub fn add_note(
     conn: &Connection,
-    conversation: i64,
+    conversation: ConversationId,
     user: UserId,
     body: &str,
     now: i64,

@@ -12,6 +12,7 @@ use crate::assistant;
 use crate::assistant::training::{self, Taught};
 use crate::clock::{from_unix, relative_fr};
 use crate::db;
+use crate::db::ids::{ConversationId, MessageId};
 use crate::engine::intent::Intent;
 use crate::engine::{self, Channel};
 use crate::error::AppError;
@@ -56,7 +57,12 @@ pub fn understood(intent: &str, confidence: Option<f64>) -> String {
 }
 
 /// The one-click form under a shopper's message; `read` is what the assistant made of it.
-pub fn form(csrf: &str, conversation: i64, message: i64, read: Option<&str>) -> Markup {
+pub fn form(
+    csrf: &str,
+    conversation: ConversationId,
+    message: MessageId,
+    read: Option<&str>,
+) -> Markup {
     html! {
         details.teach {
             summary { "🎓 Apprendre à l'assistant" }
@@ -79,7 +85,7 @@ pub fn form(csrf: &str, conversation: i64, message: i64, read: Option<&str>) -> 
 
 #[derive(Deserialize)]
 struct TeachForm {
-    message: i64,
+    message: MessageId,
     intent: String,
 }
 
@@ -87,7 +93,7 @@ async fn teach(
     state: web::Data<AppState>,
     bot: web::Data<assistant::Service>,
     staff: Staff,
-    path: web::Path<i64>,
+    path: web::Path<ConversationId>,
     CsrfForm(form): CsrfForm<TeachForm>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Perm::WorkConversations)?;
@@ -104,7 +110,7 @@ async fn teach(
                 "SELECT c.channel, m.body FROM messages m
                  JOIN conversations c ON c.id = m.conversation_id
                  WHERE m.id = ?1 AND m.conversation_id = ?2 AND m.author = 'shopper'",
-                [form.message, id],
+                rusqlite::params![form.message, id],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .map_err(|e| match e {

@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::clock::{from_unix, relative_fr};
 use crate::db;
+use crate::db::ids::HoldId;
 use crate::error::AppError;
 use crate::web::auth::Staff;
 use crate::web::components::{Tone, alert, badge, csrf_input, empty_state, table};
@@ -134,7 +135,7 @@ struct CloseForm {
 async fn close(
     state: web::Data<AppState>,
     staff: Staff,
-    path: web::Path<i64>,
+    path: web::Path<HoldId>,
     CsrfForm(form): CsrfForm<CloseForm>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Perm::ManageOrders)?;

@@ -4,18 +4,18 @@
 use jiff::Timestamp;
 use rusqlite::{Connection, params};
 
-use crate::db::ids::UserId;
+use crate::db::ids::{ConversationId, HoldId, UserId};
 use crate::error::AppError;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reservation {
-    pub id: i64,
+    pub id: HoldId,
     pub item_key: String,
     pub product_title: String,
     pub variant_title: String,
     pub quantity: i64,
     pub contact: String,
-    pub conversation_id: Option<i64>,
+    pub conversation_id: Option<ConversationId>,
     pub status: String,
     pub created_at: i64,
     pub expires_at: i64,
@@ -58,7 +58,7 @@ pub fn list(conn: &Connection, now: Timestamp) -> Result<Vec<Reservation>, AppEr
 /// Closes an active hold as `fulfilled` or `cancelled`; false when it was no longer active.
 pub fn close(
     conn: &Connection,
-    id: i64,
+    id: HoldId,
     status: &str,
     by: UserId,
     now: Timestamp,

@@ -226,10 +226,10 @@ async fn shopify(
 async fn woocommerce(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<i64>,
+    path: web::Path<StoreId>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let store = StoreId(path.into_inner());
+    let store = path.into_inner();
     let Some(signature) = header(&req, "X-WC-Webhook-Signature").map(str::to_string) else {
         // WooCommerce pings a new webhook with `webhook_id=N`, unsigned: acknowledge it.
         if body.starts_with(b"webhook_id=") {

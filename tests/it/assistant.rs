@@ -874,7 +874,7 @@ fn contacts_are_linked_to_customers_and_a_blocked_one_gets_no_reply() {
     // Alice Bernard is a demo customer with this phone.
     let first = say(&assistant, &mut conn, "+33675397157", "Bonjour", thursday());
     assert!(first.decision.is_some());
-    let (contact, customer): (i64, Option<String>) = conn
+    let (contact, customer): (comptoir::db::ids::ContactId, Option<String>) = conn
         .query_row(
             "SELECT c.id, cu.email FROM conversations v JOIN contacts c ON c.id = v.contact_id
              LEFT JOIN customers cu ON cu.id = c.customer_id WHERE v.id = ?1",

@@ -376,11 +376,11 @@ pub(super) async fn integrations(
 pub(super) async fn save_settings(
     state: web::Data<AppState>,
     staff: Staff,
-    path: web::Path<i64>,
+    path: web::Path<StoreId>,
     CsrfForm(form): CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Perm::ManageShop)?;
-    let id = StoreId(path.into_inner());
+    let id = path.into_inner();
     let value = |key: &str| form.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
     let minutes: i64 = value("sync_minutes")
         .map_or(Ok(15), str::parse)
@@ -421,11 +421,11 @@ pub(super) async fn save_settings(
 pub(super) async fn resync(
     state: web::Data<AppState>,
     staff: Staff,
-    path: web::Path<i64>,
+    path: web::Path<StoreId>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Perm::ManageShop)?;
-    let id = StoreId(path.into_inner());
+    let id = path.into_inner();
     db::call(&state.db, move |conn| {
         repo::store(conn, id)?.ok_or(AppError::NotFound)
     })
@@ -440,9 +440,9 @@ pub(super) async fn resync(
 pub(super) async fn progress(
     state: web::Data<AppState>,
     _staff: Staff,
-    path: web::Path<i64>,
+    path: web::Path<StoreId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = StoreId(path.into_inner());
+    let id = path.into_inner();
     let p = db::call(&state.db, move |conn| repo::progress(conn, id)).await?;
     Ok(respond::html(
         StatusCode::OK,
@@ -453,11 +453,11 @@ pub(super) async fn progress(
 pub(super) async fn remove(
     state: web::Data<AppState>,
     staff: Staff,
-    path: web::Path<i64>,
+    path: web::Path<StoreId>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Perm::ManageShop)?;
-    let id = StoreId(path.into_inner());
+    let id = path.into_inner();
     let removed = db::call(&state.db, move |conn| {
         db::write(conn, |tx| repo::remove_store(tx, id))
     })
@@ -480,11 +480,11 @@ pub(super) struct TokenForm {
 pub(super) async fn update_credentials(
     state: web::Data<AppState>,
     staff: Staff,
-    path: web::Path<i64>,
+    path: web::Path<StoreId>,
     CsrfForm(form): CsrfForm<TokenForm>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Perm::ManageShop)?;
-    let id = StoreId(path.into_inner());
+    let id = path.into_inner();
     let store = db::call(&state.db, move |conn| {
         repo::store(conn, id)?.ok_or(AppError::NotFound)
     })

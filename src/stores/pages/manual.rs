@@ -46,9 +46,9 @@ pub(super) async fn csv_template(_staff: Staff) -> HttpResponse {
 pub(super) async fn export_csv(
     state: web::Data<AppState>,
     _staff: Staff,
-    path: web::Path<i64>,
+    path: web::Path<StoreId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = StoreId(path.into_inner());
+    let id = path.into_inner();
     let (locations, lines) = db::call(&state.db, move |conn| {
         repo::store(conn, id)?.ok_or(AppError::NotFound)?;
         repo::export_lines(conn, id)
@@ -161,7 +161,7 @@ pub(super) async fn import_csv(
     state: web::Data<AppState>,
     staff: Staff,
     req: actix_web::HttpRequest,
-    path: web::Path<i64>,
+    path: web::Path<StoreId>,
     multipart: actix_multipart::Multipart,
 ) -> Result<HttpResponse, AppError> {
     let fields = upload::read_form(&req, multipart).await?;
@@ -177,7 +177,7 @@ pub(super) async fn import_csv(
     } else {
         Import::Catalogue
     };
-    match import_file(&state, Some(StoreId(path.into_inner())), None, &file, kind).await? {
+    match import_file(&state, Some(path.into_inner()), None, &file, kind).await? {
         Ok(_) => Ok(respond::redirect(format!(
             "{}?ok=imported",
             paths::INTEGRATIONS
@@ -197,11 +197,11 @@ pub(super) async fn import_csv(
 pub(super) async fn save_product(
     state: web::Data<AppState>,
     staff: Staff,
-    path: web::Path<i64>,
+    path: web::Path<StoreId>,
     CsrfForm(form): CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Perm::ManageShop)?;
-    let id = StoreId(path.into_inner());
+    let id = path.into_inner();
     let locations = db::call(&state.db, move |conn| {
         let store = repo::store(conn, id)?.ok_or(AppError::NotFound)?;
         if store.platform != Platform::Manual {
