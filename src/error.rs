@@ -23,6 +23,14 @@ pub enum AppError {
     Db(#[from] DbError),
     #[error(transparent)]
     Data(#[from] crate::engine::data::DataError),
+    #[error(transparent)]
+    Secret(#[from] crate::secrets::SecretError),
+    #[error("a blocking task failed: {0}")]
+    Blocking(#[from] actix_web::error::BlockingError),
+    #[error("a background task failed: {0}")]
+    Join(#[from] tokio::task::JoinError),
+    #[error("cannot build the response: {0}")]
+    Http(#[from] actix_web::error::HttpError),
     #[error("{0}")]
     Internal(String),
 }
@@ -37,7 +45,13 @@ impl AppError {
             Self::Csrf => "csrf",
             Self::BadRequest(_) => "bad_request",
             Self::RateLimited { .. } => "rate_limited",
-            Self::Db(_) | Self::Data(_) | Self::Internal(_) => "internal",
+            Self::Db(_)
+            | Self::Data(_)
+            | Self::Secret(_)
+            | Self::Blocking(_)
+            | Self::Join(_)
+            | Self::Http(_)
+            | Self::Internal(_) => "internal",
         }
     }
 }

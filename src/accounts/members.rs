@@ -217,8 +217,7 @@ async fn add_member(
     if error.is_none() {
         let pw = form.password.clone();
         let hash = web::block(move || password::hash(&pw))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?
+            .await?
             .map_err(AppError::Internal)?;
         let (email, name, now) = (
             form.email.clone(),
@@ -404,8 +403,7 @@ async fn change_password(
         }
         password::hash(&new).map(Ok)
     })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
+    .await?
     .map_err(AppError::Internal)?;
     match checked {
         Ok(hash) => {

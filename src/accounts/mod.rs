@@ -164,8 +164,7 @@ async fn setup_submit(
 
     let pw = form.password.clone();
     let hash = web::block(move || password::hash(&pw))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+        .await?
         .map_err(AppError::Internal)?;
     let now = state.clock.now();
     let email = form.email.trim().to_string();
@@ -196,9 +195,7 @@ async fn setup_submit(
     tracing::info!(user = %user, "first account created");
     let cookie = start_session(&state, &req, user).await?;
     let mut response = respond::redirect(paths::ONBOARDING);
-    response
-        .add_cookie(&cookie)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    response.add_cookie(&cookie)?;
     Ok(response)
 }
 
@@ -261,9 +258,7 @@ async fn login_submit(
         None => (None, guard.dummy_hash.clone()),
     };
     let pw = form.password.clone();
-    let ok = web::block(move || password::verify(&pw, &stored))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let ok = web::block(move || password::verify(&pw, &stored)).await?;
     match user.filter(|_| ok) {
         Some(user) => {
             guard.limiter.record_success(&form.email);
@@ -283,9 +278,7 @@ async fn login_submit(
                 next.as_str()
             };
             let mut response = respond::redirect(next);
-            response
-                .add_cookie(&cookie)
-                .map_err(|e| AppError::Internal(e.to_string()))?;
+            response.add_cookie(&cookie)?;
             Ok(response)
         }
         None => {
@@ -306,9 +299,7 @@ async fn logout(
     let hash = staff.session_hash.clone();
     db::call(&state.db, move |conn| sessions::delete_session(conn, &hash)).await?;
     let mut response = respond::redirect(format!("{}?done=1", paths::LOGIN));
-    response
-        .add_cookie(&clear_session_cookie())
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    response.add_cookie(&clear_session_cookie())?;
     Ok(response)
 }
 
@@ -328,9 +319,7 @@ async fn login_link(
     };
     let cookie = start_session(&state, &req, user).await?;
     let mut response = respond::redirect(paths::DASHBOARD);
-    response
-        .add_cookie(&cookie)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    response.add_cookie(&cookie)?;
     Ok(response)
 }
 

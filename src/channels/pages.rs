@@ -487,8 +487,7 @@ async fn test(
         Channel::Email => super::resend::send(&http, &channels, &pending),
         _ => super::twilio::send(&http, &channels, public.as_deref(), &pending),
     })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    .await?;
     let mut view = stored(&state).await?;
     view.notice = Some(match delivery {
         Delivery::Sent(id) => (

@@ -158,9 +158,7 @@ async fn webhook(
     }
     let subject = data["subject"].as_str().unwrap_or("").to_string();
     let (http, id) = (state.http.clone(), email_id.clone());
-    let fetched = tokio::task::spawn_blocking(move || fetch(&http, &channels, &id))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let fetched = tokio::task::spawn_blocking(move || fetch(&http, &channels, &id)).await?;
     let (text, message_id) = match fetched {
         Ok(found) => found,
         Err(e) => {

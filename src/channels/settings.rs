@@ -75,7 +75,7 @@ pub fn load<T: for<'de> Deserialize<'de> + Default>(
     let Some((enabled, sealed)) = row else {
         return Ok(None);
     };
-    let json = secrets.open(&sealed).map_err(AppError::Internal)?;
+    let json = secrets.open(&sealed)?;
     let settings = serde_json::from_slice(&json).unwrap_or_default();
     Ok(Some((enabled, settings)))
 }
@@ -89,7 +89,7 @@ pub fn save<T: Serialize>(
     now: Timestamp,
 ) -> Result<(), AppError> {
     let json = serde_json::to_vec(settings).map_err(|e| AppError::Internal(e.to_string()))?;
-    let sealed = secrets.seal(&json).map_err(AppError::Internal)?;
+    let sealed = secrets.seal(&json)?;
     conn.execute(
         "INSERT INTO channel_settings (provider, enabled, sealed, updated_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (provider) DO UPDATE SET enabled = excluded.enabled, sealed = excluded.sealed,

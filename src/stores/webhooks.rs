@@ -204,7 +204,7 @@ async fn shopify(
         tracing::warn!(shop = %domain, "Shopify webhook for an unknown shop or one without a webhook secret");
         return Ok(refused());
     };
-    let secret = state.secrets.open(&sealed).map_err(AppError::Internal)?;
+    let secret = state.secrets.open(&sealed)?;
     if !verify(&secret, &body, &signature) {
         tracing::warn!(shop = %domain, "Shopify webhook with a bad signature refused");
         return Ok(refused());
@@ -246,7 +246,7 @@ async fn woocommerce(
     else {
         return Ok(refused());
     };
-    let secret = state.secrets.open(&sealed).map_err(AppError::Internal)?;
+    let secret = state.secrets.open(&sealed)?;
     if !verify(&secret, &body, &signature) {
         tracing::warn!(store = %store, "WooCommerce webhook with a bad signature refused");
         return Ok(refused());

@@ -45,7 +45,13 @@ fn title_and_message(e: &AppError) -> (&'static str, String) {
                 minutes_fr(*retry_after_secs)
             ),
         ),
-        AppError::Db(_) | AppError::Data(_) | AppError::Internal(_) => (
+        AppError::Db(_)
+        | AppError::Data(_)
+        | AppError::Secret(_)
+        | AppError::Blocking(_)
+        | AppError::Join(_)
+        | AppError::Http(_)
+        | AppError::Internal(_) => (
             "Erreur interne",
             "Une erreur inattendue s'est produite. Rien n'a été perdu ; réessayez dans un instant. Le détail est dans le journal du serveur.".into(),
         ),
@@ -60,9 +66,13 @@ impl ResponseError for AppError {
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Db(_) | AppError::Data(_) | AppError::Internal(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            AppError::Db(_)
+            | AppError::Data(_)
+            | AppError::Secret(_)
+            | AppError::Blocking(_)
+            | AppError::Join(_)
+            | AppError::Http(_)
+            | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 

@@ -53,7 +53,9 @@ impl AppState {
             .map_err(|e| e.to_string())
             .and_then(|conn| sessions::count_users(&conn).map_err(|e| e.to_string()))?;
         Ok(Self {
-            secrets: Arc::new(SecretBox::load_or_create(&config.data_dir)?),
+            secrets: Arc::new(
+                SecretBox::load_or_create(&config.data_dir).map_err(|e| e.to_string())?,
+            ),
             http: crate::outbound::agent(&config),
             needs_setup: AtomicBool::new(users == 0),
             wizard,

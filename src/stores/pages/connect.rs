@@ -152,10 +152,7 @@ pub(super) async fn connect_site(
     webhook_secret: Option<String>,
     check: impl FnOnce() -> Result<(), SyncError> + Send + 'static,
 ) -> Result<Result<(), SiteError>, AppError> {
-    match web::block(check)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-    {
+    match web::block(check).await? {
         Err(SyncError::Abort { message }) => return Ok(Err(SiteError::Keys(message))),
         Err(e) => return Ok(Err(SiteError::Address(e.to_string()))),
         Ok(()) => {}
@@ -199,9 +196,7 @@ pub(super) async fn create_shopify_store(
             token,
         );
         let uri = format!("{public}{}", crate::stores::webhooks::SHOPIFY_PATH);
-        let subscribed = web::block(move || connector.subscribe(&uri))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let subscribed = web::block(move || connector.subscribe(&uri)).await?;
         match subscribed {
             // Webhooks bring changes; an hourly poll is the safety net.
             Ok(_) => sync_minutes = 60,
@@ -406,8 +401,7 @@ pub(super) async fn shopify_callback(
     let grant = web::block(move || {
         oauth::exchange_code(&agent, &base, &id_for_call, &secret_for_call, &code)
     })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
+    .await?
     .map_err(|e| refused(&e.to_string()))?;
     let missing = oauth::missing_scopes(&grant.scope);
     if !missing.is_empty() {
@@ -462,8 +456,7 @@ pub(super) async fn shopify_client(
         let granted = web::block(move || {
             crate::stores::shopify::oauth::client_credentials(&agent, &base, &id, &secret)
         })
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .await?;
         match granted {
             Err(e) => errors.token = Some(e.to_string()),
             Ok(grant) => {

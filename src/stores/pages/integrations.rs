@@ -499,8 +499,7 @@ pub(super) async fn update_credentials(
     {
         return Err(AppError::BadRequest(message));
     }
-    let sealed = sync::seal_credentials(&state.secrets, &Credentials::ShopifyToken { token })
-        .map_err(AppError::Internal)?;
+    let sealed = sync::seal_credentials(&state.secrets, &Credentials::ShopifyToken { token })?;
     let now = state.clock.now();
     db::call(&state.db, move |conn| {
         db::write(conn, |tx| {

@@ -16,7 +16,7 @@ use crate::config::Config;
 use crate::db::ids::{RunId, StoreId};
 use crate::db::{self, Pool};
 use crate::error::AppError;
-use crate::secrets::SecretBox;
+use crate::secrets::{SecretBox, SecretError};
 use crate::stores::connector::{Connector, FetchPlan, Sink, SyncError};
 use crate::stores::model::{Platform, Record};
 use crate::stores::prestashop::PrestaConnector;
@@ -147,13 +147,9 @@ pub fn register_store(
     c: &Connection<'_>,
     now: Timestamp,
 ) -> Result<StoreId, AppError> {
-    let sealed = seal_credentials(secrets, &c.credentials).map_err(AppError::Internal)?;
+    let sealed = seal_credentials(secrets, &c.credentials)?;
     let hook = match c.webhook_secret {
-        Some(secret) => Some(
-            secrets
-                .seal(secret.as_bytes())
-                .map_err(AppError::Internal)?,
-        ),
+        Some(secret) => Some(secrets.seal(secret.as_bytes())?),
         None => None,
     };
     db::write(conn, |tx| {
@@ -174,8 +170,11 @@ pub fn register_store(
     })
 }
 
-pub fn seal_credentials(secrets: &SecretBox, credentials: &Credentials) -> Result<Vec<u8>, String> {
-    let json = serde_json::to_vec(credentials).map_err(|e| e.to_string())?;
+pub fn seal_credentials(
+    secrets: &SecretBox,
+    credentials: &Credentials,
+) -> Result<Vec<u8>, SecretError> {
+    let json = serde_json::to_vec(credentials).map_err(SecretError::Encode)?;
     secrets.seal(&json)
 }
 
@@ -183,7 +182,12 @@ fn connector(ctx: &SyncContext, store: &Store) -> Result<Box<dyn Connector>, Syn
     let sealed = store.credentials.as_deref().ok_or_else(|| {
         SyncError::abort("Aucun identifiant enregistré : reconnectez la boutique.")
     })?;
-    let plain = ctx.secrets.open(sealed).map_err(SyncError::abort)?;
+    let plain = ctx.secrets.open(sealed).map_err(|e| {
+        tracing::warn!(store = %store.id, error = %e, "store credentials unreadable");
+        SyncError::abort(
+            "Les identifiants enregistrés ne peuvent pas être déchiffrés avec la clé de ce dossier de données : reconnectez la boutique.",
+        )
+    })?;
     let credentials: Credentials = serde_json::from_slice(&plain)
         .map_err(|_| SyncError::abort("Identifiants illisibles : reconnectez la boutique."))?;
     match (store.platform, credentials) {
