@@ -1,4 +1,4 @@
-//! SQL for users, sessions, login links and the shop profile.
+//! SQL for users, login links and the shop profile (sessions are `web::sessions`).
 
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::{Connection, OptionalExtension, params};

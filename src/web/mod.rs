@@ -1,4 +1,5 @@
-//! The web layer: shared state, middleware, and the wiring of every feature's routes.
+//! The web frame every feature's pages use: shared state, middleware, extractors,
+//! layout and responses. It imports no feature; `lib.rs` wires the features' routes.
 
 pub mod assets;
 pub mod auth;

@@ -226,3 +226,50 @@ fn storage_and_the_web_frame_know_no_feature() {
         "the web frame imports features: {reached:?}"
     );
 }
+
+#[test]
+fn the_architecture_map_names_every_module() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let map = std::fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap();
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(root.join("src")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().to_string();
+        let shown = if name.ends_with(".rs") {
+            format!("src/{name}")
+        } else {
+            format!("src/{name}/")
+        };
+        if name != "main.rs" && !map.contains(&shown) {
+            missing.push(shown);
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "ARCHITECTURE.md does not name {missing:?}"
+    );
+    // And every path it names is there.
+    let mut stale = Vec::new();
+    for piece in map.split('`').skip(1).step_by(2) {
+        let path = piece.split("::").next().unwrap_or_default();
+        let file = path.ends_with(".rs") || path.ends_with('/');
+        let full = if path.starts_with("src/") {
+            path.to_string()
+        } else if file
+            && root
+                .join("src")
+                .join(path.split('/').next().unwrap())
+                .is_dir()
+        {
+            format!("src/{path}")
+        } else {
+            continue;
+        };
+        if !root.join(&full).exists() {
+            stale.push(full);
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "ARCHITECTURE.md names paths that are gone: {stale:?}"
+    );
+}
