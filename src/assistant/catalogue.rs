@@ -67,11 +67,9 @@ pub fn load(conn: &Connection) -> Result<Index, AppError> {
 }
 
 pub fn version(conn: &Connection) -> Result<i64, AppError> {
-    Ok(conn.query_row(
-        "SELECT version FROM catalogue_version WHERE id = 1",
-        [],
-        |r| r.get(0),
-    )?)
+    Ok(conn
+        .prepare_cached("SELECT version FROM catalogue_version WHERE id = 1")?
+        .query_row([], |r| r.get(0))?)
 }
 
 /// The current index, shared by every conversation; rebuilt when the catalogue changed.

@@ -62,12 +62,13 @@ pub fn find_or_create(
     identity: &str,
     now: Timestamp,
 ) -> Result<Contact, AppError> {
-    let contact = conn.query_row(
-        "INSERT INTO contacts (channel, identity, created_at) VALUES (?1, ?2, ?3)
+    let contact = conn
+        .prepare_cached(
+            "INSERT INTO contacts (channel, identity, created_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (channel, identity) DO UPDATE SET channel = excluded.channel
          RETURNING id, blocked, customer_id, created_at",
-        params![channel.code(), identity, now.as_second()],
-        |r| {
+        )?
+        .query_row(params![channel.code(), identity, now.as_second()], |r| {
             Ok((
                 Contact {
                     id: r.get(0)?,
@@ -76,17 +77,14 @@ pub fn find_or_create(
                 },
                 r.get::<_, i64>(3)? == now.as_second(),
             ))
-        },
-    )?;
+        })?;
     let (mut contact, new) = contact;
     if contact.customer_id.is_none()
         && links_customers(conn)?
         && let Some(customer) = customer_for(conn, identity, new)?
     {
-        conn.execute(
-            "UPDATE contacts SET customer_id = ?2 WHERE id = ?1",
-            params![contact.id, customer],
-        )?;
+        conn.prepare_cached("UPDATE contacts SET customer_id = ?2 WHERE id = ?1")?
+            .execute(params![contact.id, customer])?;
         contact.customer_id = Some(customer);
     }
     Ok(contact)
@@ -109,17 +107,15 @@ pub fn set_name(
     name: &str,
 ) -> Result<(), AppError> {
     let name: String = name.trim().chars().take(120).collect();
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE contacts SET display_name = ?3 WHERE channel = ?1 AND identity = ?2",
-        params![channel.code(), identity, name],
-    )?;
+    )?
+    .execute(params![channel.code(), identity, name])?;
     Ok(())
 }
 
 pub fn set_blocked(conn: &Connection, contact: ContactId, blocked: bool) -> Result<(), AppError> {
-    conn.execute(
-        "UPDATE contacts SET blocked = ?2 WHERE id = ?1",
-        params![contact, blocked],
-    )?;
+    conn.prepare_cached("UPDATE contacts SET blocked = ?2 WHERE id = ?1")?
+        .execute(params![contact, blocked])?;
     Ok(())
 }

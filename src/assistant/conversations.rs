@@ -103,23 +103,25 @@ pub fn open(
             }
         }
         Some((id, Some(closed))) if now.as_second() - closed < REOPEN_WITHIN_SECS => {
-            conn.execute(
+            conn.prepare_cached(
                 "UPDATE conversations SET closed_at = NULL, bot_paused = 0, handoff_at = NULL,
                     handoff_reason = NULL WHERE id = ?1",
-                [id],
-            )?;
+            )?
+            .execute([id])?;
             if let Some(c) = get(conn, id)? {
                 return Ok(c);
             }
         }
         _ => {}
     }
-    let id = conn.query_row(
-        "INSERT INTO conversations (channel, contact, created_at, last_message_at)
+    let id = conn
+        .prepare_cached(
+            "INSERT INTO conversations (channel, contact, created_at, last_message_at)
          VALUES (?1, ?2, ?3, ?3) RETURNING id",
-        params![channel.code(), contact, now.as_second()],
-        |r| r.get(0),
-    )?;
+        )?
+        .query_row(params![channel.code(), contact, now.as_second()], |r| {
+            r.get(0)
+        })?;
     get(conn, id)?.ok_or(AppError::NotFound)
 }
 
@@ -151,9 +153,9 @@ pub fn add_message(
     action: Option<&str>,
     now: Timestamp,
 ) -> Result<MessageId, AppError> {
-    let id = conn.query_row(
-        "INSERT INTO messages (conversation_id, author, user_id, body, intent, action, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+    let id = conn.prepare_cached("INSERT INTO messages (conversation_id, author, user_id, body, intent, action, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id")?
+        .query_row(
         params![
             conversation,
             author.code(),
@@ -165,10 +167,8 @@ pub fn add_message(
         ],
         |r| r.get(0),
     )?;
-    conn.execute(
-        "UPDATE conversations SET last_message_at = ?2 WHERE id = ?1",
-        params![conversation, now.as_second()],
-    )?;
+    conn.prepare_cached("UPDATE conversations SET last_message_at = ?2 WHERE id = ?1")?
+        .execute(params![conversation, now.as_second()])?;
     Ok(id)
 }
 
@@ -178,10 +178,8 @@ pub fn save_state(
     state: &Dialogue,
 ) -> Result<(), AppError> {
     let lang = state.lang.map_or("fr", |l| l.code());
-    conn.execute(
-        "UPDATE conversations SET state = ?2, lang = ?3 WHERE id = ?1",
-        params![conversation, state.to_json(), lang],
-    )?;
+    conn.prepare_cached("UPDATE conversations SET state = ?2, lang = ?3 WHERE id = ?1")?
+        .execute(params![conversation, state.to_json(), lang])?;
     Ok(())
 }
 
@@ -204,10 +202,8 @@ pub fn set_provider_id(
     message: MessageId,
     provider_id: &str,
 ) -> Result<(), AppError> {
-    conn.execute(
-        "UPDATE messages SET provider_id = ?2 WHERE id = ?1",
-        params![message, provider_id],
-    )?;
+    conn.prepare_cached("UPDATE messages SET provider_id = ?2 WHERE id = ?1")?
+        .execute(params![message, provider_id])?;
     Ok(())
 }
 
@@ -216,10 +212,10 @@ pub fn set_contact(
     conversation: ConversationId,
     contact: ContactId,
 ) -> Result<(), AppError> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE conversations SET contact_id = ?2 WHERE id = ?1 AND contact_id IS NOT ?2",
-        params![conversation, contact],
-    )?;
+    )?
+    .execute(params![conversation, contact])?;
     Ok(())
 }
 
@@ -229,18 +225,14 @@ pub fn set_contact_email(
     conversation: ConversationId,
     email: &str,
 ) -> Result<(), AppError> {
-    conn.execute(
-        "UPDATE conversations SET contact_email = ?2 WHERE id = ?1",
-        params![conversation, email],
-    )?;
+    conn.prepare_cached("UPDATE conversations SET contact_email = ?2 WHERE id = ?1")?
+        .execute(params![conversation, email])?;
     Ok(())
 }
 
 pub fn set_body(conn: &Connection, message: MessageId, body: &str) -> Result<(), AppError> {
-    conn.execute(
-        "UPDATE messages SET body = ?2 WHERE id = ?1",
-        params![message, body],
-    )?;
+    conn.prepare_cached("UPDATE messages SET body = ?2 WHERE id = ?1")?
+        .execute(params![message, body])?;
     Ok(())
 }
 
@@ -251,11 +243,11 @@ pub fn hand_over(
     reason: &str,
     now: Timestamp,
 ) -> Result<(), AppError> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE conversations SET handoff_at = COALESCE(handoff_at, ?2),
             handoff_reason = COALESCE(handoff_reason, ?3) WHERE id = ?1",
-        params![conversation, now.as_second(), reason],
-    )?;
+    )?
+    .execute(params![conversation, now.as_second(), reason])?;
     Ok(())
 }
 
@@ -277,20 +269,18 @@ pub fn staff_reply(
         None,
         now,
     )?;
-    conn.execute(
-        "UPDATE conversations SET bot_paused = 1 WHERE id = ?1",
-        [conversation],
-    )?;
+    conn.prepare_cached("UPDATE conversations SET bot_paused = 1 WHERE id = ?1")?
+        .execute([conversation])?;
     Ok(id)
 }
 
 /// Gives the conversation back to the bot.
 pub fn hand_back(conn: &Connection, conversation: ConversationId) -> Result<(), AppError> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE conversations SET bot_paused = 0, handoff_at = NULL, handoff_reason = NULL
          WHERE id = ?1",
-        [conversation],
-    )?;
+    )?
+    .execute([conversation])?;
     Ok(())
 }
 
@@ -299,8 +289,9 @@ pub fn messages(
     conn: &Connection,
     conversation: ConversationId,
 ) -> Result<Vec<(String, String)>, AppError> {
-    let mut stmt =
-        conn.prepare("SELECT author, body FROM messages WHERE conversation_id = ?1 ORDER BY id")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT author, body FROM messages WHERE conversation_id = ?1 ORDER BY id",
+    )?;
     let out = stmt
         .query_map([conversation], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
@@ -309,7 +300,8 @@ pub fn messages(
 
 /// Keeps a conversation out of the inbox and the figures (the setup wizard's test box).
 pub fn mark_test(conn: &Connection, id: ConversationId) -> Result<(), AppError> {
-    conn.execute("UPDATE conversations SET test = 1 WHERE id = ?1", [id])?;
+    conn.prepare_cached("UPDATE conversations SET test = 1 WHERE id = ?1")?
+        .execute([id])?;
     Ok(())
 }
 
@@ -323,16 +315,16 @@ pub fn describe_reply(
     latency_us: u64,
     confidence: f32,
 ) -> Result<(), AppError> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE messages SET product = ?2, in_stock = ?3, latency_us = ?4, confidence = ?5
          WHERE id = ?1",
-        params![
-            message,
-            product,
-            in_stock,
-            latency_us as i64,
-            f64::from(confidence)
-        ],
-    )?;
+    )?
+    .execute(params![
+        message,
+        product,
+        in_stock,
+        latency_us as i64,
+        f64::from(confidence)
+    ])?;
     Ok(())
 }

@@ -60,22 +60,25 @@ pub struct NewReply<'a> {
 }
 
 pub fn enqueue(conn: &Connection, r: &NewReply<'_>, now: Timestamp) -> Result<i64, AppError> {
-    Ok(conn.query_row(
-        "INSERT INTO outbox (message_id, channel, recipient, body, subject, in_reply_to,
+    Ok(conn
+        .prepare_cached(
+            "INSERT INTO outbox (message_id, channel, recipient, body, subject, in_reply_to,
             next_attempt_at, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) RETURNING id",
-        params![
-            r.message_id,
-            r.channel.code(),
-            r.recipient,
-            trimmed(r.channel, r.body),
-            r.subject,
-            r.in_reply_to,
-            r.not_before.as_second(),
-            now.as_second()
-        ],
-        |row| row.get(0),
-    )?)
+        )?
+        .query_row(
+            params![
+                r.message_id,
+                r.channel.code(),
+                r.recipient,
+                trimmed(r.channel, r.body),
+                r.subject,
+                r.in_reply_to,
+                r.not_before.as_second(),
+                now.as_second()
+            ],
+            |row| row.get(0),
+        )?)
 }
 
 /// Queues a message the team (or a closing survey) adds to a conversation, on the
@@ -89,11 +92,9 @@ pub fn follow_up(
     body: &str,
     now: Timestamp,
 ) -> Result<bool, AppError> {
-    let (channel, recipient): (String, String) = conn.query_row(
-        "SELECT channel, contact FROM conversations WHERE id = ?1",
-        [conversation],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    let (channel, recipient): (String, String) = conn
+        .prepare_cached("SELECT channel, contact FROM conversations WHERE id = ?1")?
+        .query_row([conversation], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let channel = Channel::from_code(&channel).unwrap_or(Channel::Console);
     if !matches!(channel, Channel::Sms | Channel::Whatsapp | Channel::Email) {
         return Ok(false);
@@ -146,8 +147,8 @@ pub fn reword(
         )
         .optional()?;
     if let Some(channel) = channel.as_deref().and_then(Channel::from_code) {
-        conn.execute(
-            "UPDATE outbox SET body = ?2, next_attempt_at = ?3, updated_at = ?3 WHERE message_id = ?1",
+        conn.prepare_cached("UPDATE outbox SET body = ?2, next_attempt_at = ?3, updated_at = ?3 WHERE message_id = ?1")?
+        .execute(
             params![message_id, trimmed(channel, body), now.as_second()],
         )?;
     }
@@ -181,8 +182,8 @@ pub fn claim(conn: &Connection, now: Timestamp) -> Result<Option<Pending>, AppEr
 }
 
 pub fn sent(conn: &Connection, id: i64, provider_id: &str, now: Timestamp) -> Result<(), AppError> {
-    conn.execute(
-        "UPDATE outbox SET status = 'sent', provider_id = ?2, error = NULL, updated_at = ?3 WHERE id = ?1",
+    conn.prepare_cached("UPDATE outbox SET status = 'sent', provider_id = ?2, error = NULL, updated_at = ?3 WHERE id = ?1")?
+        .execute(
         params![id, provider_id, now.as_second()],
     )?;
     Ok(())
@@ -204,18 +205,18 @@ pub fn retry(
             now,
         );
     }
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE outbox SET next_attempt_at = ?2, error = ?3, updated_at = ?4 WHERE id = ?1",
-        params![p.id, at.as_second(), error, now.as_second()],
-    )?;
+    )?
+    .execute(params![p.id, at.as_second(), error, now.as_second()])?;
     Ok(())
 }
 
 pub fn failed(conn: &Connection, id: i64, error: &str, now: Timestamp) -> Result<(), AppError> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE outbox SET status = 'failed', error = ?2, updated_at = ?3 WHERE id = ?1",
-        params![id, error, now.as_second()],
-    )?;
+    )?
+    .execute(params![id, error, now.as_second()])?;
     Ok(())
 }
 

@@ -84,7 +84,7 @@ pub fn load(conn: &Connection) -> Result<Settings, AppError> {
 }
 
 pub fn save(conn: &Connection, s: &Settings, now: Timestamp) -> Result<(), AppError> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO assistant_settings (id, hours, tone, signature, auto_reserve, returns_policy,
             shipping_policy, returns_policy_en, shipping_policy_en, shipping_countries, updated_at)
          VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
@@ -94,19 +94,19 @@ pub fn save(conn: &Connection, s: &Settings, now: Timestamp) -> Result<(), AppEr
             returns_policy_en = excluded.returns_policy_en,
             shipping_policy_en = excluded.shipping_policy_en,
             shipping_countries = excluded.shipping_countries, updated_at = excluded.updated_at",
-        params![
-            s.hours.to_string(),
-            s.tone.code(),
-            s.signature,
-            s.auto_reserve,
-            s.returns.fr,
-            s.shipping.fr,
-            s.returns.en,
-            s.shipping.en,
-            serde_json::to_string(&s.shipping_countries).unwrap_or_else(|_| "[]".into()),
-            now.as_second()
-        ],
-    )?;
+    )?
+    .execute(params![
+        s.hours.to_string(),
+        s.tone.code(),
+        s.signature,
+        s.auto_reserve,
+        s.returns.fr,
+        s.shipping.fr,
+        s.returns.en,
+        s.shipping.en,
+        serde_json::to_string(&s.shipping_countries).unwrap_or_else(|_| "[]".into()),
+        now.as_second()
+    ])?;
     Ok(())
 }
 
@@ -142,23 +142,23 @@ pub fn extras(conn: &Connection) -> Result<Extras, AppError> {
 }
 
 pub fn save_extras(conn: &Connection, e: &Extras, now: Timestamp) -> Result<(), AppError> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO assistant_settings (id, carriers, customers_source, when_unsure, updated_at)
          VALUES (1, ?1, ?2, ?3, ?4)
          ON CONFLICT (id) DO UPDATE SET carriers = excluded.carriers,
             customers_source = excluded.customers_source, when_unsure = excluded.when_unsure,
             updated_at = excluded.updated_at",
-        params![
-            tracking::to_json(&e.carriers),
-            if e.customers_from_store {
-                "store"
-            } else {
-                "none"
-            },
-            e.when_unsure.code(),
-            now.as_second()
-        ],
-    )?;
+    )?
+    .execute(params![
+        tracking::to_json(&e.carriers),
+        if e.customers_from_store {
+            "store"
+        } else {
+            "none"
+        },
+        e.when_unsure.code(),
+        now.as_second()
+    ])?;
     Ok(())
 }
 
@@ -172,7 +172,7 @@ pub fn shop(conn: &Connection) -> Result<Shop, AppError> {
         .or_else(|_| WeekHours::from_json(&serde_json::json!({}), tz))
         .map_err(AppError::Internal)?;
     let mut hold_hours = HashMap::new();
-    let mut stmt = conn.prepare("SELECT id, reservation_hours FROM stores")?;
+    let mut stmt = conn.prepare_cached("SELECT id, reservation_hours FROM stores")?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         hold_hours.insert(r.get(0)?, r.get(1)?);
@@ -202,7 +202,7 @@ pub fn shop(conn: &Connection) -> Result<Shop, AppError> {
 
 pub fn templates(conn: &Connection) -> Result<Templates, AppError> {
     let mut custom = HashMap::new();
-    let mut stmt = conn.prepare("SELECT key, lang, body FROM reply_templates")?;
+    let mut stmt = conn.prepare_cached("SELECT key, lang, body FROM reply_templates")?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         if let Some(lang) = Lang::from_code(&r.get::<_, String>(1)?) {
@@ -221,13 +221,13 @@ pub fn save_template(
     now: Timestamp,
 ) -> Result<(), AppError> {
     match body {
-        Some(body) => conn.execute(
-            "INSERT INTO reply_templates (key, lang, body, updated_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (key, lang) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+        Some(body) => conn.prepare_cached("INSERT INTO reply_templates (key, lang, body, updated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (key, lang) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at")?
+        .execute(
             params![key, lang.code(), body, now.as_second()],
         )?,
-        None => conn.execute(
-            "DELETE FROM reply_templates WHERE key = ?1 AND lang = ?2",
+        None => conn.prepare_cached("DELETE FROM reply_templates WHERE key = ?1 AND lang = ?2")?
+        .execute(
             params![key, lang.code()],
         )?,
     };

@@ -113,10 +113,10 @@ impl ShopData for DbShopData<'_> {
     }
 
     fn reserve(&mut self, hold: &NewHold) -> Result<Hold, DataError> {
-        let id = self.conn.query_row(
-            "INSERT INTO reservations (store_id, item_key, product_title, variant_title, quantity,
+        let id = self.conn.prepare_cached("INSERT INTO reservations (store_id, item_key, product_title, variant_title, quantity,
                 conversation_id, contact, created_at, expires_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id")?
+        .query_row(
             params![
                 hold.store_id,
                 hold.item_key,
@@ -143,10 +143,11 @@ impl ShopData for DbShopData<'_> {
     fn cancel_holds(&mut self) -> Result<Vec<Hold>, DataError> {
         let holds = self.holds()?;
         for h in &holds {
-            self.conn.execute(
-                "UPDATE reservations SET status = 'cancelled', closed_at = ?2 WHERE id = ?1",
-                params![h.id, self.now.as_second()],
-            )?;
+            self.conn
+                .prepare_cached(
+                    "UPDATE reservations SET status = 'cancelled', closed_at = ?2 WHERE id = ?1",
+                )?
+                .execute(params![h.id, self.now.as_second()])?;
         }
         Ok(holds)
     }

@@ -37,10 +37,10 @@ pub fn ask(
     conversation: ConversationId,
     now: Timestamp,
 ) -> Result<bool, AppError> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE conversations SET survey_sent_at = ?2, survey_score = NULL WHERE id = ?1",
-        params![conversation, now.as_second()],
-    )?;
+    )?
+    .execute(params![conversation, now.as_second()])?;
     say(conn, conversation, "survey", now)
 }
 
@@ -53,11 +53,9 @@ fn say(
 ) -> Result<bool, AppError> {
     let shop = settings::shop(conn)?;
     let templates = settings::templates(conn)?;
-    let lang: String = conn.query_row(
-        "SELECT lang FROM conversations WHERE id = ?1",
-        [conversation],
-        |r| r.get(0),
-    )?;
+    let lang: String = conn
+        .prepare_cached("SELECT lang FROM conversations WHERE id = ?1")?
+        .query_row([conversation], |r| r.get(0))?;
     let lang = Lang::from_code(&lang).unwrap_or(shop.lang);
     let text = templates.render(key, lang, shop.tone, &[("shop", &shop.name)]);
     let message = conversations::add_message(
@@ -99,10 +97,8 @@ pub fn record(
     score: i64,
     now: Timestamp,
 ) -> Result<bool, AppError> {
-    conn.execute(
-        "UPDATE conversations SET survey_score = ?2 WHERE id = ?1",
-        params![conversation, score],
-    )?;
+    conn.prepare_cached("UPDATE conversations SET survey_score = ?2 WHERE id = ?1")?
+        .execute(params![conversation, score])?;
     say(conn, conversation, "survey_thanks", now)
 }
 

@@ -70,29 +70,36 @@ pub fn teach(
         ));
     }
     let text: String = text.chars().take(crate::assistant::READ_CHARS).collect();
-    conn.execute("DELETE FROM training_examples WHERE text = ?1", [&text])?;
-    Ok(conn.query_row(
-        "INSERT INTO training_examples (text, intent, hint, message_id, user_id, created_at)
+    conn.prepare_cached("DELETE FROM training_examples WHERE text = ?1")?
+        .execute([&text])?;
+    Ok(conn
+        .prepare_cached(
+            "INSERT INTO training_examples (text, intent, hint, message_id, user_id, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
-        params![
-            text,
-            intent.code(),
-            hint.code(),
-            message,
-            user,
-            now.as_second()
-        ],
-        |r| r.get(0),
-    )?)
+        )?
+        .query_row(
+            params![
+                text,
+                intent.code(),
+                hint.code(),
+                message,
+                user,
+                now.as_second()
+            ],
+            |r| r.get(0),
+        )?)
 }
 
 pub fn forget(conn: &Connection, id: i64) -> Result<bool, AppError> {
-    Ok(conn.execute("DELETE FROM training_examples WHERE id = ?1", [id])? > 0)
+    Ok(conn
+        .prepare_cached("DELETE FROM training_examples WHERE id = ?1")?
+        .execute([id])?
+        > 0)
 }
 
 /// The shop's examples, newest first.
 pub fn list(conn: &Connection) -> Result<Vec<Taught>, AppError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT t.id, t.text, t.intent, t.hint, t.created_at, NULLIF(u.display_name, '')
          FROM training_examples t LEFT JOIN users u ON u.id = t.user_id
          ORDER BY t.id DESC",
@@ -112,11 +119,9 @@ pub fn list(conn: &Connection) -> Result<Vec<Taught>, AppError> {
 
 /// Changes whenever an example is taught or removed.
 fn version(conn: &Connection) -> Result<(i64, i64), AppError> {
-    Ok(conn.query_row(
-        "SELECT COALESCE(MAX(id), 0), COUNT(*) FROM training_examples",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?)
+    Ok(conn
+        .prepare_cached("SELECT COALESCE(MAX(id), 0), COUNT(*) FROM training_examples")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?)
 }
 
 /// The shop's examples as training data. Each is its own group, and weighs as much as
