@@ -67,9 +67,54 @@ pub fn relative_fr(then: Timestamp, now: Timestamp) -> String {
     format!("il y a {n} {unit}{plural}")
 }
 
+/// A moment to come, as a person reads it in the shop's time zone: "aujourd'hui à
+/// 19:00", "demain à 19:00", else "le 02/12 à 19:00" (with the year when not this one).
+pub fn deadline_fr(at: Timestamp, now: Timestamp, tz: &jiff::tz::TimeZone) -> String {
+    let (at, now) = (at.to_zoned(tz.clone()), now.to_zoned(tz.clone()));
+    let time = at.strftime("%H:%M");
+    let (day, today) = (at.date(), now.date());
+    if day == today {
+        format!("aujourd'hui à {time}")
+    } else if today.tomorrow().is_ok_and(|t| t == day) {
+        format!("demain à {time}")
+    } else if day.year() == today.year() {
+        format!("le {} à {time}", at.strftime("%d/%m"))
+    } else {
+        format!("le {} à {time}", at.strftime("%d/%m/%Y"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deadlines_are_dates_in_the_shops_zone() {
+        let tz = jiff::tz::TimeZone::get("Europe/Paris").unwrap();
+        let at = |s: &str| s.parse::<jiff::Zoned>().unwrap().timestamp();
+        let now = at("2026-12-01T18:30:00+01:00[Europe/Paris]");
+        assert_eq!(
+            deadline_fr(at("2026-12-02T19:00:00+01:00[Europe/Paris]"), now, &tz),
+            "demain à 19:00"
+        );
+        assert_eq!(
+            deadline_fr(at("2026-12-01T19:00:00+01:00[Europe/Paris]"), now, &tz),
+            "aujourd'hui à 19:00"
+        );
+        assert_eq!(
+            deadline_fr(at("2026-12-05T10:00:00+01:00[Europe/Paris]"), now, &tz),
+            "le 05/12 à 10:00"
+        );
+        assert_eq!(
+            deadline_fr(at("2027-01-02T10:00:00+01:00[Europe/Paris]"), now, &tz),
+            "le 02/01/2027 à 10:00"
+        );
+        // 23:30 UTC is already tomorrow in Paris.
+        assert_eq!(
+            deadline_fr(at("2026-12-01T23:30:00+00:00[UTC]"), now, &tz),
+            "demain à 00:30"
+        );
+    }
 
     #[test]
     fn relative_wording() {

@@ -6,7 +6,7 @@ use maud::{Markup, html};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::repo::Thread;
-use crate::clock::{from_unix, relative_fr};
+use crate::clock::{deadline_fr, from_unix, relative_fr};
 use crate::db::ids::ContactId;
 use crate::error::AppError;
 use crate::web::components::{Tone, badge};
@@ -35,7 +35,8 @@ pub struct OrderRow {
 pub struct Hold {
     pub title: String,
     pub quantity: i64,
-    pub expires_at: i64,
+    /// Its deadline as people read it ("demain à 19:00", in the shop's time zone).
+    pub until: String,
 }
 
 #[derive(Debug, Clone)]
@@ -157,6 +158,8 @@ pub fn load(conn: &Connection, t: &Thread, now: i64) -> Result<Card, AppError> {
             .collect::<Vec<_>>(),
     )
     .unwrap_or_else(|_| "[]".into());
+    let tz = crate::accounts::repo::shop_timezone(conn);
+    let at_now = from_unix(now);
     card.holds = conn
         .prepare_cached(
             "SELECT product_title || ' — ' || variant_title, quantity, expires_at FROM reservations
@@ -168,7 +171,7 @@ pub fn load(conn: &Connection, t: &Thread, now: i64) -> Result<Card, AppError> {
             Ok(Hold {
                 title: r.get(0)?,
                 quantity: r.get(1)?,
-                expires_at: r.get(2)?,
+                until: deadline_fr(from_unix(r.get(2)?), at_now, &tz),
             })
         })?
         .collect::<Result<_, _>>()?;
@@ -251,6 +254,9 @@ fn order_status(o: &OrderRow) -> (&'static str, Tone) {
         ("out_for_delivery", _) => ("En cours de livraison", Tone::Info),
         ("in_transit" | "confirmed", _) | (_, "fulfilled") => ("Expédiée", Tone::Info),
         (_, "partial") => ("Expédiée en partie", Tone::Info),
+        _ if matches!(o.financial_status.as_str(), "refunded" | "voided") => {
+            ("Remboursée", Tone::Neutral)
+        }
         _ if o.financial_status == "pending" => ("Paiement en attente", Tone::Warning),
         _ => ("En préparation", Tone::Neutral),
     }
@@ -295,7 +301,7 @@ pub fn view(card: &Card, t: &Thread, now: jiff::Timestamp) -> Markup {
             @if card.holds.is_empty() { p.muted { "Aucune mise de côté active." } }
             ul.plain {
                 @for h in &card.holds {
-                    li { (h.title) " × " (h.quantity) br; span.muted { "jusqu'à " (relative_fr(from_unix(h.expires_at), now)) } }
+                    li { (h.title) " × " (h.quantity) br; span.muted { "jusqu'à " (h.until) } }
                 }
             }
             h3 { "Autres conversations" }
@@ -335,5 +341,22 @@ mod tests {
         // Without a store customer, the channel's name.
         let bare = Card::default();
         assert_eq!(bare.fill("{prenom}", "Léa Dubois"), "Léa");
+    }
+
+    #[test]
+    fn cancelled_and_refunded_orders_are_not_in_preparation() {
+        let order = |financial: &str, cancelled: bool| OrderRow {
+            name: "#1001".into(),
+            created_at: String::new(),
+            financial_status: financial.into(),
+            fulfillment_status: "unfulfilled".into(),
+            shipment_status: String::new(),
+            cancelled,
+            tracking_url: String::new(),
+        };
+        assert_eq!(order_status(&order("paid", true)).0, "Annulée");
+        assert_eq!(order_status(&order("refunded", false)).0, "Remboursée");
+        assert_eq!(order_status(&order("voided", false)).0, "Remboursée");
+        assert_eq!(order_status(&order("paid", false)).0, "En préparation");
     }
 }

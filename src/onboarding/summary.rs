@@ -155,6 +155,12 @@ fn percent(part: i64, whole: i64) -> i64 {
     }
 }
 
+/// The share of shoppers' questions the bot would settle alone: the share of test
+/// messages it handled, times the share of the catalogue whose stock it knows.
+fn estimate(answered_pct: i64, coverage_pct: i64) -> i64 {
+    percent(answered_pct * coverage_pct, 100 * 100)
+}
+
 pub(super) async fn done_body(state: &AppState, staff: &Staff) -> Result<Markup, AppError> {
     let f = figures(state).await?;
     let answered = percent(f.handled.min(f.tested), f.tested);
@@ -184,7 +190,7 @@ pub(super) async fn done_body(state: &AppState, staff: &Staff) -> Result<Markup,
                 } @else if f.store.is_none() {
                     (answered) " % (" (f.handled.min(f.tested)) " message(s) de test sur " (f.tested) " traités sans l'équipe)"
                 } @else {
-                    (percent(answered * coverage, 100)) " % — " (answered) " % des messages de test traités sans l'équipe ("
+                    (estimate(answered, coverage)) " % — " (answered) " % des messages de test traités sans l'équipe ("
                     (f.handled.min(f.tested)) " sur " (f.tested) "), " (coverage) " % du catalogue avec un stock connu"
                 }
             }
@@ -208,12 +214,19 @@ pub(super) async fn done_body(state: &AppState, staff: &Staff) -> Result<Markup,
 
 #[cfg(test)]
 mod tests {
-    use super::percent;
+    use super::{estimate, percent};
 
     #[test]
     fn percentages_round_and_survive_an_empty_whole() {
         assert_eq!(percent(0, 0), 0);
         assert_eq!(percent(2, 3), 67);
         assert_eq!(percent(47, 47), 100);
+    }
+
+    #[test]
+    fn the_automation_estimate_is_a_percentage() {
+        assert_eq!(estimate(100, 100), 100);
+        assert_eq!(estimate(80, 50), 40);
+        assert_eq!(estimate(0, 100), 0);
     }
 }

@@ -7,7 +7,8 @@ use actix_web::{HttpResponse, web};
 use maud::html;
 use serde::Deserialize;
 
-use crate::clock::{from_unix, relative_fr};
+use crate::accounts::repo::shop_timezone;
+use crate::clock::{deadline_fr, from_unix, relative_fr};
 use crate::db;
 use crate::db::ids::HoldId;
 use crate::error::AppError;
@@ -66,9 +67,9 @@ async fn list(
     notice: web::Query<Notice>,
 ) -> Result<HttpResponse, AppError> {
     let now = state.clock.now();
-    let rows = db::call(&state.db, move |conn| {
+    let (rows, tz) = db::call(&state.db, move |conn| -> Result<_, AppError> {
         repo::expire_due(conn, now)?;
-        repo::list(conn, now)
+        Ok((repo::list(conn, now)?, shop_timezone(conn)))
     })
     .await?;
     let can_edit = staff.user.role.can(Perm::ManageOrders);
@@ -100,7 +101,7 @@ async fn list(
                     }
                     td {
                         @if r.status == "active" {
-                            (relative_fr(from_unix(r.expires_at), now))
+                            (deadline_fr(from_unix(r.expires_at), now, &tz))
                         } @else if let Some(at) = r.closed_at {
                             (relative_fr(from_unix(at), now))
                             @if let Some(by) = &r.closed_by { br; span.muted { (by) } }

@@ -409,6 +409,21 @@ fn saved_replies_product_panel_and_holds() {
         "Robe Fleurie Bleue disponible en {title} ({} en boutique)",
         shop_stock - 1
     )));
+    // Its deadline reads as a time of day in the shop's zone, on the card and on
+    // Réservations, never as "à l'instant".
+    let expires: i64 = count(
+        tmp.path(),
+        "SELECT expires_at FROM reservations WHERE status = 'active'",
+    );
+    let hour = jiff::Timestamp::from_second(expires)
+        .unwrap()
+        .to_zoned(jiff::tz::TimeZone::get("Europe/Paris").unwrap())
+        .strftime("%H:%M")
+        .to_string();
+    assert!(after.contains(&format!(" à {hour}")), "{hour} in {after}");
+    let held = owner.get("/reservations").body;
+    assert!(held.contains(&format!(" à {hour}")), "{hour} in {held}");
+    assert!(!after.contains("jusqu'à à l'instant") && !held.contains("à l'instant"));
     let bad = owner.submit(&page, &format!("{page}/reserve"), &[("variant", "abc")]);
     assert_eq!(bad.status, 400);
     let gone = owner.submit(&page, &format!("{page}/reserve"), &[("variant", "999999")]);

@@ -120,7 +120,20 @@ pub(super) fn financial_fr(status: &str) -> (&'static str, Tone) {
     }
 }
 
-pub(super) fn fulfillment_fr(status: &str) -> (&'static str, Tone) {
+/// Where the parcel stands. A cancelled order, or a refunded one never sent, has nothing
+/// left to prepare, whatever its fulfilment status still says.
+pub(super) fn fulfillment_fr(
+    status: &str,
+    cancelled: bool,
+    financial: &str,
+) -> (&'static str, Tone) {
+    let unsent = matches!(status, "unfulfilled" | "");
+    if cancelled {
+        return ("Annulée", Tone::Danger);
+    }
+    if unsent && matches!(financial, "refunded" | "voided") {
+        return ("Rien à expédier", Tone::Neutral);
+    }
     match status {
         "fulfilled" => ("Expédiée", Tone::Success),
         "partial" | "partially_fulfilled" => ("Partiellement expédiée", Tone::Info),
@@ -180,7 +193,7 @@ pub(super) async fn orders(
             @else {
                 (table(&text::ORDER_COLS, rows.iter().map(|o| {
                     let (paid, paid_tone) = financial_fr(&o.financial_status);
-                    let (shipped, shipped_tone) = fulfillment_fr(&o.fulfillment_status);
+                    let (shipped, shipped_tone) = fulfillment_fr(&o.fulfillment_status, o.cancelled, &o.financial_status);
                     html! {
                         tr {
                             td { strong { (o.name) } }
@@ -208,4 +221,21 @@ pub(super) async fn orders(
         StatusCode::OK,
         layout::page(&staff, Nav::Orders, text::ORDERS, body),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cancelled_and_refunded_orders_have_nothing_to_prepare() {
+        assert_eq!(fulfillment_fr("unfulfilled", true, "paid").0, "Annulée");
+        assert_eq!(fulfillment_fr("", false, "refunded").0, "Rien à expédier");
+        assert_eq!(
+            fulfillment_fr("unfulfilled", false, "voided").0,
+            "Rien à expédier"
+        );
+        assert_eq!(fulfillment_fr("unfulfilled", false, "paid").0, "À préparer");
+        assert_eq!(fulfillment_fr("fulfilled", false, "refunded").0, "Expédiée");
+    }
 }

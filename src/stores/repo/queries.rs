@@ -121,6 +121,7 @@ pub struct OrderRow {
     pub tracking_number: String,
     pub tracking_url: String,
     pub items: i64,
+    pub cancelled: bool,
 }
 
 pub fn recent_orders(
@@ -135,7 +136,8 @@ pub fn recent_orders(
             "SELECT o.name, o.created_at,
                     COALESCE(NULLIF(trim(c.first_name || ' ' || c.last_name), ''), o.email, ''),
                     o.financial_status, o.fulfillment_status, o.total_cents, o.carrier, o.tracking_number,
-                    o.tracking_url, (SELECT COALESCE(sum(quantity), 0) FROM order_lines WHERE order_id = o.id)
+                    o.tracking_url, (SELECT COALESCE(sum(quantity), 0) FROM order_lines WHERE order_id = o.id),
+                    o.cancelled_at IS NOT NULL
              FROM orders o
              LEFT JOIN customers c ON c.store_id = o.store_id AND c.external_id = o.customer_external_id
              WHERE ?1 = '%%' OR o.name LIKE ?1 ESCAPE '\\' OR o.email LIKE ?1 ESCAPE '\\'
@@ -157,6 +159,7 @@ pub fn recent_orders(
                 tracking_number: r.get(7)?,
                 tracking_url: r.get(8)?,
                 items: r.get(9)?,
+                cancelled: r.get(10)?,
             })
         })
         .map_err(db)?;
