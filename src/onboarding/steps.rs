@@ -32,6 +32,8 @@ mod text {
     pub const POLICIES: &str = "Retours et livraison";
     pub const RETURNS: &str = "Politique de retours et d'échanges";
     pub const SHIPPING: &str = "Politique de livraison";
+    pub const HOURS_MISSING: &str =
+        "Indiquez vos horaires d'ouverture (écrivez « fermé » pour un jour de fermeture).";
     pub const RETURNS_EXAMPLE: &str = "Retours gratuits sous 30 jours, articles non portés avec leurs étiquettes. Échange de taille en boutique ou par Colissimo.";
     pub const SHIPPING_EXAMPLE: &str =
         "Livraison Colissimo à domicile 4,90 € (2 à 3 jours ouvrés), offerte dès 100 €.";
@@ -90,7 +92,7 @@ pub(super) async fn page(
             let days = if s.hours.as_object().is_some_and(|h| !h.is_empty()) {
                 day_texts(&s.hours)
             } else {
-                example_week()
+                Default::default()
             };
             let body = profile_form(
                 staff,
@@ -255,16 +257,8 @@ fn profile_form(
     errors: &ProfileErrors,
     day_errors: &[(usize, String)],
 ) -> Markup {
-    let returns = if s.returns.fr.is_empty() {
-        text::RETURNS_EXAMPLE
-    } else {
-        s.returns.fr.as_str()
-    };
-    let shipping = if s.shipping.fr.is_empty() {
-        text::SHIPPING_EXAMPLE
-    } else {
-        s.shipping.fr.as_str()
-    };
+    // Examples are shown in the empty fields, never saved as the shop's own words.
+    let (returns, shipping) = (s.returns.fr.as_str(), s.shipping.fr.as_str());
     html! {
         p.lead { (text::PROFILE_LEAD) }
         @if errors.any() || !day_errors.is_empty() { (alert(Tone::Danger, text::FIX)) }
@@ -273,12 +267,12 @@ fn profile_form(
             div.stack { (profile_fields(profile, errors, false)) }
             fieldset.stack {
                 legend { (text::HOURS) }
-                (hours_fields(days, day_errors))
+                (hours_fields(days, Some(&example_week()), day_errors))
             }
             fieldset.stack {
                 legend { (text::POLICIES) }
-                label { (text::RETURNS) textarea name="returns" rows="3" { (returns) } }
-                label { (text::SHIPPING) textarea name="shipping" rows="3" { (shipping) } }
+                label { (text::RETURNS) textarea name="returns" rows="3" placeholder=(text::RETURNS_EXAMPLE) { (returns) } }
+                label { (text::SHIPPING) textarea name="shipping" rows="3" placeholder=(text::SHIPPING_EXAMPLE) { (shipping) } }
             }
             (submit_row(Step::Profile, p))
         }
@@ -466,11 +460,17 @@ async fn save_profile(
             "Le formulaire du profil est incomplet.".into(),
         ));
     };
-    let (profile, errors) = check_profile(sent);
+    let (mut profile, errors) = check_profile(sent);
+    // The type was chosen at the step before; this form does not carry it.
+    profile.business_type = load_profile(state).await?.business_type;
     let days = [
         &form.mon, &form.tue, &form.wed, &form.thu, &form.fri, &form.sat, &form.sun,
     ];
-    let hours = parse_hours(days.map(|d| d.as_str()));
+    let hours = if days.iter().all(|d| d.trim().is_empty()) {
+        Err(vec![(0, text::HOURS_MISSING.to_string())])
+    } else {
+        parse_hours(days.map(|d| d.as_str()))
+    };
     let limit = |s: &Option<String>| {
         s.as_deref()
             .unwrap_or("")

@@ -230,12 +230,18 @@ pub(crate) fn behaviour_fields(s: &Settings) -> Markup {
 }
 
 /// One field per weekday, after how to write them; `errors` holds (day index, message).
-pub(crate) fn hours_fields(days: &[String; 7], errors: &[(usize, String)]) -> Markup {
+/// The week's fields; `examples` are shown in empty fields, never saved.
+pub(crate) fn hours_fields(
+    days: &[String; 7],
+    examples: Option<&[String; 7]>,
+    errors: &[(usize, String)],
+) -> Markup {
     html! {
         p.muted { (text::HOURS_HINT) }
         @for (i, (key, label)) in DAYS.iter().enumerate() {
             @let error = errors.iter().find(|(d, _)| *d == i).map(|(_, e)| e.as_str());
-            (Field::new(label, key).value(&days[i]).error(error).render())
+            @let example = examples.map_or("", |e| e[i].as_str());
+            (Field::new(label, key).value(&days[i]).placeholder(example).error(error).render())
         }
     }
 }
@@ -288,7 +294,7 @@ fn view(
             fieldset.stack disabled[!editable] {
                 section.card {
                     h2 { (text::HOURS) }
-                    div.stack { (hours_fields(days, errors)) }
+                    div.stack { (hours_fields(days, None, errors)) }
                 }
                 section.card {
                     h2 { (text::BEHAVIOUR) }

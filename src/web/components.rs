@@ -20,6 +20,8 @@ pub struct Field<'a> {
     pub hint: Option<&'a str>,
     pub required: bool,
     pub autocomplete: &'a str,
+    /// An example shown in the empty field, never sent with the form.
+    pub placeholder: &'a str,
 }
 
 impl<'a> Field<'a> {
@@ -34,7 +36,13 @@ impl<'a> Field<'a> {
             hint: None,
             required: false,
             autocomplete: "off",
+            placeholder: "",
         }
+    }
+
+    pub fn placeholder(mut self, example: &'a str) -> Self {
+        self.placeholder = example;
+        self
     }
     pub fn kind(mut self, kind: &'a str) -> Self {
         self.kind = kind;
@@ -80,6 +88,7 @@ impl<'a> Field<'a> {
                 @if let Some(hint) = self.hint { p.hint id=(hint_id) { (hint) } }
                 input id=(id) name=(self.name) type=(self.kind) value=(self.value)
                     required[self.required] autocomplete=(self.autocomplete)
+                    placeholder=[(!self.placeholder.is_empty()).then_some(self.placeholder)]
                     aria-invalid=[self.error.map(|_| "true")]
                     aria-describedby=[(!described.is_empty()).then_some(&described)];
                 @if let Some(error) = self.error { p.error id=(error_id) role="alert" { (error) } }

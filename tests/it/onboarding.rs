@@ -46,6 +46,10 @@ fn business_and_profile(b: &Browser, shot: &str) {
     wait_for_path(b, "/onboarding/profil", 10);
     b.fill("input[name=phone]", "+33142600000");
     b.fill("input[name=address]", "24 Rue de Rivoli, 75004 Paris");
+    // The example week is only shown: the owner types the shop's own hours.
+    for day in ["mon", "tue", "wed", "thu", "fri"] {
+        b.fill(&format!("input[name={day}]"), "10:00-19:00");
+    }
     // A split day, as shops with a lunch break have.
     b.fill("input[name=sat]", "10:00-13:00, 14:00-19:00");
     b.screenshot(&format!("{shot}-03-profil"));
@@ -200,4 +204,62 @@ fn without_an_online_store_the_wizard_still_reaches_the_dashboard_and_resumes_at
     b.wait_for_text("Boutique en ligne");
     b.screenshot("sans-boutique-11-dashboard");
     assert!(b.source().contains("Non connectée"), "{}", b.source());
+}
+
+/// The profile step over plain HTTP: it keeps the business type chosen before, saves no
+/// example as the shop's words, and asks for hours rather than inventing them.
+#[test]
+fn the_profile_step_keeps_the_business_type_and_saves_no_example() {
+    let app = TestApp::spawn();
+    let owner = app.setup_owner();
+    let r = owner.submit(
+        "/onboarding/activite",
+        "/onboarding/activite",
+        &[("business_type", "services")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = owner.get("/onboarding/profil");
+    assert_eq!(page.status, 200);
+    // Examples are placeholders, not values.
+    assert!(
+        page.body.contains("placeholder=\"Retours gratuits"),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("value=\"10:00-19:00\""),
+        "{}",
+        page.body
+    );
+    let profile = [
+        ("business_name", "Élégance Paris"),
+        ("phone", ""),
+        ("email", ""),
+        ("address", ""),
+        ("timezone", "Europe/Paris"),
+        ("language", "fr"),
+        ("returns", ""),
+        ("shipping", ""),
+    ];
+    // No hours at all: asked for, nothing saved.
+    let none = owner.submit("/onboarding/profil", "/onboarding/profil", &profile);
+    assert_eq!(none.status, 400);
+    assert!(none.body.contains("Indiquez vos horaires"), "{}", none.body);
+    let mut with_hours = profile.to_vec();
+    with_hours.extend([("mon", "10:00-19:00"), ("sat", "10:00-13:00")]);
+    let r = owner.submit("/onboarding/profil", "/onboarding/profil", &with_hours);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let conn = rusqlite::Connection::open(app.data_dir.join("comptoir.db")).unwrap();
+    let business_type: String = conn
+        .query_row("SELECT business_type FROM shop_profile", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(business_type, "services");
+    let (returns, shipping): (String, String) = conn
+        .query_row(
+            "SELECT returns_policy, shipping_policy FROM assistant_settings",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((returns.as_str(), shipping.as_str()), ("", ""));
 }
