@@ -71,6 +71,8 @@
   var visitor = visitorId();
   var lastId = 0;
   var seq = 0;
+  // The visitor's messages shown as sent, not yet come back from the server.
+  var sentMine = [];
 
   var host = document.createElement("div");
   host.setAttribute("data-comptoir", "");
@@ -162,6 +164,7 @@
     if (!text) return;
     err.textContent = "";
     show(text, true);
+    sentMine.push(text);
     seq += 1;
     post("/widget/messages", { visitor: visitor, text: text, id: Date.now().toString(36) + "-" + seq })
       .then(function (r) { return r.json().then(function (b) { return [r.ok, b]; }); })
@@ -185,7 +188,9 @@
   function receive(m) {
     if (m.id <= lastId) return;
     lastId = m.id;
-    show(m.body, false);
+    var mine = m.author === "shopper";
+    if (mine && sentMine.length && sentMine[0] === m.body) { sentMine.shift(); return; }
+    show(m.body, mine);
   }
   function follow() {
     if (following) return;

@@ -685,18 +685,25 @@ mod webchat {
             "text/event-stream"
         );
         let mut lines = BufReader::new(response.into_body().into_reader()).lines();
-        let mut event = Vec::new();
-        for line in lines.by_ref() {
-            let line = line.unwrap();
-            if line.is_empty() && !event.is_empty() {
-                break;
+        let mut next_event = || {
+            let mut event = Vec::new();
+            for line in lines.by_ref() {
+                let line = line.unwrap();
+                if line.is_empty() && !event.is_empty() {
+                    break;
+                }
+                event.push(line);
             }
-            event.push(line);
-        }
-        assert!(event.contains(&"event: message".to_string()), "{event:?}");
-        let data: serde_json::Value =
-            serde_json::from_str(event.iter().find_map(|l| l.strip_prefix("data: ")).unwrap())
-                .unwrap();
+            assert!(event.contains(&"event: message".to_string()), "{event:?}");
+            let data = event.iter().find_map(|l| l.strip_prefix("data: ")).unwrap();
+            serde_json::from_str::<serde_json::Value>(data).unwrap()
+        };
+        // From the start, as a reloaded page asks: the visitor's own message, then the
+        // reply, so the history is whole.
+        let mine = next_event();
+        assert_eq!(mine["author"], "shopper");
+        assert_eq!(mine["body"], "Vous avez la robe fleurie bleue en 38 ?");
+        let data = next_event();
         assert_eq!(data["author"], "bot");
         assert_eq!(data["body"], answer["reply"]);
         // Sent again (a flaky connection): recognised, not answered twice.
@@ -883,6 +890,19 @@ fn in_a_browser_the_widget_on_the_shops_site_answers() {
         .query_row("SELECT count(*) FROM reservations", [], |r| r.get(0))
         .unwrap();
     assert_eq!(holds, 1);
+    // Shown once as sent, not again when the server's copy comes back.
+    let question = "Vous avez la robe fleurie bleue en 38 ?";
+    assert_eq!(b.shadow_text(host).matches(question).count(), 1);
+
+    // After a reload, the whole exchange is back: the visitor's own words too.
+    b.open(&format!("{}/", site.base));
+    let bubble = b.find_in_shadow(host, ".bubble");
+    b.click_element(&bubble);
+    b.wait_for_shadow_text(host, "Robe Fleurie Bleue en 38");
+    let history = b.shadow_text(host);
+    assert_eq!(history.matches(question).count(), 1, "{history}");
+    let input = b.find_in_shadow(host, "form.say input");
+    let send = b.find_in_shadow(host, "form.say button.send");
 
     // A visitor writing English gets the e-mail prompt in English after a handoff,
     // though the page is French.
