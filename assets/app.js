@@ -8,6 +8,14 @@
       var open = bar.classList.toggle("open");
       toggle.setAttribute("aria-expanded", open ? "true" : "false");
     }
+    // Buttons with data-copy put the text of the element it names on the clipboard.
+    var copy = event.target.closest("[data-copy]");
+    if (copy && navigator.clipboard) {
+      var source = document.querySelector(copy.dataset.copy);
+      navigator.clipboard.writeText(source ? source.textContent : "").then(function () {
+        copy.textContent = copy.dataset.copied || copy.textContent;
+      });
+    }
   });
   // Buttons with data-confirm ask before submitting their form.
   document.addEventListener("submit", function (event) {
@@ -97,6 +105,9 @@
   var open = document.querySelector("[data-conversation]");
   var list = document.getElementById("conversation-list");
   var stream = new EventSource("/inbox/events");
+  // A page left (or kept in the back-forward cache) must not hold its stream: browsers
+  // give a site six connections, and stale streams would leave the next page waiting.
+  window.addEventListener("pagehide", function () { stream.close(); });
   stream.addEventListener("waiting", function (e) { showWaiting(JSON.parse(e.data).waiting); });
   stream.addEventListener("changed", function (e) {
     var news = JSON.parse(e.data);

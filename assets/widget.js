@@ -199,6 +199,8 @@
       var es = new EventSource(base + "/widget/stream?visitor=" + visitor + "&after=" + lastId);
       es.addEventListener("message", function (e) { receive(JSON.parse(e.data)); });
       es.onerror = function () { es.close(); following = false; setTimeout(follow, 3000); };
+      // A page left must not hold its stream (browsers give a site six connections).
+      window.addEventListener("pagehide", function () { es.close(); });
     } else {
       (function poll() {
         fetch(base + "/widget/messages?visitor=" + visitor + "&after=" + lastId)

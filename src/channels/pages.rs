@@ -34,6 +34,8 @@ mod text {
     pub const KEEP: &str = "Laissez vide pour garder la valeur enregistrée.";
     pub const FIXED: &str = "Défini dans le fichier de configuration.";
     pub const WEBHOOK: &str = "Adresse à indiquer chez le fournisseur (webhook) :";
+    pub const COPY: &str = "📋 Copier l'extrait";
+    pub const COPIED: &str = "✅ Copié";
     pub const NO_PUBLIC_URL: &str = "Indiquez public_url dans la configuration (l'adresse https où le fournisseur joint Comptoir) pour recevoir les messages.";
     pub const SAVE: &str = "Enregistrer";
     pub const SAVED: &str = "Réglages enregistrés.";
@@ -208,7 +210,8 @@ fn webchat_card(staff: &Staff, config: &Config, v: &View, flow: Flow) -> Markup 
     let base = config
         .public_url
         .as_deref()
-        .unwrap_or("https://votre-comptoir.example.com");
+        .unwrap_or(&staff.origin)
+        .trim_end_matches('/');
     let snippet = format!(
         "<script src=\"{base}/assets/widget.js\" data-position=\"right\" data-color=\"#7a2e4d\" data-cookie-days=\"{}\" defer></script>",
         w.cookie_ttl_days
@@ -217,7 +220,8 @@ fn webchat_card(staff: &Staff, config: &Config, v: &View, flow: Flow) -> Markup 
         section.card id="webchat" {
             h2 { (text::WEBCHAT) }
             p.muted { (text::SNIPPET) }
-            pre { code { (snippet) } }
+            pre.snippet { code #widget-snippet { (snippet) } }
+            button.btn type="button" data-copy="#widget-snippet" data-copied=(text::COPIED) { (text::COPY) }
             form.stack method="post" action=(flow.action(&paths::with_id(paths::CHANNEL_SAVE, "webchat"))) {
                 (csrf_input(&staff.csrf))
                 label.checkbox { input type="checkbox" name="enabled" value="1" checked[*on] disabled[!can]; " " (text::ENABLED) }

@@ -23,6 +23,9 @@ pub struct Staff {
     pub session_hash: String,
     pub csrf: String,
     pub path: String,
+    /// The address this member reaches Comptoir at (`https://host`), as the request
+    /// says; for what must point back here when `public_url` is not set.
+    pub origin: String,
 }
 
 impl Staff {
@@ -45,6 +48,10 @@ impl FromRequest for Staff {
         let csrf = req.extensions().get::<CsrfToken>().map(|t| t.0.clone());
         let safe = req.method().is_safe();
         let path = req.path().to_string();
+        let origin = {
+            let info = req.connection_info();
+            format!("{}://{}", info.scheme(), info.host())
+        };
         let next = if safe {
             Some(match req.query_string() {
                 "" => path.clone(),
@@ -79,6 +86,7 @@ impl FromRequest for Staff {
                 session_hash: hash,
                 csrf,
                 path,
+                origin,
             })
         })
     }

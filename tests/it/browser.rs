@@ -279,6 +279,31 @@ impl Browser {
         let _ = std::fs::write(dir.join(format!("{name}.png")), png);
     }
 
+    /// Runs `script` in the page (W3C "execute sync"); its return value.
+    pub fn script(&self, script: &str, args: Value) -> Value {
+        self.session_call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": args})),
+        )
+    }
+
+    /// Emulates a screen `width` CSS pixels wide (a phone when narrow), as Chromium's
+    /// device mode does.
+    pub fn set_width(&self, width: u32) {
+        let mobile = width < 600;
+        self.session_call(
+            "POST",
+            "/goog/cdp/execute",
+            Some(
+                json!({"cmd": "Emulation.setDeviceMetricsOverride", "params": {
+                    "width": width, "height": if mobile { 844 } else { 900 },
+                    "deviceScaleFactor": 1, "mobile": mobile
+                }}),
+            ),
+        );
+    }
+
     /// The address of the page shown.
     pub fn url(&self) -> String {
         self.session_call("GET", "/url", None)

@@ -12,6 +12,7 @@ mod fakes;
 mod inbox;
 mod integrations;
 mod layers;
+mod layout;
 mod oauth;
 mod onboarding;
 mod pages;

@@ -1,0 +1,147 @@
+//! Every page of the app, in a real browser, at a laptop's width (1366 px) and a
+//! phone's (390 px): nothing may make the page scroll sideways, and nothing may stick
+//! out of its card. Screenshots of each are kept in `target/screenshots/`.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::browser::Browser;
+use crate::common::{OWNER_EMAIL, OWNER_PASSWORD, TestApp};
+
+const SITE: &str = "https://www.elegance-paris.test";
+
+/// What is wrong with the page shown: the document wider than the window, or elements
+/// that reach past the window or out of their card. Elements inside a box that scrolls
+/// or clips sideways (a wide table in its scroller) are that box's business.
+const CHECK: &str = r##"
+var width = document.documentElement.clientWidth;
+var found = [];
+var flagged = [];
+if (document.documentElement.scrollWidth > width + 1) {
+  found.push("the page is " + document.documentElement.scrollWidth + " px wide in a " + width + " px window");
+}
+function name(el) {
+  var text = (el.textContent || "").trim().slice(0, 40);
+  return el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
+    (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\s+/).join(".") : "") +
+    (text ? " (" + text + ")" : "");
+}
+function clipped(el, stop) {
+  for (var a = el.parentElement; a && a !== stop; a = a.parentElement) {
+    var o = getComputedStyle(a).overflowX;
+    if (o === "auto" || o === "scroll" || o === "hidden" || o === "clip") return true;
+  }
+  return false;
+}
+var cards = new Map();
+document.querySelectorAll("body *").forEach(function (el) {
+  var r = el.getBoundingClientRect();
+  if (r.width <= 1 || r.height <= 1) return;
+  var past = r.right > width + 1;
+  var card = el.parentElement && el.parentElement.closest(".card");
+  var out = false;
+  if (card) {
+    var c = cards.get(card);
+    if (!c) { c = card.getBoundingClientRect(); cards.set(card, c); }
+    out = r.right > c.right + 1 || r.left < c.left - 1;
+  }
+  if (!past && !out) return;
+  var style = getComputedStyle(el);
+  if (style.position === "fixed" || style.visibility === "hidden") return;
+  if (past && !clipped(el, document.body)) {
+    flagged.push([el, name(el) + " reaches " + Math.round(r.right) + " px"]);
+  } else if (out && !clipped(el, card)) {
+    flagged.push([el, name(el) + " leaves its card"]);
+  }
+});
+// The innermost culprits only: a box pushed wide by its child is not news.
+flagged.forEach(function (f) {
+  var outer = flagged.some(function (g) { return g[0] !== f[0] && f[0].contains(g[0]); });
+  if (!outer) found.push(f[1]);
+});
+return found.slice(0, 12);
+"##;
+
+fn check(b: &Browser, base: &str, path: &str, shot: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    for width in [1366, 390] {
+        b.set_width(width);
+        b.open(&format!("{base}{path}"));
+        b.find("main");
+        b.screenshot(&format!("layout-{shot}-{width}"));
+        let found = b.script(CHECK, json!([]));
+        for problem in found.as_array().cloned().unwrap_or_default() {
+            problems.push(format!(
+                "{path} at {width} px: {}",
+                problem.as_str().unwrap_or("")
+            ));
+        }
+    }
+    problems
+}
+
+fn shop(dir: &Path) -> TestApp {
+    let app = TestApp::spawn_in(dir, |c| {
+        c.channels.webchat.allowed_origins = vec![SITE.into()];
+    });
+    crate::common::demo_database(dir);
+    app
+}
+
+#[test]
+fn every_page_fits_a_laptop_and_a_phone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = shop(tmp.path());
+    app.setup_owner();
+    // A conversation with a hold, so the inbox, a conversation and Réservations have
+    // something to show.
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let r = agent
+        .post(&format!("{}/widget/messages", app.base))
+        .header("Origin", SITE)
+        .send_json(json!({"visitor": "layout-visitor-1", "text": "Vous avez la robe fleurie bleue en 38 ?", "id": "l1"}))
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let conversation: i64 = rusqlite::Connection::open(tmp.path().join("comptoir.db"))
+        .unwrap()
+        .query_row("SELECT id FROM conversations", [], |r| r.get(0))
+        .unwrap();
+
+    let Some(b) = Browser::start_or_skip() else {
+        return;
+    };
+    b.open(&format!("{}/login", app.base));
+    b.fill("input[name=email]", OWNER_EMAIL);
+    b.fill("input[name=password]", OWNER_PASSWORD);
+    b.click("form button[type=submit]");
+    b.find("main");
+
+    let pages = [
+        ("/", "tableau-de-bord"),
+        ("/inbox", "boite"),
+        (&format!("/inbox/{conversation}") as &str, "conversation"),
+        ("/reservations", "reservations"),
+        ("/products", "produits"),
+        ("/orders", "commandes"),
+        ("/settings", "parametres"),
+        ("/settings/profile", "profil"),
+        ("/settings/assistant", "assistant"),
+        ("/settings/messages", "messages"),
+        ("/settings/inbox", "reglages-boite"),
+        ("/settings/channels", "canaux"),
+        ("/settings/integrations", "integrations"),
+        ("/settings/account", "compte"),
+        ("/settings/members", "membres"),
+        ("/onboarding/canaux", "assistant-canaux"),
+        ("/onboarding/boutique", "assistant-boutique"),
+    ];
+    let mut problems = Vec::new();
+    for (path, shot) in pages {
+        problems.extend(check(&b, &app.base, path, shot));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
