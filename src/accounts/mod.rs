@@ -27,6 +27,8 @@ mod text {
     pub const EMAIL_INVALID: &str =
         "Saisissez une adresse e-mail valide, par exemple vous@boutique.fr.";
     pub const NAME_REQUIRED: &str = "Indiquez le nom de votre commerce.";
+    pub const NAME_TOO_LONG: &str = "Le nom du commerce tient en 120 caractères au plus.";
+    pub const LOGIN_EMPTY: &str = "Indiquez votre e-mail et votre mot de passe.";
     pub const ALREADY_SET_UP: &str = "Comptoir est déjà configuré : connectez-vous.";
     pub const WRONG_LOGIN: &str = "E-mail ou mot de passe incorrect.";
     pub const LOGGED_OUT: &str = "Vous êtes déconnecté.";
@@ -148,8 +150,10 @@ async fn setup_submit(
         errors.password = Some(e.into());
     }
     let name = form.business_name.trim();
-    if name.is_empty() || name.chars().count() > 120 {
+    if name.is_empty() {
         errors.business_name = Some(text::NAME_REQUIRED.into());
+    } else if name.chars().count() > 120 {
+        errors.business_name = Some(text::NAME_TOO_LONG.into());
     }
     // Chosen in the wizard's next step; a client may still send it here.
     let business_type =
@@ -234,11 +238,30 @@ async fn login_submit(
     let now = state.clock.now();
     let ip = client_ip(&state, &req);
     let next = safe_next(&form.next).to_string();
+    // An empty form is a slip, not an attempt: it says what is missing, counts nothing.
+    if form.email.trim().is_empty() || form.password.is_empty() {
+        return Ok(respond::html(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            views::login(&csrf.0, &form.email, &next, Some(text::LOGIN_EMPTY), None),
+        ));
+    }
     if let Err(wait) = guard.limiter.check(&form.email, ip, now) {
         tracing::warn!(ip = ?ip, "login paused by the rate limit");
+        let tz = db::call(&state.db, |conn| -> Result<_, AppError> {
+            Ok(repo::shop_timezone(conn))
+        })
+        .await?;
+        let until =
+            now + jiff::SignedDuration::from_secs(i64::try_from(wait).unwrap_or(i64::MAX / 2));
         let message = format!(
-            "Trop de tentatives de connexion. Réessayez dans {}.",
-            crate::error::minutes_fr(wait)
+            "Trop de tentatives de connexion. Réessayez dans {} ({}). Mot de passe oublié ? Un administrateur peut vous en donner un nouveau (Paramètres › Membres), ou, sur la machine de Comptoir : comptoir user reset-password --email {}",
+            crate::error::minutes_fr(wait),
+            crate::clock::deadline_fr(until, now, &tz),
+            if form.email.trim().is_empty() {
+                "VOTRE-E-MAIL"
+            } else {
+                form.email.trim()
+            },
         );
         let mut response = respond::html(
             actix_web::http::StatusCode::TOO_MANY_REQUESTS,

@@ -28,6 +28,20 @@ fn first_run_leads_to_setup_and_creates_the_owner() {
     assert!(r.body.contains("au moins 10 caractères"));
     assert!(r.body.contains("nom de votre commerce"));
     assert!(r.body.contains("value=\"not-an-email\""), "input kept");
+    // A name far too long is told its limit, not that it is missing.
+    let long = "É".repeat(5000);
+    let r = c.post(
+        "/setup",
+        &[
+            ("_csrf", &csrf),
+            ("email", "owner@elegance.test"),
+            ("password", "a-long-enough-password"),
+            ("business_name", &long),
+            ("business_type", "ecommerce"),
+        ],
+    );
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("120 caractères au plus"), "{}", r.body);
     assert_eq!(c.get("/").location(), "/setup", "still no account");
 
     let owner = app.setup_owner();
@@ -91,6 +105,15 @@ fn logins_are_rate_limited_per_account_and_released_after_the_window() {
     });
     app.setup_owner();
     let c = app.client();
+    // Empty submits say what is missing and are not attempts.
+    for _ in 0..5 {
+        let r = c.login("", "");
+        assert_eq!(r.status, 400);
+        assert!(
+            r.body
+                .contains("Indiquez votre e-mail et votre mot de passe")
+        );
+    }
     for _ in 0..3 {
         assert_eq!(c.login(OWNER_EMAIL, "wrong-password!").status, 401);
     }
@@ -99,6 +122,19 @@ fn logins_are_rate_limited_per_account_and_released_after_the_window() {
     assert_eq!(r.status, 429);
     assert!(r.body.contains("Trop de tentatives"), "{}", r.body);
     assert!(r.body.contains("15 minutes"), "{}", r.body);
+    // When it ends, and the way out.
+    assert!(
+        r.body.contains("aujourd&#39;hui à")
+            || r.body.contains("aujourd'hui à")
+            || r.body.contains("demain à"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("comptoir user reset-password"),
+        "{}",
+        r.body
+    );
     assert_eq!(r.header("retry-after"), Some("900"));
 
     app.clock.advance(jiff::SignedDuration::from_mins(16));
