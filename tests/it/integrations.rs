@@ -88,6 +88,12 @@ fn connecting_shopify_from_the_page_syncs_and_fills_products_and_orders() {
         !products.contains("Blazer Croisé Marine"),
         "search narrows the list"
     );
+    // Words in any order, each anywhere in the product.
+    let words = owner.get("/products?q=robe%20bleue").body;
+    assert!(words.contains("Robe Fleurie Bleue"), "{words}");
+    assert!(!words.contains("Blazer Croisé Marine"), "{words}");
+    let reversed = owner.get("/products?q=bleue%20fleurie").body;
+    assert!(reversed.contains("Robe Fleurie Bleue"), "{reversed}");
     let orders = owner.get("/orders").body;
     assert!(orders.contains("#1012") && orders.contains("#1001"));
     assert!(

@@ -34,27 +34,35 @@ pub struct VariantStock {
     pub stock: Vec<(String, bool, i64)>,
 }
 
-/// A page of products matching `search` (title, handle, type, tags or a variant's SKU),
-/// with one more row than asked when there is a next page.
+/// A page of products matching every word of `search`, in any order, each in the
+/// title, handle, type, tags or a variant's SKU ("robe bleue" finds "Robe Fleurie
+/// Bleue"), with one more row than asked when there is a next page.
 pub fn search_products(
     conn: &Connection,
     search: &str,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<ProductRow>, AppError> {
-    let pattern = like_pattern(search);
-    let mut stmt = conn
-        .prepare(
-            "SELECT p.id, p.title, p.handle, p.product_type, s.name, p.status FROM products p
-             JOIN stores s ON s.id = p.store_id
-             WHERE ?1 = '%%' OR p.title LIKE ?1 ESCAPE '\\' OR p.handle LIKE ?1 ESCAPE '\\'
-                OR p.product_type LIKE ?1 ESCAPE '\\' OR p.tags LIKE ?1 ESCAPE '\\'
-                OR EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id AND v.sku LIKE ?1 ESCAPE '\\')
-             ORDER BY p.title COLLATE NOCASE LIMIT ?2 OFFSET ?3",
-        )
-        .map_err(db)?;
+    // At most eight words: enough for any product name, bounded for the query.
+    let words: Vec<String> = search.split_whitespace().take(8).map(like_pattern).collect();
+    let mut sql = String::from(
+        "SELECT p.id, p.title, p.handle, p.product_type, s.name, p.status FROM products p
+         JOIN stores s ON s.id = p.store_id WHERE 1",
+    );
+    for n in 3..3 + words.len() {
+        sql.push_str(&format!(
+            " AND (p.title || ' ' || p.handle || ' ' || p.product_type || ' ' || p.tags
+                   LIKE ?{n} ESCAPE '\\'
+                OR EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id
+                           AND v.sku LIKE ?{n} ESCAPE '\\'))"
+        ));
+    }
+    sql.push_str(" ORDER BY p.title COLLATE NOCASE LIMIT ?1 OFFSET ?2");
+    let mut values: Vec<rusqlite::types::Value> = vec![limit.into(), offset.into()];
+    values.extend(words.into_iter().map(rusqlite::types::Value::from));
+    let mut stmt = conn.prepare_cached(&sql).map_err(db)?;
     let rows = stmt
-        .query_map(params![pattern, limit, offset], |r| {
+        .query_map(rusqlite::params_from_iter(values), |r| {
             Ok(ProductRow {
                 id: r.get(0)?,
                 title: r.get(1)?,
