@@ -617,6 +617,31 @@ mod manual {
     }
 
     #[test]
+    fn a_bad_csv_in_the_setup_wizard_is_explained_in_the_wizard() {
+        let app = TestApp::spawn();
+        let owner = app.setup_owner();
+        // The token comes from any page of the session; the form is the wizard's.
+        let r = owner.post_multipart(
+            "/settings/integrations",
+            "/settings/integrations/manual?assistant=1",
+            &[
+                ("name", None, b"Atelier"),
+                ("file", Some("bad.csv"), BAD.as_bytes()),
+            ],
+        );
+        assert_eq!(r.status, 400);
+        // In the wizard's frame, in the manual store's form, name kept, lines listed.
+        assert!(r.body.contains("Progression"), "{}", r.body);
+        assert!(
+            r.body.contains("Ligne 4 : prix « quatre-vingts » invalide"),
+            "{}",
+            r.body
+        );
+        assert!(r.body.contains("choisissez-le à nouveau"), "{}", r.body);
+        assert!(r.body.contains("value=\"Atelier\""), "{}", r.body);
+    }
+
+    #[test]
     fn csv_upload_on_the_page_lists_bad_lines_and_imports_good_files() {
         let app = TestApp::spawn();
         let owner = app.setup_owner();

@@ -40,7 +40,10 @@ pub(super) struct Forms {
     pub(super) presta_key_error: Option<String>,
     pub(super) manual_name: String,
     pub(super) manual_error: Option<String>,
+    /// A catalogue import into a connected manual store, refused.
     pub(super) import_errors: Vec<LineError>,
+    /// The new manual store's file, refused: shown in its own form.
+    pub(super) manual_import_errors: Vec<LineError>,
     /// The page the forms were sent from (Intégrations or the setup wizard).
     pub(super) flow: Flow,
 }
@@ -84,6 +87,7 @@ pub(super) fn manual_form(staff: &Staff, f: &Forms) -> Markup {
             form.stack method="post" action=(f.flow.action(paths::CREATE_MANUAL)) enctype="multipart/form-data" {
                 (csrf_input(&staff.csrf))
                 (Field::new(text::MANUAL_NAME, "name").value(&f.manual_name).required().error(f.manual_error.as_deref()).render())
+                (import_errors(&f.manual_import_errors))
                 div.field {
                     label for="f-file" { (text::CSV_FILE) }
                     input #f-file type="file" name="file" accept=".csv,text/csv";
@@ -103,6 +107,7 @@ pub(super) fn import_errors(errors: &[LineError]) -> Markup {
             div.alert.danger role="alert" {
                 p { strong { (text::IMPORT_REFUSED) } }
                 ul.line-errors { @for e in errors { li { "Ligne " (e.line) " : " (e.reason) } } }
+                p { (text::CHOOSE_AGAIN) }
             }
         }
     }

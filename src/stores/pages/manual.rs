@@ -151,7 +151,7 @@ pub(super) async fn create_manual(
     } else {
         match import_file(&state, None, Some(name), &file, Import::Catalogue).await? {
             Ok(_) => return connected(&state, flow, "imported").await,
-            Err(errors) => forms.import_errors = errors,
+            Err(errors) => forms.manual_import_errors = errors,
         }
     }
     refused(&state, &staff, forms).await

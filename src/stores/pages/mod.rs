@@ -96,6 +96,7 @@ mod text {
     pub const IMPORT_ORDERS: &str = "Importer des commandes (CSV : ajoutées ou mises à jour)";
     pub const ORDERS_TEMPLATE: &str = "Modèle CSV des commandes";
     pub const CONNECTED_NO_WEBHOOKS: &str = "Boutique connectée, mais Shopify a refusé l'abonnement aux webhooks : la synchronisation périodique prend le relais. Vérifiez les autorisations de l'application.";
+    pub const CHOOSE_AGAIN: &str = "Corrigez ces lignes dans votre fichier, puis choisissez-le à nouveau (le navigateur ne le garde pas).";
     pub const IMPORT_REFUSED: &str =
         "Le fichier n'a pas été importé (rien n'a changé). Corrigez ces lignes puis réessayez :";
     pub const BAD_SITE: &str =

@@ -44,7 +44,11 @@ pub fn search_products(
     offset: i64,
 ) -> Result<Vec<ProductRow>, AppError> {
     // At most eight words: enough for any product name, bounded for the query.
-    let words: Vec<String> = search.split_whitespace().take(8).map(like_pattern).collect();
+    let words: Vec<String> = search
+        .split_whitespace()
+        .take(8)
+        .map(like_pattern)
+        .collect();
     let mut sql = String::from(
         "SELECT p.id, p.title, p.handle, p.product_type, s.name, p.status FROM products p
          JOIN stores s ON s.id = p.store_id WHERE 1",
