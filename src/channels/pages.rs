@@ -243,12 +243,17 @@ fn webchat_card(staff: &Staff, config: &Config, v: &View, flow: Flow) -> Markup 
 
 async fn stored(state: &AppState) -> Result<View, AppError> {
     let secrets = state.secrets.clone();
+    // Never saved from the page: on only when the config file sets the channel up, so
+    // "Canal activé" is never ticked for a channel with no keys.
+    let channels = &state.config.channels;
+    let twilio_on = channels.twilio.account_sid.is_some();
+    let resend_on = channels.resend.api_key.is_some();
     db::call(&state.db, move |conn| {
         Ok(View {
             twilio: settings::load(conn, &secrets, "twilio")?
-                .unwrap_or((true, TwilioPage::default())),
+                .unwrap_or((twilio_on, TwilioPage::default())),
             resend: settings::load(conn, &secrets, "resend")?
-                .unwrap_or((true, ResendPage::default())),
+                .unwrap_or((resend_on, ResendPage::default())),
             webchat: settings::load(conn, &secrets, "webchat")?
                 .unwrap_or((true, WebchatPage::default())),
             errors: Vec::new(),

@@ -1027,3 +1027,16 @@ mod inbox {
         assert!(!owner.get("/inbox?tab=chatbot").body.contains(from));
     }
 }
+
+#[test]
+fn channels_without_keys_are_not_shown_as_on() {
+    let app = TestApp::spawn();
+    let owner = app.setup_owner();
+    let page = owner.get("/settings/channels").body;
+    for card in ["id=\"twilio\"", "id=\"resend\""] {
+        let start = page.find(card).unwrap();
+        let end = page[start..].find("</section>").unwrap() + start;
+        let section = &page[start..end];
+        assert!(!section.contains("checked"), "{section}");
+    }
+}
