@@ -108,11 +108,15 @@ fn channel_icon(channel: &str) -> &'static str {
     }
 }
 
+/// A shopper's best name: the store customer's, else the name they gave, with their
+/// phone or e-mail; a web visitor nobody knows is "Visiteur du site" and a short id.
 fn who(name: &str, contact: &str) -> String {
-    if name.is_empty() {
-        contact.to_string()
-    } else {
-        format!("{name} ({contact})")
+    let visitor = contact.strip_prefix("visitor:");
+    match (name.trim(), visitor) {
+        ("", Some(id)) => format!("Visiteur du site · {}", id.chars().take(6).collect::<String>()),
+        ("", None) => contact.to_string(),
+        (name, Some(_)) => name.to_string(),
+        (name, None) => format!("{name} ({contact})"),
     }
 }
 
@@ -346,4 +350,17 @@ async fn inbox(
         }
     };
     Ok(page(&staff, text::TITLE, body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::who;
+
+    #[test]
+    fn shoppers_are_named_as_people_read_them() {
+        assert_eq!(who("", "visitor:9a99b9086ed220c21c3baf2e"), "Visiteur du site · 9a99b9");
+        assert_eq!(who("Claire Martin", "visitor:9a99b9086ed2"), "Claire Martin");
+        assert_eq!(who("Claire Martin", "+33612345678"), "Claire Martin (+33612345678)");
+        assert_eq!(who("", "claire@example.fr"), "claire@example.fr");
+    }
 }

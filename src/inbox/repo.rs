@@ -248,16 +248,20 @@ pub fn list(
         "c.last_message_at DESC, c.id DESC"
     };
     let sql = format!(
-        "SELECT c.id, c.channel, c.contact, COALESCE(k.display_name, ''), c.last_message_at,
+        "SELECT c.id, c.channel, c.contact, COALESCE(NULLIF(trim(cu.first_name || ' ' || cu.last_name), ''), k.display_name, ''), c.last_message_at,
                 c.handoff_at IS NOT NULL, c.handoff_reason, c.bot_paused, c.priority,
                 c.closed_at IS NOT NULL, NULLIF(u.display_name, ''), u.email, d.name,
-                (SELECT body FROM messages m WHERE m.conversation_id = c.id ORDER BY m.id DESC LIMIT 1),
+                COALESCE((SELECT body FROM messages m WHERE m.conversation_id = c.id
+                           AND m.author = 'shopper' ORDER BY m.id DESC LIMIT 1),
+                          (SELECT body FROM messages m WHERE m.conversation_id = c.id
+                           ORDER BY m.id DESC LIMIT 1)),
                 COALESCE((SELECT max(m.id) FROM messages m
                           WHERE m.conversation_id = c.id AND m.author = 'shopper'), 0)
                   > COALESCE((SELECT r.message_id FROM conversation_reads r
                               WHERE r.user_id = ?1 AND r.conversation_id = c.id), 0)
          FROM conversations c
          LEFT JOIN contacts k ON k.id = c.contact_id
+         LEFT JOIN customers cu ON cu.id = k.customer_id
          LEFT JOIN users u ON u.id = c.assignee_id
          LEFT JOIN departments d ON d.id = c.department_id
          WHERE {}
@@ -385,12 +389,14 @@ pub fn thread(
 ) -> Result<Option<Thread>, AppError> {
     let head = conn
         .prepare_cached(
-            "SELECT c.id, c.channel, c.contact, c.contact_id, COALESCE(k.display_name, ''),
+            "SELECT c.id, c.channel, c.contact, c.contact_id,
+                    COALESCE(NULLIF(trim(cu.first_name || ' ' || cu.last_name), ''), k.display_name, ''),
                     COALESCE(k.blocked, 0), c.contact_email, c.handoff_at IS NOT NULL,
                     c.handoff_reason, c.bot_paused, c.closed_at IS NOT NULL, c.priority,
                     c.assignee_id, c.department_id, c.survey_sent_at IS NOT NULL, c.survey_score,
                     json_extract(c.state, '$.product')
-             FROM conversations c LEFT JOIN contacts k ON k.id = c.contact_id WHERE c.id = ?1",
+             FROM conversations c LEFT JOIN contacts k ON k.id = c.contact_id
+             LEFT JOIN customers cu ON cu.id = k.customer_id WHERE c.id = ?1",
         )?
         .query_row([id], |r| {
             Ok(Thread {

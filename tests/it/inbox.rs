@@ -623,7 +623,9 @@ fn in_a_browser_the_team_sees_a_message_arrive_takes_over_and_closes() {
 
     // A shopper asks for a human: the list shows it without a reload.
     visitor_says(&app, "v-browser-01", "Je veux parler à quelqu'un svp");
-    b.wait_for_text("visitor:v-browser-01");
+    // Named as people read it, with the shopper's own words as the preview.
+    b.wait_for_text("Visiteur du site · v-brow");
+    b.wait_for_text("Je veux parler à quelqu'un svp");
     let id = conversation_of(tmp.path(), "v-browser-01");
     b.click(&format!("a[href='/inbox/{id}']"));
     b.wait_for_text("à la demande du client");
