@@ -113,7 +113,10 @@ fn channel_icon(channel: &str) -> &'static str {
 fn who(name: &str, contact: &str) -> String {
     let visitor = contact.strip_prefix("visitor:");
     match (name.trim(), visitor) {
-        ("", Some(id)) => format!("Visiteur du site · {}", id.chars().take(6).collect::<String>()),
+        ("", Some(id)) => format!(
+            "Visiteur du site · {}",
+            id.chars().take(6).collect::<String>()
+        ),
         ("", None) => contact.to_string(),
         (name, Some(_)) => name.to_string(),
         (name, None) => format!("{name} ({contact})"),
@@ -358,9 +361,18 @@ mod tests {
 
     #[test]
     fn shoppers_are_named_as_people_read_them() {
-        assert_eq!(who("", "visitor:9a99b9086ed220c21c3baf2e"), "Visiteur du site · 9a99b9");
-        assert_eq!(who("Claire Martin", "visitor:9a99b9086ed2"), "Claire Martin");
-        assert_eq!(who("Claire Martin", "+33612345678"), "Claire Martin (+33612345678)");
+        assert_eq!(
+            who("", "visitor:9a99b9086ed220c21c3baf2e"),
+            "Visiteur du site · 9a99b9"
+        );
+        assert_eq!(
+            who("Claire Martin", "visitor:9a99b9086ed2"),
+            "Claire Martin"
+        );
+        assert_eq!(
+            who("Claire Martin", "+33612345678"),
+            "Claire Martin (+33612345678)"
+        );
         assert_eq!(who("", "claire@example.fr"), "claire@example.fr");
     }
 }

@@ -92,7 +92,15 @@ pub fn set_no_store(conn: &Connection, no_store: bool, now: Timestamp) -> Result
     save(conn, &p, now)
 }
 
+/// Ends the wizard. What its test conversation put aside goes back on the shelf: those
+/// holds were for trying the assistant, not for a shopper.
 pub fn finish(conn: &Connection, now: Timestamp) -> Result<(), AppError> {
+    conn.execute(
+        "UPDATE reservations SET status = 'cancelled', closed_at = ?1
+         WHERE status = 'active'
+           AND conversation_id IN (SELECT id FROM conversations WHERE test = 1)",
+        [now.as_second()],
+    )?;
     let mut p = load(conn)?;
     p.reached = Step::Done;
     p.finished = true;
