@@ -91,8 +91,9 @@ pub enum Step {
     Store,
     Sync,
     Connections,
-    Test,
+    /// Before the test, so the test answers in the tone and with the holds chosen.
     Preferences,
+    Test,
     Done,
 }
 
@@ -105,8 +106,8 @@ impl Step {
         Step::Store,
         Step::Sync,
         Step::Connections,
-        Step::Test,
         Step::Preferences,
+        Step::Test,
         Step::Done,
     ];
 

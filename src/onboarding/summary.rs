@@ -205,8 +205,10 @@ pub(super) async fn done_body(state: &AppState, staff: &Staff) -> Result<Markup,
         form method="post" action=(Step::Done.path()) {
             (csrf_input(&staff.csrf))
             div.wizard-nav {
-                a.btn href=(Step::Preferences.path()) { (super::text::BACK) }
-                button.btn.primary type="submit" { "🚀 Accéder au Dashboard" }
+                @if let Some(before) = Step::Done.previous() {
+                    a.btn href=(before.path()) { (super::text::BACK) }
+                }
+                button.btn.primary type="submit" { "🚀 Ouvrir le tableau de bord" }
             }
         }
     })

@@ -121,6 +121,11 @@ fn a_new_shop_connects_shopify_by_oauth_tests_the_assistant_and_reaches_its_dash
     b.screenshot("shopify-07-connexions");
     continue_on(&b, "connexions");
 
+    // Preferences come before the test, so the test answers as the shop chose.
+    wait_for_path(&b, "/onboarding/preferences", 10);
+    b.screenshot("shopify-08-preferences");
+    continue_on(&b, "preferences");
+
     wait_for_path(&b, "/onboarding/test", 10);
     b.fill(
         "#test-message",
@@ -128,7 +133,7 @@ fn a_new_shop_connects_shopify_by_oauth_tests_the_assistant_and_reaches_its_dash
     );
     b.click(".test-form button[type=submit]");
     b.wait_for_text("Réservation créée");
-    b.screenshot("shopify-08-test");
+    b.screenshot("shopify-09-test");
     let chat = b.source();
     assert!(chat.contains("2 en boutique"), "{chat}");
     assert!(chat.contains("jusqu'à demain 19h"), "{chat}");
@@ -139,10 +144,6 @@ fn a_new_shop_connects_shopify_by_oauth_tests_the_assistant_and_reaches_its_dash
     assert!(chat.contains("Stock vérifié : disponible"), "{chat}");
     assert!(chat.contains("Réponse en"), "time measured: {chat}");
     continue_on(&b, "test");
-
-    wait_for_path(&b, "/onboarding/preferences", 10);
-    b.screenshot("shopify-09-preferences");
-    continue_on(&b, "preferences");
 
     wait_for_path(&b, "/onboarding/termine", 10);
     b.wait_for_text("Taux d'automatisation estimé");
@@ -194,6 +195,8 @@ fn without_an_online_store_the_wizard_still_reaches_the_dashboard_and_resumes_at
     wait_for_path(&b, "/onboarding/connexions", 10);
 
     b.click("form[action='/onboarding/connexions'] button[formaction]");
+    wait_for_path(&b, "/onboarding/preferences", 10);
+    continue_on(&b, "preferences");
     wait_for_path(&b, "/onboarding/test", 10);
     b.fill("#test-message", "Vous êtes ouverts demain ?");
     b.click(".test-form button[type=submit]");
@@ -201,8 +204,6 @@ fn without_an_online_store_the_wizard_still_reaches_the_dashboard_and_resumes_at
     assert!(b.source().contains("19h"), "{}", b.source());
     b.screenshot("sans-boutique-08-test");
     continue_on(&b, "test");
-    wait_for_path(&b, "/onboarding/preferences", 10);
-    continue_on(&b, "preferences");
     wait_for_path(&b, "/onboarding/termine", 10);
     b.wait_for_text("Aucune boutique en ligne");
     b.click("form[action='/onboarding/termine'] button[type=submit]");
