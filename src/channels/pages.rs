@@ -36,7 +36,7 @@ mod text {
     pub const WEBHOOK: &str = "Adresse à indiquer chez le fournisseur (webhook) :";
     pub const COPY: &str = "📋 Copier l'extrait";
     pub const COPIED: &str = "✅ Copié";
-    pub const NO_PUBLIC_URL: &str = "Indiquez public_url dans la configuration (l'adresse https où le fournisseur joint Comptoir) pour recevoir les messages.";
+    pub const NO_PUBLIC_URL: &str = "Indiquez l'adresse publique de Comptoir (l'adresse https où le fournisseur le joint ; « public_url » dans le fichier de configuration) pour recevoir les messages.";
     pub const SAVE: &str = "Enregistrer";
     pub const SAVED: &str = "Réglages enregistrés.";
     pub const TEST: &str = "Envoyer un message de test";

@@ -36,7 +36,7 @@ mod text {
     pub const UNREAD: &str = "Nouveau message";
     pub const PAUSED: &str = "L'équipe a pris la main : l'assistant se tait ici.";
     pub const REPLY: &str = "Répondre";
-    pub const REPLY_HINT: &str = "Votre réponse part sur le channel du client. Répondre met l'assistant en pause dans cette conversation.";
+    pub const REPLY_HINT: &str = "Votre réponse part par le même moyen que le message du client (SMS, WhatsApp, e-mail ou chat). Répondre met l'assistant en pause dans cette conversation.";
     pub const HAND_BACK: &str = "Rendre au bot";
     pub const CLOSE: &str = "Fermer la conversation";
     pub const EMPTY_REPLY: &str = "Écrivez un message avant d'envoyer.";

@@ -29,7 +29,8 @@ mod text {
     pub const EMAIL: &str = "E-mail de contact";
     pub const ADDRESS: &str = "Adresse";
     pub const TIMEZONE: &str = "Fuseau horaire";
-    pub const TIMEZONE_HINT: &str = "Nom IANA, par exemple Europe/Paris ou America/Montreal.";
+    pub const TIMEZONE_HINT: &str =
+        "Par exemple Europe/Paris, Europe/Brussels ou America/Montreal.";
     pub const LANGUAGE: &str = "Langue principale";
     pub const SAVE: &str = "Enregistrer";
     pub const SAVED: &str = "Profil enregistré.";

@@ -104,8 +104,7 @@ mod text {
     pub const PRESTA_TITLE: &str = "Connecter PrestaShop";
     pub const PRESTA_HOW: &str = "Dans PrestaShop : Paramètres avancés › Webservice › activez le webservice, puis ajoutez une clé avec l'accès « Voir » (GET) sur products, combinations, stock_availables, product_options, product_option_values, customers, orders, order_carriers et carriers.";
     pub const PRESTA_KEY: &str = "Clé du webservice";
-    pub const WEBHOOKS_OFF: &str =
-        "Webhooks : inactifs (public_url non configurée) — synchronisation périodique";
+    pub const WEBHOOKS_OFF: &str = "Mises à jour instantanées : inactives (l'adresse publique de Comptoir n'est pas configurée) — synchronisation périodique";
     pub const SINCE: &str = "Connecté depuis";
     pub const LAST_SYNC: &str = "Dernière synchronisation";
     pub const ORDER_COLS: [&str; 7] = [
