@@ -88,7 +88,7 @@ fn shopify_webhooks_are_subscribed_verified_deduplicated_and_applied() {
         owner
             .get("/settings/integrations")
             .body
-            .contains("Webhooks : actifs")
+            .contains("Mises à jour instantanées : actives")
     );
     let dir = &app.data_dir;
     assert_eq!(available(dir, "EP-001-38", "61001"), 2);

@@ -70,9 +70,8 @@ mod text {
     pub const CLIENT_SECRET: &str = "Secret client";
     pub const APP_SECRET: &str = "Clé secrète de l'application (facultatif)";
     pub const APP_SECRET_HINT: &str = "Pour recevoir les changements en quelques secondes par webhooks (nécessite une adresse publique) : la « clé secrète de l'API » de votre application Shopify.";
-    pub const WEBHOOKS_ON: &str = "Webhooks : actifs — les changements arrivent en quelques secondes ; synchronisation de sécurité périodique.";
-    pub const WEBHOOKS_NEED_SECRET: &str =
-        "Webhooks : inactifs — ajoutez la clé secrète de l'application pour les activer.";
+    pub const WEBHOOKS_ON: &str = "Mises à jour instantanées : actives — les changements arrivent en quelques secondes ; synchronisation de sécurité périodique.";
+    pub const WEBHOOKS_NEED_SECRET: &str = "Mises à jour instantanées : inactives — ajoutez la clé secrète de l'application pour les activer.";
     pub const WOO_WEBHOOKS: &str = "Webhooks : dans WooCommerce › Réglages › Avancé › Webhooks, créez-en un par sujet (produit, commande, client) avec cette URL de livraison et ce secret :";
     pub const CONNECT_TITLE: &str = "Connecter une boutique";
     pub const WOO_TITLE: &str = "Connecter WooCommerce";
