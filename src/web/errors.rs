@@ -45,13 +45,8 @@ fn title_and_message(e: &AppError) -> (&'static str, String) {
                 minutes_fr(*retry_after_secs)
             ),
         ),
-        AppError::Db(_)
-        | AppError::Data(_)
-        | AppError::Secret(_)
-        | AppError::Blocking(_)
-        | AppError::Join(_)
-        | AppError::Http(_)
-        | AppError::Internal(_) => (
+        // Everything else went wrong on our side (`code()` says "internal").
+        _ => (
             "Erreur interne",
             "Une erreur inattendue s'est produite. Rien n'a été perdu ; réessayez dans un instant. Le détail est dans le journal du serveur.".into(),
         ),
@@ -66,13 +61,7 @@ impl ResponseError for AppError {
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Db(_)
-            | AppError::Data(_)
-            | AppError::Secret(_)
-            | AppError::Blocking(_)
-            | AppError::Join(_)
-            | AppError::Http(_)
-            | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 

@@ -734,7 +734,6 @@ fn without_automatic_holds_the_bot_offers_and_holds_on_yes() {
 #[test]
 fn in_a_browser_staff_hand_over_a_hold_and_rewrite_a_reply() {
     use crate::browser::Browser;
-    use crate::common::{OWNER_EMAIL, OWNER_PASSWORD};
 
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
@@ -756,11 +755,7 @@ fn in_a_browser_staff_hand_over_a_hold_and_rewrite_a_reply() {
     let Some(b) = Browser::start_or_skip() else {
         return;
     };
-    b.open(&format!("{}/login", app.base));
-    b.fill("input[name=email]", OWNER_EMAIL);
-    b.fill("input[name=password]", OWNER_PASSWORD);
-    b.click("form button[type=submit]");
-    b.wait_for_text("Se déconnecter");
+    b.login_owner(&app.base);
 
     b.open(&format!("{}/reservations", app.base));
     b.wait_for_text("Sac Cabas Cuir Cognac");

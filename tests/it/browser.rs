@@ -279,6 +279,15 @@ impl Browser {
         let _ = std::fs::write(dir.join(format!("{name}.png")), png);
     }
 
+    /// Logs in on the app at `base` as the shop's owner and waits for the app's frame.
+    pub fn login_owner(&self, base: &str) {
+        self.open(&format!("{base}/login"));
+        self.fill("input[name=email]", crate::common::OWNER_EMAIL);
+        self.fill("input[name=password]", crate::common::OWNER_PASSWORD);
+        self.click("form button[type=submit]");
+        self.wait_for_text("Se déconnecter");
+    }
+
     /// Runs `script` in the page (W3C "execute sync"); its return value.
     pub fn script(&self, script: &str, args: Value) -> Value {
         self.session_call(

@@ -594,7 +594,6 @@ fn the_live_stream_counts_waiting_shoppers_and_notifies_only_for_humans() {
 #[test]
 fn in_a_browser_the_team_sees_a_message_arrive_takes_over_and_closes() {
     use crate::browser::Browser;
-    use crate::common::{OWNER_EMAIL, OWNER_PASSWORD};
 
     let tmp = tempfile::tempdir().unwrap();
     let app = shop(tmp.path());
@@ -610,11 +609,7 @@ fn in_a_browser_the_team_sees_a_message_arrive_takes_over_and_closes() {
     let Some(b) = Browser::start_or_skip() else {
         return;
     };
-    b.open(&format!("{}/login", app.base));
-    b.fill("input[name=email]", OWNER_EMAIL);
-    b.fill("input[name=password]", OWNER_PASSWORD);
-    b.click("form button[type=submit]");
-    b.wait_for_text("Se déconnecter");
+    b.login_owner(&app.base);
     b.open(&format!("{}/inbox?tab=nouvelles", app.base));
     b.wait_for_text("Aucune conversation ici");
     // Give the page's event stream a moment to connect: wait for the badge's first

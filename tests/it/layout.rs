@@ -7,7 +7,7 @@ use std::path::Path;
 use serde_json::json;
 
 use crate::browser::Browser;
-use crate::common::{OWNER_EMAIL, OWNER_PASSWORD, TestApp};
+use crate::common::TestApp;
 
 const SITE: &str = "https://www.elegance-paris.test";
 
@@ -114,11 +114,7 @@ fn every_page_fits_a_laptop_and_a_phone() {
     let Some(b) = Browser::start_or_skip() else {
         return;
     };
-    b.open(&format!("{}/login", app.base));
-    b.fill("input[name=email]", OWNER_EMAIL);
-    b.fill("input[name=password]", OWNER_PASSWORD);
-    b.click("form button[type=submit]");
-    b.find("main");
+    b.login_owner(&app.base);
 
     let pages = [
         ("/", "tableau-de-bord"),
