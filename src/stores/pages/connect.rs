@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::forms::{ConnectErrors, Forms, PrestaForm, ShopifyForm, WooForm};
 use super::integrations::{connected, refused};
-use super::{request_sync, text};
+use super::text;
 use crate::db;
 use crate::error::AppError;
 use crate::stores::connector::SyncError;
@@ -159,7 +159,7 @@ pub(super) async fn connect_site(
     }
     let (secrets, now) = (state.secrets.clone(), state.clock.now());
     let (url, host) = (url.to_string(), host.to_string());
-    let id = db::call(&state.db, move |conn| {
+    db::call(&state.db, move |conn| {
         let connection = sync::Connection {
             platform,
             name: &host,
@@ -172,7 +172,8 @@ pub(super) async fn connect_site(
         sync::register_store(conn, &secrets, &connection, now)
     })
     .await?;
-    request_sync(state, id).await?;
+    // Created due now: the poller only needs waking.
+    state.sync_wanted.notify_one();
     Ok(Ok(()))
 }
 
@@ -212,7 +213,7 @@ pub(super) async fn create_shopify_store(
         state.config.shopify.api_url.clone(),
         shop.to_string(),
     );
-    let id = db::call(&state.db, move |conn| {
+    db::call(&state.db, move |conn| {
         let connection = sync::Connection {
             platform: Platform::Shopify,
             name: &shop,
@@ -225,7 +226,8 @@ pub(super) async fn create_shopify_store(
         sync::register_store(conn, &secrets, &connection, now)
     })
     .await?;
-    request_sync(state, id).await?;
+    // Created due now: the poller only needs waking.
+    state.sync_wanted.notify_one();
     Ok(flash)
 }
 

@@ -508,7 +508,8 @@ pub(super) async fn update_credentials(
         })
     })
     .await?;
-    request_sync(&state, id).await?;
+    // Made due in the same transaction: the poller only needs waking.
+    state.sync_wanted.notify_one();
     Ok(respond::redirect(format!(
         "{}?ok=connected",
         paths::INTEGRATIONS
