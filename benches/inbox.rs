@@ -9,10 +9,11 @@
 //! default 100000 10 300).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::net::TcpListener;
-use std::time::{Duration, Instant};
+mod common;
 
-use comptoir::config::Config;
+use std::time::Instant;
+
+use common::{PathMaker, Rng, Server};
 use rusqlite::params;
 
 const WORDS: [&str; 16] = [
@@ -35,22 +36,6 @@ const WORDS: [&str; 16] = [
 ];
 const SIZES: [&str; 6] = ["34", "36", "38", "40", "M", "L"];
 const CHANNELS: [&str; 4] = ["sms", "whatsapp", "email", "webchat"];
-
-/// A small deterministic generator (no dependency, same data every run).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 fn fill(dir: &std::path::Path, conversations: i64, each: i64) {
     let pool = comptoir::db::open(dir).unwrap();
@@ -127,14 +112,6 @@ fn fill(dir: &std::path::Path, conversations: i64, each: i64) {
     conn.execute_batch("ANALYZE; PRAGMA optimize;").unwrap();
 }
 
-/// Makes the path of one request of a kind.
-type PathMaker = Box<dyn Fn(&mut Rng) -> String>;
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i].as_secs_f64() * 1000.0
-}
-
 fn main() {
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
     let conversations: i64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
@@ -150,60 +127,7 @@ fn main() {
         started.elapsed().as_secs_f64()
     );
 
-    let config = Config {
-        data_dir: dir.clone(),
-        log_level: "warn".into(),
-        ..Config::default()
-    };
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = std::thread::spawn(move || {
-        actix_web::rt::System::new()
-            .block_on(comptoir::run(config, listener, async {
-                let _ = stop_rx.await;
-            }))
-            .unwrap();
-    });
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .build()
-        .into();
-    while agent.get(&format!("{base}/healthz")).call().is_err() {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    // The owner's account, through the first-run form.
-    let page = agent
-        .get(&format!("{base}/setup"))
-        .call()
-        .unwrap()
-        .body_mut()
-        .read_to_string()
-        .unwrap();
-    let marker = "name=\"_csrf\" value=\"";
-    let at = page.find(marker).unwrap() + marker.len();
-    let csrf = page[at..at + 64].to_string();
-    let r = agent
-        .post(&format!("{base}/setup"))
-        .send_form([
-            ("_csrf", csrf.as_str()),
-            ("email", "bench@elegance.test"),
-            ("password", "bench-password-2468"),
-            ("business_name", "Élégance Paris"),
-            ("business_type", "ecommerce"),
-        ])
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 303);
-
-    let mut rng = Rng(42);
-    let time = |path: &str| {
-        let t = Instant::now();
-        let mut r = agent.get(&format!("{base}{path}")).call().unwrap();
-        let body = r.body_mut().read_to_string().unwrap();
-        assert_eq!(r.status().as_u16(), 200, "{path}: {body}");
-        t.elapsed()
-    };
+    let server = Server::start(&dir);
     let now = jiff::Timestamp::now().as_second();
     let span = 2 * 365 * 24 * 3600;
     let kinds: [(&str, PathMaker); 6] = [
@@ -255,20 +179,5 @@ fn main() {
         "{conversations} conversations, {} messages; {requests} requests per kind",
         conversations * each
     );
-    for (name, path) in &kinds {
-        for _ in 0..20 {
-            time(&path(&mut rng));
-        }
-        let mut times: Vec<Duration> = (0..requests).map(|_| time(&path(&mut rng))).collect();
-        times.sort();
-        println!(
-            "{name}: p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-            percentile(&times, 0.50),
-            percentile(&times, 0.95),
-            percentile(&times, 0.99),
-            percentile(&times, 1.0),
-        );
-    }
-    let _ = stop_tx.send(());
-    server.join().unwrap();
+    server.measure(&kinds, requests, "</html>");
 }

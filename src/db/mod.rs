@@ -2,6 +2,7 @@
 //! created or upgraded at open, and a helper to run blocking queries off the executor.
 
 mod backup;
+pub mod fts;
 pub mod ids;
 mod migrate;
 

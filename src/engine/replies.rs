@@ -242,14 +242,77 @@ pub fn default_text(t: &Template, lang: Lang, tone: Tone) -> &'static str {
     }
 }
 
-/// A placeholder in `text` that the template does not offer, if any.
+/// The name the shop sees and types for each placeholder: French, like the rest of its
+/// pages. The engine's own names are still read, so texts written with them work.
+const SHOP_NAMES: &[(&str, &str)] = &[
+    ("shop", "boutique"),
+    ("item", "article"),
+    ("items", "articles"),
+    ("count", "quantite"),
+    ("until", "jusqu_a"),
+    ("it", "pronom_en"),
+    ("places", "lieux"),
+    ("values", "choix"),
+    ("value", "valeur"),
+    ("product", "produit"),
+    ("price", "prix"),
+    ("order", "commande"),
+    ("tracking", "suivi"),
+    ("carrier", "transporteur"),
+    ("number", "numero"),
+    ("link", "lien"),
+    ("hours", "horaires"),
+    ("day", "jour"),
+    ("week", "semaine"),
+    ("close", "fermeture"),
+    ("next", "ouverture"),
+    ("address", "adresse"),
+    ("phone", "telephone"),
+    ("countries", "pays_livres"),
+    ("country", "pays"),
+    ("policy", "politique"),
+];
+
+/// The shop's name for the engine's placeholder `field` ("until" → "jusqu_a").
+pub fn shop_name(field: &str) -> &str {
+    SHOP_NAMES
+        .iter()
+        .find(|(engine, _)| *engine == field)
+        .map_or(field, |(_, shop)| shop)
+}
+
+/// The engine's name for a placeholder typed by the shop, in either naming.
+fn engine_name(typed: &str) -> &str {
+    SHOP_NAMES
+        .iter()
+        .find(|(_, shop)| *shop == typed)
+        .map_or(typed, |(engine, _)| engine)
+}
+
+/// `text` with each placeholder written the shop's way ("{until}" → "{jusqu_a}").
+pub fn shop_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('}') else { break };
+        out.push_str(&rest[..=start]);
+        out.push_str(shop_name(&after[..end]));
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A placeholder in `text` that the template does not offer, if any, in the shop's
+/// naming.
 pub fn unknown_field(t: &Template, text: &str) -> Option<String> {
     let mut rest = text;
     while let Some(start) = rest.find('{') {
         let after = &rest[start + 1..];
         let Some(end) = after.find('}') else { break };
         let name = &after[..end];
-        if !t.fields.contains(&name) {
+        if !t.fields.contains(&engine_name(name)) {
             return Some(name.to_string());
         }
         rest = &after[end + 1..];
@@ -297,6 +360,7 @@ impl Templates {
         let mut out = text.to_string();
         for (name, value) in vars {
             out = fill(&out, name, value);
+            out = fill(&out, shop_name(name), value);
         }
         // Collapse the gap an empty complement leaves ("… {tracking}" with no tracking).
         out.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -351,5 +415,43 @@ mod tests {
         let t = template("reserved").unwrap();
         assert_eq!(unknown_field(t, "{item} until {util}"), Some("util".into()));
         assert_eq!(unknown_field(t, "{item} until {until}"), None);
+        assert_eq!(unknown_field(t, "{article} jusqu'à {jusqu_a}"), None);
+        assert_eq!(unknown_field(t, "{article} {prix}"), Some("prix".into()));
+    }
+
+    #[test]
+    fn the_shop_writes_placeholders_in_french_and_old_names_still_work() {
+        for t in TEMPLATES {
+            for f in t.fields {
+                let name = shop_name(f);
+                assert!(
+                    name.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                    "{f} → {name}"
+                );
+                assert_eq!(engine_name(name), *f);
+            }
+        }
+        assert_eq!(
+            shop_text("Jusqu'à {until} chez {shop} {le}"),
+            "Jusqu'à {jusqu_a} chez {boutique} {le}"
+        );
+        let mut templates = Templates::default();
+        let vars = [("shop", "Élégance Paris")];
+        for (text, lang) in [
+            ("À bientôt chez {boutique}", Lang::Fr),
+            ("See you at {shop}", Lang::En),
+        ] {
+            templates
+                .custom
+                .insert(("thanks".into(), lang), text.into());
+        }
+        assert_eq!(
+            templates.render("thanks", Lang::Fr, Tone::Vous, &vars),
+            "À bientôt chez Élégance Paris"
+        );
+        assert_eq!(
+            templates.render("thanks", Lang::En, Tone::Vous, &vars),
+            "See you at Élégance Paris"
+        );
     }
 }

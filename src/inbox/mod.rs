@@ -307,7 +307,8 @@ async fn inbox(
             button.btn type="submit" { "Filtrer" }
         }
         nav.tabs aria-label="Onglets" {
-            @for (t, n) in &counts {
+            // The wizard's tests get a tab only while there are some.
+            @for (t, n) in counts.iter().filter(|(t, n)| *t != Tab::Tests || *n > 0 || filter.tab == Some(Tab::Tests)) {
                 a href=(q.link(Some(*t), None)) aria-current=[(filter.tab == Some(*t)).then_some("page")] {
                     (t.label()) " " span.count data-tab=(t.code()) { (n) }
                 }

@@ -29,6 +29,8 @@ pub struct FoundVariant {
     pub stock: Vec<(String, bool, i64)>,
     /// Units at the shop's own locations, less active holds.
     pub at_shop: i64,
+    /// Units of it put aside for shoppers (active holds).
+    pub held: i64,
 }
 
 impl FoundVariant {
@@ -111,10 +113,12 @@ pub fn variant_stock(
         .query_map([v.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<_, _>>()?;
     let shop: i64 = stock.iter().filter(|(_, s, _)| *s).map(|(_, _, n)| n).sum();
+    let held = held(conn, &v.item_key, now)?;
     Ok(FoundVariant {
         id: v.id,
         title: v.title.clone(),
-        at_shop: (shop - held(conn, &v.item_key, now)?).max(0),
+        at_shop: (shop - held).max(0),
+        held,
         stock,
     })
 }
@@ -152,11 +156,22 @@ pub fn view(
                         li {
                             strong { (if v.title.is_empty() { "Unique" } else { &v.title }) }
                             " · "
-                            @for (i, (name, _, n)) in v.stock.iter().enumerate() {
-                                @if i > 0 { ", " }
-                                span.muted { (name) " : " (n) }
+                            // What can still be sold at the shop comes first: the shelf
+                            // less what is put aside.
+                            span.stock.in-shop.out[v.at_shop == 0] data-available=(v.at_shop) {
+                                (v.at_shop) " disponible" @if v.at_shop > 1 { "s" } " en boutique"
                             }
-                            @if v.stock.is_empty() { span.muted { "pas de stock suivi" } }
+                            @if v.held > 0 {
+                                " " span.muted { "(" (v.held) " mis de côté)" }
+                            }
+                            br;
+                            span.muted {
+                                @for (i, (name, _, n)) in v.stock.iter().enumerate() {
+                                    @if i > 0 { ", " }
+                                    (name) " : " (n)
+                                }
+                                @if v.stock.is_empty() { "pas de stock suivi" }
+                            }
                             br;
                             a.insert href={ (here) "?" (query(words, v.id)) "#reponse" } data-insert=(sentence) { "Insérer" }
                             @if can_reserve && v.at_shop > 0 {
@@ -195,6 +210,7 @@ mod tests {
                 ("Entrepôt Lyon".into(), false, 3),
             ],
             at_shop: 2,
+            held: 0,
         };
         assert_eq!(
             v.sentence("Robe fleurie"),

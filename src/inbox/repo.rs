@@ -22,16 +22,19 @@ pub enum Tab {
     /// Handled by the bot alone.
     Bot,
     Closed,
+    /// The setup wizard's test conversations, kept out of every other tab.
+    Tests,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 6] = [
+    pub const ALL: [Tab; 7] = [
         Tab::New,
         Tab::Ongoing,
         Tab::Mine,
         Tab::Priority,
         Tab::Bot,
         Tab::Closed,
+        Tab::Tests,
     ];
 
     pub fn code(self) -> &'static str {
@@ -42,6 +45,7 @@ impl Tab {
             Tab::Priority => "priorite",
             Tab::Bot => "chatbot",
             Tab::Closed => "fermees",
+            Tab::Tests => "tests",
         }
     }
 
@@ -53,6 +57,7 @@ impl Tab {
             Tab::Priority => "Priorité",
             Tab::Bot => "Chatbot",
             Tab::Closed => "Fermées",
+            Tab::Tests => "Tests",
         }
     }
 
@@ -60,15 +65,21 @@ impl Tab {
         Tab::ALL.into_iter().find(|t| t.code() == code)
     }
 
-    /// The tab's condition; `?1` is the user looking.
+    /// The tab's condition; `?1` is the user looking. Test conversations are in the
+    /// Tests tab only.
     fn condition(self) -> &'static str {
         match self {
-            Tab::New => "c.closed_at IS NULL AND c.handoff_at IS NOT NULL AND c.bot_paused = 0",
-            Tab::Ongoing => "c.closed_at IS NULL AND c.bot_paused = 1",
-            Tab::Mine => "c.closed_at IS NULL AND c.assignee_id = ?1",
-            Tab::Priority => "c.closed_at IS NULL AND c.priority = 1",
-            Tab::Bot => "c.closed_at IS NULL AND c.handoff_at IS NULL AND c.bot_paused = 0",
-            Tab::Closed => "c.closed_at IS NOT NULL",
+            Tab::New => {
+                "c.test = 0 AND c.closed_at IS NULL AND c.handoff_at IS NOT NULL AND c.bot_paused = 0"
+            }
+            Tab::Ongoing => "c.test = 0 AND c.closed_at IS NULL AND c.bot_paused = 1",
+            Tab::Mine => "c.test = 0 AND c.closed_at IS NULL AND c.assignee_id = ?1",
+            Tab::Priority => "c.test = 0 AND c.closed_at IS NULL AND c.priority = 1",
+            Tab::Bot => {
+                "c.test = 0 AND c.closed_at IS NULL AND c.handoff_at IS NULL AND c.bot_paused = 0"
+            }
+            Tab::Closed => "c.test = 0 AND c.closed_at IS NOT NULL",
+            Tab::Tests => "c.test = 1",
         }
     }
 }
@@ -118,23 +129,6 @@ pub struct Row {
     pub unread: bool,
 }
 
-/// Words of a search as FTS5 queries, all words required: whole words first, then
-/// words as prefixes ("robe" finds "robes"). None when nothing searchable is left.
-/// Every word is quoted, so FTS5 syntax typed in a search is read as words.
-pub fn fts_queries(search: &str) -> Option<(String, String)> {
-    let words: Vec<String> = search
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .take(8)
-        .map(|w| format!("\"{}\"", w.to_lowercase()))
-        .collect();
-    if words.is_empty() {
-        return None;
-    }
-    let prefixes: Vec<String> = words.iter().map(|w| format!("{w}*")).collect();
-    Some((words.join(" "), prefixes.join(" ")))
-}
-
 /// Conversations whose contact or messages match `query`, most recent first, added to
 /// `ids` up to `cap`.
 fn matching(
@@ -179,7 +173,7 @@ fn matching(
 /// Conversations a search finds: by whole words, then by prefixes when whole words
 /// fill less than a page (a prefix costs more: FTS5 gathers every word it starts).
 fn search_ids(conn: &Connection, search: &str, cap: usize) -> Result<Vec<i64>, AppError> {
-    let Some((words, prefixes)) = fts_queries(search) else {
+    let Some((words, prefixes)) = crate::db::fts::queries(search) else {
         return Ok(Vec::new());
     };
     let (mut ids, mut seen) = (Vec::new(), std::collections::HashSet::new());
@@ -206,8 +200,10 @@ pub fn list(
     let mut values: Vec<rusqlite::types::Value> =
         vec![user.0.into(), at.into(), id.into(), (limit as i64).into()];
     let mut conditions: Vec<String> = Vec::new();
-    if let Some(tab) = filter.tab {
-        conditions.push(tab.condition().to_string());
+    match filter.tab {
+        Some(tab) => conditions.push(tab.condition().to_string()),
+        // A search looks in every tab but the tests.
+        None => conditions.push("c.test = 0".into()),
     }
     if let Some(search) = &filter.search {
         let ids = search_ids(conn, search, SEARCH_CAP)?;
@@ -295,7 +291,7 @@ pub fn list(
 }
 
 /// How many conversations each tab holds, in `Tab::ALL` order. Open conversations are
-/// counted on their own index; closed ones as all minus open.
+/// counted on their own index, tests on theirs; closed ones as all minus those.
 pub fn counts(conn: &Connection, user: UserId) -> Result<Vec<(Tab, i64)>, AppError> {
     let open = conn
         .prepare_cached(
@@ -305,7 +301,7 @@ pub fn counts(conn: &Connection, user: UserId) -> Result<Vec<(Tab, i64)>, AppErr
                 COALESCE(sum(assignee_id = ?1), 0),
                 COALESCE(sum(priority = 1), 0),
                 COALESCE(sum(handoff_at IS NULL AND bot_paused = 0), 0)
-         FROM conversations INDEXED BY conversations_open WHERE closed_at IS NULL",
+         FROM conversations INDEXED BY conversations_open WHERE closed_at IS NULL AND test = 0",
         )?
         .query_row([user], |r| {
             Ok([
@@ -318,6 +314,11 @@ pub fn counts(conn: &Connection, user: UserId) -> Result<Vec<(Tab, i64)>, AppErr
             ])
         })?;
     let all: i64 = conn.query_row("SELECT count(*) FROM conversations", [], |r| r.get(0))?;
+    let tests: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM conversations INDEXED BY conversations_tests WHERE test = 1",
+        )?
+        .query_row([], |r| r.get(0))?;
     let [total_open, new, ongoing, mine, priority, bot]: [i64; 6] = open;
     Ok(vec![
         (Tab::New, new),
@@ -325,7 +326,8 @@ pub fn counts(conn: &Connection, user: UserId) -> Result<Vec<(Tab, i64)>, AppErr
         (Tab::Mine, mine),
         (Tab::Priority, priority),
         (Tab::Bot, bot),
-        (Tab::Closed, all - total_open),
+        (Tab::Closed, all - tests - total_open),
+        (Tab::Tests, tests),
     ])
 }
 
@@ -334,7 +336,7 @@ pub fn waiting(conn: &Connection) -> Result<i64, AppError> {
     Ok(conn
         .prepare_cached(
             "SELECT count(*) FROM conversations INDEXED BY conversations_open
-             WHERE closed_at IS NULL AND handoff_at IS NOT NULL AND bot_paused = 0",
+             WHERE closed_at IS NULL AND handoff_at IS NOT NULL AND bot_paused = 0 AND test = 0",
         )?
         .query_row([], |r| r.get(0))?)
 }
@@ -553,26 +555,4 @@ pub fn add_note(
         params![conversation, user, body, now],
         |r| r.get(0),
     )?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn searches_become_word_then_prefix_queries_without_operators() {
-        assert_eq!(
-            fts_queries("Robe fleurie"),
-            Some((
-                "\"robe\" \"fleurie\"".to_string(),
-                "\"robe\"* \"fleurie\"*".to_string()
-            ))
-        );
-        // Quotes and FTS5 syntax are dropped, not passed through.
-        assert_eq!(
-            fts_queries("\"robe\" OR NEAR(x)").map(|q| q.0).as_deref(),
-            Some("\"robe\" \"or\" \"near\" \"x\"")
-        );
-        assert_eq!(fts_queries("  ?! "), None);
-    }
 }

@@ -156,6 +156,40 @@ pub fn empty_state(title: &str, text: &str, action: Option<(&str, &str)>) -> Mar
     }
 }
 
+/// A count in French: "1 produit", "0 produit", "250 000 variantes" (thousands grouped
+/// by a narrow no-break space, as French typography writes them).
+pub fn count(n: i64, one: &str, many: &str) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push('\u{202f}');
+        }
+        grouped.push(c);
+    }
+    let sign = if n < 0 { "-" } else { "" };
+    let word = if n.abs() > 1 { many } else { one };
+    format!("{sign}{grouped} {word}")
+}
+
+/// Which page of a list to show: the one asked (counted from 1), within the pages there
+/// are, with the number of pages.
+pub fn page_of(asked: i64, total: i64, size: i64) -> (i64, i64) {
+    let pages = ((total + size - 1) / size).max(1);
+    (asked.clamp(1, pages), pages)
+}
+
+/// A list's count and place ("156 variantes · page 1/4") with links to the pages around.
+pub fn pager(summary: &str, page: i64, pages: i64, link: impl Fn(i64) -> String) -> Markup {
+    html! {
+        nav.pager aria-label="Pagination" {
+            span.pager-count { (summary) @if pages > 1 { " · page " (page) "/" (pages) } }
+            @if page > 1 { a.btn href=(link(page - 1)) rel="prev" { "← Précédent" } }
+            @if page < pages { a.btn href=(link(page + 1)) rel="next" { "Suivant →" } }
+        }
+    }
+}
+
 pub fn table(headers: &[&str], rows: impl IntoIterator<Item = Markup>) -> Markup {
     html! {
         div.table-wrap {
@@ -173,5 +207,30 @@ pub fn card(title: &str, body: Markup) -> Markup {
             h2 { (title) }
             (body)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_grouped_and_agree_in_number() {
+        assert_eq!(count(0, "produit", "produits"), "0 produit");
+        assert_eq!(count(1, "produit", "produits"), "1 produit");
+        assert_eq!(count(156, "variante", "variantes"), "156 variantes");
+        assert_eq!(
+            count(250_000, "variante", "variantes"),
+            "250\u{202f}000 variantes"
+        );
+        assert_eq!(count(1_234_567, "a", "b"), "1\u{202f}234\u{202f}567 b");
+    }
+
+    #[test]
+    fn pages_stay_within_the_list() {
+        assert_eq!(page_of(1, 0, 25), (1, 1));
+        assert_eq!(page_of(0, 100, 25), (1, 4));
+        assert_eq!(page_of(4, 100, 25), (4, 4));
+        assert_eq!(page_of(9, 101, 25), (5, 5));
     }
 }

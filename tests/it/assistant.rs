@@ -568,7 +568,13 @@ fn the_shop_rewrites_replies_and_sets_the_assistant() {
     let bad = owner.submit(
         "/settings/messages",
         "/settings/messages",
-        &[("key", "thanks"), ("fr", "Merci, à {demain} !"), ("en", "")],
+        &[
+            ("section", "accueil"),
+            ("fr.greeting", "Bienvenue chez {boutique} !"),
+            ("en.greeting", ""),
+            ("fr.thanks", "Merci, à {demain} !"),
+            ("en.thanks", ""),
+        ],
     );
     assert_eq!(bad.status, 400);
     assert!(
@@ -577,18 +583,26 @@ fn the_shop_rewrites_replies_and_sets_the_assistant() {
         "{}",
         bad.body
     );
-    assert!(bad.body.contains("{shop}"));
+    // Placeholders are offered in French.
+    assert!(bad.body.contains("{boutique}"), "{}", bad.body);
+    assert!(!bad.body.contains("{shop}"), "{}", bad.body);
     assert!(
-        bad.body.contains("Merci, à {demain} !"),
-        "what was typed stays"
+        bad.body.contains("Merci, à {demain} !")
+            && bad.body.contains("Bienvenue chez {boutique} !"),
+        "what was typed stays, in every message of the part"
     );
+    // One wrong message: none of its part is saved.
+    let saved: i64 = conn
+        .query_row("SELECT count(*) FROM reply_templates", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(saved, 0);
     let good = owner.submit(
         "/settings/messages",
         "/settings/messages",
         &[
-            ("key", "thanks"),
-            ("fr", "Merci à vous ! L'équipe {shop}"),
-            ("en", ""),
+            ("section", "accueil"),
+            ("fr.thanks", "Merci à vous ! L'équipe {shop}"),
+            ("en.thanks", ""),
         ],
     );
     assert_eq!(good.status, 303);
@@ -767,12 +781,13 @@ fn in_a_browser_staff_hand_over_a_hold_and_rewrite_a_reply() {
     assert_eq!(status, "fulfilled");
 
     b.open(&format!("{}/settings/messages", app.base));
+    b.click("#s-accueil summary");
     b.fill(
-        "#m-thanks textarea[name=fr]",
-        "Merci, à bientôt chez {shop} !",
+        "#m-thanks textarea[name='fr.thanks']",
+        "Merci, à bientôt chez {boutique} !",
     );
-    b.click("#m-thanks button[type=submit]");
-    b.wait_for_text("Message enregistré");
+    b.click("#s-accueil button[type=submit]");
+    b.wait_for_text("Messages enregistrés");
     let thanks = say(&assistant, &mut conn, "+33600000002", "Merci beaucoup", now);
     assert_eq!(reply(&thanks), "Merci, à bientôt chez Élégance Paris !");
 }

@@ -405,6 +405,14 @@ fn saved_replies_product_panel_and_holds() {
         .get(&format!("{page}?product=robe%20fleurie%20bleue"))
         .body;
     assert!(after.contains(&format!("Robe Fleurie Bleue — {title} × 1")));
+    assert!(
+        after.contains(&format!(
+            "data-available=\"{}\">{} disponible",
+            shop_stock - 1,
+            shop_stock - 1
+        )) && after.contains("(1 mis de côté)"),
+        "stock shown net of the hold: {after}"
+    );
     assert!(after.contains(&format!(
         "Robe Fleurie Bleue disponible en {title} ({} en boutique)",
         shop_stock - 1

@@ -78,6 +78,18 @@ fn connecting_shopify_from_the_page_syncs_and_fills_products_and_orders() {
     );
     assert!(page.contains("Connecté"));
 
+    // Counts and pages: 47 products by 25 make two pages; a page past the end shows
+    // the last one.
+    let first = owner.get("/products").body;
+    assert!(
+        first.contains("47 produits · 156 variantes · page 1/2"),
+        "{first}"
+    );
+    let last = owner.get("/products?page=9").body;
+    assert!(last.contains("page 2/2"), "{last}");
+    assert!(!last.contains("rel=\"next\""), "no page after the last");
+    assert_eq!(first.matches("<details class=\"card product\"").count(), 25);
+    assert_eq!(last.matches("<details class=\"card product\"").count(), 22);
     let products = owner.get("/products?q=EP-001").body;
     assert!(products.contains("Robe Fleurie Bleue"), "{products}");
     assert!(

@@ -1,6 +1,6 @@
 //! Every page of the app, in a real browser, at a laptop's width (1366 px) and a
-//! phone's (390 px): nothing may make the page scroll sideways, and nothing may stick
-//! out of its card. Screenshots of each are kept in `target/screenshots/`.
+//! phone's (390 px): nothing may make the page scroll sideways, nothing may stick out
+//! of its card, and on the phone every control is at least 40 px tall. Screenshots of each are kept in `target/screenshots/`.
 
 use std::path::Path;
 
@@ -15,6 +15,8 @@ const SITE: &str = "https://www.elegance-paris.test";
 /// that reach past the window or out of their card. Elements inside a box that scrolls
 /// or clips sideways (a wide table in its scroller) are that box's business.
 const CHECK: &str = r##"
+// What folds away is checked unfolded.
+document.querySelectorAll("details").forEach(function (d) { d.open = true; });
 var width = document.documentElement.clientWidth;
 var found = [];
 var flagged = [];
@@ -63,6 +65,21 @@ flagged.forEach(function (f) {
 return found.slice(0, 12);
 "##;
 
+/// Controls a thumb must hit on a phone that are less than 40 px tall (links inside a
+/// sentence excepted, as WCAG 2.5.8 allows).
+const TAPS: &str = r##"
+var small = [];
+document.querySelectorAll("a.btn, button, summary, select, textarea, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), nav a").forEach(function (el) {
+  var r = el.getBoundingClientRect();
+  if (r.width <= 1 || r.height <= 1 || getComputedStyle(el).visibility === "hidden") return;
+  if (r.height < 40 - 0.5) {
+    var text = (el.textContent || el.getAttribute("aria-label") || el.name || "").trim().slice(0, 30);
+    small.push(el.tagName.toLowerCase() + (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\s+/).join(".") : "") + " (" + text + ") is " + Math.round(r.height) + " px tall");
+  }
+});
+return small.slice(0, 12);
+"##;
+
 fn check(b: &Browser, base: &str, path: &str, shot: &str) -> Vec<String> {
     let mut problems = Vec::new();
     for width in [1366, 390] {
@@ -70,8 +87,20 @@ fn check(b: &Browser, base: &str, path: &str, shot: &str) -> Vec<String> {
         b.open(&format!("{base}{path}"));
         b.find("main");
         b.screenshot(&format!("layout-{shot}-{width}"));
-        let found = b.script(CHECK, json!([]));
-        for problem in found.as_array().cloned().unwrap_or_default() {
+        let mut found = b
+            .script(CHECK, json!([]))
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if width == 390 {
+            found.extend(
+                b.script(TAPS, json!([]))
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default(),
+            );
+        }
+        for problem in found {
             problems.push(format!(
                 "{path} at {width} px: {}",
                 problem.as_str().unwrap_or("")

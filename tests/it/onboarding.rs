@@ -169,6 +169,16 @@ fn a_new_shop_connects_shopify_by_oauth_tests_the_assistant_and_reaches_its_dash
     // The test conversation counts in no figure.
     assert!(home.contains(r#"data-stat="today">0<"#), "{home}");
     assert!(!home.contains("Reprendre la configuration"), "{home}");
+
+    // Nor does it sit among the shop's conversations: it has a Tests tab of its own.
+    b.open(&format!("{}/inbox?tab=chatbot", app.base));
+    b.wait_for_text("Tests");
+    let bot = b.source();
+    assert!(bot.contains(r#"data-tab="chatbot">0<"#), "{bot}");
+    assert!(bot.contains(r#"data-tab="tests">1<"#), "{bot}");
+    assert!(!bot.contains("robe fleurie bleue en 38"), "{bot}");
+    b.open(&format!("{}/inbox?tab=tests", app.base));
+    b.wait_for_text("robe fleurie bleue en 38");
 }
 
 #[test]

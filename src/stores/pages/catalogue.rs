@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::stores::model::format_eur;
 use crate::stores::repo;
 use crate::web::auth::Staff;
-use crate::web::components::{Tone, badge, empty_state, table};
+use crate::web::components::{Tone, badge, count, empty_state, page_of, pager, table};
 use crate::web::layout::{self, Nav};
 use crate::web::respond;
 use crate::web::{AppState, paths};
@@ -36,17 +36,25 @@ pub(super) fn search_form(action: &str, q: &str, placeholder: &str) -> Markup {
     }
 }
 
-pub(super) fn pager(action: &str, q: &str, page: i64, has_next: bool) -> Markup {
-    let link = |p: i64| {
-        let query =
-            serde_urlencoded::to_string([("q", q), ("page", &p.to_string())]).unwrap_or_default();
+/// The list's link to another page, keeping the search.
+fn page_link(action: &'static str, q: &str) -> impl Fn(i64) -> String {
+    let q = q.to_string();
+    move |p: i64| {
+        let query = serde_urlencoded::to_string([("q", q.as_str()), ("page", &p.to_string())])
+            .unwrap_or_default();
         format!("{action}?{query}")
-    };
-    html! {
-        nav.pager aria-label="Pagination" {
-            @if page > 0 { a.btn href=(link(page - 1)) { (text::PREVIOUS) } }
-            @if has_next { a.btn href=(link(page + 1)) { (text::NEXT) } }
+    }
+}
+
+/// "29,00 €" or "29,00 – 49,00 €" across a product's variants.
+fn price_range(variants: &[&repo::VariantStock]) -> String {
+    let prices = variants.iter().filter_map(|v| v.price_cents);
+    match (prices.clone().min(), prices.max()) {
+        (Some(low), Some(high)) if low < high => {
+            format!("{} – {}", format_eur(low), format_eur(high))
         }
+        (Some(low), _) => format_eur(low),
+        _ => String::new(),
     }
 }
 
@@ -56,19 +64,18 @@ pub(super) async fn products(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let ListQuery { q, page } = query.into_inner();
-    let page = page.max(0);
     let search = q.clone();
-    let (any_store, rows, variants) = db::call(&state.db, move |conn| -> Result<_, AppError> {
-        let any = !repo::stores(conn)?.is_empty();
-        let mut rows = repo::search_products(conn, &search, PAGE_SIZE + 1, page * PAGE_SIZE)?;
-        let has_next = rows.len() as i64 > PAGE_SIZE;
-        rows.truncate(PAGE_SIZE as usize);
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let variants = repo::variants_with_stock(conn, &ids)?;
-        Ok((any, (rows, has_next), variants))
-    })
-    .await?;
-    let (rows, has_next) = rows;
+    let (any_store, (rows, (products, variant_count)), page, pages, variants) =
+        db::call(&state.db, move |conn| -> Result<_, AppError> {
+            let any = !repo::stores(conn)?.is_empty();
+            let totals = repo::count_products(conn, &search)?;
+            let (page, pages) = page_of(page, totals.0, PAGE_SIZE);
+            let rows = repo::search_products(conn, &search, PAGE_SIZE, (page - 1) * PAGE_SIZE)?;
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            let variants = repo::variants_with_stock(conn, &ids)?;
+            Ok((any, (rows, totals), page, pages, variants))
+        })
+        .await?;
     let body = if !any_store {
         empty_state(
             text::NO_STORE,
@@ -76,14 +83,36 @@ pub(super) async fn products(
             Some((text::CONNECT, paths::INTEGRATIONS)),
         )
     } else {
+        let summary = format!(
+            "{} · {}",
+            count(products, "produit", "produits"),
+            count(variant_count, "variante", "variantes")
+        );
+        // A narrow search opens its few products; a whole page stays one line each.
+        let open = rows.len() <= 3;
         html! {
             (search_form(paths::PRODUCTS, &q, text::SEARCH_PRODUCTS))
             @if rows.is_empty() { p.muted { (text::NO_MATCH) } }
+            (pager(&summary, page, pages, page_link(paths::PRODUCTS, &q)))
             @for p in &rows {
-                section.card.product {
-                    h2 { (p.title) " " @if p.status != "active" { (badge(&p.status, Tone::Warning)) } }
-                    p.muted { (p.product_type) " · " code { (p.handle) } " · " (p.store_name) }
-                    (table(&["Variante", "SKU", "Prix", "Stock"], variants.iter().filter(|v| v.product_id == p.id).map(|v| html! {
+                @let own: Vec<&repo::VariantStock> = variants.iter().filter(|v| v.product_id == p.id).collect();
+                @let in_shop: i64 = own.iter().flat_map(|v| &v.stock).filter(|s| s.1).map(|s| s.2.max(0)).sum();
+                @let elsewhere: i64 = own.iter().flat_map(|v| &v.stock).filter(|s| !s.1).map(|s| s.2.max(0)).sum();
+                details.card.product open[open] {
+                    summary {
+                        span.product-title { (p.title) }
+                        @if p.status != "active" { " " (badge(&p.status, Tone::Warning)) }
+                        span.product-facts.muted {
+                            @if !p.product_type.is_empty() { (p.product_type) " · " }
+                            (count(own.len() as i64, "variante", "variantes"))
+                            @let price = price_range(&own);
+                            @if !price.is_empty() { " · " (price) }
+                            " · " (count(in_shop, "en boutique", "en boutique"))
+                            @if elsewhere > 0 { " · " (count(elsewhere, "ailleurs", "ailleurs")) }
+                        }
+                    }
+                    p.muted { code { (p.handle) } " · " (p.store_name) }
+                    (table(&["Variante", "SKU", "Prix", "Stock"], own.iter().map(|v| html! {
                         tr {
                             td { (v.title) }
                             td { code { (v.sku) } }
@@ -98,7 +127,7 @@ pub(super) async fn products(
                     })))
                 }
             }
-            (pager(paths::PRODUCTS, &q, page, has_next))
+            @if pages > 1 { (pager(&summary, page, pages, page_link(paths::PRODUCTS, &q))) }
         }
     };
     Ok(respond::html(
@@ -150,17 +179,24 @@ pub(super) async fn orders(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let ListQuery { q, page } = query.into_inner();
-    let page = page.max(0);
     let tz = shop_timezone(&state).await?;
     let search = q.clone();
-    let (any_store, mut rows, carriers) = db::call(&state.db, move |conn| -> Result<_, AppError> {
-        Ok((
-            !repo::stores(conn)?.is_empty(),
-            repo::recent_orders(conn, &search, PAGE_SIZE + 1, page * PAGE_SIZE)?,
-            crate::assistant::settings::extras(conn)?.carriers,
-        ))
-    })
-    .await?;
+    let (any_store, (mut rows, total), page, pages, carriers) =
+        db::call(&state.db, move |conn| -> Result<_, AppError> {
+            let total = repo::count_orders(conn, &search)?;
+            let (page, pages) = page_of(page, total, PAGE_SIZE);
+            Ok((
+                !repo::stores(conn)?.is_empty(),
+                (
+                    repo::recent_orders(conn, &search, PAGE_SIZE, (page - 1) * PAGE_SIZE)?,
+                    total,
+                ),
+                page,
+                pages,
+                crate::assistant::settings::extras(conn)?.carriers,
+            ))
+        })
+        .await?;
     for o in &mut rows {
         o.tracking_url = crate::engine::tracking::link(
             &carriers,
@@ -169,8 +205,6 @@ pub(super) async fn orders(
             &o.tracking_url,
         );
     }
-    let has_next = rows.len() as i64 > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE as usize);
     let when = |ts: &str| {
         ts.parse::<jiff::Timestamp>()
             .map(|t| {
@@ -189,6 +223,8 @@ pub(super) async fn orders(
     } else {
         html! {
             (search_form(paths::ORDERS, &q, text::SEARCH_ORDERS))
+            @let summary = count(total, "commande", "commandes");
+            (pager(&summary, page, pages, page_link(paths::ORDERS, &q)))
             @if rows.is_empty() { p.muted { (text::NO_MATCH) } }
             @else {
                 (table(&text::ORDER_COLS, rows.iter().map(|o| {
@@ -214,7 +250,7 @@ pub(super) async fn orders(
                     }
                 })))
             }
-            (pager(paths::ORDERS, &q, page, has_next))
+            @if pages > 1 { (pager(&summary, page, pages, page_link(paths::ORDERS, &q))) }
         }
     };
     Ok(respond::html(

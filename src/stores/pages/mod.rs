@@ -36,8 +36,6 @@ mod text {
     pub const SEARCH: &str = "Rechercher";
     pub const SEARCH_PRODUCTS: &str = "Nom, référence (SKU), type…";
     pub const SEARCH_ORDERS: &str = "N° de commande, client, e-mail, n° de suivi…";
-    pub const PREVIOUS: &str = "← Précédent";
-    pub const NEXT: &str = "Suivant →";
     pub const CONNECTED: &str = "Connecté";
     pub const ERROR: &str = "Erreur";
     pub const RECONNECT: &str = "Reconnexion nécessaire";

@@ -34,50 +34,72 @@ pub struct VariantStock {
     pub stock: Vec<(String, bool, i64)>,
 }
 
-/// A page of products matching every word of `search`, in any order, each in the
-/// title, handle, type, tags or a variant's SKU ("robe bleue" finds "Robe Fleurie
-/// Bleue"), with one more row than asked when there is a next page.
+/// How many products, and variants of them, `search` finds (see [`search_products`]).
+pub fn count_products(conn: &Connection, search: &str) -> Result<(i64, i64), AppError> {
+    let counts = |r: &rusqlite::Row| Ok((r.get(0)?, r.get(1)?));
+    match crate::db::fts::queries(search) {
+        None => conn
+            .prepare_cached("SELECT (SELECT count(*) FROM products), (SELECT count(*) FROM variants)")
+            .map_err(db)?
+            .query_row([], counts),
+        Some((_, prefixes)) => conn
+            .prepare_cached(
+                "SELECT count(*), COALESCE(sum((SELECT count(*) FROM variants v WHERE v.product_id = f.rowid)), 0)
+                 FROM products_fts f WHERE products_fts MATCH ?1",
+            )
+            .map_err(db)?
+            .query_row([prefixes], counts),
+    }
+    .map_err(db)
+}
+
+/// A page of products in name order, matching every word of `search` in any order as
+/// a word or the start of one, in the title, handle, type, tags or a variant's SKU
+/// ("robe bleue" finds "Robe Fleurie Bleue"), through the full-text index.
 pub fn search_products(
     conn: &Connection,
     search: &str,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<ProductRow>, AppError> {
-    // At most eight words: enough for any product name, bounded for the query.
-    let words: Vec<String> = search
-        .split_whitespace()
-        .take(8)
-        .map(like_pattern)
-        .collect();
-    let mut sql = String::from(
-        "SELECT p.id, p.title, p.handle, p.product_type, s.name, p.status FROM products p
-         JOIN stores s ON s.id = p.store_id WHERE 1",
-    );
-    for n in 3..3 + words.len() {
-        sql.push_str(&format!(
-            " AND (p.title || ' ' || p.handle || ' ' || p.product_type || ' ' || p.tags
-                   LIKE ?{n} ESCAPE '\\'
-                OR EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id
-                           AND v.sku LIKE ?{n} ESCAPE '\\'))"
-        ));
-    }
-    sql.push_str(" ORDER BY p.title COLLATE NOCASE LIMIT ?1 OFFSET ?2");
-    let mut values: Vec<rusqlite::types::Value> = vec![limit.into(), offset.into()];
-    values.extend(words.into_iter().map(rusqlite::types::Value::from));
-    let mut stmt = conn.prepare_cached(&sql).map_err(db)?;
-    let rows = stmt
-        .query_map(rusqlite::params_from_iter(values), |r| {
-            Ok(ProductRow {
-                id: r.get(0)?,
-                title: r.get(1)?,
-                handle: r.get(2)?,
-                product_type: r.get(3)?,
-                store_name: r.get(4)?,
-                status: r.get(5)?,
-            })
+    const COLUMNS: &str = "p.id, p.title, p.handle, p.product_type, s.name, p.status";
+    const ORDER: &str = "ORDER BY p.title COLLATE NOCASE, p.id";
+    let row = |r: &rusqlite::Row| {
+        Ok(ProductRow {
+            id: r.get(0)?,
+            title: r.get(1)?,
+            handle: r.get(2)?,
+            product_type: r.get(3)?,
+            store_name: r.get(4)?,
+            status: r.get(5)?,
         })
-        .map_err(db)?;
-    rows.collect::<Result<_, _>>().map_err(db)
+    };
+    let rows = match crate::db::fts::queries(search) {
+        None => conn
+            .prepare_cached(&format!(
+                // The page's ids from the name index alone (a deep page skips index
+                // entries, not rows), then their rows.
+                "SELECT {COLUMNS} FROM products p JOIN stores s ON s.id = p.store_id
+                 WHERE p.id IN (SELECT id FROM products INDEXED BY products_by_title
+                                ORDER BY title COLLATE NOCASE, id LIMIT ?1 OFFSET ?2)
+                 {ORDER}"
+            ))
+            .map_err(db)?
+            .query_map(params![limit, offset], row)
+            .map_err(db)?
+            .collect::<Result<_, _>>(),
+        Some((_, prefixes)) => conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM products_fts f JOIN products p ON p.id = f.rowid
+                 JOIN stores s ON s.id = p.store_id WHERE products_fts MATCH ?1
+                 {ORDER} LIMIT ?2 OFFSET ?3"
+            ))
+            .map_err(db)?
+            .query_map(params![prefixes, limit, offset], row)
+            .map_err(db)?
+            .collect::<Result<_, _>>(),
+    };
+    rows.map_err(db)
 }
 
 pub fn variants_with_stock(
@@ -136,30 +158,40 @@ pub struct OrderRow {
     pub cancelled: bool,
 }
 
+/// Orders whose number, e-mail, tracking number or customer name contains `search`.
+const ORDERS_MATCHING: &str = "FROM orders o
+     LEFT JOIN customers c ON c.store_id = o.store_id AND c.external_id = o.customer_external_id
+     WHERE ?1 = '%%' OR o.name LIKE ?1 ESCAPE '\\' OR o.email LIKE ?1 ESCAPE '\\'
+        OR o.tracking_number LIKE ?1 ESCAPE '\\'
+        OR (c.first_name || ' ' || c.last_name) LIKE ?1 ESCAPE '\\'";
+
+/// How many orders `search` finds (see [`recent_orders`]).
+pub fn count_orders(conn: &Connection, search: &str) -> Result<i64, AppError> {
+    conn.prepare_cached(&format!("SELECT count(*) {ORDERS_MATCHING}"))
+        .map_err(db)?
+        .query_row([like_pattern(search)], |r| r.get(0))
+        .map_err(db)
+}
+
+/// A page of the orders `search` finds, newest first.
 pub fn recent_orders(
     conn: &Connection,
     search: &str,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<OrderRow>, AppError> {
-    let pattern = like_pattern(search);
     let mut stmt = conn
-        .prepare(
+        .prepare_cached(&format!(
             "SELECT o.name, o.created_at,
                     COALESCE(NULLIF(trim(c.first_name || ' ' || c.last_name), ''), o.email, ''),
                     o.financial_status, o.fulfillment_status, o.total_cents, o.carrier, o.tracking_number,
                     o.tracking_url, (SELECT COALESCE(sum(quantity), 0) FROM order_lines WHERE order_id = o.id),
                     o.cancelled_at IS NOT NULL
-             FROM orders o
-             LEFT JOIN customers c ON c.store_id = o.store_id AND c.external_id = o.customer_external_id
-             WHERE ?1 = '%%' OR o.name LIKE ?1 ESCAPE '\\' OR o.email LIKE ?1 ESCAPE '\\'
-                OR o.tracking_number LIKE ?1 ESCAPE '\\'
-                OR (c.first_name || ' ' || c.last_name) LIKE ?1 ESCAPE '\\'
-             ORDER BY o.created_at DESC LIMIT ?2 OFFSET ?3",
-        )
+             {ORDERS_MATCHING} ORDER BY o.created_at DESC LIMIT ?2 OFFSET ?3"
+        ))
         .map_err(db)?;
     let rows = stmt
-        .query_map(params![pattern, limit, offset], |r| {
+        .query_map(params![like_pattern(search), limit, offset], |r| {
             Ok(OrderRow {
                 name: r.get(0)?,
                 created_at: r.get(1)?,

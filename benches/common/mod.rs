@@ -1,0 +1,145 @@
+//! What the page benchmarks share: a deterministic generator, percentiles, and the real
+//! server on loopback with a signed-in owner.
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use comptoir::config::Config;
+
+/// A small deterministic generator (no dependency, same data every run).
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// Makes the path of one request of a kind.
+pub type PathMaker = Box<dyn Fn(&mut Rng) -> String>;
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+/// The real server on a filled data directory, with the owner signed in.
+pub struct Server {
+    base: String,
+    agent: ureq::Agent,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    pub fn start(dir: &Path) -> Server {
+        let config = Config {
+            data_dir: dir.to_path_buf(),
+            log_level: "warn".into(),
+            ..Config::default()
+        };
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new()
+                .block_on(comptoir::run(config, listener, async {
+                    let _ = stop_rx.await;
+                }))
+                .unwrap();
+        });
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .build()
+            .into();
+        while agent.get(&format!("{base}/healthz")).call().is_err() {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // The owner's account, through the first-run form.
+        let page = agent
+            .get(&format!("{base}/setup"))
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_to_string()
+            .unwrap();
+        let marker = "name=\"_csrf\" value=\"";
+        let at = page.find(marker).unwrap() + marker.len();
+        let csrf = page[at..at + 64].to_string();
+        let r = agent
+            .post(&format!("{base}/setup"))
+            .send_form([
+                ("_csrf", csrf.as_str()),
+                ("email", "bench@elegance.test"),
+                ("password", "bench-password-2468"),
+                ("business_name", "Élégance Paris"),
+                ("business_type", "ecommerce"),
+            ])
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 303);
+        Server {
+            base,
+            agent,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// One page, asserted to answer 200 and to contain `expect`, timed at the client.
+    pub fn time(&self, path: &str, expect: &str) -> Duration {
+        let t = Instant::now();
+        let mut r = self
+            .agent
+            .get(&format!("{}{path}", self.base))
+            .call()
+            .unwrap();
+        let body = r.body_mut().read_to_string().unwrap();
+        let took = t.elapsed();
+        assert_eq!(r.status().as_u16(), 200, "{path}: {body}");
+        assert!(body.contains(expect), "{path} lacks {expect:?}");
+        took
+    }
+
+    /// Times `requests` paths of each kind after 20 warm-up requests, and prints the
+    /// percentiles.
+    pub fn measure(&self, kinds: &[(&str, PathMaker)], requests: usize, expect: &str) {
+        let mut rng = Rng(42);
+        for (name, path) in kinds {
+            for _ in 0..20 {
+                self.time(&path(&mut rng), expect);
+            }
+            let mut times: Vec<Duration> = (0..requests)
+                .map(|_| self.time(&path(&mut rng), expect))
+                .collect();
+            times.sort();
+            println!(
+                "{name}: p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+                percentile(&times, 0.50),
+                percentile(&times, 0.95),
+                percentile(&times, 0.99),
+                percentile(&times, 1.0),
+            );
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
