@@ -14,7 +14,7 @@ use serde::Deserialize;
 use crate::assistant::settings;
 use crate::db;
 use crate::engine::lang::Lang;
-use crate::engine::replies::{self, TEMPLATES, Template, Templates};
+use crate::engine::replies::{self, Template, Templates};
 use crate::engine::shop::Tone as Address;
 use crate::error::AppError;
 use crate::web::auth::Staff;
