@@ -702,6 +702,55 @@ mod manual {
             "the catalogue is intact"
         );
 
+        // A long file: checked first, then imported while the page shows it progressing
+        // (the outcome is the same; the store's card ends on the final counts).
+        let mut long = String::from("produit;options;variante;sku;prix;stock:Boutique\n");
+        for p in 0..1_000 {
+            for size in ["36", "38", "40", "42", "44"] {
+                long.push_str(&format!("Robe {p};Taille;{size};L{p}-{size};49,00;1\n"));
+            }
+        }
+        let r = owner.post_multipart(
+            page,
+            "/settings/integrations/1/import",
+            &[("file", Some("long.csv"), long.as_bytes())],
+        );
+        assert_eq!(
+            (r.status, r.location()),
+            (303, "/settings/integrations?ok=importing"),
+            "{}",
+            r.body
+        );
+        let notice = owner.get("/settings/integrations?ok=importing").body;
+        assert!(notice.contains("L'import se poursuit"), "{notice}");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let done = loop {
+            let fragment = owner.get("/settings/integrations/1/progress").body;
+            if !fragment.contains("Import en cours") {
+                break fragment;
+            }
+            assert!(std::time::Instant::now() < deadline, "{fragment}");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        };
+        assert!(
+            done.contains("✅ 1\u{202f}000 produits · 5\u{202f}000 variantes"),
+            "{done}"
+        );
+        assert!(
+            owner
+                .get("/products")
+                .body
+                .contains("1\u{202f}000 produits"),
+            "the new catalogue replaced the old one"
+        );
+        // A short file is answered done.
+        let r = owner.post_multipart(
+            page,
+            "/settings/integrations/1/import",
+            &[("file", Some("good.csv"), GOOD.as_bytes())],
+        );
+        assert_eq!(r.location(), "/settings/integrations?ok=imported");
+
         // One article typed in the form: same rules as the import, added to the catalogue.
         let form = [
             ("produit", "Robe Lin Blanche"),

@@ -17,7 +17,7 @@ use crate::stores::model::Platform;
 use crate::stores::repo::{self, Progress, Store};
 use crate::stores::sync::{self, Credentials};
 use crate::web::auth::Staff;
-use crate::web::components::{Field, Tone, alert, badge, csrf_input};
+use crate::web::components::{Field, Tone, alert, badge, count, csrf_input};
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::layout::{self, Nav};
 use crate::web::respond;
@@ -45,31 +45,47 @@ pub(super) fn status_badge(store: &Store) -> Markup {
     }
 }
 
-pub(super) fn progress_fragment(id: StoreId, p: Option<&Progress>, now: jiff::Timestamp) -> Markup {
+/// Where the store's last sync or import stands; polled while it runs. `manual` stores
+/// import files rather than sync.
+pub(super) fn progress_fragment(
+    id: StoreId,
+    manual: bool,
+    p: Option<&Progress>,
+    now: jiff::Timestamp,
+) -> Markup {
     let url = paths::with_id(paths::STORE_PROGRESS, id);
     html! {
         @match p {
             Some(p) if p.running => {
                 div.progress role="status" aria-live="polite" hx-get=(url) hx-trigger="every 1s" hx-swap="outerHTML" {
-                    "⏳ Synchronisation en cours… "
-                    (p.products) " produits, " (p.variants) " variantes, " (p.stock_levels) " niveaux de stock, "
-                    (p.orders) " commandes, " (p.customers) " clients reçus"
+                    @if manual { "⏳ Import en cours… " } @else { "⏳ Synchronisation en cours… " }
+                    (count(p.products, "produit", "produits")) ", " (count(p.variants, "variante", "variantes")) ", "
+                    (count(p.stock_levels, "niveau de stock", "niveaux de stock")) ", "
+                    (count(p.orders, "commande", "commandes")) ", " (count(p.customers, "client", "clients"))
+                    @if manual { " lus" } @else { " reçus" }
                 }
             }
             Some(p) if p.error.is_some() => {
                 div.progress role="status" {
-                    "⚠️ Dernière synchronisation échouée "
+                    @if manual { "⚠️ Dernier import échoué " } @else { "⚠️ Dernière synchronisation échouée " }
                     @if let Some(at) = p.finished_at { "(" (relative_fr(from_unix(at), now)) ")" }
+                    // An import's reason is written for the shop; a sync's is on the card.
+                    @if let (true, Some(error)) = (manual, &p.error) { " : " (error) }
                 }
             }
             Some(p) => {
                 div.progress role="status" {
-                    "✅ " (p.products) " produits · " (p.variants) " variantes · " (p.stock_levels) " niveaux de stock · "
-                    (p.orders) " commandes · " (p.customers) " clients"
+                    "✅ " (count(p.products, "produit", "produits")) " · " (count(p.variants, "variante", "variantes")) " · "
+                    (count(p.stock_levels, "niveau de stock", "niveaux de stock")) " · "
+                    (count(p.orders, "commande", "commandes")) " · " (count(p.customers, "client", "clients"))
                     @if let Some(at) = p.finished_at { " — " (relative_fr(from_unix(at), now)) }
                 }
             }
-            None => { div.progress role="status" { "Pas encore synchronisée." } }
+            None => {
+                div.progress role="status" {
+                    @if manual { "Aucun import pour l'instant." } @else { "Pas encore synchronisée." }
+                }
+            }
         }
     }
 }
@@ -112,7 +128,7 @@ pub(super) fn store_card(
                 } @else {
                     p.muted { (text::WEBHOOKS_NEED_SECRET) }
                 }
-                (progress_fragment(s.id, c.progress.as_ref(), now))
+                (progress_fragment(s.id, s.platform == Platform::Manual, c.progress.as_ref(), now))
             }
             @if admin {
                 form.stack method="post" action=(paths::with_id(paths::STORE_SETTINGS, s.id)) {
@@ -231,6 +247,7 @@ pub(super) fn flash(ok: Option<&str>) -> Option<&'static str> {
         "removed" => Some(text::REMOVED),
         "connected" => Some(text::CONNECTED_OK),
         "imported" => Some(text::IMPORTED),
+        "importing" => Some(text::IMPORTING),
         "connected_no_webhooks" => Some(text::CONNECTED_NO_WEBHOOKS),
         _ => None,
     }
@@ -443,10 +460,14 @@ pub(super) async fn progress(
     path: web::Path<StoreId>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let p = db::call(&state.db, move |conn| repo::progress(conn, id)).await?;
+    let (store, p) = db::call(&state.db, move |conn| {
+        Ok::<_, AppError>((repo::store(conn, id)?, repo::progress(conn, id)?))
+    })
+    .await?;
+    let manual = store.ok_or(AppError::NotFound)?.platform == Platform::Manual;
     Ok(respond::html(
         StatusCode::OK,
-        progress_fragment(id, p.as_ref(), state.clock.now()),
+        progress_fragment(id, manual, p.as_ref(), state.clock.now()),
     ))
 }
 
@@ -514,4 +535,36 @@ pub(super) async fn update_credentials(
         "{}?ok=connected",
         paths::INTEGRATIONS
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_import_in_progress_counts_what_it_read_and_keeps_polling() {
+        let running = Progress {
+            running: true,
+            products: 1_200,
+            variants: 6_000,
+            ..Default::default()
+        };
+        let now = jiff::Timestamp::UNIX_EPOCH;
+        let html = progress_fragment(StoreId(3), true, Some(&running), now).into_string();
+        assert!(
+            html.contains("Import en cours… 1\u{202f}200 produits, 6\u{202f}000 variantes"),
+            "{html}"
+        );
+        assert!(html.contains("hx-trigger=\"every 1s\""), "{html}");
+        let sync = progress_fragment(StoreId(3), false, Some(&running), now).into_string();
+        assert!(sync.contains("Synchronisation en cours"), "{sync}");
+        let failed = Progress {
+            error: Some("L'import n'a pas pu être enregistré".into()),
+            finished_at: Some(0),
+            ..Default::default()
+        };
+        let html = progress_fragment(StoreId(3), true, Some(&failed), now).into_string();
+        assert!(html.contains("Dernier import échoué") && html.contains("pas pu être"));
+        assert!(!html.contains("hx-trigger"), "a finished run is not polled");
+    }
 }

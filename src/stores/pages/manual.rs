@@ -58,8 +58,6 @@ pub(super) async fn export_csv(
     Ok(csv_response(bytes, &format!("catalogue-{id}.csv")))
 }
 
-/// Imports a checked catalogue into a manual store; the store is created first when
-/// `create` names it. Returns the line errors when the file is refused.
 /// What a CSV upload holds.
 #[derive(Clone, Copy, PartialEq)]
 pub(super) enum Import {
@@ -71,27 +69,56 @@ pub(super) enum Import {
     Additions,
 }
 
+/// Where an accepted upload stands when the page answers.
+pub(super) enum Imported {
+    /// Merged: the store's card shows the final counts.
+    Done,
+    /// Still being written: the store's card shows it progressing.
+    Running,
+}
+
+impl Imported {
+    /// The notice Intégrations shows for it.
+    pub(super) fn flash(&self) -> &'static str {
+        match self {
+            Imported::Done => "imported",
+            Imported::Running => "importing",
+        }
+    }
+}
+
+/// From how many lines an import goes on after the page answers, which then shows it
+/// progressing; a smaller file (a second or less) is answered done.
+const LONG_IMPORT: usize = 5_000;
+
+/// Checks a CSV upload line by line and, when every line is right, imports it into a
+/// manual store (created first when `create` names it). The file is read off the
+/// request's thread; a long import runs on its own and goes on if the browser leaves.
+/// Returns the line errors when the file is refused, and then nothing is written.
 pub(super) async fn import_file(
     state: &AppState,
     store: Option<StoreId>,
     create: Option<String>,
     file: &[u8],
     kind: Import,
-) -> Result<Result<StoreId, Vec<LineError>>, AppError> {
+) -> Result<Result<Imported, Vec<LineError>>, AppError> {
     let tz = shop_timezone(state).await?;
-    let parsed = match (file.is_empty(), create.is_some(), kind) {
-        (true, true, _) => Ok(Vec::new()),
-        (_, _, Import::Catalogue | Import::Additions) => csv::parse_catalogue(file),
-        (_, _, Import::Orders) => csv::parse_orders(file, &tz),
-    };
+    let empty_new_store = file.is_empty() && create.is_some();
+    let bytes = file.to_vec();
+    let parsed = web::block(move || match (empty_new_store, kind) {
+        (true, _) => Ok(Vec::new()),
+        (_, Import::Catalogue | Import::Additions) => csv::parse_catalogue(&bytes),
+        (_, Import::Orders) => csv::parse_orders(&bytes, &tz),
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("reading a CSV: {e}")))?;
     let records = match parsed {
         Ok(records) => records,
         Err(errors) => return Ok(Err(errors)),
     };
     let replace = kind == Import::Catalogue;
-    let config = state.config.clone();
     let now = state.clock.now();
-    let id = db::call(&state.db, move |conn| {
+    let (id, run) = db::call(&state.db, move |conn| {
         let id = match (store, &create) {
             (Some(id), _) => {
                 let found = repo::store(conn, id)?.ok_or(AppError::NotFound)?;
@@ -118,13 +145,38 @@ pub(super) async fn import_file(
             })?,
             (None, None) => return Err(AppError::NotFound),
         };
-        if !records.is_empty() {
-            sync::import_records(conn, &config, id, &records, replace, now)?;
+        if records.is_empty() {
+            return Ok((id, None));
         }
-        Ok(id)
+        Ok((
+            id,
+            Some((repo::begin_run(conn, id, replace, now)?, records)),
+        ))
     })
     .await?;
-    Ok(Ok(id))
+    let Some((run, records)) = run else {
+        return Ok(Ok(Imported::Done));
+    };
+    let long = records.len() >= LONG_IMPORT;
+    let config = state.config.clone();
+    let pool = state.db.clone();
+    let import = async move {
+        db::call(&pool, move |conn| {
+            sync::import_run(conn, &config, id, run, &records, replace, now)
+        })
+        .await
+    };
+    if !long {
+        import.await?;
+        return Ok(Ok(Imported::Done));
+    }
+    // Its outcome is recorded on the run, which the store's card shows.
+    actix_web::rt::spawn(async move {
+        if let Err(e) = import.await {
+            tracing::error!(store = id.0, error = %e, "import did not run");
+        }
+    });
+    Ok(Ok(Imported::Running))
 }
 
 pub(super) async fn create_manual(
@@ -150,7 +202,7 @@ pub(super) async fn create_manual(
         forms.manual_error = Some("Donnez un nom à la boutique.".into());
     } else {
         match import_file(&state, None, Some(name), &file, Import::Catalogue).await? {
-            Ok(_) => return connected(&state, flow, "imported").await,
+            Ok(imported) => return connected(&state, flow, imported.flash()).await,
             Err(errors) => forms.manual_import_errors = errors,
         }
     }
@@ -178,9 +230,10 @@ pub(super) async fn import_csv(
         Import::Catalogue
     };
     match import_file(&state, Some(path.into_inner()), None, &file, kind).await? {
-        Ok(_) => Ok(respond::redirect(format!(
-            "{}?ok=imported",
-            paths::INTEGRATIONS
+        Ok(imported) => Ok(respond::redirect(format!(
+            "{}?ok={}",
+            paths::INTEGRATIONS,
+            imported.flash()
         ))),
         Err(errors) => {
             let forms = Forms {
@@ -240,9 +293,10 @@ pub(super) async fn save_product(
     let fields = ["produit", "type", "options", "variante", "sku", "prix"].map(|k| (k, value(k)));
     let file = csv::single_line(&fields, &stock).map_err(AppError::Internal)?;
     match import_file(&state, Some(id), None, &file, Import::Additions).await? {
-        Ok(_) => Ok(respond::redirect(format!(
-            "{}?ok=imported#store-{id}",
-            paths::INTEGRATIONS
+        Ok(imported) => Ok(respond::redirect(format!(
+            "{}?ok={}#store-{id}",
+            paths::INTEGRATIONS,
+            imported.flash()
         ))),
         Err(errors) => {
             // One line: the reasons are what matter, not its number.

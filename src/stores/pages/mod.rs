@@ -86,7 +86,9 @@ mod text {
     pub const CREATE: &str = "Créer la boutique";
     pub const IMPORT: &str = "Importer un CSV (remplace le catalogue)";
     pub const EXPORT: &str = "Exporter le catalogue (CSV)";
-    pub const IMPORTED: &str = "Import terminé.";
+    pub const IMPORTED: &str =
+        "Import terminé : les chiffres de la boutique ci-dessous sont à jour.";
+    pub const IMPORTING: &str = "Fichier vérifié, aucune ligne en erreur. L'import se poursuit : suivez-le ci-dessous, vous pouvez quitter la page.";
     pub const ADD_PRODUCT: &str = "Ajouter ou modifier un article";
     pub const ADD_PRODUCT_HOW: &str =
         "Une variante par envoi. Même identifiant et même variante : l'article est mis à jour.";

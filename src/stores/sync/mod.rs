@@ -402,6 +402,38 @@ pub fn import_records(
     now: Timestamp,
 ) -> Result<Counts, AppError> {
     let run = repo::begin_run(conn, store, replace, now)?;
+    import_run(conn, config, store, run, records, replace, now)
+}
+
+/// [`import_records`] into a run already begun (so a page can show it running). A run
+/// that fails is closed as failed, with nothing of it merged.
+pub fn import_run(
+    conn: &mut rusqlite::Connection,
+    config: &Config,
+    store: StoreId,
+    run: RunId,
+    records: &[Record],
+    replace: bool,
+    now: Timestamp,
+) -> Result<Counts, AppError> {
+    let applied = stage_and_merge(conn, config, store, run, records, replace, now);
+    if let Err(e) = &applied {
+        tracing::error!(store = store.0, error = %e, "import failed");
+        let message = "L'import n'a pas pu être enregistré ; rien n'a changé. Réessayez.";
+        finish_run(conn, run, "error", 0, None, Some(message), now)?;
+    }
+    applied
+}
+
+fn stage_and_merge(
+    conn: &mut rusqlite::Connection,
+    config: &Config,
+    store: StoreId,
+    run: RunId,
+    records: &[Record],
+    replace: bool,
+    now: Timestamp,
+) -> Result<Counts, AppError> {
     for chunk in records.chunks(500) {
         repo::stage(conn, run, chunk)?;
     }
