@@ -299,7 +299,9 @@ CREATE TABLE conversations (
     survey_sent_at INTEGER,
     survey_score INTEGER,
     -- From the wizard's test box: answered like any other, counted nowhere.
-    test INTEGER NOT NULL DEFAULT 0
+    test INTEGER NOT NULL DEFAULT 0,
+    -- The newest message the visitor's web chat has received (a reply's "Remis").
+    webchat_delivered_id INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX conversations_by_contact ON conversations(channel, contact, last_message_at);
 CREATE INDEX conversations_recent ON conversations(last_message_at);

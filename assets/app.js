@@ -17,6 +17,15 @@
       });
     }
   });
+  // A form sent back with mistakes: bring the first one into view (on a phone it may be
+  // several screens down) and put the cursor in its field.
+  document.addEventListener("DOMContentLoaded", function () {
+    var wrong = document.querySelector("main form .alert.danger, main .field.has-error, main [aria-invalid=true]");
+    if (!wrong) return;
+    wrong.scrollIntoView({ block: "center" });
+    var field = wrong.matches("input, select, textarea") ? wrong : wrong.querySelector("input, select, textarea");
+    if (field) field.focus({ preventScroll: true });
+  });
   // Buttons with data-confirm ask before submitting their form.
   document.addEventListener("submit", function (event) {
     var button = event.submitter;

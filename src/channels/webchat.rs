@@ -285,6 +285,30 @@ fn news(
     Ok(rows)
 }
 
+/// Notes that the visitor's chat received `rows` (a team reply then shows "Remis").
+async fn received(
+    state: &AppState,
+    visitor: &str,
+    rows: &[serde_json::Value],
+) -> Result<(), AppError> {
+    let Some(newest) = rows.iter().filter_map(|r| r["id"].as_i64()).max() else {
+        return Ok(());
+    };
+    let contact = format!("visitor:{visitor}");
+    db::call(&state.db, move |conn| {
+        let Some(conversation) = conversations::latest(conn, Channel::Webchat, &contact)? else {
+            return Ok(());
+        };
+        conn.prepare_cached(
+            "UPDATE conversations SET webchat_delivered_id = ?2
+             WHERE id = ?1 AND webchat_delivered_id < ?2",
+        )?
+        .execute(rusqlite::params![conversation, newest])?;
+        Ok(())
+    })
+    .await
+}
+
 #[derive(Deserialize)]
 struct Follow {
     visitor: String,
@@ -313,6 +337,7 @@ async fn poll(
         let (visitor, after) = (q.visitor.clone(), q.after);
         let rows = db::call(&state.db, move |conn| news(conn, &visitor, after)).await?;
         if !rows.is_empty() {
+            received(&state, &q.visitor, &rows).await?;
             return Ok(with_cors(
                 HttpResponse::Ok().json(json!({"messages": rows})),
                 origin.as_deref(),
@@ -367,6 +392,9 @@ async fn stream(
                     Ok(rows) => rows,
                     Err(_) => return None,
                 };
+                if received(&state, &visitor, &rows).await.is_err() {
+                    return None;
+                }
                 for row in rows {
                     after = row["id"].as_i64().unwrap_or(after);
                     queue.push_back(Bytes::from(format!(

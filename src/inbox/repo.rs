@@ -428,9 +428,15 @@ pub fn thread(
     };
     let mut messages: Vec<Message> = conn
         .prepare_cached(
+            // A team reply on the web chat has no provider: it is delivered once the
+            // visitor's chat has received it.
             "SELECT m.id, m.author, NULLIF(u.display_name, ''), m.body, m.intent, m.created_at,
-                    o.status, o.error, m.confidence
-             FROM messages m LEFT JOIN users u ON u.id = m.user_id
+                    COALESCE(o.status, CASE WHEN c.channel = 'webchat' AND m.author = 'staff'
+                        THEN CASE WHEN m.id <= c.webchat_delivered_id THEN 'delivered' ELSE 'sent' END
+                    END),
+                    o.error, m.confidence
+             FROM messages m JOIN conversations c ON c.id = m.conversation_id
+             LEFT JOIN users u ON u.id = m.user_id
              LEFT JOIN outbox o ON o.message_id = m.id
              WHERE m.conversation_id = ?1 ORDER BY m.id DESC LIMIT ?2",
         )?

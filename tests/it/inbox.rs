@@ -599,6 +599,7 @@ fn the_live_stream_counts_waiting_shoppers_and_notifies_only_for_humans() {
     assert_eq!(app.client().get("/inbox/events").status, 303);
 }
 
+/// Walked on a phone's width: staff answer from the shop floor.
 #[test]
 fn in_a_browser_the_team_sees_a_message_arrive_takes_over_and_closes() {
     use crate::browser::Browser;
@@ -618,6 +619,18 @@ fn in_a_browser_the_team_sees_a_message_arrive_takes_over_and_closes() {
         return;
     };
     b.login_owner(&app.base);
+    b.set_width(390);
+    let fits = |b: &Browser| {
+        let wide = b.script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+            serde_json::json!([]),
+        );
+        assert!(
+            wide.as_i64().unwrap_or(1) <= 0,
+            "scrolls sideways by {wide} px: {}",
+            b.url()
+        );
+    };
     b.open(&format!("{}/inbox?tab=nouvelles", app.base));
     b.wait_for_text("Aucune conversation ici");
     // Give the page's event stream a moment to connect: wait for the badge's first
@@ -630,14 +643,42 @@ fn in_a_browser_the_team_sees_a_message_arrive_takes_over_and_closes() {
     b.wait_for_text("Visiteur du site · v-brow");
     b.wait_for_text("Je veux parler à quelqu'un svp");
     let id = conversation_of(tmp.path(), "v-browser-01");
+    fits(&b);
+    b.screenshot("inbox-390-list");
     b.click(&format!("a[href='/inbox/{id}']"));
     b.wait_for_text("à la demande du client");
+    fits(&b);
 
     // Takes over with a saved reply.
     b.click("[data-insert-saved]");
     b.click("#reponse button[type=submit]");
     b.wait_for_text("Réponse envoyée");
     b.wait_for_text("L'équipe a pris la main");
+    // The reply carries its delivery status: sent, then received once the visitor's
+    // chat fetches it.
+    b.find("#thread .msg.staff .badge.neutral");
+    assert!(b.source().contains("Envoyé"));
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let fetched: Value = agent
+        .get(&format!(
+            "{}/widget/messages?visitor=v-browser-01&after=0",
+            app.base
+        ))
+        .header("Origin", SITE)
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap();
+    assert!(fetched.to_string().contains("ici l'équipe"), "{fetched}");
+    b.open(&format!("{}/inbox/{id}", app.base));
+    b.find("#thread .msg.staff .badge.success");
+    assert!(b.source().contains("Remis"));
+    fits(&b);
+    b.screenshot("inbox-390-conversation");
     let sent: String = db(tmp.path())
         .query_row(
             "SELECT body FROM messages WHERE author = 'staff'",

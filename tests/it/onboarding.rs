@@ -223,6 +223,85 @@ fn without_an_online_store_the_wizard_still_reaches_the_dashboard_and_resumes_at
     assert!(b.source().contains("Non connectée"), "{}", b.source());
 }
 
+/// A shop without an online store, on a phone: its catalogue from a CSV file. A file with
+/// mistakes is refused line by line in the wizard's own form, keeping the store's name;
+/// the corrected file goes through to the sync summary.
+#[test]
+fn on_a_phone_a_shop_imports_its_catalogue_from_a_csv_in_the_wizard() {
+    let Some(b) = Browser::start_or_skip() else {
+        return;
+    };
+    let app = TestApp::spawn();
+    app.clock.set(thursday_morning());
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("catalogue-avec-erreurs.csv");
+    std::fs::write(
+        &bad,
+        "produit;options;variante;sku;prix;stock:Boutique\n\
+         Robe Lin;Taille;38;RL-38;79,00;2\n\
+         Robe Lin;Taille;38;RL-38B;79,00;1\n\
+         Jupe Plissée;;;JP-1;quatre-vingts;1\n",
+    )
+    .unwrap();
+    let good = tmp.path().join("catalogue.csv");
+    std::fs::write(
+        &good,
+        "produit;options;variante;sku;prix;stock:Boutique;stock:Réserve\n\
+         Robe Lin;Taille;38;RL-38;79,00;2;1\n\
+         Robe Lin;Taille;40;RL-40;79,00;0;3\n\
+         Jupe Plissée;;;JP-1;59,00;1;0\n",
+    )
+    .unwrap();
+    b.set_width(390);
+    create_account(&b, &app.base, "csv");
+    business_and_profile(&b, "csv");
+    b.click("form[action='/onboarding/canaux/skip'] button");
+    wait_for_path(&b, "/onboarding/boutique", 10);
+    let form = "form[action^='/settings/integrations/manual']";
+    b.fill(&format!("{form} input[name=name]"), "Atelier Lin");
+    b.fill(&format!("{form} input[type=file]"), bad.to_str().unwrap());
+    b.click(&format!("{form} button[type=submit]"));
+    b.wait_for_text("Ligne 3");
+    b.screenshot("csv-05-erreurs");
+    let refused = b.source();
+    assert!(
+        refused.contains("Ligne 4 : prix « quatre-vingts » invalide"),
+        "{refused}"
+    );
+    assert!(
+        refused.contains("value=\"Atelier Lin\""),
+        "the name stays: {refused}"
+    );
+    // Shown where the phone's screen is, not five screens down.
+    let seen = b.script(
+        "var r = document.querySelector('.line-errors').getBoundingClientRect();
+         return r.top >= 0 && r.bottom <= window.innerHeight;",
+        serde_json::json!([]),
+    );
+    assert_eq!(seen, serde_json::json!(true), "the errors are in view");
+    let wide = b.script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+        serde_json::json!([]),
+    );
+    assert!(
+        wide.as_i64().unwrap_or(1) <= 0,
+        "scrolls sideways by {wide} px"
+    );
+
+    b.fill(&format!("{form} input[type=file]"), good.to_str().unwrap());
+    b.click(&format!("{form} button[type=submit]"));
+    wait_for_path(&b, "/onboarding/synchronisation", 10);
+    wait_long_for_text(&b, "produits importés", 30);
+    b.screenshot("csv-06-synchronisation");
+    let summary = b.source();
+    for expected in [
+        "<strong>2</strong> produits importés",
+        "<strong>3</strong> variantes détectées",
+    ] {
+        assert!(summary.contains(expected), "{expected} in {summary}");
+    }
+}
+
 /// The profile step over plain HTTP: it keeps the business type chosen before, saves no
 /// example as the shop's words, and asks for hours rather than inventing them.
 #[test]

@@ -1,5 +1,8 @@
 -- Version 11 -> 12: the Produits page searches and pages a large catalogue fast; the
--- inbox keeps the setup wizard's test conversations in a tab of their own.
+-- inbox keeps the setup wizard's test conversations in a tab of their own, and shows
+-- which replies a visitor's web chat has received.
+
+ALTER TABLE conversations ADD COLUMN webchat_delivered_id INTEGER NOT NULL DEFAULT 0;
 
 CREATE INDEX conversations_tests ON conversations(last_message_at, id) WHERE test = 1;
 
