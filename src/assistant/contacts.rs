@@ -16,6 +16,21 @@ pub struct Contact {
     pub customer_id: Option<i64>,
 }
 
+/// A shopper's best name: the store customer's, else the name they gave, with their
+/// phone or e-mail; a web visitor nobody knows is "Visiteur du site" and a short id.
+pub fn best_name(name: &str, contact: &str) -> String {
+    let visitor = contact.strip_prefix("visitor:");
+    match (name.trim(), visitor) {
+        ("", Some(id)) => format!(
+            "Visiteur du site · {}",
+            id.chars().take(6).collect::<String>()
+        ),
+        ("", None) => contact.to_string(),
+        (name, Some(_)) => name.to_string(),
+        (name, None) => format!("{name} ({contact})"),
+    }
+}
+
 /// The store customer with this e-mail, or this phone number: as written or in its
 /// national form through the index, then (on first contact only, `scan`) by its last
 /// nine digits whatever the customer's spelling.
@@ -118,4 +133,26 @@ pub fn set_blocked(conn: &Connection, contact: ContactId, blocked: bool) -> Resu
     conn.prepare_cached("UPDATE contacts SET blocked = ?2 WHERE id = ?1")?
         .execute(params![contact, blocked])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::best_name;
+
+    #[test]
+    fn shoppers_are_named_as_people_read_them() {
+        assert_eq!(
+            best_name("", "visitor:9a99b9086ed220c21c3baf2e"),
+            "Visiteur du site · 9a99b9"
+        );
+        assert_eq!(
+            best_name("Claire Martin", "visitor:9a99b9086ed2"),
+            "Claire Martin"
+        );
+        assert_eq!(
+            best_name("Claire Martin", "+33612345678"),
+            "Claire Martin (+33612345678)"
+        );
+        assert_eq!(best_name("", "claire@example.fr"), "claire@example.fr");
+    }
 }

@@ -14,7 +14,7 @@ use super::card::{self, Card};
 use super::products::{self, Found};
 use super::repo::{self, Thread};
 use super::settings::{self as inbox_settings, SavedReply};
-use super::{channel_label, page, reason, teach, text, who};
+use super::{channel_label, page, reason, teach, text};
 use crate::accounts::repo::Member;
 use crate::web::roles::Perm;
 use std::sync::Arc;
@@ -340,7 +340,7 @@ pub(super) async fn show(
     } else {
         String::new()
     };
-    let title = who(&c.thread.name, &c.thread.contact);
+    let title = contacts::best_name(&c.thread.name, &c.thread.contact);
     let markup = body(
         &staff,
         &c,
@@ -391,7 +391,7 @@ async fn refuse(
     draft: &str,
 ) -> Result<HttpResponse, AppError> {
     let c = context(state, staff, id, None).await?;
-    let title = who(&c.thread.name, &c.thread.contact);
+    let title = contacts::best_name(&c.thread.name, &c.thread.contact);
     let markup = body(
         staff,
         &c,

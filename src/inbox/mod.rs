@@ -10,6 +10,7 @@ mod repo;
 pub mod settings;
 pub mod teach;
 
+use crate::assistant::contacts;
 use crate::web::respond;
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
@@ -105,21 +106,6 @@ fn channel_icon(channel: &str) -> &'static str {
         "email" => "✉️",
         "webchat" => "🌐",
         _ => "⌨️",
-    }
-}
-
-/// A shopper's best name: the store customer's, else the name they gave, with their
-/// phone or e-mail; a web visitor nobody knows is "Visiteur du site" and a short id.
-fn who(name: &str, contact: &str) -> String {
-    let visitor = contact.strip_prefix("visitor:");
-    match (name.trim(), visitor) {
-        ("", Some(id)) => format!(
-            "Visiteur du site · {}",
-            id.chars().take(6).collect::<String>()
-        ),
-        ("", None) => contact.to_string(),
-        (name, Some(_)) => name.to_string(),
-        (name, None) => format!("{name} ({contact})"),
     }
 }
 
@@ -320,9 +306,9 @@ async fn inbox(
         div #conversation-list data-live {
             @if rows.is_empty() {
                 @if filter.search.is_some() {
-                    (empty_state(text::NO_RESULTS, text::NO_RESULTS_TEXT, None))
+                    (empty_state(text::NO_RESULTS, text::NO_RESULTS_TEXT, Some(("Effacer la recherche", paths::INBOX))))
                 } @else {
-                    (empty_state(text::EMPTY, text::EMPTY_TEXT, None))
+                    (empty_state(text::EMPTY, text::EMPTY_TEXT, Some(("Voir les canaux de contact", paths::CHANNELS))))
                 }
             } @else {
                 ul.conversations {
@@ -330,7 +316,7 @@ async fn inbox(
                         li class=[r.unread.then_some("unread")] {
                             a href=(paths::with_id(paths::CONVERSATION, r.id)) {
                                 span.channel title=(channel_label(&r.channel)) aria-label=(channel_label(&r.channel)) { (channel_icon(&r.channel)) }
-                                " " span.who { (who(&r.name, &r.contact)) }
+                                " " span.who { (contacts::best_name(&r.name, &r.contact)) }
                                 @if r.unread { " " span.unread-dot title=(text::UNREAD) aria-label=(text::UNREAD) {} }
                                 @if r.priority { " " (badge("Priorité", Tone::Danger)) }
                                 @if r.handed_over && !r.bot_paused && !r.closed { " " span title=(text::HUMAN) aria-label=(text::HUMAN) { "💬" } }
@@ -354,26 +340,4 @@ async fn inbox(
         }
     };
     Ok(page(&staff, text::TITLE, body))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::who;
-
-    #[test]
-    fn shoppers_are_named_as_people_read_them() {
-        assert_eq!(
-            who("", "visitor:9a99b9086ed220c21c3baf2e"),
-            "Visiteur du site · 9a99b9"
-        );
-        assert_eq!(
-            who("Claire Martin", "visitor:9a99b9086ed2"),
-            "Claire Martin"
-        );
-        assert_eq!(
-            who("Claire Martin", "+33612345678"),
-            "Claire Martin (+33612345678)"
-        );
-        assert_eq!(who("", "claire@example.fr"), "claire@example.fr");
-    }
 }

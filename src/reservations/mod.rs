@@ -8,12 +8,15 @@ use maud::html;
 use serde::Deserialize;
 
 use crate::accounts::repo::shop_timezone;
+use crate::assistant::contacts::best_name;
 use crate::clock::{deadline_fr, from_unix, relative_fr};
 use crate::db;
 use crate::db::ids::HoldId;
 use crate::error::AppError;
 use crate::web::auth::Staff;
-use crate::web::components::{Tone, alert, badge, csrf_input, empty_state, table};
+use crate::web::components::{
+    Tone, alert, badge, count, csrf_input, empty_state, page_of, pager, table,
+};
 use crate::web::csrf::CsrfForm;
 use crate::web::layout::{self, Nav};
 use crate::web::roles::Perm;
@@ -26,7 +29,8 @@ use repo::Reservation;
 mod text {
     pub const TITLE: &str = "Réservations";
     pub const EMPTY: &str = "Aucune réservation";
-    pub const EMPTY_TEXT: &str = "Quand un client demande un article en stock, l'assistant le met de côté et la réservation apparaît ici.";
+    pub const EMPTY_TEXT: &str = "Quand un client demande un article en stock, l'assistant le met de côté et la réservation apparaît ici. Réglez la durée des mises de côté dans Paramètres › Assistant.";
+    pub const SETTINGS: &str = "Régler les mises de côté";
     pub const ARTICLE: &str = "Article";
     pub const CLIENT: &str = "Client";
     pub const UNTIL: &str = "Jusqu'à";
@@ -56,9 +60,14 @@ fn status(r: &Reservation) -> maud::Markup {
     }
 }
 
+/// Holds on one page.
+const PAGE_SIZE: i64 = 50;
+
 #[derive(Deserialize)]
 struct Notice {
     done: Option<String>,
+    #[serde(default)]
+    page: i64,
 }
 
 async fn list(
@@ -67,11 +76,16 @@ async fn list(
     notice: web::Query<Notice>,
 ) -> Result<HttpResponse, AppError> {
     let now = state.clock.now();
-    let (rows, tz) = db::call(&state.db, move |conn| -> Result<_, AppError> {
-        repo::expire_due(conn, now)?;
-        Ok((repo::list(conn, now)?, shop_timezone(conn)))
-    })
-    .await?;
+    let asked = notice.page;
+    let (rows, (active, others), (page, pages), tz) =
+        db::call(&state.db, move |conn| -> Result<_, AppError> {
+            repo::expire_due(conn, now)?;
+            let counts = repo::counts(conn, now)?;
+            let (page, pages) = page_of(asked, counts.0 + counts.1, PAGE_SIZE);
+            let rows = repo::list(conn, now, PAGE_SIZE, (page - 1) * PAGE_SIZE)?;
+            Ok((rows, counts, (page, pages), shop_timezone(conn)))
+        })
+        .await?;
     let can_edit = staff.user.role.can(Perm::ManageOrders);
     let message = match notice.done.as_deref() {
         Some("fulfilled") => Some((Tone::Success, text::DONE_FULFILLED)),
@@ -83,8 +97,15 @@ async fn list(
         @if let Some((tone, m)) = message { (alert(tone, m)) }
         @if !can_edit { (alert(Tone::Info, text::READ_ONLY)) }
         @if rows.is_empty() {
-            (empty_state(text::EMPTY, text::EMPTY_TEXT, None))
+            (empty_state(text::EMPTY, text::EMPTY_TEXT, Some((text::SETTINGS, paths::SETTINGS_ASSISTANT))))
         } @else {
+            @let summary = format!(
+                "{} · {} ces 30 derniers jours",
+                count(active, "active", "actives"),
+                count(others, "terminée", "terminées")
+            );
+            @let link = |p: i64| format!("{}?page={p}", paths::RESERVATIONS);
+            (pager(&summary, page, pages, link))
             (table(&[text::ARTICLE, text::CLIENT, text::UNTIL, text::STATUS, text::ACTIONS], rows.iter().map(|r| html! {
                 tr {
                     td {
@@ -94,9 +115,9 @@ async fn list(
                         br; span.muted { (r.item_key) }
                     }
                     td {
-                        (r.contact)
+                        (best_name(&r.name, &r.contact))
                         @if let Some(c) = r.conversation_id {
-                            br; a.muted href={ (paths::INBOX) "?conversation=" (c) } { (text::CONVERSATION) }
+                            br; a.muted href=(paths::with_id(paths::CONVERSATION, c)) { (text::CONVERSATION) }
                         }
                     }
                     td {
@@ -120,6 +141,7 @@ async fn list(
                     }
                 }
             })))
+            @if pages > 1 { (pager(&summary, page, pages, link)) }
         }
     };
     Ok(respond::html(

@@ -15,6 +15,8 @@ pub struct Reservation {
     pub variant_title: String,
     pub quantity: i64,
     pub contact: String,
+    /// The store customer's name, else the one the channel gave; may be empty.
+    pub name: String,
     pub conversation_id: Option<ConversationId>,
     pub status: String,
     pub created_at: i64,
@@ -23,19 +25,44 @@ pub struct Reservation {
     pub closed_by: Option<String>,
 }
 
-/// Active holds first (soonest to expire first), then the last 30 days' others.
-pub fn list(conn: &Connection, now: Timestamp) -> Result<Vec<Reservation>, AppError> {
-    let mut stmt = conn.prepare(
+/// What the list holds: active holds, and the others of the last 30 days.
+const LISTED: &str = "r.status = 'active' OR r.created_at > ?1";
+
+/// How many holds are active, and how many others the last 30 days had.
+pub fn counts(conn: &Connection, now: Timestamp) -> Result<(i64, i64), AppError> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT COALESCE(sum(r.status = 'active'), 0), COALESCE(sum(r.status <> 'active'), 0)
+             FROM reservations r WHERE {LISTED}"
+        ))?
+        .query_row([now.as_second() - 30 * 86_400], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?)
+}
+
+/// A page of holds: active ones first (soonest to expire first), then the last 30
+/// days' others, newest first.
+pub fn list(
+    conn: &Connection,
+    now: Timestamp,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Reservation>, AppError> {
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT r.id, r.item_key, r.product_title, r.variant_title, r.quantity, r.contact,
-                r.conversation_id, r.status, r.created_at, r.expires_at, r.closed_at, u.display_name
+                r.conversation_id, r.status, r.created_at, r.expires_at, r.closed_at, u.display_name,
+                COALESCE(NULLIF(trim(cu.first_name || ' ' || cu.last_name), ''), k.display_name, '')
          FROM reservations r LEFT JOIN users u ON u.id = r.closed_by
-         WHERE r.status = 'active' OR r.created_at > ?1
+         LEFT JOIN conversations c ON c.id = r.conversation_id
+         LEFT JOIN contacts k ON k.id = c.contact_id
+         LEFT JOIN customers cu ON cu.id = k.customer_id
+         WHERE {LISTED}
          ORDER BY r.status != 'active', CASE WHEN r.status = 'active' THEN r.expires_at END,
-                  r.created_at DESC
-         LIMIT 500",
-    )?;
+                  r.created_at DESC, r.id DESC
+         LIMIT ?2 OFFSET ?3"
+    ))?;
     let rows = stmt
-        .query_map([now.as_second() - 30 * 86_400], |r| {
+        .query_map(params![now.as_second() - 30 * 86_400, limit, offset], |r| {
             Ok(Reservation {
                 id: r.get(0)?,
                 item_key: r.get(1)?,
@@ -49,6 +76,7 @@ pub fn list(conn: &Connection, now: Timestamp) -> Result<Vec<Reservation>, AppEr
                 expires_at: r.get(9)?,
                 closed_at: r.get(10)?,
                 closed_by: r.get(11)?,
+                name: r.get(12)?,
             })
         })?
         .collect::<Result<_, _>>()?;

@@ -211,7 +211,7 @@ fn a_hold_takes_the_last_item_until_it_expires() {
         0
     );
     assert_eq!(reservations::expire_due(&conn, friday_close).unwrap(), 1);
-    let listed = reservations::list(&conn, friday_close).unwrap();
+    let listed = reservations::list(&conn, friday_close, 50, 0).unwrap();
     assert_eq!(listed[0].status, "expired");
     let later = say(
         &assistant,
@@ -520,9 +520,22 @@ fn reservations_page_lists_holds_and_staff_close_them() {
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Sac Cabas Cuir Cognac"), "{}", page.body);
     assert!(page.body.contains("+33600000001"));
-    let id: i64 = conn
-        .query_row("SELECT id FROM reservations", [], |r| r.get(0))
+    assert!(
+        page.body
+            .contains("1 active · 0 terminée ces 30 derniers jours"),
+        "{}",
+        page.body
+    );
+    let (id, conversation): (i64, i64) = conn
+        .query_row("SELECT id, conversation_id FROM reservations", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .unwrap();
+    assert!(
+        page.body
+            .contains(&format!("href=\"/inbox/{conversation}\"")),
+        "the hold links to its conversation"
+    );
     let done = owner.submit(
         "/reservations",
         &format!("/reservations/{id}"),
