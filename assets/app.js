@@ -26,6 +26,15 @@
     var field = wrong.matches("input, select, textarea") ? wrong : wrong.querySelector("input, select, textarea");
     if (field) field.focus({ preventScroll: true });
   });
+  // Chat boxes marked data-stick-bottom show their newest message, on load and after
+  // each answer swapped in.
+  function toBottom() {
+    document.querySelectorAll("[data-stick-bottom]").forEach(function (box) {
+      box.scrollTop = box.scrollHeight;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", toBottom);
+  document.addEventListener("htmx:afterSettle", toBottom);
   // Buttons with data-confirm ask before submitting their form.
   document.addEventListener("submit", function (event) {
     var button = event.submitter;

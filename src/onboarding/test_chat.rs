@@ -101,7 +101,7 @@ fn did(line: &Line) -> Markup {
 
 fn thread(lines: &[Line]) -> Markup {
     html! {
-        div #test-thread.test-thread aria-live="polite" {
+        div #test-thread.test-thread aria-live="polite" data-stick-bottom {
             @if lines.is_empty() { p.muted { (text::EMPTY) } }
             @for line in lines {
                 @if line.author == "shopper" {
