@@ -93,6 +93,6 @@ impl ResponseError for AppError {
         }
         response
             .content_type(respond::HTML)
-            .body(layout::error_page(status.as_u16(), title, &message, self.code()).into_string())
+            .body(layout::error_page(status.as_u16(), title, &message).into_string())
     }
 }

@@ -13,7 +13,6 @@ mod text {
     pub const LOGOUT: &str = "Se déconnecter";
     pub const MAIN_NAV: &str = "Navigation principale";
     pub const BACK_HOME: &str = "Retour au tableau de bord";
-    pub const ERROR_CODE: &str = "Code";
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -139,7 +138,9 @@ pub fn bare_page(title: &str, body: Markup) -> Markup {
     }
 }
 
-pub fn error_page(status: u16, title: &str, message: &str, code: &str) -> Markup {
+/// An error in plain words. Its machine code travels in the `X-Comptoir-Error` header
+/// for scripts; a page shows none.
+pub fn error_page(status: u16, title: &str, message: &str) -> Markup {
     bare_page(
         title,
         html! {
@@ -147,7 +148,6 @@ pub fn error_page(status: u16, title: &str, message: &str, code: &str) -> Markup
                 p.status-code { (status) }
                 h1 { (title) }
                 p { (message) }
-                p.muted { (text::ERROR_CODE) " : " code { (code) } }
                 a.btn.primary href=(paths::DASHBOARD) { (text::BACK_HOME) }
             }
         },

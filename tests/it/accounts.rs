@@ -180,6 +180,8 @@ fn forms_without_the_right_csrf_token_are_refused_and_change_nothing() {
         assert_eq!(r.status, 403, "{what} token");
         assert!(r.body.contains("Formulaire expiré"), "{what}");
         assert_eq!(r.header("x-comptoir-error"), Some("csrf"));
+        // The code is for scripts: the page speaks plain French.
+        assert!(!r.body.contains(">csrf<"), "{what}: {}", r.body);
     }
     assert!(
         owner
