@@ -286,11 +286,22 @@ async fn inbox(
                 "Rechercher"
                 input type="search" name="q" value=(q.q.clone().unwrap_or_default()) placeholder="Un mot, un nom, un numéro…";
             }
-            (options_select("Statut", "status", &statuses, q.status.as_deref()))
-            (options_select("Canal", "channel", &channels, q.channel.as_deref()))
-            (options_select("Département", "department", &department_options, q.department.as_deref()))
-            (options_select("Attribuée à", "assignee", &assignee_options, q.assignee.as_deref()))
-            button.btn type="submit" { "Filtrer" }
+            button.btn type="submit" { "Rechercher" }
+            // The filters fold away (a phone shows the list first); open while one is set.
+            @let set = [&q.status, &q.channel, &q.department, &q.assignee]
+                .iter()
+                .filter(|v| v.as_deref().is_some_and(|v| !v.is_empty()))
+                .count();
+            details.more-filters open[set > 0] {
+                summary { "Filtres" @if set > 0 { " (" (set) ")" } }
+                div.filter-fields {
+                    (options_select("Statut", "status", &statuses, q.status.as_deref()))
+                    (options_select("Canal", "channel", &channels, q.channel.as_deref()))
+                    (options_select("Département", "department", &department_options, q.department.as_deref()))
+                    (options_select("Attribuée à", "assignee", &assignee_options, q.assignee.as_deref()))
+                    button.btn type="submit" { "Filtrer" }
+                }
+            }
         }
         nav.tabs aria-label="Onglets" {
             // The wizard's tests get a tab only while there are some.

@@ -66,7 +66,7 @@ return found.slice(0, 12);
 "##;
 
 /// Controls a thumb must hit on a phone that are less than 40 px tall (links inside a
-/// sentence excepted, as WCAG 2.5.8 allows).
+/// sentence excepted, as WCAG 2.5.8 allows), and a folded menu bar that eats the screen.
 const TAPS: &str = r##"
 var small = [];
 document.querySelectorAll("a.btn, button, summary, select, textarea, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), nav a").forEach(function (el) {
@@ -77,6 +77,10 @@ document.querySelectorAll("a.btn, button, summary, select, textarea, input:not([
     small.push(el.tagName.toLowerCase() + (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\s+/).join(".") : "") + " (" + text + ") is " + Math.round(r.height) + " px tall");
   }
 });
+var bar = document.querySelector(".sidebar");
+if (bar && bar.getBoundingClientRect().height > 80) {
+  small.push("the folded menu bar is " + Math.round(bar.getBoundingClientRect().height) + " px tall");
+}
 return small.slice(0, 12);
 "##;
 

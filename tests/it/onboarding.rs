@@ -213,7 +213,11 @@ fn without_an_online_store_the_wizard_still_reaches_the_dashboard_and_resumes_at
     b.wait_for_text("🧭 Demande comprise : Horaires");
     assert!(b.source().contains("19h"), "{}", b.source());
     // A longer test: the box keeps its newest answer in view.
-    for question in ["Vous êtes où exactement ?", "Et votre numéro de téléphone ?", "Merci !"] {
+    for question in [
+        "Vous êtes où exactement ?",
+        "Et votre numéro de téléphone ?",
+        "Merci !",
+    ] {
         b.fill("#test-message", question);
         b.click(".test-form button[type=submit]");
         b.wait_for_text(question);
@@ -224,7 +228,11 @@ fn without_an_online_store_the_wizard_still_reaches_the_dashboard_and_resumes_at
          return [box.scrollHeight > box.clientHeight, box.scrollTop + box.clientHeight >= box.scrollHeight - 2];",
         serde_json::json!([]),
     );
-    assert_eq!(shown, serde_json::json!([true, true]), "the box overflows and shows its end");
+    assert_eq!(
+        shown,
+        serde_json::json!([true, true]),
+        "the box overflows and shows its end"
+    );
     b.screenshot("sans-boutique-08-test");
     continue_on(&b, "test");
     wait_for_path(&b, "/onboarding/termine", 10);
