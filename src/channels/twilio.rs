@@ -109,7 +109,8 @@ async fn inbound(
     let mut text = match (param(&params, "Body"), media) {
         (Some(text), _) => text.to_string(),
         (None, 0) => return Ok(twiml()),
-        (None, n) => format!("📎 {n} pièce(s) jointe(s)"),
+        (None, 1) => "📎 1 pièce jointe".to_string(),
+        (None, n) => format!("📎 {n} pièces jointes"),
     };
     for url in media_urls {
         text.push_str(&format!("\n📎 {url}"));

@@ -16,7 +16,7 @@ use crate::db;
 use crate::error::AppError;
 use crate::stores::repo::Store;
 use crate::web::auth::Staff;
-use crate::web::components::card;
+use crate::web::components::{card, plural};
 use crate::web::layout::{self, Nav};
 use crate::web::roles::Perm;
 use crate::web::{AppState, paths};
@@ -129,10 +129,10 @@ async fn dashboard(state: web::Data<AppState>, staff: Staff) -> Result<HttpRespo
 fn today(t: &stats::Today) -> Markup {
     html! {
         p.stat data-stat="today" { (t.total) }
-        p.muted { "conversation(s) commencée(s) aujourd'hui" }
+        p.muted { (plural(t.total, "conversation commencée", "conversations commencées")) " aujourd'hui" }
         ul.stat-list {
-            li data-stat="today-bot" { "🤖 " strong { (t.bot) } " traitée(s) par l'assistant" }
-            li data-stat="today-team" { "🙋 " strong { (t.handed_over) } " transmise(s) à l'équipe" }
+            li data-stat="today-bot" { "🤖 " strong { (t.bot) } " " (plural(t.bot, "traitée", "traitées")) " par l'assistant" }
+            li data-stat="today-team" { "🙋 " strong { (t.handed_over) } " " (plural(t.handed_over, "transmise", "transmises")) " à l'équipe" }
             li data-stat="today-waiting" {
                 "⏳ " strong { (t.waiting) } " en attente d'une réponse "
                 @if t.waiting > 0 { a href={ (paths::INBOX) "?tab=nouvelles" } { "Répondre →" } }
@@ -175,7 +175,7 @@ fn holds(b: &Board) -> Markup {
     let (count, next) = &b.holds;
     html! {
         p.stat data-stat="holds" { (count) }
-        p.muted { "article(s) mis de côté" }
+        p.muted { (plural(*count, "article mis de côté", "articles mis de côté")) }
         @if !next.is_empty() {
             ul.stat-list {
                 @for (product, variant, ends) in next {

@@ -188,7 +188,8 @@ pub(super) async fn done_body(state: &AppState, staff: &Staff) -> Result<Markup,
                 @if f.tested == 0 {
                     "À mesurer : faites un " a href=(Step::Test.path()) { "test de conversation" } "."
                 } @else if f.store.is_none() {
-                    (answered) " % (" (f.handled.min(f.tested)) " message(s) de test sur " (f.tested) " traités sans l'équipe)"
+                    (answered) " % (" (f.handled.min(f.tested)) " sur " (f.tested) " "
+                    (crate::web::components::plural(f.tested, "message de test traité", "messages de test traités")) " sans l'équipe)"
                 } @else {
                     (estimate(answered, coverage)) " % — " (answered) " % des messages de test traités sans l'équipe ("
                     (f.handled.min(f.tested)) " sur " (f.tested) "), " (coverage) " % du catalogue avec un stock connu"

@@ -168,8 +168,12 @@ pub fn count(n: i64, one: &str, many: &str) -> String {
         grouped.push(c);
     }
     let sign = if n < 0 { "-" } else { "" };
-    let word = if n.abs() > 1 { many } else { one };
-    format!("{sign}{grouped} {word}")
+    format!("{sign}{grouped} {}", plural(n, one, many))
+}
+
+/// The word agreeing with `n` in French (0 and 1 take the singular).
+pub fn plural<'a>(n: i64, one: &'a str, many: &'a str) -> &'a str {
+    if n.abs() > 1 { many } else { one }
 }
 
 /// Which page of a list to show: the one asked (counted from 1), within the pages there
