@@ -6,14 +6,15 @@
 //! Run: `cargo bench --bench webhooks` (add `-- MESSAGES CLIENTS`, default 5000 8).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
 #[allow(dead_code)]
 #[path = "../tests/it/fakes/mod.rs"]
 mod fakes;
 
-use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::Server;
 use comptoir::channels::signatures::twilio_sign;
 use comptoir::config::{Config, Secret, TwilioChannel};
 use fakes::twilio::{FakeTwilio, SID, TOKEN};
@@ -56,26 +57,11 @@ fn main() {
         whatsapp_from: None,
         api_url: twilio.served.base.clone(),
     };
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = std::thread::spawn(move || {
-        actix_web::rt::System::new()
-            .block_on(comptoir::run(config, listener, async {
-                let _ = stop_rx.await;
-            }))
-            .unwrap();
-    });
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    while agent.get(&format!("{base}/healthz")).call().is_err() {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let server = Server::spawn(config);
+    let agent = server.agent.clone();
 
     let started = Instant::now();
-    let base = Arc::new(base);
+    let base = Arc::new(server.base.clone());
     let workers: Vec<_> = (0..clients)
         .map(|c| {
             let (agent, base) = (agent.clone(), base.clone());
@@ -136,6 +122,5 @@ fn main() {
         twilio.sent().len(),
         started.elapsed().as_secs_f64()
     );
-    let _ = stop_tx.send(());
-    server.join().unwrap();
+    drop(server);
 }

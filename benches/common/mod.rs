@@ -32,21 +32,28 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
-/// The real server on a filled data directory, with the owner signed in.
+/// The real server on loopback.
 pub struct Server {
-    base: String,
-    agent: ureq::Agent,
+    pub base: String,
+    pub agent: ureq::Agent,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Server {
+    /// The server on a filled data directory, with the owner signed in.
     pub fn start(dir: &Path) -> Server {
-        let config = Config {
+        let server = Server::spawn(Config {
             data_dir: dir.to_path_buf(),
             log_level: "warn".into(),
             ..Config::default()
-        };
+        });
+        server.sign_in();
+        server
+    }
+
+    /// The server with `config`, once it answers.
+    pub fn spawn(config: Config) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -65,7 +72,17 @@ impl Server {
         while agent.get(&format!("{base}/healthz")).call().is_err() {
             std::thread::sleep(Duration::from_millis(20));
         }
-        // The owner's account, through the first-run form.
+        Server {
+            base,
+            agent,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// Creates the owner's account through the first-run form, which signs it in.
+    fn sign_in(&self) {
+        let (agent, base) = (&self.agent, &self.base);
         let page = agent
             .get(&format!("{base}/setup"))
             .call()
@@ -87,12 +104,6 @@ impl Server {
             ])
             .unwrap();
         assert_eq!(r.status().as_u16(), 303);
-        Server {
-            base,
-            agent,
-            stop: Some(stop_tx),
-            thread: Some(thread),
-        }
     }
 
     /// One page, asserted to answer 200 and to contain `expect`, timed at the client.

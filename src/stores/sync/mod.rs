@@ -416,46 +416,36 @@ pub fn import_run(
     replace: bool,
     now: Timestamp,
 ) -> Result<Counts, AppError> {
-    let applied = stage_and_merge(conn, config, store, run, records, replace, now);
+    let applied = (|| -> Result<Counts, AppError> {
+        for chunk in records.chunks(500) {
+            repo::stage(conn, run, chunk)?;
+        }
+        let orders_since =
+            utc_text(now - SignedDuration::from_hours(24 * i64::from(config.sync.orders_days)));
+        db::write(conn, |tx| {
+            let counts = repo::merge(
+                tx,
+                &MergePlan {
+                    store,
+                    run,
+                    full: replace,
+                    orders_since: &orders_since,
+                },
+            )?;
+            tx.execute(
+                "UPDATE stores SET status = 'connected', last_sync_at = ?2, last_full_sync_at = ?2,
+                    error_count = 0, last_error = NULL WHERE id = ?1",
+                params![store, unix(now)],
+            )
+            .map_err(|e| AppError::Db(e.into()))?;
+            finish_run(tx, run, "ok", 0, Some(&counts), None, now)?;
+            Ok(counts)
+        })
+    })();
     if let Err(e) = &applied {
         tracing::error!(store = store.0, error = %e, "import failed");
         let message = "L'import n'a pas pu être enregistré ; rien n'a changé. Réessayez.";
         finish_run(conn, run, "error", 0, None, Some(message), now)?;
     }
     applied
-}
-
-fn stage_and_merge(
-    conn: &mut rusqlite::Connection,
-    config: &Config,
-    store: StoreId,
-    run: RunId,
-    records: &[Record],
-    replace: bool,
-    now: Timestamp,
-) -> Result<Counts, AppError> {
-    for chunk in records.chunks(500) {
-        repo::stage(conn, run, chunk)?;
-    }
-    let orders_since =
-        utc_text(now - SignedDuration::from_hours(24 * i64::from(config.sync.orders_days)));
-    db::write(conn, |tx| {
-        let counts = repo::merge(
-            tx,
-            &MergePlan {
-                store,
-                run,
-                full: replace,
-                orders_since: &orders_since,
-            },
-        )?;
-        tx.execute(
-            "UPDATE stores SET status = 'connected', last_sync_at = ?2, last_full_sync_at = ?2,
-                error_count = 0, last_error = NULL WHERE id = ?1",
-            params![store, unix(now)],
-        )
-        .map_err(|e| AppError::Db(e.into()))?;
-        finish_run(tx, run, "ok", 0, Some(&counts), None, now)?;
-        Ok(counts)
-    })
 }
