@@ -34,6 +34,7 @@
     });
   }
   document.addEventListener("DOMContentLoaded", toBottom);
+  document.addEventListener("htmx:afterSwap", toBottom);
   document.addEventListener("htmx:afterSettle", toBottom);
   // Buttons with data-confirm ask before submitting their form.
   document.addEventListener("submit", function (event) {

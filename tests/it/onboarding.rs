@@ -223,14 +223,16 @@ fn without_an_online_store_the_wizard_still_reaches_the_dashboard_and_resumes_at
         b.wait_for_text(question);
     }
     b.wait_for_text("Demande comprise : Remerciement");
-    let shown = b.script(
-        "var box = document.getElementById('test-thread');
-         return [box.scrollHeight > box.clientHeight, box.scrollTop + box.clientHeight >= box.scrollHeight - 2];",
-        serde_json::json!([]),
-    );
-    assert_eq!(
-        shown,
-        serde_json::json!([true, true]),
+    // Checked once the swapped answer has settled.
+    let at_end = || {
+        b.script(
+            "var box = document.getElementById('test-thread');
+             return [box.scrollHeight > box.clientHeight, box.scrollTop + box.clientHeight >= box.scrollHeight - 2];",
+            serde_json::json!([]),
+        ) == serde_json::json!([true, true])
+    };
+    assert!(
+        poll_until(Duration::from_secs(5), at_end),
         "the box overflows and shows its end"
     );
     b.screenshot("sans-boutique-08-test");
@@ -294,12 +296,17 @@ fn on_a_phone_a_shop_imports_its_catalogue_from_a_csv_in_the_wizard() {
         "the name stays: {refused}"
     );
     // Shown where the phone's screen is, not five screens down.
-    let seen = b.script(
-        "var r = document.querySelector('.line-errors').getBoundingClientRect();
-         return r.top >= 0 && r.bottom <= window.innerHeight;",
-        serde_json::json!([]),
+    let in_view = || {
+        b.script(
+            "var r = document.querySelector('.line-errors').getBoundingClientRect();
+             return document.readyState !== 'loading' && r.top >= 0 && r.bottom <= window.innerHeight;",
+            serde_json::json!([]),
+        ) == serde_json::json!(true)
+    };
+    assert!(
+        poll_until(Duration::from_secs(5), in_view),
+        "the errors are in view"
     );
-    assert_eq!(seen, serde_json::json!(true), "the errors are in view");
     let wide = b.script(
         "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
         serde_json::json!([]),
