@@ -206,10 +206,46 @@ pub struct Security {
     /// Failed logins allowed from one IP address within the window.
     pub login_attempts_per_ip: u32,
     pub login_window_minutes: u32,
-    /// Set when a reverse proxy on this machine forwards requests: the client's address
-    /// is then read from `X-Forwarded-For`/`Forwarded` (never set it otherwise: clients
-    /// could pick any address to dodge the login limits).
+    /// Set when a reverse proxy forwards requests: the client's address is then read
+    /// from `X-Forwarded-For` (never set it otherwise: clients could pick any address to
+    /// dodge the login limits).
     pub behind_proxy: bool,
+    /// The proxies whose `X-Forwarded-For` entries are believed (addresses or ranges
+    /// such as `10.0.0.0/8`). The client is the last entry not among them: entries
+    /// further left were written by the client itself.
+    pub trusted_proxies: Vec<String>,
+}
+
+impl Security {
+    /// Whether `ip` is one of the trusted proxies (entries were checked at load).
+    pub fn trusts(&self, ip: std::net::IpAddr) -> bool {
+        self.trusted_proxies
+            .iter()
+            .any(|range| ip_range(range).is_some_and(|(net, bits)| in_range(ip, net, bits)))
+    }
+}
+
+/// `10.0.0.0/8` or a single address, as (network, prefix length).
+fn ip_range(text: &str) -> Option<(std::net::IpAddr, u32)> {
+    let (addr, bits) = match text.trim().split_once('/') {
+        Some((addr, bits)) => (addr, Some(bits.parse::<u32>().ok()?)),
+        None => (text.trim(), None),
+    };
+    let addr: std::net::IpAddr = addr.parse().ok()?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    let bits = bits.unwrap_or(max);
+    (bits <= max).then_some((addr, bits))
+}
+
+fn in_range(ip: std::net::IpAddr, net: std::net::IpAddr, bits: u32) -> bool {
+    use std::net::IpAddr::{V4, V6};
+    let (ip, net, width) = match (ip.to_canonical(), net) {
+        (V4(a), V4(b)) => (u128::from(a.to_bits()), u128::from(b.to_bits()), 32),
+        (V6(a), V6(b)) => (a.to_bits(), b.to_bits(), 128),
+        _ => return false,
+    };
+    let shift = width - bits;
+    shift >= width || (ip >> shift) == (net >> shift)
 }
 
 impl Default for Config {
@@ -236,6 +272,7 @@ impl Default for Security {
             login_attempts_per_ip: 20,
             login_window_minutes: 15,
             behind_proxy: false,
+            trusted_proxies: vec!["127.0.0.1".into(), "::1".into()],
         }
     }
 }
@@ -316,6 +353,12 @@ impl Config {
             if value == 0 {
                 return Err(invalid(key, "must be at least 1"));
             }
+        }
+        if let Some(bad) = s.trusted_proxies.iter().find(|r| ip_range(r).is_none()) {
+            return Err(invalid(
+                "security.trusted_proxies",
+                &format!("`{bad}` is not an address or a range such as 10.0.0.0/8"),
+            ));
         }
         if self.llm.enabled
             && !(self.llm.url.starts_with("http://") || self.llm.url.starts_with("https://"))
@@ -620,6 +663,23 @@ impl Serialize for Secret {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_ranges() {
+        let mut s = Security::default();
+        let ip = |t: &str| t.parse::<std::net::IpAddr>().unwrap();
+        assert!(s.trusts(ip("127.0.0.1")) && s.trusts(ip("::1")));
+        assert!(s.trusts(ip("::ffff:127.0.0.1")), "IPv4 seen through IPv6");
+        assert!(!s.trusts(ip("127.0.0.2")));
+        s.trusted_proxies = vec!["10.0.0.0/8".into(), "2001:db8::/32".into()];
+        assert!(s.trusts(ip("10.200.3.4")) && !s.trusts(ip("11.0.0.1")));
+        assert!(s.trusts(ip("2001:db8:1::7")) && !s.trusts(ip("2001:db9::1")));
+        s.trusted_proxies = vec!["0.0.0.0/0".into()];
+        assert!(s.trusts(ip("203.0.113.9")));
+        for bad in ["10.0.0.0/33", "proxy.local", "10.0.0/8", ""] {
+            assert!(ip_range(bad).is_none(), "{bad}");
+        }
+    }
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs

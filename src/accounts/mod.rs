@@ -45,30 +45,47 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     members::configure(cfg);
 }
 
-/// Only same-site paths: `next` must never send people to another site.
+/// Only same-site paths: `next` must never send people to another site. Browsers drop
+/// tabs and newlines from addresses (`/\t/evil.example` becomes `//evil.example`) and
+/// read `\` as `/`, so any control character or backslash is refused, as is a header
+/// value's worth of text.
 fn safe_next(next: &str) -> &str {
     let ok = next.starts_with('/')
         && !next.starts_with("//")
-        && !next.contains('\\')
+        && next.len() <= 2048
+        && !next.chars().any(|c| c == '\\' || c.is_control())
         && !next.starts_with(paths::LOGIN)
         && !next.starts_with(paths::SETUP);
     if ok { next } else { paths::DASHBOARD }
 }
 
-/// The client's address: the peer, or, behind a trusted reverse proxy, the address the
-/// proxy forwards.
+/// The client's address: the peer; or, when the peer is a trusted reverse proxy, the
+/// last `X-Forwarded-For` entry that is not one of the trusted proxies. Entries to its
+/// left were written by the client and prove nothing.
 pub fn client_ip(state: &AppState, req: &HttpRequest) -> Option<std::net::IpAddr> {
-    if state.config.security.behind_proxy {
-        let info = req.connection_info();
-        if let Some(ip) = info.realip_remote_addr().and_then(|a| {
-            a.parse::<std::net::IpAddr>()
-                .ok()
-                .or_else(|| a.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
-        }) {
-            return Some(ip);
+    let peer = req.peer_addr().map(|a| a.ip())?;
+    let security = &state.config.security;
+    if !security.behind_proxy || !security.trusts(peer) {
+        return Some(peer);
+    }
+    let mut hops: Vec<std::net::IpAddr> = Vec::new();
+    for value in req.headers().get_all("x-forwarded-for") {
+        for entry in value.to_str().unwrap_or("").split(',') {
+            match entry.trim().parse() {
+                Ok(ip) => hops.push(ip),
+                // Garbage from the far side: nothing left of it can be believed.
+                Err(_) => hops.clear(),
+            }
         }
     }
-    req.peer_addr().map(|a| a.ip())
+    Some(
+        hops.iter()
+            .rev()
+            .find(|ip| !security.trusts(**ip))
+            .or(hops.first())
+            .copied()
+            .unwrap_or(peer),
+    )
 }
 
 /// Opens a session for `user` and returns the cookie that carries it.
@@ -362,4 +379,38 @@ pub fn issue_login_link(
         jiff::SignedDuration::from_hours(hours),
     )?;
     Ok(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_is_a_same_site_path_or_the_dashboard() {
+        for ok in [
+            "/inbox",
+            "/inbox/12?tab=en-cours",
+            "/products?q=robe%20bleue",
+        ] {
+            assert_eq!(safe_next(ok), ok);
+        }
+        for bad in [
+            "https://evil.example/",
+            "//evil.example/",
+            "/\\evil.example/",
+            "/\t/evil.example/",
+            "/\n/evil.example/",
+            "/inbox\r\nSet-Cookie: x=1",
+            "/\u{0}x",
+            "/login?next=/",
+            "inbox",
+            "",
+        ] {
+            assert_eq!(safe_next(bad), paths::DASHBOARD, "{bad:?}");
+        }
+        assert_eq!(
+            safe_next(&format!("/{}", "a".repeat(3000))),
+            paths::DASHBOARD
+        );
+    }
 }

@@ -504,6 +504,35 @@ fn behind_a_proxy_each_forwarded_client_has_its_own_login_limit() {
 }
 
 #[test]
+fn behind_a_proxy_a_client_cannot_pick_its_address_by_writing_the_header() {
+    let app = TestApp::spawn_with(|c| {
+        c.security.login_attempts_per_ip = 2;
+        c.security.behind_proxy = true;
+    });
+    app.setup_owner();
+    let c = app.client();
+    // The proxy appends the address it saw (203.0.113.1) to what the client sent: the
+    // client's own entries change each time, the proxy's does not.
+    for (i, expected) in [(1, 401), (2, 401), (3, 429)] {
+        let forwarded = format!("10.9.9.{i}, 203.0.113.1");
+        assert_eq!(
+            login_from(&c, "a@elegance.test", "wrong-password!", &forwarded),
+            expected,
+            "attempt {i}"
+        );
+    }
+    // A proxy chain: the last address that is not a trusted proxy is the client.
+    assert_eq!(
+        login_from(&c, OWNER_EMAIL, OWNER_PASSWORD, "203.0.113.1, 127.0.0.1"),
+        429
+    );
+    assert_eq!(
+        login_from(&c, OWNER_EMAIL, OWNER_PASSWORD, "garbage, 198.51.100.7"),
+        303
+    );
+}
+
+#[test]
 fn without_the_proxy_setting_forwarded_addresses_are_ignored() {
     let app = TestApp::spawn_with(|c| c.security.login_attempts_per_ip = 2);
     app.setup_owner();
