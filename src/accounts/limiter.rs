@@ -1,5 +1,7 @@
-//! Login rate limiting: failed attempts are counted per account and per IP address over
-//! a sliding window; past the limit, logins wait until the oldest failure ages out.
+//! Login rate limiting: attempts are counted per account and per IP address over a
+//! sliding window, from the moment they start (so attempts made in parallel all count,
+//! whatever the password check takes); a successful one is taken back. Past the limit,
+//! logins wait until the oldest attempt ages out.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
@@ -61,9 +63,14 @@ impl LoginLimiter {
         keys
     }
 
-    /// `Err(seconds)` when this login must wait that long before trying again.
-    pub fn check(&self, email: &str, ip: Option<IpAddr>, now: Timestamp) -> Result<(), u64> {
+    /// Counts an attempt starting now, or `Err(seconds)` when this login must wait that
+    /// long before trying again (and then nothing is counted).
+    pub fn begin(&self, email: &str, ip: Option<IpAddr>, now: Timestamp) -> Result<(), u64> {
         let mut map = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
+        if map.len() > SWEEP_ABOVE {
+            let cutoff = now - self.window;
+            map.retain(|_, times| times.back().is_some_and(|t| *t > cutoff));
+        }
         let mut wait: i64 = 0;
         for (key, is_account) in Self::keys(email, ip) {
             let limit = if is_account {
@@ -82,24 +89,25 @@ impl LoginLimiter {
                 }
             }
         }
-        if wait > 0 { Err(wait as u64) } else { Ok(()) }
-    }
-
-    pub fn record_failure(&self, email: &str, ip: Option<IpAddr>, now: Timestamp) {
-        let mut map = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
-        if map.len() > SWEEP_ABOVE {
-            let cutoff = now - self.window;
-            map.retain(|_, times| times.back().is_some_and(|t| *t > cutoff));
+        if wait > 0 {
+            return Err(wait as u64);
         }
         for (key, _) in Self::keys(email, ip) {
             map.entry(key).or_default().push_back(now);
         }
+        Ok(())
     }
 
-    /// A successful login clears the account's failures (not the IP's).
-    pub fn record_success(&self, email: &str) {
+    /// The attempt begun at `at` succeeded: the account's count is cleared and the IP's
+    /// loses that attempt (its failures stay).
+    pub fn succeeded(&self, email: &str, ip: Option<IpAddr>, at: Timestamp) {
         let mut map = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
         map.remove(&Key::Account(email.trim().to_lowercase()));
+        if let Some(times) = ip.and_then(|ip| map.get_mut(&Key::Ip(ip)))
+            && let Some(i) = times.iter().rposition(|t| *t == at)
+        {
+            times.remove(i);
+        }
     }
 }
 
@@ -116,32 +124,49 @@ mod tests {
         let limiter = LoginLimiter::new(3, 100, 15);
         let ip = Some("203.0.113.7".parse().unwrap());
         for i in 0..3 {
-            assert!(limiter.check("A@x.fr", ip, at(i)).is_ok());
-            limiter.record_failure("a@x.fr", ip, at(i));
+            assert!(limiter.begin("A@x.fr", ip, at(i)).is_ok());
         }
-        assert_eq!(limiter.check("a@x.fr", ip, at(10)), Err(15 * 60 - 10));
+        assert_eq!(limiter.begin("a@x.fr", ip, at(10)), Err(15 * 60 - 10));
         // Another account from another IP is unaffected.
-        assert!(limiter.check("b@x.fr", None, at(10)).is_ok());
-        // Once the first failure is out of the window, one more try is allowed.
-        assert!(limiter.check("a@x.fr", ip, at(15 * 60 + 1)).is_ok());
+        assert!(limiter.begin("b@x.fr", None, at(10)).is_ok());
+        // Once the first attempt is out of the window, one more try is allowed.
+        assert!(limiter.begin("a@x.fr", ip, at(15 * 60 + 1)).is_ok());
     }
 
     #[test]
     fn ip_limit_spans_accounts() {
         let limiter = LoginLimiter::new(100, 2, 15);
         let ip = Some("198.51.100.1".parse().unwrap());
-        limiter.record_failure("a@x.fr", ip, at(0));
-        limiter.record_failure("b@x.fr", ip, at(1));
-        assert!(limiter.check("c@x.fr", ip, at(2)).is_err());
-        assert!(limiter.check("c@x.fr", None, at(2)).is_ok());
+        assert!(limiter.begin("a@x.fr", ip, at(0)).is_ok());
+        assert!(limiter.begin("b@x.fr", ip, at(1)).is_ok());
+        assert!(limiter.begin("c@x.fr", ip, at(2)).is_err());
+        assert!(limiter.begin("c@x.fr", None, at(2)).is_ok());
     }
 
     #[test]
     fn success_clears_the_account() {
-        let limiter = LoginLimiter::new(1, 100, 15);
-        limiter.record_failure("a@x.fr", None, at(0));
-        assert!(limiter.check("a@x.fr", None, at(1)).is_err());
-        limiter.record_success("a@x.fr");
-        assert!(limiter.check("a@x.fr", None, at(1)).is_ok());
+        let limiter = LoginLimiter::new(1, 1, 15);
+        let ip = Some("198.51.100.1".parse().unwrap());
+        assert!(limiter.begin("a@x.fr", ip, at(0)).is_ok());
+        assert!(limiter.begin("a@x.fr", None, at(1)).is_err());
+        limiter.succeeded("a@x.fr", ip, at(0));
+        assert!(limiter.begin("a@x.fr", ip, at(1)).is_ok(), "nor the IP's");
+    }
+
+    #[test]
+    fn parallel_attempts_each_take_a_slot() {
+        let limiter = std::sync::Arc::new(LoginLimiter::new(5, 1000, 15));
+        let threads: Vec<_> = (0..40)
+            .map(|_| {
+                let limiter = limiter.clone();
+                std::thread::spawn(move || limiter.begin("a@x.fr", None, at(0)).is_ok())
+            })
+            .collect();
+        let let_through = threads
+            .into_iter()
+            .filter_map(|t| t.join().ok())
+            .filter(|ok| *ok)
+            .count();
+        assert_eq!(let_through, 5);
     }
 }

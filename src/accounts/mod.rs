@@ -262,7 +262,7 @@ async fn login_submit(
             views::login(&csrf.0, &form.email, &next, Some(text::LOGIN_EMPTY), None),
         ));
     }
-    if let Err(wait) = guard.limiter.check(&form.email, ip, now) {
+    if let Err(wait) = guard.limiter.begin(&form.email, ip, now) {
         tracing::warn!(ip = ?ip, "login paused by the rate limit");
         let tz = db::call(&state.db, |conn| -> Result<_, AppError> {
             Ok(repo::shop_timezone(conn))
@@ -301,7 +301,7 @@ async fn login_submit(
     let ok = web::block(move || password::verify(&pw, &stored)).await?;
     match user.filter(|_| ok) {
         Some(user) => {
-            guard.limiter.record_success(&form.email);
+            guard.limiter.succeeded(&form.email, ip, now);
             let cookie = start_session(&state, &req, user).await?;
             // An admin who left the setup wizard resumes it where it was.
             let wizard = state.wizard.clone();
@@ -321,13 +321,11 @@ async fn login_submit(
             response.add_cookie(&cookie)?;
             Ok(response)
         }
-        None => {
-            guard.limiter.record_failure(&form.email, ip, now);
-            Ok(respond::html(
-                actix_web::http::StatusCode::UNAUTHORIZED,
-                views::login(&csrf.0, &form.email, &next, Some(text::WRONG_LOGIN), None),
-            ))
-        }
+        // Counted when it began.
+        None => Ok(respond::html(
+            actix_web::http::StatusCode::UNAUTHORIZED,
+            views::login(&csrf.0, &form.email, &next, Some(text::WRONG_LOGIN), None),
+        )),
     }
 }
 

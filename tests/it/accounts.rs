@@ -504,6 +504,34 @@ fn behind_a_proxy_each_forwarded_client_has_its_own_login_limit() {
 }
 
 #[test]
+fn parallel_wrong_passwords_count_against_the_account_limit() {
+    let app = TestApp::spawn_with(|c| c.security.login_attempts_per_ip = 1000);
+    app.setup_owner();
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let tries: Vec<_> = (0..20)
+            .map(|i| {
+                let c = app.client();
+                s.spawn(move || {
+                    login_from(
+                        &c,
+                        OWNER_EMAIL,
+                        "wrong-password!",
+                        &format!("203.0.113.{i}"),
+                    )
+                })
+            })
+            .collect();
+        tries.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert_eq!(
+        checked, 5,
+        "only the account's 5 attempts are checked: {statuses:?}"
+    );
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 15);
+}
+
+#[test]
 fn behind_a_proxy_a_client_cannot_pick_its_address_by_writing_the_header() {
     let app = TestApp::spawn_with(|c| {
         c.security.login_attempts_per_ip = 2;
