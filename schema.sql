@@ -73,7 +73,10 @@ CREATE TABLE stores (
     error_count INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
     -- Set while a sync runs, so one store never syncs twice at once.
-    sync_lease_until INTEGER
+    sync_lease_until INTEGER,
+    -- The process holding the lease ("pid:start time"): a lease whose process is gone
+    -- is free at once.
+    sync_lease_owner TEXT
 );
 
 CREATE TABLE locations (
@@ -198,7 +201,10 @@ CREATE TABLE sync_runs (
     stock_levels INTEGER NOT NULL DEFAULT 0,
     customers INTEGER NOT NULL DEFAULT 0,
     orders INTEGER NOT NULL DEFAULT 0,
-    error TEXT
+    error TEXT,
+    -- The process writing the run ("pid:start time"): a running run whose process is
+    -- gone was killed.
+    owner TEXT
 );
 CREATE INDEX sync_runs_by_store ON sync_runs(store_id, started_at);
 

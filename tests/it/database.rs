@@ -266,7 +266,8 @@ fn old_webhook_deliveries_and_sync_runs_are_pruned_recent_ones_kept() {
     ))
     .unwrap();
     let purged = comptoir::stores::repo::purge_old(&conn, now).unwrap();
-    assert_eq!(purged, 2);
+    // Two old records, and the running run, whose process is gone: closed, not deleted.
+    assert_eq!(purged, 3);
     let left: (i64, i64) = conn
         .query_row(
             "SELECT (SELECT count(*) FROM webhook_events), (SELECT count(*) FROM sync_runs)",
@@ -277,6 +278,14 @@ fn old_webhook_deliveries_and_sync_runs_are_pruned_recent_ones_kept() {
     assert_eq!(
         left,
         (1, 2),
-        "the recent delivery, the recent run and the running one stay"
+        "the recent delivery, the recent run and the interrupted one stay"
     );
+    let interrupted: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sync_runs WHERE outcome = 'error' AND error LIKE 'interrompue%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(interrupted, 1);
 }

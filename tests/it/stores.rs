@@ -188,6 +188,130 @@ fn shopify_demo_sync_gives_the_exact_catalogue_and_incremental_syncs_stay_small(
     assert!(!sealed.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()));
 }
 
+/// Starts `comptoir` with `args`, waits until it has staged something, and kills it
+/// with SIGKILL mid-way.
+fn kill_once_staging(dir: &Path, args: &[&str]) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_comptoir"))
+        .args(["--data-dir", dir.to_str().unwrap(), "--log-level", "error"])
+        .args(args)
+        .env_remove("COMPTOIR_CONFIG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let staged = || {
+        Connection::open(dir.join("comptoir.db"))
+            .and_then(|c| {
+                c.query_row("SELECT count(*) FROM sync_staging", [], |r| {
+                    r.get::<_, i64>(0)
+                })
+            })
+            .unwrap_or(0)
+    };
+    let caught = crate::common::poll_until(std::time::Duration::from_secs(60), || staged() > 0);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(caught, "the process staged nothing before being killed");
+}
+
+#[test]
+fn a_killed_sync_frees_its_store_at_once_and_leaves_no_staged_rows() {
+    let shopify = FakeShopify::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    add_shopify(dir, &shopify.served.base, TOKEN);
+    shopify.state.lock().unwrap().delay = Some(std::time::Duration::from_millis(200));
+    kill_once_staging(dir, &["sync", "--full"]);
+    shopify.state.lock().unwrap().delay = None;
+    // The lease of the killed process does not hold the store for ten minutes.
+    let out = sync(dir, &["--full"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(counts(dir), DEMO);
+    let conn = Connection::open(dir.join("comptoir.db")).unwrap();
+    let (staged, interrupted): (i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM sync_staging),
+                    (SELECT count(*) FROM sync_runs WHERE outcome = 'error' AND error LIKE 'interrompue%')",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((staged, interrupted), (0, 1));
+}
+
+#[test]
+fn a_killed_import_leaves_the_catalogue_and_its_staged_rows_go_with_the_next_import() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let d = dir.to_str().unwrap();
+    let out = cli(
+        &[
+            "--data-dir",
+            d,
+            "store",
+            "add",
+            "manual",
+            "--name",
+            "Atelier",
+        ],
+        &[],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let small = dir.join("small.csv");
+    std::fs::write(&small, "produit;sku;prix;stock:Boutique\nRobe;R-1;10;1\n").unwrap();
+    let out = cli(
+        &[
+            "--data-dir",
+            d,
+            "store",
+            "import",
+            "1",
+            "--csv",
+            small.to_str().unwrap(),
+        ],
+        &[],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mut big = String::from("produit;options;variante;sku;prix;stock:Boutique\n");
+    for p in 0..150_000 {
+        big.push_str(&format!("Robe {p};Taille;38;B{p};49,00;1\n"));
+    }
+    let big_path = dir.join("big.csv");
+    std::fs::write(&big_path, big).unwrap();
+    kill_once_staging(
+        dir,
+        &["store", "import", "1", "--csv", big_path.to_str().unwrap()],
+    );
+    let products = |dir: &Path| -> i64 {
+        Connection::open(dir.join("comptoir.db"))
+            .unwrap()
+            .query_row("SELECT count(*) FROM products", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(products(dir), 1, "the killed import changed nothing");
+    let out = cli(
+        &[
+            "--data-dir",
+            d,
+            "store",
+            "import",
+            "1",
+            "--csv",
+            small.to_str().unwrap(),
+        ],
+        &[],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let staged: i64 = Connection::open(dir.join("comptoir.db"))
+        .unwrap()
+        .query_row("SELECT count(*) FROM sync_staging", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(staged, 0, "the killed import's staged rows are gone");
+}
+
 #[test]
 fn an_interrupted_sync_leaves_the_previous_catalogue_and_deletions_wait_for_a_full_sync() {
     let shopify = FakeShopify::start();

@@ -148,10 +148,9 @@ pub(super) async fn import_file(
         if records.is_empty() {
             return Ok((id, None));
         }
-        Ok((
-            id,
-            Some((repo::begin_run(conn, id, replace, now)?, records)),
-        ))
+        repo::close_orphaned_runs(conn, now)?;
+        let run = repo::begin_run(conn, id, replace, now)?;
+        Ok((id, Some((run, records))))
     })
     .await?;
     let Some((run, records)) = run else {

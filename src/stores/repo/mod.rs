@@ -123,18 +123,64 @@ pub fn remove_store(conn: &Connection, id: StoreId) -> Result<bool, AppError> {
         > 0)
 }
 
-/// Takes the sync lease of a store; false when another sync holds it.
+/// This process as "pid:start time". The start time (from `/proc`, in clock ticks since
+/// boot) tells a process from a later one given the same pid, as a container's pid 1 is
+/// after every restart.
+fn this_process() -> &'static str {
+    static OWNER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    OWNER.get_or_init(|| {
+        let pid = std::process::id();
+        format!("{pid}:{}", started(pid).unwrap_or_default())
+    })
+}
+
+/// When process `pid` started, from `/proc/<pid>/stat` (field 22, after the command
+/// name, which may hold spaces and parentheses).
+fn started(pid: u32) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(19).map(str::to_string)
+}
+
+/// Whether the process an owner names is still running. Where that cannot be told (no
+/// `/proc`), it is taken as running and the lease simply runs out.
+fn owner_alive(owner: &str) -> bool {
+    if !cfg!(target_os = "linux") {
+        return true;
+    }
+    let Some((pid, start)) = owner.split_once(':') else {
+        return false;
+    };
+    pid.parse()
+        .ok()
+        .and_then(started)
+        .is_some_and(|s| s == start)
+}
+
+/// Takes the sync lease of a store for this process; false when another sync holds it.
+/// A lease whose process is gone (a killed `comptoir sync` or server) is free at once.
 pub fn take_lease(
     conn: &Connection,
     id: StoreId,
     now: Timestamp,
     until: Timestamp,
 ) -> Result<bool, AppError> {
+    let holder: Option<String> = conn
+        .query_row(
+            "SELECT sync_lease_owner FROM stores WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db)?
+        .flatten();
+    let gone = holder.filter(|owner| !owner_alive(owner));
     let taken = conn
         .execute(
-            "UPDATE stores SET sync_lease_until = ?3
-             WHERE id = ?1 AND (sync_lease_until IS NULL OR sync_lease_until < ?2)",
-            params![id, unix(now), unix(until)],
+            "UPDATE stores SET sync_lease_until = ?3, sync_lease_owner = ?4
+             WHERE id = ?1 AND (sync_lease_until IS NULL OR sync_lease_until < ?2
+                                OR sync_lease_owner = ?5)",
+            params![id, unix(now), unix(until), this_process(), gone],
         )
         .map_err(db)?;
     Ok(taken == 1)
@@ -173,6 +219,42 @@ pub fn close_stale_runs(
     })
 }
 
+/// Runs of any store whose process is gone (a sync or an import killed midway), closed
+/// as interrupted, and staged pages that belong to no running run: dropped. Runs at
+/// start and with the hourly purge, so a kill never leaves staged rows behind.
+pub fn close_orphaned_runs(conn: &Connection, now: Timestamp) -> Result<usize, AppError> {
+    let running: Vec<(i64, Option<String>)> = conn
+        .prepare("SELECT id, owner FROM sync_runs WHERE outcome = 'running'")
+        .map_err(db)?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .map_err(db)?
+        .collect::<Result<_, _>>()
+        .map_err(db)?;
+    let mut closed = 0;
+    for (run, owner) in running {
+        // A run from before owners were kept has no one to ask: it is over by now.
+        if owner.as_deref().is_some_and(owner_alive) {
+            continue;
+        }
+        closed += conn
+            .execute(
+                "UPDATE sync_runs SET outcome = 'error', finished_at = ?2,
+                    error = 'interrompue (arrêt du programme)'
+                 WHERE id = ?1 AND outcome = 'running'",
+                params![run, unix(now)],
+            )
+            .map_err(db)?;
+    }
+    let dropped = conn
+        .execute(
+            "DELETE FROM sync_staging WHERE run_id NOT IN
+                (SELECT id FROM sync_runs WHERE outcome = 'running')",
+            [],
+        )
+        .map_err(db)?;
+    Ok(closed + dropped)
+}
+
 /// Stores whose next sync is due and that are not already syncing or waiting for a
 /// reconnection.
 pub fn due_stores(conn: &Connection, now: Timestamp) -> Result<Vec<StoreId>, AppError> {
@@ -195,8 +277,13 @@ pub fn begin_run(
     now: Timestamp,
 ) -> Result<RunId, AppError> {
     conn.execute(
-        "INSERT INTO sync_runs (store_id, kind, started_at) VALUES (?1, ?2, ?3)",
-        params![store, if full { "full" } else { "incremental" }, unix(now)],
+        "INSERT INTO sync_runs (store_id, kind, started_at, owner) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            store,
+            if full { "full" } else { "incremental" },
+            unix(now),
+            this_process()
+        ],
     )
     .map_err(db)?;
     Ok(RunId(conn.last_insert_rowid()))
@@ -419,5 +506,22 @@ pub fn purge_old(conn: &Connection, now: Timestamp) -> Result<usize, AppError> {
             [month],
         )
         .map_err(db)?;
-    Ok(events + runs)
+    Ok(events + runs + close_orphaned_runs(conn, now)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_process_is_told_from_a_later_one_with_the_same_pid() {
+        if !cfg!(target_os = "linux") {
+            return;
+        }
+        assert!(owner_alive(this_process()));
+        let pid = std::process::id();
+        assert!(!owner_alive(&format!("{pid}:1")), "same pid, another start");
+        assert!(!owner_alive("4194999:1"), "no such process");
+        assert!(!owner_alive("garbage"));
+    }
 }

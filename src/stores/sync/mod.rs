@@ -293,8 +293,10 @@ pub fn sync_store(
         },
         orders_since: utc_text(now - SignedDuration::from_hours(24 * i64::from(sync.orders_days))),
     };
-    // Holding the lease means no other sync of this store is alive: close its leftovers.
+    // Holding the lease means no other sync of this store is alive: close its leftovers,
+    // and those of any run whose process is gone.
     repo::close_stale_runs(&mut conn, id, now)?;
+    repo::close_orphaned_runs(&conn, now)?;
     let run = repo::begin_run(&conn, id, full, now)?;
     let mut sink = StagingSink {
         conn: ctx.db.get().map_err(|e| AppError::Db(e.into()))?,
@@ -401,6 +403,7 @@ pub fn import_records(
     replace: bool,
     now: Timestamp,
 ) -> Result<Counts, AppError> {
+    repo::close_orphaned_runs(conn, now)?;
     let run = repo::begin_run(conn, store, replace, now)?;
     import_run(conn, config, store, run, records, replace, now)
 }
