@@ -22,7 +22,7 @@ const UPGRADES: &[&str] = &[
     include_str!("upgrades/0009_inbox.sql"),
     include_str!("upgrades/0010_onboarding.sql"),
     include_str!("upgrades/0011_training.sql"),
-    include_str!("upgrades/0012_product_search.sql"),
+    include_str!("upgrades/0012_search_tests_runs.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = UPGRADES.len() as i64 + 1;
