@@ -1,6 +1,8 @@
-//! CSRF protection with a double-submit token: every browser gets a random token in an
-//! HttpOnly, SameSite=Strict cookie, every form carries the same token in `_csrf` (htmx
-//! sends it as `X-CSRF-Token`), and `CsrfForm` refuses a post where they differ.
+//! CSRF protection. Before login, a double-submit token: every browser gets a random
+//! token in an HttpOnly, SameSite=Strict cookie and every form carries the same token in
+//! `_csrf` (htmx sends it as `X-CSRF-Token`). Once signed in, the token is derived from
+//! the session's own secret, so it changes at every login and a token planted in the
+//! browser beforehand is worth nothing. `CsrfForm` refuses a post whose token differs.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -30,30 +32,41 @@ const DRAIN_LIMIT: usize = 8 * 1024 * 1024;
 #[derive(Clone, Debug)]
 pub struct CsrfToken(pub String);
 
-/// The token the browser presented in its cookie, if any.
+/// The token a form must carry: the cookie's before login, the session's after.
 #[derive(Clone)]
-struct PresentedToken(String);
+struct ExpectedToken(String);
 
 /// Middleware: makes sure every browser has a CSRF cookie.
 pub async fn ensure_cookie(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let well_formed = |v: &String| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit());
+    let session = req
+        .cookie(crate::web::auth::SESSION_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(well_formed);
     let presented = req
         .cookie(COOKIE)
         .map(|c| c.value().to_string())
-        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()));
+        .filter(well_formed);
     let needs_none = req.path() == paths::HEALTHZ
         || req.path().starts_with("/assets/")
         || req.path().starts_with("/webhooks/");
-    let issued = match &presented {
+    let issued = match (&session, &presented) {
         _ if needs_none => None,
-        Some(value) => {
-            req.extensions_mut().insert(PresentedToken(value.clone()));
+        (Some(session), _) => {
+            let bound = bound_to(session);
+            req.extensions_mut().insert(ExpectedToken(bound.clone()));
+            req.extensions_mut().insert(CsrfToken(bound));
+            None
+        }
+        (None, Some(value)) => {
+            req.extensions_mut().insert(ExpectedToken(value.clone()));
             req.extensions_mut().insert(CsrfToken(value.clone()));
             None
         }
-        None => {
+        (None, None) => {
             let fresh = token::random_token();
             req.extensions_mut().insert(CsrfToken(fresh.clone()));
             Some(fresh)
@@ -76,6 +89,12 @@ pub async fn ensure_cookie(
     Ok(res)
 }
 
+/// The token of a signed-in browser: a one-way function of its session's secret, never
+/// the session's lookup hash.
+fn bound_to(session: &str) -> String {
+    token::hash_token(&format!("comptoir-csrf:{session}"))
+}
+
 impl FromRequest for CsrfToken {
     type Error = AppError;
     type Future = std::future::Ready<Result<Self, AppError>>;
@@ -92,9 +111,9 @@ impl FromRequest for CsrfToken {
 
 /// Checks a token sent by other means (a multipart upload's `_csrf` field).
 pub fn check(req: &HttpRequest, sent: Option<&str>) -> Result<(), AppError> {
-    let presented = req.extensions().get::<PresentedToken>().cloned();
+    let presented = req.extensions().get::<ExpectedToken>().cloned();
     match (presented, sent) {
-        (Some(PresentedToken(expected)), Some(sent))
+        (Some(ExpectedToken(expected)), Some(sent))
             if token::constant_time_eq(expected.as_bytes(), sent.as_bytes()) =>
         {
             Ok(())
@@ -121,7 +140,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let presented = req.extensions().get::<PresentedToken>().cloned();
+        let presented = req.extensions().get::<ExpectedToken>().cloned();
         let header = req
             .headers()
             .get(HEADER)
@@ -135,7 +154,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
                 .and_then(|f| f.csrf);
             let sent = in_form.or(header);
             match (presented, sent) {
-                (Some(PresentedToken(expected)), Some(sent))
+                (Some(ExpectedToken(expected)), Some(sent))
                     if token::constant_time_eq(expected.as_bytes(), sent.as_bytes()) => {}
                 _ => return Err(AppError::Csrf),
             }

@@ -154,6 +154,47 @@ fn logins_are_rate_limited_per_ip_across_accounts() {
 }
 
 #[test]
+fn a_csrf_token_known_before_login_is_worthless_after_it() {
+    let app = TestApp::spawn();
+    app.setup_owner();
+    let c = app.client();
+    // The token this browser had before signing in (say, planted by someone else).
+    let before = c.get("/login").csrf();
+    assert_eq!(c.cookie("comptoir_csrf").as_deref(), Some(before.as_str()));
+    assert_eq!(c.login(OWNER_EMAIL, OWNER_PASSWORD).status, 303);
+    let fields = [
+        ("business_name", "Hacked"),
+        ("business_type", "other"),
+        ("timezone", "Europe/Paris"),
+    ];
+    let planted = [&[("_csrf", before.as_str())][..], &fields].concat();
+    assert_eq!(c.post("/settings/profile", &planted).status, 403);
+    // The signed-in pages carry another token, which works, and changes at each login.
+    let after = c.get("/settings/profile").csrf();
+    assert_ne!(after, before);
+    let r = c.post(
+        "/settings/profile",
+        &[
+            &[("_csrf", after.as_str())][..],
+            &[
+                ("business_name", "Élégance Paris"),
+                ("business_type", "fashion"),
+                ("timezone", "Europe/Paris"),
+            ],
+        ]
+        .concat(),
+    );
+    assert!(r.status == 303 || r.status == 200, "{}", r.status);
+    let again = app.client();
+    assert_eq!(again.login(OWNER_EMAIL, OWNER_PASSWORD).status, 303);
+    assert_ne!(
+        again.get("/settings/profile").csrf(),
+        after,
+        "a new session, a new token"
+    );
+}
+
+#[test]
 fn forms_without_the_right_csrf_token_are_refused_and_change_nothing() {
     let app = TestApp::spawn();
     let owner = app.setup_owner();
