@@ -130,6 +130,11 @@ async fn webhook(
         .map_err(|_| AppError::BadRequest("Événement illisible.".into()))?;
     let data = &event["data"];
     let email_id = data["email_id"].as_str().unwrap_or("").to_string();
+    if !email_id.is_empty() && !super::provider_id_ok(&email_id) {
+        return Err(AppError::BadRequest(
+            "Identifiant d'e-mail invalide (lettres, chiffres et tirets seulement).".into(),
+        ));
+    }
     match event["type"].as_str().unwrap_or("") {
         "email.received" if !email_id.is_empty() => {}
         kind @ ("email.delivered" | "email.bounced" | "email.failed" | "email.complained") => {

@@ -96,6 +96,11 @@ async fn inbound(
         .or(param(&params, "SmsSid"))
         .ok_or_else(|| missing("MessageSid"))?
         .to_string();
+    if !super::provider_id_ok(&sid) {
+        return Err(AppError::BadRequest(
+            "Paramètre MessageSid invalide.".into(),
+        ));
+    }
     let from = param(&params, "From")
         .ok_or_else(|| missing("From"))?
         .to_string();

@@ -457,6 +457,23 @@ mod email {
         assert_eq!(deliver(&client, "msg_2b", &body, now, SECRET), 200);
         wait_for_mail(&resend, 1);
         assert!(resend.sent()[0]["text"].as_str().unwrap().contains("10h"));
+        // An id shaped to reach another API path is refused before any call with the key.
+        for id in ["../../emails/x?limit=100", "rcv 3", "rcv/3"] {
+            let body = event(id, "paul@example.org", "Horaires");
+            assert_eq!(
+                deliver(&client, &format!("msg_{id}"), &body, now, SECRET),
+                400,
+                "{id}"
+            );
+        }
+        let stored: i64 = db(tmp.path())
+            .query_row(
+                "SELECT count(*) FROM messages WHERE author = 'shopper'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(stored, 1);
     }
 }
 
