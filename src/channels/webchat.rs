@@ -59,17 +59,46 @@ impl Hub {
     }
 }
 
+/// A body or query the widget API cannot read: its JSON error in the visitor's
+/// language, never the parser's words.
+fn unreadable(req: &HttpRequest) -> actix_web::Error {
+    let response = refuse(
+        req,
+        400,
+        (
+            "Message illisible : rechargez la page et réessayez.",
+            "Unreadable message: reload the page and try again.",
+        ),
+        None,
+    );
+    actix_web::error::InternalError::from_response("unreadable widget request", response).into()
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    let json = web::JsonConfig::default()
+        .limit(16 * 1024)
+        .error_handler(|_, req| unreadable(req));
+    let query = web::QueryConfig::default().error_handler(|_, req| unreadable(req));
+    let as_json = || actix_web::middleware::from_fn(crate::web::errors::as_json);
     cfg.service(
         web::resource(MESSAGES_PATH)
-            .app_data(web::JsonConfig::default().limit(16 * 1024))
+            .app_data(json.clone())
+            .app_data(query.clone())
+            .wrap(as_json())
             .route(web::post().to(post_message))
             .route(web::get().to(poll))
             .route(web::method(actix_web::http::Method::OPTIONS).to(preflight)),
     )
-    .service(web::resource(STREAM_PATH).route(web::get().to(stream)))
+    .service(
+        web::resource(STREAM_PATH)
+            .app_data(query)
+            .wrap(as_json())
+            .route(web::get().to(stream)),
+    )
     .service(
         web::resource(CONTACT_PATH)
+            .app_data(json)
+            .wrap(as_json())
             .route(web::post().to(leave_email))
             .route(web::method(actix_web::http::Method::OPTIONS).to(preflight)),
     );

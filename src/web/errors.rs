@@ -96,3 +96,27 @@ impl ResponseError for AppError {
             .body(layout::error_page(status.as_u16(), title, &message).into_string())
     }
 }
+
+/// For machine clients (the widget's API): an error as JSON, `{"error": message,
+/// "code": code}`, never a page; the same status and `X-Comptoir-Error` header.
+pub async fn as_json(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse, actix_web::Error> {
+    let res = next.call(req).await?;
+    let Some(error) = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<AppError>())
+    else {
+        return Ok(res.map_into_boxed_body());
+    };
+    let (_, message) = title_and_message(error);
+    let mut json = HttpResponse::build(error.status_code());
+    json.insert_header(("X-Comptoir-Error", error.code()));
+    if let AppError::RateLimited { retry_after_secs } = error {
+        json.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+    }
+    let body = json.json(serde_json::json!({"error": message, "code": error.code()}));
+    Ok(res.into_response(body))
+}

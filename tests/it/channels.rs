@@ -671,6 +671,58 @@ mod webchat {
     }
 
     #[test]
+    fn bad_widget_requests_get_a_json_error_never_parser_text() {
+        let tmp = tempfile::tempdir().unwrap();
+        let app = shop(tmp.path());
+        for body in [
+            serde_json::json!({"text": "Bonjour", "id": "m1"}),
+            serde_json::json!({"visitor": 12, "text": "Bonjour", "id": "m1"}),
+            serde_json::json!(["not", "an", "object"]),
+        ] {
+            let (status, _, answer) = post(&app, SITE, body.clone());
+            assert_eq!(status, 400, "{body}");
+            assert!(answer["error"].is_string(), "{answer}");
+            let text = answer.to_string();
+            assert!(
+                !text.contains("deserialize") && !text.contains("missing field"),
+                "{text}"
+            );
+        }
+        let raw = agent()
+            .post(&format!("{}/widget/messages", app.base))
+            .header("Origin", SITE)
+            .header("Content-Type", "application/json")
+            .send("{not json")
+            .unwrap();
+        assert_eq!(raw.status().as_u16(), 400);
+        for path in [
+            "/widget/messages",
+            "/widget/messages?visitor=",
+            "/widget/stream?after=x",
+        ] {
+            let mut r = agent()
+                .get(&format!("{}{path}", app.base))
+                .header("Origin", SITE)
+                .call()
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 400, "{path}");
+            let answer: serde_json::Value = r.body_mut().read_json().unwrap_or_default();
+            assert!(answer["error"].is_string(), "{path}: {answer}");
+        }
+        // Refusals that come from the app's own checks are JSON too.
+        let mut r = agent()
+            .post(&format!("{}/widget/messages", app.base))
+            .header("Origin", "https://evil.example")
+            .send_json(serde_json::json!({"visitor": "v-1234567890", "text": "x", "id": "m"}))
+            .unwrap();
+        let status = r.status().as_u16();
+        assert!(status >= 400, "{status}");
+        let answer: serde_json::Value = r.body_mut().read_json().unwrap_or_default();
+        assert!(answer["error"].is_string(), "{answer}");
+        assert!(answer["code"].is_string(), "{answer}");
+    }
+
+    #[test]
     fn a_visitor_posts_and_reads_the_reply_on_the_stream() {
         let tmp = tempfile::tempdir().unwrap();
         let app = shop(tmp.path());
