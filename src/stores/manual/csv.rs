@@ -70,6 +70,83 @@ fn split_values(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The longest value a cell may hold: a product name or a tracking link fits easily.
+const MAX_CELL: usize = 500;
+/// Bad lines listed at most: past that, the file needs fixing as a whole.
+const MAX_ERRORS: usize = 100;
+
+/// Cells a spreadsheet would run as a formula when they start with one of these.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A text cell as exported: one that a spreadsheet would read as a formula is prefixed
+/// with `'`, which spreadsheets show as text and the import takes off again.
+fn spreadsheet_safe(cell: &str) -> String {
+    if cell.starts_with(FORMULA_STARTS) {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
+    }
+}
+
+/// A cell as imported: trimmed, with the export's formula guard taken off.
+fn cell(raw: &str) -> String {
+    let raw = raw.trim();
+    match raw.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest.to_string(),
+        _ => raw.to_string(),
+    }
+}
+
+/// What is wrong with a line's cells: too long, or holding control characters (a NUL,
+/// a line break inside a name).
+fn cell_problems(row: &csv::StringRecord, headers: &[String]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (i, value) in row.iter().enumerate() {
+        let name = headers.get(i).map_or("?", String::as_str);
+        if value.chars().count() > MAX_CELL {
+            problems.push(format!(
+                "la colonne « {name} » dépasse {MAX_CELL} caractères"
+            ));
+        } else if value.trim().chars().any(char::is_control) {
+            problems.push(format!(
+                "la colonne « {name} » contient un caractère invisible (retour à la ligne, tabulation ou caractère nul)"
+            ));
+        }
+    }
+    problems
+}
+
+/// A line the CSV reader could not read, in words.
+fn unreadable(e: &csv::Error) -> LineError {
+    let line = e.position().map_or(0, |p| p.line());
+    let reason = match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!(
+            "{len} colonnes au lieu de {expected_len} : vérifiez les séparateurs et les guillemets"
+        ),
+        csv::ErrorKind::Utf8 { .. } => {
+            "texte mal encodé : enregistrez le fichier en « CSV UTF-8 »".to_string()
+        }
+        _ => "ligne illisible : vérifiez les séparateurs et les guillemets".to_string(),
+    };
+    LineError { line, reason }
+}
+
+/// Keeps the first `MAX_ERRORS` bad lines and says how many more there are.
+fn capped(mut errors: Vec<LineError>) -> Vec<LineError> {
+    if errors.len() > MAX_ERRORS {
+        let more = errors.len() - MAX_ERRORS;
+        let line = errors[MAX_ERRORS].line;
+        errors.truncate(MAX_ERRORS);
+        errors.push(LineError {
+            line,
+            reason: format!("… et {more} autres lignes en erreur"),
+        });
+    }
+    errors
+}
+
 /// A CSV reader over UTF-8 text (BOM dropped), separated by `;` or `,`, whichever the
 /// header line uses most.
 fn open(bytes: &[u8]) -> Result<csv::Reader<&[u8]>, Vec<LineError>> {
@@ -101,12 +178,7 @@ pub fn parse_catalogue(bytes: &[u8]) -> Result<Vec<Record>, Vec<LineError>> {
     let mut reader = open(bytes)?;
     let headers: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(fold).collect(),
-        Err(e) => {
-            return Err(vec![LineError {
-                line: 1,
-                reason: format!("en-tête illisible : {e}"),
-            }]);
-        }
+        Err(e) => return Err(vec![unreadable(&e)]),
     };
     let column = |name: &str| headers.iter().position(|h| h == name);
     let mut errors = Vec::new();
@@ -169,20 +241,16 @@ pub fn parse_catalogue(bytes: &[u8]) -> Result<Vec<Record>, Vec<LineError>> {
         let row = match row {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                errors.push(LineError {
-                    line,
-                    reason: format!("ligne illisible : {e}"),
-                });
+                errors.push(unreadable(&e));
                 continue;
             }
         };
         let line = row.position().map_or(0, |p| p.line());
-        let get = |c: Option<usize>| c.and_then(|i| row.get(i)).unwrap_or("").trim().to_string();
+        let get = |c: Option<usize>| cell(c.and_then(|i| row.get(i)).unwrap_or(""));
         if row.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        let mut problems = Vec::new();
+        let mut problems = cell_problems(&row, &headers);
         let title = get(Some(c_product));
         if title.is_empty() {
             problems.push("le nom du produit (colonne « produit ») est vide".to_string());
@@ -308,7 +376,7 @@ pub fn parse_catalogue(bytes: &[u8]) -> Result<Vec<Record>, Vec<LineError>> {
         });
     }
     if !errors.is_empty() {
-        return Err(errors);
+        return Err(capped(errors));
     }
     let mut all: Vec<Record> = locations
         .iter()
@@ -376,7 +444,7 @@ pub fn export(locations: &[String], lines: &[ExportLine]) -> Result<Vec<u8>, Str
             .price_cents
             .map(|c| format_eur(c).replace("\u{a0}€", ""))
             .unwrap_or_default();
-        let mut row = vec![
+        let mut row: Vec<String> = [
             l.title.clone(),
             l.handle.clone(),
             l.product_type.clone(),
@@ -384,8 +452,11 @@ pub fn export(locations: &[String], lines: &[ExportLine]) -> Result<Vec<u8>, Str
             l.values.join(" / "),
             l.sku.clone(),
             l.barcode.clone(),
-            price,
-        ];
+        ]
+        .iter()
+        .map(|text| spreadsheet_safe(text))
+        .collect();
+        row.push(price);
         row.extend(l.stock.iter().map(i64::to_string));
         writer.write_record(&row).map_err(|e| e.to_string())?;
     }
@@ -395,6 +466,85 @@ pub fn export(locations: &[String], lines: &[ExportLine]) -> Result<Vec<u8>, Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formula_cells_are_exported_as_text_and_imported_back_as_written() {
+        let line = ExportLine {
+            title: "=HYPERLINK(\"https://evil.example\",\"Robe\")".into(),
+            handle: "robe".into(),
+            product_type: "+Robes".into(),
+            option_names: vec!["Taille".into()],
+            values: vec!["-38".into()],
+            sku: "@R-38".into(),
+            barcode: String::new(),
+            price_cents: Some(8900),
+            stock: vec![-2],
+        };
+        let bytes = export(&["Boutique".into()], &[line]).unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        for cell in text.lines().nth(1).unwrap().split(';') {
+            let cell = cell.trim_start_matches('"');
+            assert!(!cell.starts_with(['=', '+', '@']), "{cell} in {text}");
+        }
+        // Negative stock is refused on import, so the round trip uses 0.
+        let bytes = String::from_utf8(bytes).unwrap().replace(";-2", ";0");
+        let records = parse_catalogue(bytes.as_bytes()).unwrap();
+        let Some(Record::Product(p)) = records.iter().find(|r| matches!(r, Record::Product(_)))
+        else {
+            panic!("no product");
+        };
+        assert_eq!(p.title, "=HYPERLINK(\"https://evil.example\",\"Robe\")");
+        assert_eq!(p.product_type, "+Robes");
+        let Some(Record::Variant(v)) = records.iter().find(|r| matches!(r, Record::Variant(_)))
+        else {
+            panic!("no variant");
+        };
+        assert_eq!((v.sku.as_str(), v.title.as_str()), ("@R-38", "-38"));
+        // A cell that only starts with a quote keeps it.
+        assert_eq!(cell("'Robe"), "'Robe");
+    }
+
+    #[test]
+    fn oversized_or_invisible_characters_are_refused_by_line() {
+        let long = "R".repeat(MAX_CELL + 1);
+        let file = format!("produit;prix;stock:Boutique\nRobe;10;1\n{long};10;1\nJupe\u{0};10;1\n");
+        let errors = parse_catalogue(file.as_bytes()).unwrap_err();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert_eq!(errors[0].line, 3);
+        assert!(
+            errors[0].reason.contains("dépasse 500 caractères"),
+            "{}",
+            errors[0].reason
+        );
+        assert!(
+            errors[1].reason.contains("caractère invisible"),
+            "{}",
+            errors[1].reason
+        );
+    }
+
+    #[test]
+    fn unreadable_lines_are_described_without_the_parser_words() {
+        let errors =
+            parse_catalogue(b"produit;prix;stock:Boutique\nRobe;10;1\n\"Jupe;10\n").unwrap_err();
+        for e in &errors {
+            assert!(
+                !e.reason.contains("CSV error") && !e.reason.contains("byte"),
+                "{}",
+                e.reason
+            );
+        }
+        let many: String = std::iter::once("produit;prix;stock:Boutique\n".to_string())
+            .chain((0..300).map(|i| format!("Robe {i};abc;1\n")))
+            .collect();
+        let errors = parse_catalogue(many.as_bytes()).unwrap_err();
+        assert_eq!(errors.len(), MAX_ERRORS + 1);
+        assert!(
+            errors[MAX_ERRORS].reason.contains("200 autres lignes"),
+            "{:?}",
+            errors.last()
+        );
+    }
 
     fn kinds(records: &[Record]) -> [usize; 4] {
         let count = |k: &str| records.iter().filter(|r| r.kind() == k).count();
@@ -553,12 +703,7 @@ pub fn parse_orders(bytes: &[u8], tz: &jiff::tz::TimeZone) -> Result<Vec<Record>
     let headers: Vec<String> = reader
         .headers()
         .map(|h| h.iter().map(fold).collect())
-        .map_err(|e| {
-            vec![LineError {
-                line: 1,
-                reason: format!("en-tête illisible : {e}"),
-            }]
-        })?;
+        .map_err(|e| vec![unreadable(&e)])?;
     let column = |name: &str| headers.iter().position(|h| h == name);
     let known = [
         "commande",
@@ -592,10 +737,7 @@ pub fn parse_orders(bytes: &[u8], tz: &jiff::tz::TimeZone) -> Result<Vec<Record>
         let row = match row {
             Ok(r) => r,
             Err(e) => {
-                errors.push(LineError {
-                    line: e.position().map_or(0, |p| p.line()),
-                    reason: format!("ligne illisible : {e}"),
-                });
+                errors.push(unreadable(&e));
                 continue;
             }
         };
@@ -603,13 +745,7 @@ pub fn parse_orders(bytes: &[u8], tz: &jiff::tz::TimeZone) -> Result<Vec<Record>
         if row.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        let get = |name: &str| {
-            column(name)
-                .and_then(|i| row.get(i))
-                .unwrap_or("")
-                .trim()
-                .to_string()
-        };
+        let get = |name: &str| cell(column(name).and_then(|i| row.get(i)).unwrap_or(""));
         let money = |name: &str| {
             let raw = get(name)
                 .replace(',', ".")
@@ -620,7 +756,7 @@ pub fn parse_orders(bytes: &[u8], tz: &jiff::tz::TimeZone) -> Result<Vec<Record>
                 parse_cents(&raw).filter(|c| *c >= 0).map(Some).ok_or(raw)
             }
         };
-        let mut problems = Vec::new();
+        let mut problems = cell_problems(&row, &headers);
         let number = get("commande");
         if number.is_empty() {
             problems.push("le numéro de commande est vide".to_string());
@@ -726,7 +862,7 @@ pub fn parse_orders(bytes: &[u8], tz: &jiff::tz::TimeZone) -> Result<Vec<Record>
     if errors.is_empty() {
         Ok(orders.into_iter().map(Record::Order).collect())
     } else {
-        Err(errors)
+        Err(capped(errors))
     }
 }
 
