@@ -459,6 +459,10 @@ CREATE TABLE outbox (
     next_attempt_at INTEGER NOT NULL,
     provider_id TEXT,
     error TEXT,
+    -- Set when an attempt starts, cleared when its outcome is known. Still set at the
+    -- next attempt (a crash, a timeout, an unreadable answer): the provider is asked
+    -- whether it has the message before it is sent again.
+    sending_since INTEGER,
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL
 );

@@ -34,12 +34,25 @@ pub struct Config {
 
 /// Messaging providers. Keys set here win over what the Channels pages store (an admin
 /// on a VPS keeps secrets in this file).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Channels {
     pub twilio: TwilioChannel,
     pub resend: ResendChannel,
     pub webchat: WebchatChannel,
+    /// Replies sent at once (each conversation's still go out in order).
+    pub send_concurrency: u32,
+}
+
+impl Default for Channels {
+    fn default() -> Self {
+        Self {
+            twilio: TwilioChannel::default(),
+            resend: ResendChannel::default(),
+            webchat: WebchatChannel::default(),
+            send_concurrency: 8,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -345,6 +358,7 @@ impl Config {
             ("sync.poll_seconds", self.sync.poll_seconds),
             ("sync.http_timeout_secs", self.sync.http_timeout_secs),
             ("llm.timeout_ms", self.llm.timeout_ms),
+            ("channels.send_concurrency", self.channels.send_concurrency),
             (
                 "channels.webchat.cookie_ttl_days",
                 self.channels.webchat.cookie_ttl_days,

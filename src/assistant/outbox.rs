@@ -1,7 +1,8 @@
 //! The outbox: replies to send through a provider, written in the same transaction as
-//! the message they carry, then delivered by the sender with retries. A claimed row is
-//! leased for a minute, so a crash mid-send retries it; a restart resumes what is
-//! pending.
+//! the message they carry, then delivered by the sender with retries, in order within a
+//! conversation. A claimed row is leased for a minute and marked as being sent before
+//! the provider is called, so a crash mid-send retries it, and the retry first asks the
+//! provider whether the message went out: a reply reaches the shopper once.
 
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -10,8 +11,8 @@ use crate::db::ids::{ConversationId, MessageId};
 use crate::engine::Channel;
 use crate::error::AppError;
 
-/// Attempts before a reply is marked failed.
-pub const MAX_ATTEMPTS: i64 = 8;
+/// Attempts before a reply is marked failed: with `retry_wait`, about two hours.
+pub const MAX_ATTEMPTS: i64 = 12;
 /// How long a claimed row stays out of other claims.
 const LEASE_SECS: i64 = 60;
 
@@ -44,8 +45,11 @@ pub struct Pending {
     pub body: String,
     pub subject: String,
     pub in_reply_to: String,
-    /// This attempt's number (1 for the first); with `id`, the attempt's idempotency key.
+    /// This attempt's number (1 for the first).
     pub attempt: i64,
+    /// When an earlier attempt started whose outcome is unknown (the provider may have
+    /// the message): it is looked up before any new send.
+    pub unsure_since: Option<i64>,
 }
 
 pub struct NewReply<'a> {
@@ -155,18 +159,42 @@ pub fn reword(
     Ok(())
 }
 
-/// Takes the next due reply, if any, for one attempt (its last error is cleared: an
-/// error on the row always belongs to the latest finished attempt).
-pub fn claim(conn: &Connection, now: Timestamp) -> Result<Option<Pending>, AppError> {
-    Ok(conn
-        .query_row(
-            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?1 + ?2, error = NULL,
-                               updated_at = ?1
-             WHERE id = (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1
-                         ORDER BY next_attempt_at, id LIMIT 1)
-             RETURNING id, channel, recipient, body, subject, in_reply_to, attempts",
-            params![now.as_second(), LEASE_SECS],
-            |r| {
+/// Takes up to `max` due replies for one attempt each, skipping the `paused` channels
+/// and any reply with an earlier one of its conversation still to send (so a
+/// conversation's replies go out in order). Each is marked as being sent, and its last
+/// error cleared (an error on the row always belongs to the latest finished attempt).
+pub fn claim(
+    conn: &Connection,
+    now: Timestamp,
+    max: usize,
+    paused: &[Channel],
+) -> Result<Vec<Pending>, AppError> {
+    let paused = serde_json::to_string(&paused.iter().map(|c| c.code()).collect::<Vec<_>>())
+        .unwrap_or_else(|_| "[]".into());
+    let due: Vec<i64> = conn
+        .prepare_cached(
+            "SELECT o.id FROM outbox o JOIN messages m ON m.id = o.message_id
+             WHERE o.status = 'pending' AND o.next_attempt_at <= ?1
+               AND o.channel NOT IN (SELECT value FROM json_each(?3))
+               AND NOT EXISTS (SELECT 1 FROM messages m2 JOIN outbox o2 ON o2.message_id = m2.id
+                               WHERE m2.conversation_id = m.conversation_id AND m2.id < m.id
+                                 AND o2.status = 'pending')
+             ORDER BY o.next_attempt_at, o.id LIMIT ?2",
+        )?
+        .query_map(params![now.as_second(), max as i64, paused], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut claimed = Vec::with_capacity(due.len());
+    let mut take = conn.prepare_cached(
+        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2 + ?3, error = NULL,
+                           sending_since = ?2, updated_at = ?2
+         WHERE id = ?1
+         RETURNING id, channel, recipient, body, subject, in_reply_to, attempts",
+    )?;
+    let mut before = conn.prepare_cached("SELECT sending_since FROM outbox WHERE id = ?1")?;
+    for id in due {
+        let unsure_since: Option<i64> = before.query_row([id], |r| r.get(0))?;
+        claimed.push(
+            take.query_row(params![id, now.as_second(), LEASE_SECS], |r| {
                 Ok(Pending {
                     id: r.get(0)?,
                     channel: Channel::from_code(&r.get::<_, String>(1)?).unwrap_or(Channel::Sms),
@@ -175,26 +203,33 @@ pub fn claim(conn: &Connection, now: Timestamp) -> Result<Option<Pending>, AppEr
                     subject: r.get(4)?,
                     in_reply_to: r.get(5)?,
                     attempt: r.get(6)?,
+                    unsure_since,
                 })
-            },
-        )
-        .optional()?)
+            })?,
+        );
+    }
+    Ok(claimed)
 }
 
 pub fn sent(conn: &Connection, id: i64, provider_id: &str, now: Timestamp) -> Result<(), AppError> {
-    conn.prepare_cached("UPDATE outbox SET status = 'sent', provider_id = ?2, error = NULL, updated_at = ?3 WHERE id = ?1")?
-        .execute(
-        params![id, provider_id, now.as_second()],
-    )?;
+    conn.prepare_cached(
+        "UPDATE outbox SET status = 'sent', provider_id = ?2, error = NULL, sending_since = NULL,
+                           updated_at = ?3
+         WHERE id = ?1",
+    )?
+    .execute(params![id, provider_id, now.as_second()])?;
     Ok(())
 }
 
-/// Another attempt at `at`, or failed for good after `MAX_ATTEMPTS`.
+/// Another attempt at `at`, or failed for good after `MAX_ATTEMPTS`. `unsure`: the
+/// provider may have taken this attempt's message (no answer, an unreadable one), so the
+/// next attempt asks it first.
 pub fn retry(
     conn: &Connection,
     p: &Pending,
     at: Timestamp,
     error: &str,
+    unsure: bool,
     now: Timestamp,
 ) -> Result<(), AppError> {
     if p.attempt >= MAX_ATTEMPTS {
@@ -205,16 +240,28 @@ pub fn retry(
             now,
         );
     }
+    // Whole seconds, rounded up: a wait of 0.9 s is never due at once.
+    let at = at.as_second() + i64::from(at.subsec_nanosecond() > 0);
     conn.prepare_cached(
-        "UPDATE outbox SET next_attempt_at = ?2, error = ?3, updated_at = ?4 WHERE id = ?1",
+        "UPDATE outbox SET next_attempt_at = ?2, error = ?3, updated_at = ?4,
+                           sending_since = CASE WHEN ?5 THEN COALESCE(?6, sending_since) END
+         WHERE id = ?1",
     )?
-    .execute(params![p.id, at.as_second(), error, now.as_second()])?;
+    .execute(params![
+        p.id,
+        at,
+        error,
+        now.as_second(),
+        unsure,
+        p.unsure_since
+    ])?;
     Ok(())
 }
 
 pub fn failed(conn: &Connection, id: i64, error: &str, now: Timestamp) -> Result<(), AppError> {
     conn.prepare_cached(
-        "UPDATE outbox SET status = 'failed', error = ?2, updated_at = ?3 WHERE id = ?1",
+        "UPDATE outbox SET status = 'failed', error = ?2, sending_since = NULL, updated_at = ?3
+         WHERE id = ?1",
     )?
     .execute(params![id, error, now.as_second()])?;
     Ok(())

@@ -490,6 +490,7 @@ async fn test(
         subject: "Test Comptoir".into(),
         in_reply_to: String::new(),
         attempt: 1,
+        unsure_since: None,
     };
     let (http, public) = (state.http.clone(), state.config.public_url.clone());
     let delivery = tokio::task::spawn_blocking(move || match pending.channel {
@@ -503,7 +504,7 @@ async fn test(
             Tone::Success,
             format!("Message de test envoyé (identifiant {id})."),
         ),
-        Delivery::Retry { error, .. } | Delivery::Failed(error) => {
+        Delivery::Retry { error, .. } | Delivery::Unknown(error) | Delivery::Failed(error) => {
             (Tone::Danger, format!("Échec de l'envoi : {error}"))
         }
     });

@@ -207,41 +207,108 @@ async fn status(
 }
 
 /// Sends one reply with the Messages API.
-pub fn send(
-    http: &ureq::Agent,
-    channels: &Channels,
-    public_url: Option<&str>,
-    p: &Pending,
-) -> Delivery {
+/// The account, its auth header, the sender for `p`'s channel and the Messages URL.
+struct Account {
+    url: String,
+    auth: String,
+    from: String,
+}
+
+fn account(channels: &Channels, channel: Channel) -> Result<Account, String> {
     let t = &channels.twilio;
-    let from = match p.channel {
+    let from = match channel {
         Channel::Whatsapp => t.whatsapp_from.as_deref(),
         _ => t.sms_from.as_deref(),
     };
     let (Some(sid), Some(token), Some(from)) =
         (t.account_sid.as_deref(), t.auth_token.as_ref(), from)
     else {
-        return Delivery::Failed(
+        return Err(
             "Twilio n'est pas configuré (account_sid, auth_token et numéro d'envoi).".into(),
         );
     };
-    let url = format!(
-        "{}/2010-04-01/Accounts/{sid}/Messages.json",
-        t.api_url.trim_end_matches('/')
-    );
-    let auth =
-        base64::engine::general_purpose::STANDARD.encode(format!("{sid}:{}", token.expose()));
+    Ok(Account {
+        url: format!(
+            "{}/2010-04-01/Accounts/{sid}/Messages.json",
+            t.api_url.trim_end_matches('/')
+        ),
+        auth: format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{sid}:{}", token.expose()))
+        ),
+        from: from.to_string(),
+    })
+}
+
+/// Whether Twilio already has `p`'s message from an attempt started at `since` (unix
+/// seconds) whose answer never arrived: the account's latest messages to the shopper
+/// (Messages list, newest first), one with the same sender and text created since
+/// then. Its sid, or None when it is not there; an error when Twilio cannot say.
+pub fn find_sent(
+    http: &ureq::Agent,
+    channels: &Channels,
+    p: &Pending,
+    since: i64,
+) -> Result<Option<String>, String> {
+    let a = account(channels, p.channel)?;
+    let mut response = http
+        .get(&a.url)
+        .header("Authorization", &a.auth)
+        .query("To", &p.recipient)
+        .query("From", &a.from)
+        .query("PageSize", "50")
+        .call()
+        .map_err(|e| format!("Twilio sans réponse à la vérification d'un envoi : {e}"))?;
+    let status = response.status().as_u16();
+    if status != 200 {
+        return Err(format!("Twilio {status} à la vérification d'un envoi"));
+    }
+    let page: serde_json::Value = response
+        .body_mut()
+        .read_json()
+        .map_err(|_| "réponse de Twilio illisible à la vérification d'un envoi".to_string())?;
+    let created_since = |m: &serde_json::Value| {
+        m["date_created"]
+            .as_str()
+            .and_then(|d| jiff::fmt::rfc2822::parse(d).ok())
+            // A few seconds of clock difference between us and Twilio.
+            .is_some_and(|d| d.timestamp().as_second() >= since - 5)
+    };
+    Ok(page["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|m| {
+            m["to"] == p.recipient.as_str()
+                && m["from"] == a.from.as_str()
+                && m["body"] == p.body.as_str()
+                && created_since(m)
+        })
+        .and_then(|m| m["sid"].as_str())
+        .map(str::to_string))
+}
+
+pub fn send(
+    http: &ureq::Agent,
+    channels: &Channels,
+    public_url: Option<&str>,
+    p: &Pending,
+) -> Delivery {
+    let a = match account(channels, p.channel) {
+        Ok(a) => a,
+        Err(e) => return Delivery::Failed(e),
+    };
     let mut form: Vec<(&str, String)> = vec![
         ("To", p.recipient.clone()),
-        ("From", from.to_string()),
+        ("From", a.from.clone()),
         ("Body", p.body.clone()),
     ];
     if let Some(public) = public_url {
         form.push(("StatusCallback", format!("{public}{STATUS_PATH}")));
     }
     let sent = http
-        .post(&url)
-        .header("Authorization", &format!("Basic {auth}"))
+        .post(&a.url)
+        .header("Authorization", &a.auth)
         .send_form(form.iter().map(|(k, v)| (*k, v.as_str())));
     super::sender::classify(
         "Twilio",

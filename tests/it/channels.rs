@@ -322,6 +322,140 @@ fn a_reply_committed_before_a_crash_is_sent_after_the_restart() {
     assert!(twilio.sent()[0].body.contains("Rivoli"));
 }
 
+/// A reply committed and claimed, as a server killed mid-send leaves it: an attempt
+/// started (and marked so) whose answer was never recorded.
+fn killed_mid_send(dir: &Path) -> String {
+    let pool = comptoir::db::open(dir).unwrap();
+    let mut conn = pool.get().unwrap();
+    let now = crate::common::start_time();
+    comptoir::demo::seed_shop(&mut conn, &Config::default(), now, true).unwrap();
+    comptoir::assistant::Assistant::default()
+        .handle(
+            &mut conn,
+            &comptoir::assistant::Incoming {
+                channel: comptoir::engine::Channel::Sms,
+                contact: "+33600000001",
+                text: "Vous êtes où exactement ?",
+                provider_id: Some("SM77777777777777777777777777777777"),
+                email: None,
+                test: false,
+            },
+            now,
+            None,
+        )
+        .unwrap();
+    let claimed = comptoir::assistant::outbox::claim(&conn, now, 8, &[]).unwrap();
+    assert_eq!(claimed.len(), 1);
+    claimed[0].body.clone()
+}
+
+#[test]
+fn a_reply_twilio_took_before_a_crash_is_not_sent_again() {
+    let twilio = FakeTwilio::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let body = killed_mid_send(tmp.path());
+    // Twilio had accepted it when the server died.
+    twilio
+        .state
+        .lock()
+        .unwrap()
+        .sent
+        .push(crate::fakes::twilio::Sent {
+            to: "+33600000001".into(),
+            from: "+33644630000".into(),
+            body,
+            status_callback: None,
+            sid: "SM0000000000000000000000000000cafe".into(),
+            created: jiff::Timestamp::now(),
+        });
+    let app = TestApp::spawn_in(tmp.path(), |c| configure(c, &twilio));
+    // The lease of the dead attempt runs out, then the sender asks Twilio first.
+    app.clock.advance(SignedDuration::from_mins(2));
+    wait_until("the outbox row marked sent", || {
+        outbox_row(tmp.path()).0 == "sent"
+    });
+    assert_eq!(twilio.lookups(), 1);
+    assert_eq!(twilio.requests(), 0, "no second send");
+    let provider: String = db(tmp.path())
+        .query_row("SELECT provider_id FROM outbox", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(provider, "SM0000000000000000000000000000cafe");
+}
+
+#[test]
+fn a_reply_a_crash_stopped_before_twilio_is_sent_once_after_asking() {
+    let twilio = FakeTwilio::start();
+    let tmp = tempfile::tempdir().unwrap();
+    killed_mid_send(tmp.path());
+    let app = TestApp::spawn_in(tmp.path(), |c| configure(c, &twilio));
+    app.clock.advance(SignedDuration::from_mins(2));
+    wait_for_sent(&twilio, 1);
+    wait_until("the outbox row marked sent", || {
+        outbox_row(tmp.path()).0 == "sent"
+    });
+    assert_eq!((twilio.lookups(), twilio.requests()), (1, 1));
+}
+
+#[test]
+fn a_send_whose_answer_is_lost_is_looked_up_not_repeated() {
+    let twilio = FakeTwilio::start();
+    twilio.fail_next(&[crate::fakes::twilio::ACCEPTED_UNREADABLE]);
+    let tmp = tempfile::tempdir().unwrap();
+    let app = shop(tmp.path(), &twilio);
+    let params = inbound(
+        "+33600000001",
+        "Quels sont vos horaires ?",
+        "SM88888888888888888888888888888888",
+    );
+    assert_eq!(signed(&app.client(), "/webhooks/twilio", &params), 200);
+    wait_for_retry(tmp.path(), 1);
+    // The first retry comes about a second later.
+    app.clock.advance(SignedDuration::from_secs(2));
+    wait_until("the outbox row marked sent", || {
+        outbox_row(tmp.path()).0 == "sent"
+    });
+    assert_eq!(twilio.sent().len(), 1, "delivered exactly once");
+    assert_eq!((twilio.requests(), twilio.lookups()), (1, 1));
+}
+
+#[test]
+fn replies_go_out_in_order_within_a_conversation_and_in_parallel_across() {
+    use comptoir::assistant::outbox;
+    let tmp = tempfile::tempdir().unwrap();
+    let pool = comptoir::db::open(tmp.path()).unwrap();
+    let conn = pool.get().unwrap();
+    let now = crate::common::start_time();
+    let t = now.as_second();
+    conn.execute_batch(&format!(
+        "INSERT INTO conversations (id, channel, contact, created_at, last_message_at)
+             VALUES (1, 'sms', '+33600000001', {t}, {t}), (2, 'sms', '+33600000002', {t}, {t});
+         INSERT INTO messages (id, conversation_id, author, body, created_at)
+             VALUES (1, 1, 'staff', 'un', {t}), (2, 1, 'staff', 'deux', {t}), (3, 2, 'staff', 'trois', {t});
+         INSERT INTO outbox (message_id, channel, recipient, body, next_attempt_at, created_at, updated_at)
+             VALUES (1, 'sms', '+33600000001', 'un', {t}, {t}, {t}),
+                    (2, 'sms', '+33600000001', 'deux', {t}, {t}, {t}),
+                    (3, 'sms', '+33600000002', 'trois', {t}, {t}, {t});"
+    ))
+    .unwrap();
+    let bodies =
+        |batch: Vec<outbox::Pending>| batch.into_iter().map(|p| p.body).collect::<Vec<_>>();
+    // One of each conversation at once; "deux" waits for "un", even while "un" is out.
+    let first = outbox::claim(&conn, now, 8, &[]).unwrap();
+    let ids: Vec<i64> = first.iter().map(|p| p.id).collect();
+    assert_eq!(bodies(first), ["un", "trois"]);
+    assert!(bodies(outbox::claim(&conn, now, 8, &[]).unwrap()).is_empty());
+    outbox::sent(&conn, ids[0], "SM1", now).unwrap();
+    assert_eq!(bodies(outbox::claim(&conn, now, 8, &[]).unwrap()), ["deux"]);
+    // A paused channel is left alone.
+    conn.execute(
+        "UPDATE outbox SET status = 'pending', next_attempt_at = 0 WHERE body = 'trois'",
+        [],
+    )
+    .unwrap();
+    let paused = outbox::claim(&conn, now, 8, &[comptoir::engine::Channel::Sms]).unwrap();
+    assert!(paused.is_empty());
+}
+
 mod email {
     use super::*;
     use crate::fakes::resend::{FakeResend, KEY};

@@ -1,7 +1,10 @@
 -- Version 11 -> 12: the Produits page searches and pages a large catalogue fast; the
 -- inbox keeps the setup wizard's test conversations in a tab of their own, and shows
 -- which replies a visitor's web chat has received. Syncs and imports record their
--- process, so those a kill interrupted are cleaned up at once.
+-- process, so those a kill interrupted are cleaned up at once. The outbox remembers an
+-- attempt whose outcome is unknown, to ask the provider before sending again.
+
+ALTER TABLE outbox ADD COLUMN sending_since INTEGER;
 
 ALTER TABLE stores ADD COLUMN sync_lease_owner TEXT;
 ALTER TABLE sync_runs ADD COLUMN owner TEXT;
