@@ -125,6 +125,7 @@ pub async fn run_with(
     .on_connect(|connection, _| {
         if let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
             let _ = tcp.set_nodelay(true);
+            web::tcp::drop_dead_peers(tcp);
         }
     })
     .listen(listener)?

@@ -12,6 +12,7 @@ pub mod respond;
 pub mod roles;
 pub mod sessions;
 mod state;
+pub mod tcp;
 pub mod upload;
 pub mod wizard;
 

@@ -36,6 +36,8 @@ pub struct State {
     pub requests: usize,
     /// List requests (the sender asking whether a message went out).
     pub lookups: usize,
+    /// How long each send takes to answer (Twilio's own latency).
+    pub latency: Option<std::time::Duration>,
     /// Statuses to answer the next requests with, before accepting again.
     pub faults: VecDeque<u16>,
 }
@@ -123,6 +125,10 @@ async fn create(
 ) -> HttpResponse {
     if !authenticated(&req, &path) {
         return error(401, 20003, "Authenticate");
+    }
+    let latency = state.lock().unwrap().latency;
+    if let Some(latency) = latency {
+        actix_web::rt::time::sleep(latency).await;
     }
     let mut s = state.lock().unwrap();
     s.requests += 1;
