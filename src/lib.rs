@@ -104,6 +104,16 @@ pub async fn run_with(
         assistant: bot.assistant.clone(),
     };
 
+    let now = state.clock.now();
+    let resumed = db::call(&state.db, move |conn| {
+        db::write(conn, |tx| assistant::outbox::resume(tx, now))
+    })
+    .await
+    .map_err(|e: error::AppError| RunError::Startup(e.to_string()))?;
+    if resumed > 0 {
+        tracing::info!(replies = resumed, "replies interrupted mid-send resumed");
+    }
+
     let server_state = state.clone();
     let server = HttpServer::new(move || {
         App::new()

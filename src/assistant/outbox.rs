@@ -211,6 +211,18 @@ pub fn claim(
     Ok(claimed)
 }
 
+/// At start: replies a previous process had begun sending when it stopped are due at
+/// once rather than when their lease runs out (only the server sends, one per data
+/// directory). They are still looked up at the provider before any resend.
+pub fn resume(conn: &Connection, now: Timestamp) -> Result<usize, AppError> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE outbox SET next_attempt_at = ?1
+             WHERE status = 'pending' AND sending_since IS NOT NULL AND next_attempt_at > ?1",
+        )?
+        .execute([now.as_second()])?)
+}
+
 pub fn sent(conn: &Connection, id: i64, provider_id: &str, now: Timestamp) -> Result<(), AppError> {
     conn.prepare_cached(
         "UPDATE outbox SET status = 'sent', provider_id = ?2, error = NULL, sending_since = NULL,

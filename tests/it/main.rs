@@ -7,6 +7,7 @@ mod browser;
 mod channels;
 mod cli;
 mod common;
+mod crash;
 mod database;
 mod fakes;
 mod inbox;
