@@ -411,4 +411,13 @@ mod tests {
             paths::DASHBOARD
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn no_next_leads_off_the_site(next in proptest::prelude::any::<String>()) {
+            let out = safe_next(&next);
+            proptest::prop_assert!(out.starts_with('/') && !out.starts_with("//"));
+            proptest::prop_assert!(!out.chars().any(|c| c == '\\' || c.is_control()));
+        }
+    }
 }

@@ -17,5 +17,6 @@ mod layout;
 mod oauth;
 mod onboarding;
 mod pages;
+mod properties;
 mod stores;
 mod webhooks;

@@ -79,9 +79,10 @@ const MAX_ERRORS: usize = 100;
 const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 /// A text cell as exported: one that a spreadsheet would read as a formula is prefixed
-/// with `'`, which spreadsheets show as text and the import takes off again.
+/// with `'`, which spreadsheets show as text and the import takes off again (as is one
+/// that starts with `'` itself, so it comes back whole).
 fn spreadsheet_safe(cell: &str) -> String {
-    if cell.starts_with(FORMULA_STARTS) {
+    if cell.starts_with(FORMULA_STARTS) || cell.starts_with('\'') {
         format!("'{cell}")
     } else {
         cell.to_string()
@@ -92,7 +93,9 @@ fn spreadsheet_safe(cell: &str) -> String {
 fn cell(raw: &str) -> String {
     let raw = raw.trim();
     match raw.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest.to_string(),
+        Some(rest) if rest.starts_with(FORMULA_STARTS) || rest.starts_with('\'') => {
+            rest.to_string()
+        }
         _ => raw.to_string(),
     }
 }
