@@ -18,5 +18,6 @@ mod oauth;
 mod onboarding;
 mod pages;
 mod properties;
+mod replication;
 mod stores;
 mod webhooks;
