@@ -54,8 +54,8 @@ fn litestream(args: &[&str]) -> Command {
     command
         .args(args)
         .env_remove("AWS_CA_BUNDLE")
-        .env("COMPTOIR_REPLICA_ACCESS_KEY_ID", "test")
-        .env("COMPTOIR_REPLICA_SECRET_ACCESS_KEY", "test");
+        .env("LITESTREAM_ACCESS_KEY_ID", "test")
+        .env("LITESTREAM_SECRET_ACCESS_KEY", "test");
     command
 }
 
@@ -160,9 +160,9 @@ fn a_killed_server_is_restored_from_its_replica_on_a_new_machine() {
                 "/var/lib/comptoir/comptoir.db",
                 data.join("comptoir.db").to_str().unwrap(),
             )
-            .replace("${COMPTOIR_REPLICA_BUCKET}", "comptoir")
-            .replace("${COMPTOIR_REPLICA_ENDPOINT}", &endpoint)
-            .replace("${COMPTOIR_REPLICA_REGION}", "us-east-1"),
+            .replace("${REPLICA_BUCKET}", "comptoir")
+            .replace("${REPLICA_ENDPOINT}", &endpoint)
+            .replace("${REPLICA_REGION}", "us-east-1"),
     )
     .unwrap();
     let port = free_port();
