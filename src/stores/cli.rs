@@ -130,11 +130,13 @@ fn no_store(id: i64) -> CliError {
     )
 }
 
-/// Reads and checks a catalogue CSV; every bad line is reported, exit code 2.
-fn read_catalogue(path: &std::path::Path) -> Result<Vec<crate::stores::model::Record>, CliError> {
+/// Reads and checks a catalogue CSV, whose records are read again as they are imported;
+/// every bad line is reported, exit code 2.
+fn read_catalogue(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
     let bytes =
         std::fs::read(path).map_err(|e| (format!("cannot read {}: {e}", path.display()), 2))?;
-    crate::stores::manual::csv::parse_catalogue(&bytes).map_err(|errors| refused(path, &errors))
+    crate::stores::manual::csv::check_catalogue(&bytes).map_err(|errors| refused(path, &errors))?;
+    Ok(bytes)
 }
 
 /// Every refused line of a CSV file, for the terminal.
@@ -265,7 +267,7 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
                 return Err(("--name must not be empty".into(), 2));
             }
             // The file is checked before anything is created.
-            let records = match &csv {
+            let file = match &csv {
                 Some(path) => Some(read_catalogue(path)?),
                 None => None,
             };
@@ -285,8 +287,8 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
                 )
             })
             .map_err(failed)?;
-            if let Some(records) = records {
-                sync::import_records(&mut conn, config, id, &records, true, now).map_err(failed)?;
+            if let Some(file) = file {
+                sync::import_catalogue(&mut conn, config, id, &file, now).map_err(failed)?;
             }
             println!("{id}");
         }
@@ -305,16 +307,10 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
             }
             match (csv, orders) {
                 (Some(csv), None) => {
-                    let records = read_catalogue(&csv)?;
-                    let counts = sync::import_records(
-                        &mut conn,
-                        config,
-                        store.id,
-                        &records,
-                        true,
-                        ctx.clock.now(),
-                    )
-                    .map_err(failed)?;
+                    let file = read_catalogue(&csv)?;
+                    let counts =
+                        sync::import_catalogue(&mut conn, config, store.id, &file, ctx.clock.now())
+                            .map_err(failed)?;
                     println!(
                         "imported {} products, {} variants, {} stock levels",
                         counts.products, counts.variants, counts.stock_levels

@@ -176,8 +176,40 @@ fn open(bytes: &[u8]) -> Result<csv::Reader<&[u8]>, Vec<LineError>> {
 }
 
 /// Parses and checks a whole catalogue file. Either every line is good and the records
-/// come back, or nothing does and every bad line is listed.
+/// come back, or nothing does and every bad line is listed. For small files (the product
+/// form, tests); an import streams with [`read_catalogue`].
 pub fn parse_catalogue(bytes: &[u8]) -> Result<Vec<Record>, Vec<LineError>> {
+    let mut records = Vec::new();
+    read_catalogue(bytes, &mut |r| records.push(r))?;
+    Ok(records)
+}
+
+/// Checks every line of a catalogue file without keeping its records; how many variants
+/// it holds, or every bad line.
+pub fn check_catalogue(bytes: &[u8]) -> Result<usize, Vec<LineError>> {
+    let mut variants = 0;
+    read_catalogue(bytes, &mut |r| {
+        if matches!(r, Record::Variant(_)) {
+            variants += 1;
+        }
+    })?;
+    Ok(variants)
+}
+
+/// A short fingerprint of a text, for the duplicate checks: a file of 250,000 lines
+/// keeps 8 bytes per key rather than the keys themselves.
+fn fingerprint(parts: &[&str]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    parts.hash(&mut h);
+    h.finish()
+}
+
+/// Reads a catalogue file line by line, in memory that does not grow with it (beyond a
+/// few bytes per line for the duplicate checks): each good line's records go to `put`
+/// as they are read, the locations first. Every bad line is listed in the `Err`; the
+/// records already given are then to be dropped.
+pub fn read_catalogue(bytes: &[u8], put: &mut dyn FnMut(Record)) -> Result<(), Vec<LineError>> {
     let mut reader = open(bytes)?;
     let headers: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(fold).collect(),
@@ -236,10 +268,19 @@ pub fn parse_catalogue(bytes: &[u8]) -> Result<Vec<Record>, Vec<LineError>> {
     );
     let (c_sku, c_barcode) = (column("sku"), column("code_barres"));
 
-    let mut records = Vec::new();
-    let mut products: HashMap<String, (String, Vec<String>)> = HashMap::new();
-    let mut seen_variants = HashSet::new();
-    let mut seen_skus = HashMap::new();
+    for (_, place) in &locations {
+        put(Record::Location(LocationRec {
+            external_id: slug(place),
+            name: place.clone(),
+            address: String::new(),
+            active: true,
+        }));
+    }
+    let mut any = false;
+    // Handle → its name and options; variant keys; SKU → its line.
+    let mut products: HashMap<u64, u64> = HashMap::new();
+    let mut seen_variants: HashSet<u64> = HashSet::new();
+    let mut seen_skus: HashMap<u64, u64> = HashMap::new();
     for row in reader.records() {
         let row = match row {
             Ok(r) => r,
@@ -289,21 +330,20 @@ pub fn parse_catalogue(bytes: &[u8]) -> Result<Vec<Record>, Vec<LineError>> {
                 }
             ));
         }
-        match products.get(&handle) {
-            Some((other_title, other_options))
-                if *other_title != title || *other_options != option_names =>
-            {
+        let product_key = fingerprint(&[&handle]);
+        let product_shape = fingerprint(&[&title, &option_names.join("\u{1f}")]);
+        match products.get(&product_key) {
+            Some(shape) if *shape != product_shape => {
                 problems.push(format!("le produit « {handle} » a un autre nom ou d'autres options sur une ligne précédente"));
             }
             _ => {}
         }
-        let variant_key = format!("{handle}\u{1f}{}", values.join("/"));
-        if !seen_variants.insert(variant_key) {
+        if !seen_variants.insert(fingerprint(&[&handle, &values.join("/")])) {
             problems.push("cette variante apparaît déjà plus haut".to_string());
         }
         let sku = get(c_sku);
         if !sku.is_empty() {
-            if let Some(previous) = seen_skus.insert(sku.clone(), line) {
+            if let Some(previous) = seen_skus.insert(fingerprint(&[&sku]), line) {
                 problems.push(format!("le SKU {sku} est déjà utilisé ligne {previous}"));
             }
         }
@@ -325,9 +365,15 @@ pub fn parse_catalogue(bytes: &[u8]) -> Result<Vec<Record>, Vec<LineError>> {
             });
             continue;
         }
-        if !products.contains_key(&handle) {
-            products.insert(handle.clone(), (title.clone(), option_names.clone()));
-            records.push(Record::Product(ProductRec {
+        any = true;
+        if !errors.is_empty() {
+            // The file is refused: only its remaining mistakes matter now.
+            products.entry(product_key).or_insert(product_shape);
+            continue;
+        }
+        if let std::collections::hash_map::Entry::Vacant(e) = products.entry(product_key) {
+            e.insert(product_shape);
+            put(Record::Product(ProductRec {
                 external_id: handle.clone(),
                 handle: handle.clone(),
                 title: title.clone(),
@@ -348,7 +394,7 @@ pub fn parse_catalogue(bytes: &[u8]) -> Result<Vec<Record>, Vec<LineError>> {
         for (slot, v) in options.iter_mut().zip(&values) {
             *slot = Some(v.clone());
         }
-        records.push(Record::Variant(VariantRec {
+        put(Record::Variant(VariantRec {
             external_id: variant_id.clone(),
             product_external_id: handle.clone(),
             inventory_item_id: variant_id.clone(),
@@ -364,7 +410,7 @@ pub fn parse_catalogue(bytes: &[u8]) -> Result<Vec<Record>, Vec<LineError>> {
             position: line as i64,
         }));
         for (place, available) in stock {
-            records.push(Record::Stock(StockRec {
+            put(Record::Stock(StockRec {
                 inventory_item_id: variant_id.clone(),
                 location_external_id: place,
                 available,
@@ -372,7 +418,7 @@ pub fn parse_catalogue(bytes: &[u8]) -> Result<Vec<Record>, Vec<LineError>> {
             }));
         }
     }
-    if records.is_empty() && errors.is_empty() {
+    if !any && errors.is_empty() {
         errors.push(LineError {
             line: 2,
             reason: "le fichier ne contient aucun produit".into(),
@@ -381,19 +427,7 @@ pub fn parse_catalogue(bytes: &[u8]) -> Result<Vec<Record>, Vec<LineError>> {
     if !errors.is_empty() {
         return Err(capped(errors));
     }
-    let mut all: Vec<Record> = locations
-        .iter()
-        .map(|(_, place)| {
-            Record::Location(LocationRec {
-                external_id: slug(place),
-                name: place.clone(),
-                address: String::new(),
-                active: true,
-            })
-        })
-        .collect();
-    all.extend(records);
-    Ok(all)
+    Ok(())
 }
 
 /// A product line typed in a form, as a one-line file in the import format, so the

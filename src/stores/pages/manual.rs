@@ -87,6 +87,22 @@ impl Imported {
     }
 }
 
+/// What a checked file holds: a catalogue's variants (its records are read again as they
+/// are imported), or the orders' records.
+enum Lines {
+    Catalogue(usize),
+    Orders(Vec<crate::stores::model::Record>),
+}
+
+impl Lines {
+    fn count(&self) -> usize {
+        match self {
+            Lines::Catalogue(n) => *n,
+            Lines::Orders(records) => records.len(),
+        }
+    }
+}
+
 /// From how many lines an import goes on after the page answers, which then shows it
 /// progressing; a smaller file (a second or less) is answered done.
 const LONG_IMPORT: usize = 5_000;
@@ -104,16 +120,21 @@ pub(super) async fn import_file(
 ) -> Result<Result<Imported, Vec<LineError>>, AppError> {
     let tz = shop_timezone(state).await?;
     let empty_new_store = file.is_empty() && create.is_some();
-    let bytes = file.to_vec();
-    let parsed = web::block(move || match (empty_new_store, kind) {
-        (true, _) => Ok(Vec::new()),
-        (_, Import::Catalogue | Import::Additions) => csv::parse_catalogue(&bytes),
-        (_, Import::Orders) => csv::parse_orders(&bytes, &tz),
+    let bytes = std::sync::Arc::new(file.to_vec());
+    let checking = bytes.clone();
+    // A catalogue is checked first and read again as it is imported (memory stays flat);
+    // orders files are small and kept as records.
+    let checked = web::block(move || match (empty_new_store, kind) {
+        (true, _) => Ok(Lines::Catalogue(0)),
+        (_, Import::Catalogue | Import::Additions) => {
+            csv::check_catalogue(&checking).map(Lines::Catalogue)
+        }
+        (_, Import::Orders) => csv::parse_orders(&checking, &tz).map(Lines::Orders),
     })
     .await
     .map_err(|e| AppError::Internal(format!("reading a CSV: {e}")))?;
-    let records = match parsed {
-        Ok(records) => records,
+    let lines = match checked {
+        Ok(lines) => lines,
         Err(errors) => return Ok(Err(errors)),
     };
     let replace = kind == Import::Catalogue;
@@ -145,23 +166,40 @@ pub(super) async fn import_file(
             })?,
             (None, None) => return Err(AppError::NotFound),
         };
-        if records.is_empty() {
+        if lines.count() == 0 {
             return Ok((id, None));
         }
         repo::close_orphaned_runs(conn, now)?;
         let run = repo::begin_run(conn, id, replace, now)?;
-        Ok((id, Some((run, records))))
+        Ok((id, Some((run, lines))))
     })
     .await?;
-    let Some((run, records)) = run else {
+    let Some((run, lines)) = run else {
         return Ok(Ok(Imported::Done));
     };
-    let long = records.len() >= LONG_IMPORT;
+    let long = lines.count() >= LONG_IMPORT;
     let config = state.config.clone();
     let pool = state.db.clone();
     let import = async move {
-        db::call(&pool, move |conn| {
-            sync::import_run(conn, &config, id, run, &records, replace, now)
+        db::call(&pool, move |conn| match lines {
+            Lines::Catalogue(_) => sync::import_run(
+                conn,
+                &config,
+                id,
+                run,
+                sync::catalogue_feed(&bytes),
+                replace,
+                now,
+            ),
+            Lines::Orders(records) => sync::import_run(
+                conn,
+                &config,
+                id,
+                run,
+                |put| records.into_iter().for_each(put),
+                replace,
+                now,
+            ),
         })
         .await
     };

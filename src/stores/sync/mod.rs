@@ -405,24 +405,67 @@ pub fn import_records(
 ) -> Result<Counts, AppError> {
     repo::close_orphaned_runs(conn, now)?;
     let run = repo::begin_run(conn, store, replace, now)?;
-    import_run(conn, config, store, run, records, replace, now)
+    import_run(
+        conn,
+        config,
+        store,
+        run,
+        |put| records.iter().cloned().for_each(put),
+        replace,
+        now,
+    )
 }
 
-/// [`import_records`] into a run already begun (so a page can show it running). A run
-/// that fails is closed as failed, with nothing of it merged.
+/// A catalogue CSV already checked (`csv::check_catalogue`), imported as it is read:
+/// memory stays flat whatever the file's size.
+pub fn import_catalogue(
+    conn: &mut rusqlite::Connection,
+    config: &Config,
+    store: StoreId,
+    file: &[u8],
+    now: Timestamp,
+) -> Result<Counts, AppError> {
+    repo::close_orphaned_runs(conn, now)?;
+    let run = repo::begin_run(conn, store, true, now)?;
+    import_run(conn, config, store, run, catalogue_feed(file), true, now)
+}
+
+/// The records of a checked catalogue file, handed one by one.
+pub fn catalogue_feed(file: &[u8]) -> impl FnOnce(&mut dyn FnMut(Record)) + '_ {
+    move |put| {
+        // Checked before: a line refused now would only mean the file changed under us,
+        // and then the merge below holds what was read.
+        let _ = crate::stores::manual::csv::read_catalogue(file, put);
+    }
+}
+
+/// Imports what `feed` hands over into a run already begun (so a page can show it
+/// running), staged 500 records at a time. A run that fails is closed as failed, with
+/// nothing of it merged.
 pub fn import_run(
     conn: &mut rusqlite::Connection,
     config: &Config,
     store: StoreId,
     run: RunId,
-    records: &[Record],
+    feed: impl FnOnce(&mut dyn FnMut(Record)),
     replace: bool,
     now: Timestamp,
 ) -> Result<Counts, AppError> {
     let applied = (|| -> Result<Counts, AppError> {
-        for chunk in records.chunks(500) {
-            repo::stage(conn, run, chunk)?;
-        }
+        let mut chunk: Vec<Record> = Vec::with_capacity(500);
+        let mut staged: Result<(), AppError> = Ok(());
+        feed(&mut |record| {
+            if staged.is_err() {
+                return;
+            }
+            chunk.push(record);
+            if chunk.len() == 500 {
+                staged = repo::stage(conn, run, &chunk);
+                chunk.clear();
+            }
+        });
+        staged?;
+        repo::stage(conn, run, &chunk)?;
         let orders_since =
             utc_text(now - SignedDuration::from_hours(24 * i64::from(config.sync.orders_days)));
         db::write(conn, |tx| {
