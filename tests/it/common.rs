@@ -438,3 +438,37 @@ pub fn wait_until(what: &str, done: impl FnMut() -> bool) {
         "still waiting: {what}"
     );
 }
+
+/// The real `comptoir serve` as its own process (to be killed), with `args` before the
+/// command (`--config`, `--data-dir`), on a free port, once `/healthz` answers; and its
+/// base URL.
+pub fn serve_process(args: &[&str]) -> (std::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_comptoir"));
+    command
+        .args(args)
+        .args([
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--log-level",
+            "error",
+            "serve",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("COMPTOIR_")) {
+        command.env_remove(key);
+    }
+    let child = command.spawn().unwrap();
+    let agent = ureq::Agent::new_with_defaults();
+    let up = poll_until(std::time::Duration::from_secs(30), || {
+        agent.get(&format!("{base}/healthz")).call().is_ok()
+    });
+    assert!(up, "comptoir did not start with {args:?}");
+    (child, base)
+}

@@ -8,14 +8,14 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use comptoir::channels::signatures::twilio_sign;
 use rusqlite::Connection;
 
-use crate::common::poll_until;
+use crate::common::{poll_until, serve_process};
 use crate::fakes::twilio::{FakeTwilio, SID, TOKEN};
 
 const PUBLIC: &str = "https://comptoir.elegance-paris.test";
@@ -42,37 +42,7 @@ impl Rng {
 
 /// Starts the server on a free port; returns it once `/healthz` answers.
 fn start(config: &Path) -> (Child, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_comptoir"));
-    command
-        .args(["--config", config.to_str().unwrap()])
-        .args([
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-            "--log-level",
-            "error",
-            "serve",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("COMPTOIR_")) {
-        command.env_remove(key);
-    }
-    let child = command.spawn().unwrap();
-    let agent = agent();
-    let up = poll_until(Duration::from_secs(30), || {
-        agent
-            .get(&format!("{base}/healthz"))
-            .call()
-            .is_ok_and(|r| r.status() == 200)
-    });
-    assert!(up, "the server did not come up");
-    (child, base)
+    serve_process(&["--config", config.to_str().unwrap()])
 }
 
 fn agent() -> ureq::Agent {

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use comptoir::channels::signatures::twilio_sign;
 use rusqlite::Connection;
 
-use crate::common::poll_until;
+use crate::common::{poll_until, serve_process};
 use crate::fakes::twilio::{FakeTwilio, SID, TOKEN};
 
 const PUBLIC: &str = "https://comptoir.elegance-paris.test";
@@ -59,33 +59,15 @@ fn litestream(args: &[&str]) -> Command {
     command
 }
 
-fn serve(config: &Path, data: &Path, port: u16) -> Killed {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_comptoir"));
-    command
-        .args(["--config", config.to_str().unwrap()])
-        .args(["--data-dir", data.to_str().unwrap()])
-        .args([
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-            "--log-level",
-            "error",
-            "serve",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("COMPTOIR_")) {
-        command.env_remove(key);
-    }
-    let child = Killed(command.spawn().unwrap());
-    let agent = ureq::Agent::new_with_defaults();
-    let up = poll_until(Duration::from_secs(30), || {
-        agent
-            .get(&format!("http://127.0.0.1:{port}/healthz"))
-            .call()
-            .is_ok()
-    });
-    assert!(up, "comptoir did not start on {}", data.display());
-    child
+/// The server on `data`, killed when dropped; and its port.
+fn serve(config: &Path, data: &Path) -> (Killed, String) {
+    let (child, base) = serve_process(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]);
+    (Killed(child), base)
 }
 
 fn shopper_messages(db: &Path) -> i64 {
@@ -165,8 +147,7 @@ fn a_killed_server_is_restored_from_its_replica_on_a_new_machine() {
             .replace("${REPLICA_REGION}", "us-east-1"),
     )
     .unwrap();
-    let port = free_port();
-    let mut server = serve(&config, &data, port);
+    let (mut server, base) = serve(&config, &data);
     let replicating = Killed(
         litestream(&["replicate", "-config", replication.to_str().unwrap()])
             .stdout(Stdio::null())
@@ -196,7 +177,7 @@ fn a_killed_server_is_restored_from_its_replica_on_a_new_machine() {
         .collect();
         let signature = twilio_sign(TOKEN, &format!("{PUBLIC}/webhooks/twilio"), &params);
         let r = client
-            .post(&format!("http://127.0.0.1:{port}/webhooks/twilio"))
+            .post(&format!("{base}/webhooks/twilio"))
             .header("X-Twilio-Signature", &signature)
             .send_form(params.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .unwrap();
@@ -247,10 +228,9 @@ fn a_killed_server_is_restored_from_its_replica_on_a_new_machine() {
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(check, "ok");
-    let port = free_port();
-    let _restored_server = serve(&config, &fresh, port);
+    let (_restored_server, base) = serve(&config, &fresh);
     let health: serde_json::Value = client
-        .get(&format!("http://127.0.0.1:{port}/healthz"))
+        .get(&format!("{base}/healthz"))
         .call()
         .unwrap()
         .body_mut()

@@ -260,8 +260,8 @@ fn a_killed_import_leaves_the_catalogue_and_its_staged_rows_go_with_the_next_imp
     assert!(out.status.success(), "{}", text(&out.stderr));
     let small = dir.join("small.csv");
     std::fs::write(&small, "produit;sku;prix;stock:Boutique\nRobe;R-1;10;1\n").unwrap();
-    let out = cli(
-        &[
+    let import_small = || {
+        let args = [
             "--data-dir",
             d,
             "store",
@@ -269,11 +269,11 @@ fn a_killed_import_leaves_the_catalogue_and_its_staged_rows_go_with_the_next_imp
             "1",
             "--csv",
             small.to_str().unwrap(),
-        ],
-        &[],
-        None,
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+        ];
+        let out = cli(&args, &[], None);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    };
+    import_small();
     let mut big = String::from("produit;options;variante;sku;prix;stock:Boutique\n");
     for p in 0..150_000 {
         big.push_str(&format!("Robe {p};Taille;38;B{p};49,00;1\n"));
@@ -291,20 +291,7 @@ fn a_killed_import_leaves_the_catalogue_and_its_staged_rows_go_with_the_next_imp
             .unwrap()
     };
     assert_eq!(products(dir), 1, "the killed import changed nothing");
-    let out = cli(
-        &[
-            "--data-dir",
-            d,
-            "store",
-            "import",
-            "1",
-            "--csv",
-            small.to_str().unwrap(),
-        ],
-        &[],
-        None,
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    import_small();
     let staged: i64 = Connection::open(dir.join("comptoir.db"))
         .unwrap()
         .query_row("SELECT count(*) FROM sync_staging", [], |r| r.get(0))
