@@ -459,12 +459,12 @@ CREATE TABLE outbox (
     next_attempt_at INTEGER NOT NULL,
     provider_id TEXT,
     error TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
     -- Set when an attempt starts, cleared when its outcome is known. Still set at the
     -- next attempt (a crash, a timeout, an unreadable answer): the provider is asked
     -- whether it has the message before it is sent again.
-    sending_since INTEGER,
-    created_at INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL
+    sending_since INTEGER
 );
 CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE status = 'pending';
 CREATE INDEX outbox_by_provider_id ON outbox(provider_id) WHERE provider_id IS NOT NULL;

@@ -20,7 +20,7 @@ pub fn drop_dead_peers(stream: &impl std::os::fd::AsFd) {
 
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
-    use super::*;
+    use super::{DEAD_PEER, drop_dead_peers};
 
     #[test]
     fn accepted_connections_give_up_on_a_silent_peer() {
