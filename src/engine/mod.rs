@@ -17,6 +17,7 @@ pub mod options;
 pub mod replies;
 pub mod shop;
 pub mod sizes;
+pub mod slots;
 pub mod text;
 pub mod tracking;
 
