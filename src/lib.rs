@@ -2,6 +2,7 @@
 //! web server, background tasks — on a listener it is given, until `shutdown` resolves.
 
 pub mod accounts;
+pub mod appointments;
 pub mod assistant;
 pub mod channels;
 pub mod cli;

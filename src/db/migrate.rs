@@ -23,6 +23,7 @@ const UPGRADES: &[&str] = &[
     include_str!("upgrades/0010_onboarding.sql"),
     include_str!("upgrades/0011_training.sql"),
     include_str!("upgrades/0012_search_tests_runs.sql"),
+    include_str!("upgrades/0013_appointments.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = UPGRADES.len() as i64 + 1;
