@@ -171,9 +171,10 @@ pub fn claim(
 ) -> Result<Vec<Pending>, AppError> {
     let paused = serde_json::to_string(&paused.iter().map(|c| c.code()).collect::<Vec<_>>())
         .unwrap_or_else(|_| "[]".into());
-    let due: Vec<i64> = conn
+    // Each with when its last attempt started, if its outcome is unknown.
+    let due: Vec<(i64, Option<i64>)> = conn
         .prepare_cached(
-            "SELECT o.id FROM outbox o JOIN messages m ON m.id = o.message_id
+            "SELECT o.id, o.sending_since FROM outbox o JOIN messages m ON m.id = o.message_id
              WHERE o.status = 'pending' AND o.next_attempt_at <= ?1
                AND o.channel NOT IN (SELECT value FROM json_each(?3))
                AND NOT EXISTS (SELECT 1 FROM messages m2 JOIN outbox o2 ON o2.message_id = m2.id
@@ -181,7 +182,9 @@ pub fn claim(
                                  AND o2.status = 'pending')
              ORDER BY o.next_attempt_at, o.id LIMIT ?2",
         )?
-        .query_map(params![now.as_second(), max as i64, paused], |r| r.get(0))?
+        .query_map(params![now.as_second(), max as i64, paused], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
         .collect::<Result<_, _>>()?;
     let mut claimed = Vec::with_capacity(due.len());
     let mut take = conn.prepare_cached(
@@ -190,9 +193,7 @@ pub fn claim(
          WHERE id = ?1
          RETURNING id, channel, recipient, body, subject, in_reply_to, attempts",
     )?;
-    let mut before = conn.prepare_cached("SELECT sending_since FROM outbox WHERE id = ?1")?;
-    for id in due {
-        let unsure_since: Option<i64> = before.query_row([id], |r| r.get(0))?;
+    for (id, unsure_since) in due {
         claimed.push(
             take.query_row(params![id, now.as_second(), LEASE_SECS], |r| {
                 Ok(Pending {

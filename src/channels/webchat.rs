@@ -292,9 +292,10 @@ async fn post_message(
 
 /// The visitor's latest conversation and its messages after `after`: the visitor's own
 /// too, so a reloaded page shows the whole exchange (the widget skips the ones it has
-/// just shown as they were sent).
+/// just shown as they were sent). A team reply among them is now with the visitor: the
+/// inbox shows it "Remis".
 fn news(
-    conn: &rusqlite::Connection,
+    conn: &mut rusqlite::Connection,
     visitor: &str,
     after: i64,
 ) -> Result<Vec<serde_json::Value>, AppError> {
@@ -311,31 +312,23 @@ fn news(
             Ok(json!({"id": r.get::<_, i64>(0)?, "author": r.get::<_, String>(1)?, "body": r.get::<_, String>(2)?}))
         })?
         .collect::<Result<Vec<_>, _>>()?;
+    drop(stmt);
+    let newest_reply = rows
+        .iter()
+        .filter(|r| r["author"] == "staff")
+        .filter_map(|r| r["id"].as_i64())
+        .max();
+    if let Some(newest) = newest_reply {
+        db::write(conn, |tx| -> Result<_, AppError> {
+            Ok(tx
+                .prepare_cached(
+                    "UPDATE conversations SET webchat_delivered_id = ?2
+                     WHERE id = ?1 AND webchat_delivered_id < ?2",
+                )?
+                .execute(rusqlite::params![conversation, newest])?)
+        })?;
+    }
     Ok(rows)
-}
-
-/// Notes that the visitor's chat received `rows` (a team reply then shows "Remis").
-async fn received(
-    state: &AppState,
-    visitor: &str,
-    rows: &[serde_json::Value],
-) -> Result<(), AppError> {
-    let Some(newest) = rows.iter().filter_map(|r| r["id"].as_i64()).max() else {
-        return Ok(());
-    };
-    let contact = format!("visitor:{visitor}");
-    db::call(&state.db, move |conn| {
-        let Some(conversation) = conversations::latest(conn, Channel::Webchat, &contact)? else {
-            return Ok(());
-        };
-        conn.prepare_cached(
-            "UPDATE conversations SET webchat_delivered_id = ?2
-             WHERE id = ?1 AND webchat_delivered_id < ?2",
-        )?
-        .execute(rusqlite::params![conversation, newest])?;
-        Ok(())
-    })
-    .await
 }
 
 #[derive(Deserialize)]
@@ -366,7 +359,6 @@ async fn poll(
         let (visitor, after) = (q.visitor.clone(), q.after);
         let rows = db::call(&state.db, move |conn| news(conn, &visitor, after)).await?;
         if !rows.is_empty() {
-            received(&state, &q.visitor, &rows).await?;
             return Ok(with_cors(
                 HttpResponse::Ok().json(json!({"messages": rows})),
                 origin.as_deref(),
@@ -421,9 +413,6 @@ async fn stream(
                     Ok(rows) => rows,
                     Err(_) => return None,
                 };
-                if received(&state, &visitor, &rows).await.is_err() {
-                    return None;
-                }
                 for row in rows {
                     after = row["id"].as_i64().unwrap_or(after);
                     queue.push_back(Bytes::from(format!(
