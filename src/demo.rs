@@ -233,6 +233,7 @@ pub fn seed_shop(
         Ok(())
     })?;
     if !store_repo::stores(conn)?.is_empty() {
+        db::write(conn, |tx| seed_places_and_services(tx, now))?;
         return Ok(None);
     }
     let store = db::write(conn, |tx| {
@@ -263,5 +264,52 @@ pub fn seed_shop(
             .max()
             .map_or(now, |t| t + SignedDuration::from_hours(24))
     };
-    sync::import_records(conn, config, store, &records, true, as_of).map(Some)
+    let counts = sync::import_records(conn, config, store, &records, true, as_of)?;
+    db::write(conn, |tx| seed_places_and_services(tx, now))?;
+    Ok(Some(counts))
+}
+
+/// The demo's two shops open to the public ("which shop has it") and what it books
+/// (fittings, alterations, personal shopping), unless the shop changed them.
+fn seed_places_and_services(tx: &Connection, now: Timestamp) -> Result<(), AppError> {
+    let any_public: bool = tx.query_row(
+        "SELECT count(*) > 0 FROM locations WHERE public = 1",
+        [],
+        |r| r.get(0),
+    )?;
+    if !any_public {
+        for (external, hours) in [
+            ("61001", "du lundi au samedi de 10h à 19h"),
+            ("61002", "du mardi au samedi de 10h à 19h"),
+        ] {
+            tx.execute(
+                "UPDATE locations SET public = 1, opening_hours = ?2 WHERE external_id = ?1",
+                rusqlite::params![external, hours],
+            )?;
+        }
+    }
+    let any_service: bool = tx.query_row("SELECT count(*) > 0 FROM services", [], |r| r.get(0))?;
+    if !any_service {
+        let minutes = SignedDuration::from_mins;
+        for (name, length, buffer, seats) in [
+            ("Essayage", 30, 10, 2),
+            ("Retouches", 20, 10, 1),
+            ("Personal shopping", 60, 15, 1),
+        ] {
+            crate::appointments::repo::add_service(
+                tx,
+                name,
+                &crate::engine::slots::Service {
+                    length: minutes(length),
+                    buffer: minutes(buffer),
+                    min_notice: minutes(120),
+                    window_days: 14,
+                    seats,
+                    step: minutes(30),
+                },
+                now,
+            )?;
+        }
+    }
+    Ok(())
 }

@@ -2,6 +2,8 @@
 //! web server, background tasks — on a listener it is given, until `shutdown` resolves.
 
 pub mod accounts;
+pub mod agenda;
+pub mod alerts;
 pub mod appointments;
 pub mod assistant;
 pub mod channels;
@@ -16,6 +18,7 @@ pub mod error;
 pub mod events;
 pub mod inbox;
 pub mod jobs;
+pub mod notices;
 pub mod onboarding;
 pub mod outbound;
 pub mod reservations;
@@ -103,6 +106,15 @@ pub async fn run_with(
         config: config.clone(),
         clock: state.clock.clone(),
         assistant: bot.assistant.clone(),
+        notices: state.notices_wanted.clone(),
+    };
+    let notices = notices::Notices {
+        db: state.db.clone(),
+        clock: state.clock.clone(),
+        assistant: bot.assistant.clone(),
+        base_url: config.base_url(listener.local_addr()?),
+        outbox_ready: state.outbox_ready.clone(),
+        events: state.events.clone(),
     };
 
     let now = state.clock.now();
@@ -167,6 +179,11 @@ pub async fn run_with(
             stop_rx.clone(),
         )),
         tokio::spawn(jobs::run(
+            notices,
+            Schedule::every(Duration::from_secs(30)).woken_by(state.notices_wanted.clone()),
+            stop_rx.clone(),
+        )),
+        tokio::spawn(jobs::run(
             chore("reservations expired", reservations::repo::expire_due),
             Schedule::every(minute),
             stop_rx.clone(),
@@ -218,6 +235,8 @@ fn routes(cfg: &mut actix_web::web::ServiceConfig) {
     onboarding::configure(cfg);
     inbox::configure(cfg);
     reservations::configure(cfg);
+    alerts::configure(cfg);
+    agenda::configure(cfg);
     stores::configure(cfg);
     stores::webhooks::configure(cfg);
     channels::twilio::configure(cfg);

@@ -6,6 +6,7 @@ use jiff::{SignedDuration, Timestamp};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::engine::hours::WeekHours;
+use crate::engine::lang::Lang;
 use crate::engine::slots::{self, Booked, Service};
 use crate::error::AppError;
 
@@ -218,7 +219,8 @@ pub fn reschedule(
         return Ok(Booking::Taken(free_slots(tx, hours, s, now, 3)?));
     }
     let moved = tx.prepare_cached(
-        "UPDATE appointments SET starts_at = ?2, ends_at = ?3, sequence = sequence + 1, updated_at = ?4
+        "UPDATE appointments SET starts_at = ?2, ends_at = ?3, sequence = sequence + 1, updated_at = ?4,
+            reminded_at = NULL
          WHERE id = ?1 AND status = 'booked'",
     )?
     .execute(params![id, start.as_second(), (start + s.length).as_second(), now.as_second()])?;
@@ -234,6 +236,181 @@ pub fn cancel(tx: &Connection, id: i64, now: Timestamp) -> Result<bool, AppError
         .prepare_cached(
             "UPDATE appointments SET status = 'cancelled', sequence = sequence + 1, updated_at = ?2
              WHERE id = ?1 AND status = 'booked'",
+        )?
+        .execute(params![id, now.as_second()])?
+        == 1)
+}
+
+/// The services the shop books, in the order it created them.
+pub fn services(conn: &Connection) -> Result<Vec<ServiceRow>, AppError> {
+    let ids: Vec<i64> = conn
+        .prepare_cached("SELECT id FROM services WHERE active = 1 ORDER BY id")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(s) = service(conn, id)? {
+            out.push(s);
+        }
+    }
+    Ok(out)
+}
+
+/// Changes a service; bookings already made keep their length and buffer.
+pub fn update_service(
+    conn: &Connection,
+    id: i64,
+    name: &str,
+    s: &Service,
+) -> Result<bool, AppError> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE services SET name = ?2, length_minutes = ?3, buffer_minutes = ?4,
+                notice_minutes = ?5, window_days = ?6, seats = ?7, step_minutes = ?8
+             WHERE id = ?1 AND active = 1",
+        )?
+        .execute(params![
+            id,
+            name,
+            s.length.as_mins(),
+            s.buffer.as_mins(),
+            s.min_notice.as_mins(),
+            s.window_days,
+            s.seats as i64,
+            s.step.as_mins()
+        ])?
+        == 1)
+}
+
+/// Withdraws a service from booking; its appointments stay.
+pub fn retire_service(conn: &Connection, id: i64) -> Result<bool, AppError> {
+    Ok(conn
+        .prepare_cached("UPDATE services SET active = 0 WHERE id = ?1 AND active = 1")?
+        .execute([id])?
+        == 1)
+}
+
+/// Who an appointment is for and where they are told (name and e-mail may be empty).
+pub fn set_shopper(
+    conn: &Connection,
+    id: i64,
+    name: &str,
+    email: &str,
+    channel: &str,
+    lang: Lang,
+) -> Result<(), AppError> {
+    conn.prepare_cached(
+        "UPDATE appointments SET name = ?2, email = ?3, channel = ?4, lang = ?5 WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        name.trim(),
+        email.trim().to_lowercase(),
+        channel,
+        lang.code()
+    ])?;
+    Ok(())
+}
+
+/// An appointment as the pages and the notices see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub id: i64,
+    pub service_id: i64,
+    pub service: String,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub contact: String,
+    pub name: String,
+    pub email: String,
+    pub channel: String,
+    pub lang: Lang,
+    pub conversation: Option<i64>,
+    pub status: String,
+    pub uid: String,
+    pub sequence: i64,
+    pub sent_sequence: Option<i64>,
+}
+
+const ROW_COLUMNS: &str = "a.id, a.service_id, s.name, a.starts_at, a.ends_at, a.contact, a.name,
+    a.email, a.channel, a.lang, a.conversation_id, a.status, a.uid, a.sequence, a.sent_sequence
+    FROM appointments a JOIN services s ON s.id = a.service_id";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    let at = |secs: i64| Timestamp::from_second(secs).unwrap_or(Timestamp::UNIX_EPOCH);
+    Ok(Row {
+        id: r.get(0)?,
+        service_id: r.get(1)?,
+        service: r.get(2)?,
+        start: at(r.get(3)?),
+        end: at(r.get(4)?),
+        contact: r.get(5)?,
+        name: r.get(6)?,
+        email: r.get(7)?,
+        channel: r.get(8)?,
+        lang: Lang::from_code(&r.get::<_, String>(9)?).unwrap_or(Lang::Fr),
+        conversation: r.get(10)?,
+        status: r.get(11)?,
+        uid: r.get(12)?,
+        sequence: r.get(13)?,
+        sent_sequence: r.get(14)?,
+    })
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<Row>, AppError> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {ROW_COLUMNS} WHERE a.id = ?1"))?
+        .query_row([id], row)
+        .optional()?)
+}
+
+/// Appointments (booked or cancelled) starting in `from`..`to`, in time order.
+pub fn between(conn: &Connection, from: Timestamp, to: Timestamp) -> Result<Vec<Row>, AppError> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {ROW_COLUMNS} WHERE a.starts_at >= ?1 AND a.starts_at < ?2
+             ORDER BY a.starts_at, a.id"
+        ))?
+        .query_map(params![from.as_second(), to.as_second()], row)?
+        .collect::<Result<_, _>>()?)
+}
+
+/// Appointments whose invitation (or cancellation) is still to be e-mailed.
+pub fn unsent_invitations(conn: &Connection) -> Result<Vec<Row>, AppError> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {ROW_COLUMNS} WHERE a.email != ''
+               AND (a.sent_sequence IS NULL OR a.sent_sequence < a.sequence)
+             ORDER BY a.id LIMIT 200"
+        ))?
+        .query_map([], row)?
+        .collect::<Result<_, _>>()?)
+}
+
+pub fn mark_invitation_sent(conn: &Connection, id: i64, sequence: i64) -> Result<(), AppError> {
+    conn.prepare_cached("UPDATE appointments SET sent_sequence = ?2 WHERE id = ?1")?
+        .execute(params![id, sequence])?;
+    Ok(())
+}
+
+/// Booked appointments within a day whose reminder is due: booked more than a day
+/// ahead (a booking made the day before needs no reminder), not reminded yet.
+pub fn reminders_due(conn: &Connection, now: Timestamp) -> Result<Vec<Row>, AppError> {
+    let day = 86_400;
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {ROW_COLUMNS} WHERE a.status = 'booked' AND a.reminded_at IS NULL
+               AND a.starts_at > ?1 AND a.starts_at <= ?1 + ?2 AND a.created_at <= a.starts_at - ?2
+             ORDER BY a.starts_at LIMIT 200"
+        ))?
+        .query_map(params![now.as_second(), day], row)?
+        .collect::<Result<_, _>>()?)
+}
+
+pub fn mark_reminded(conn: &Connection, id: i64, now: Timestamp) -> Result<bool, AppError> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE appointments SET reminded_at = ?2 WHERE id = ?1 AND reminded_at IS NULL",
         )?
         .execute(params![id, now.as_second()])?
         == 1)

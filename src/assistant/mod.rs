@@ -27,6 +27,7 @@ use self::llm::Llm;
 use self::outbox::NewReply;
 use self::shop_data::DbShopData;
 use self::training::Understanding;
+use crate::alerts::repo as alerts;
 use crate::db;
 use crate::db::ids::ConversationId;
 use crate::engine::intent::Intent;
@@ -216,6 +217,52 @@ impl Assistant {
             }
             let contact = contacts::find_or_create(tx, incoming.channel, incoming.contact, now)?;
             conversations::set_contact(tx, conversation.id, contact.id)?;
+            // STOP ends the shopper's alerts, whoever answers the conversation. Twilio
+            // confirms an SMS opt-out itself (and refuses to send after it); WhatsApp
+            // gets the shop's word.
+            if matches!(incoming.channel, Channel::Sms | Channel::Whatsapp) && alerts::is_stop(text)
+            {
+                alerts::stop(tx, incoming.channel, incoming.contact, now)?;
+                if incoming.channel == Channel::Whatsapp && incoming.provider_id.is_some() {
+                    let lang = conversation.state.lang.unwrap_or(shop.lang);
+                    let body = templates.render(
+                        "alerts_stopped",
+                        lang,
+                        shop.tone,
+                        &[("shop", &shop.name)],
+                    );
+                    let message = conversations::add_message(
+                        tx,
+                        conversation.id,
+                        Author::Bot,
+                        None,
+                        &body,
+                        None,
+                        Some("alerts_stopped"),
+                        now,
+                    )?;
+                    outbox::enqueue(
+                        tx,
+                        &NewReply {
+                            message_id: message,
+                            channel: incoming.channel,
+                            recipient: incoming.contact,
+                            body: &body,
+                            subject: "",
+                            in_reply_to: "",
+                            not_before: now,
+                        },
+                        now,
+                    )?;
+                }
+                let stopped = Outcome {
+                    conversation: conversation.id,
+                    decision: None,
+                    latency_us: 0,
+                    duplicate: false,
+                };
+                return Ok((stopped, None));
+            }
             // Paused for a human, or a blocked contact: kept, not answered.
             if conversation.bot_paused || contact.blocked {
                 let silent = Outcome {
@@ -236,8 +283,10 @@ impl Assistant {
             let mut data = DbShopData {
                 conn: tx,
                 conversation: Some(conversation.id),
+                channel: incoming.channel,
                 contact: incoming.contact,
                 now,
+                by: None,
             };
             let started = Instant::now();
             let decision = engine.respond(&input, &mut conversation.state, &mut data)?;

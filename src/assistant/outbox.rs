@@ -50,6 +50,8 @@ pub struct Pending {
     /// When an earlier attempt started whose outcome is unknown (the provider may have
     /// the message): it is looked up before any new send.
     pub unsure_since: Option<i64>,
+    /// A calendar invitation (RFC 5545) to attach to an e-mail, or empty.
+    pub attachment: String,
 }
 
 pub struct NewReply<'a> {
@@ -83,6 +85,13 @@ pub fn enqueue(conn: &Connection, r: &NewReply<'_>, now: Timestamp) -> Result<i6
             ],
             |row| row.get(0),
         )?)
+}
+
+/// Attaches a calendar invitation to a queued e-mail, before its first attempt.
+pub fn attach(conn: &Connection, outbox_id: i64, ics: &str) -> Result<(), AppError> {
+    conn.prepare_cached("UPDATE outbox SET attachment = ?2 WHERE id = ?1 AND attempts = 0")?
+        .execute(params![outbox_id, ics])?;
+    Ok(())
 }
 
 /// Queues a message the team (or a closing survey) adds to a conversation, on the
@@ -191,7 +200,7 @@ pub fn claim(
         "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2 + ?3, error = NULL,
                            sending_since = ?2, updated_at = ?2
          WHERE id = ?1
-         RETURNING id, channel, recipient, body, subject, in_reply_to, attempts",
+         RETURNING id, channel, recipient, body, subject, in_reply_to, attempts, attachment",
     )?;
     for (id, unsure_since) in due {
         claimed.push(
@@ -205,6 +214,7 @@ pub fn claim(
                     in_reply_to: r.get(5)?,
                     attempt: r.get(6)?,
                     unsure_since,
+                    attachment: r.get(7)?,
                 })
             })?,
         );

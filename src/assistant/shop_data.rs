@@ -4,10 +4,18 @@
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::alerts::repo::{self as alerts, Subscriber};
+use crate::appointments::repo::{self as appointments, Booking};
 use crate::db::ids::ConversationId;
+use crate::engine::Channel;
 use crate::engine::catalogue::Variant;
 use crate::engine::data::DataError;
-use crate::engine::data::{Hold, NewHold, Order, ShopData, Stock};
+use crate::engine::data::{
+    Appointment, Bookable, Booked, Hold, NewAlert, NewHold, Order, Place, ShopData, Stock,
+    Subscribed,
+};
+use crate::engine::hours::WeekHours;
+use crate::engine::lang::Lang;
 use crate::error::AppError;
 
 // The engine's error carries the storage's cause without knowing storage.
@@ -26,9 +34,58 @@ impl From<AppError> for DataError {
 pub struct DbShopData<'a> {
     pub conn: &'a Connection,
     pub conversation: Option<ConversationId>,
-    /// The shopper's identity on their channel; holds belong to it.
+    /// The channel the shopper writes on: alerts and reminders go back through it.
+    pub channel: Channel,
+    /// The shopper's identity on their channel; holds, alerts and appointments belong
+    /// to it.
     pub contact: &'a str,
     pub now: Timestamp,
+    /// The team member acting for the shopper (the inbox), if any.
+    pub by: Option<i64>,
+}
+
+impl DbShopData<'_> {
+    /// One of this shopper's appointments to come.
+    fn own_appointment(&self, id: i64) -> Result<bool, DataError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT 1 FROM appointments WHERE id = ?1 AND contact = ?2 AND status = 'booked'",
+            )?
+            .query_row(params![id, self.contact], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    fn appointment(&self, id: i64) -> Result<Option<Appointment>, DataError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT a.id, a.service_id, s.name, a.starts_at FROM appointments a
+                 JOIN services s ON s.id = a.service_id WHERE a.id = ?1",
+            )?
+            .query_row([id], appointment_row)
+            .optional()?)
+    }
+
+    fn booked(&self, booking: Booking) -> Result<Booked, DataError> {
+        Ok(match booking {
+            Booking::Booked(id) => match self.appointment(id)? {
+                Some(a) => Booked::Done(a),
+                None => Booked::Taken(Vec::new()),
+            },
+            Booking::Taken(next) => Booked::Taken(next),
+        })
+    }
+}
+
+fn appointment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Appointment> {
+    Ok(Appointment {
+        id: r.get(0)?,
+        service_id: r.get(1)?,
+        service: r.get(2)?,
+        start: ts(r.get(3)?),
+    })
 }
 
 fn ts(secs: i64) -> Timestamp {
@@ -189,5 +246,177 @@ impl ShopData for DbShopData<'_> {
             }
         }
         Ok(out)
+    }
+
+    fn subscribe(&mut self, alert: &NewAlert) -> Result<Subscribed, DataError> {
+        if !self.offers_alerts()? {
+            return Ok(Subscribed::Off);
+        }
+        // The web chat cannot reach the shopper later: an e-mail address, confirmed.
+        let (channel, recipient) = match (self.channel, &alert.email) {
+            (Channel::Webchat, Some(email)) => (Channel::Email, email.trim().to_lowercase()),
+            (Channel::Webchat, None) => return Ok(Subscribed::NeedEmail),
+            (channel, _) => (channel, self.contact.to_string()),
+        };
+        let who = Subscriber {
+            channel,
+            recipient: &recipient,
+            conversation: self.conversation,
+            lang: alert.lang,
+            by: self.by,
+        };
+        Ok(alerts::subscribe(self.conn, alert, &who, self.now)?)
+    }
+
+    fn offers_alerts(&mut self) -> Result<bool, DataError> {
+        Ok(matches!(
+            self.channel,
+            Channel::Sms | Channel::Whatsapp | Channel::Email | Channel::Webchat
+        ) && alerts::rules(self.conn)?.enabled)
+    }
+
+    fn services(&mut self) -> Result<Vec<Bookable>, DataError> {
+        Ok(appointments::services(self.conn)?
+            .into_iter()
+            .map(|s| Bookable {
+                id: s.id,
+                name: s.name,
+                minutes: s.service.length.as_mins(),
+            })
+            .collect())
+    }
+
+    fn free_slots(
+        &mut self,
+        service: i64,
+        hours: &WeekHours,
+        from: Timestamp,
+        max: usize,
+    ) -> Result<Vec<Timestamp>, DataError> {
+        let Some(s) = appointments::service(self.conn, service)? else {
+            return Ok(Vec::new());
+        };
+        Ok(appointments::free_slots(
+            self.conn, hours, &s.service, from, max,
+        )?)
+    }
+
+    fn book(
+        &mut self,
+        service: i64,
+        hours: &WeekHours,
+        start: Timestamp,
+        lang: Lang,
+    ) -> Result<Booked, DataError> {
+        let Some(s) = appointments::service(self.conn, service)? else {
+            return Ok(Booked::Taken(Vec::new()));
+        };
+        let booking = appointments::book(
+            self.conn,
+            hours,
+            &s,
+            start,
+            self.contact,
+            self.conversation.map(|c| c.0),
+            self.now,
+        )?;
+        if let Booking::Booked(id) = booking {
+            let email = if self.channel == Channel::Email {
+                self.contact
+            } else {
+                ""
+            };
+            appointments::set_shopper(self.conn, id, "", email, self.channel.code(), lang)?;
+        }
+        self.booked(booking)
+    }
+
+    fn appointments(&mut self) -> Result<Vec<Appointment>, DataError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT a.id, a.service_id, s.name, a.starts_at FROM appointments a
+                 JOIN services s ON s.id = a.service_id
+                 WHERE a.contact = ?1 AND a.status = 'booked' AND a.starts_at > ?2
+                 ORDER BY a.starts_at",
+            )?
+            .query_map(params![self.contact, self.now.as_second()], appointment_row)?
+            .collect::<Result<_, _>>()?)
+    }
+
+    fn reschedule(
+        &mut self,
+        id: i64,
+        hours: &WeekHours,
+        start: Timestamp,
+    ) -> Result<Booked, DataError> {
+        let service: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT service_id FROM appointments WHERE id = ?1 AND contact = ?2")?
+            .query_row(params![id, self.contact], |r| r.get(0))
+            .optional()?;
+        let Some(s) = service
+            .map(|s| appointments::service(self.conn, s))
+            .transpose()?
+            .flatten()
+        else {
+            return Ok(Booked::Taken(Vec::new()));
+        };
+        if !self.own_appointment(id)? {
+            return Ok(Booked::Taken(Vec::new()));
+        }
+        let booking = appointments::reschedule(self.conn, hours, &s, id, start, self.now)?;
+        self.booked(booking)
+    }
+
+    fn cancel_appointment(&mut self, id: i64) -> Result<bool, DataError> {
+        Ok(self.own_appointment(id)? && appointments::cancel(self.conn, id, self.now)?)
+    }
+
+    fn places(&mut self, variants: &[&Variant]) -> Result<Vec<Place>, DataError> {
+        let mut out: Vec<(Place, bool)> = Vec::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT l.id, l.name, l.address, l.opening_hours, l.in_shop,
+                    COALESCE((SELECT MAX(s.available, 0) FROM stock_levels s
+                              WHERE s.location_id = l.id AND s.variant_id = ?1), 0)
+             FROM locations l WHERE l.public = 1 AND l.active = 1 ORDER BY l.in_shop DESC, l.id",
+        )?;
+        let mut on_hold = 0;
+        for v in variants {
+            on_hold += held(self.conn, &v.item_key, self.now)?;
+            let rows = stmt.query_map([v.id], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, bool>(4)?,
+                    r.get::<_, i64>(5)?,
+                ))
+            })?;
+            for row in rows {
+                let (_, name, address, hours, in_shop, available) = row?;
+                match out
+                    .iter_mut()
+                    .find(|(p, _)| p.name == name && p.address == address)
+                {
+                    Some((p, _)) => p.available += available,
+                    None => out.push((
+                        Place {
+                            name,
+                            address,
+                            hours,
+                            available,
+                        },
+                        in_shop,
+                    )),
+                }
+            }
+        }
+        // Holds come off the shop's own shelves.
+        if let Some((p, _)) = out.iter_mut().find(|(_, in_shop)| *in_shop) {
+            p.available = (p.available - on_hold).max(0);
+        }
+        Ok(out.into_iter().map(|(p, _)| p).collect())
     }
 }

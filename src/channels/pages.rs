@@ -491,6 +491,7 @@ async fn test(
         in_reply_to: String::new(),
         attempt: 1,
         unsure_since: None,
+        attachment: String::new(),
     };
     let (http, public) = (state.http.clone(), state.config.public_url.clone());
     let delivery = tokio::task::spawn_blocking(move || match pending.channel {

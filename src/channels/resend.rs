@@ -6,6 +6,7 @@
 //! key so a retried send is never sent twice. Delivery events update the outbox.
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use base64::Engine;
 use serde_json::{Value, json};
 
 use super::sender::{self, Delivery};
@@ -224,6 +225,20 @@ pub fn send(http: &ureq::Agent, channels: &Channels, p: &Pending) -> Delivery {
     });
     if !p.in_reply_to.is_empty() {
         mail["headers"] = json!({"In-Reply-To": p.in_reply_to, "References": p.in_reply_to});
+    }
+    if !p.attachment.is_empty() {
+        // A cancellation is METHOD:CANCEL inside; calendars read the method from the
+        // part's type too.
+        let method = if p.attachment.contains("METHOD:CANCEL") {
+            "CANCEL"
+        } else {
+            "REQUEST"
+        };
+        mail["attachments"] = json!([{
+            "filename": "invitation.ics",
+            "content": base64::engine::general_purpose::STANDARD.encode(&p.attachment),
+            "content_type": format!("text/calendar; charset=utf-8; method={method}"),
+        }]);
     }
     let mut request = http
         .post(&format!("{}/emails", r.api_url.trim_end_matches('/')))

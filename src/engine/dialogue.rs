@@ -6,6 +6,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use super::data::AlertKind;
 use super::lang::Lang;
 
 /// After this long without a message, slots are forgotten (the language stays).
@@ -20,8 +21,16 @@ pub enum Asked {
     Product,
     Order,
     Email,
-    /// Whether to put the item aside (when holds are not automatic).
+    /// Whether to put the item aside (when holds are not automatic, or after an alert).
     Hold,
+    /// Whether to be told when the item is back.
+    Alert,
+    /// An e-mail address to send an alert to (web chat).
+    AlertEmail,
+    /// Which service to book.
+    Service,
+    /// Which of the offered slots.
+    Slot,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -49,6 +58,16 @@ pub struct Dialogue {
     pub rephrase_asked: bool,
     /// When the last turn happened (unix seconds).
     pub at: i64,
+    /// The alert being subscribed to (offered, or waiting for an e-mail address).
+    pub alert: Option<AlertKind>,
+    /// The service being booked, the slots offered (unix seconds), and the appointment
+    /// being moved.
+    pub service: Option<i64>,
+    pub slots: Vec<i64>,
+    pub moving: Option<i64>,
+    /// Until when an offer the shop sent on its own (an alert's "shall I put it
+    /// aside?") is remembered, past the usual quiet while (unix seconds).
+    pub keep_until: i64,
 }
 
 impl Dialogue {
@@ -62,7 +81,7 @@ impl Dialogue {
 
     /// Forgets the slots when the conversation has been quiet too long.
     pub fn refresh(&mut self, now: Timestamp) {
-        if now.as_second() - self.at > FORGET_AFTER_SECS {
+        if now.as_second() - self.at > FORGET_AFTER_SECS && now.as_second() > self.keep_until {
             *self = Dialogue {
                 lang: self.lang,
                 ..Dialogue::default()

@@ -119,11 +119,14 @@ pub fn the(title: &str, text: &str, lang: Lang) -> String {
     }
 }
 
-/// The words that agree with the product in the replies: `{le}` ("l'" or "les ") and
-/// `{mis}` (mis, mise, mises) in French, `{it}` (it, them) in English.
-pub fn agreement(title: &str) -> [(&'static str, &'static str); 3] {
+/// The words that agree with the product in the replies: `{le}` ("l'" or "les "),
+/// `{mis}` (mis, mise, mises), `{la}` (le, la, les), `{il}` (il, elle, ils, elles) and
+/// `{revient}` (revient, reviennent) in French; `{it}` (it, them) and `{is}` (is, are) in
+/// English.
+pub fn agreement(title: &str) -> [(&'static str, &'static str); 7] {
     let noun = noun(title);
     let plural = noun.is_some_and(|n| n.plural);
+    let feminine = noun.is_some_and(|n| n.feminine);
     let mis = match noun {
         Some(Noun {
             feminine: true,
@@ -139,6 +142,25 @@ pub fn agreement(title: &str) -> [(&'static str, &'static str); 3] {
         ("le", if plural { "les " } else { "l'" }),
         ("mis", mis),
         ("it", if plural { "them" } else { "it" }),
+        (
+            "la",
+            match (plural, feminine) {
+                (true, _) => "les",
+                (false, true) => "la",
+                (false, false) => "le",
+            },
+        ),
+        (
+            "il",
+            match (plural, feminine) {
+                (true, true) => "elles",
+                (true, false) => "ils",
+                (false, true) => "elle",
+                (false, false) => "il",
+            },
+        ),
+        ("revient", if plural { "reviennent" } else { "revient" }),
+        ("is", if plural { "are" } else { "is" }),
     ]
 }
 
@@ -187,5 +209,11 @@ mod tests {
         assert_eq!(get("Escarpins Vernis Rouges", "mis"), "mis");
         assert_eq!(get("Escarpins Vernis Rouges", "it"), "them");
         assert_eq!(get("Zyx 3000", "mis"), "mis");
+        assert_eq!(get("Robe Fleurie Bleue", "il"), "elle");
+        assert_eq!(get("Robe Fleurie Bleue", "la"), "la");
+        assert_eq!(get("Baskets Cuir Blanches", "il"), "elles");
+        assert_eq!(get("Baskets Cuir Blanches", "revient"), "reviennent");
+        assert_eq!(get("Pull Cachemire", "la"), "le");
+        assert_eq!(get("Escarpins Vernis Rouges", "is"), "are");
     }
 }

@@ -18,6 +18,8 @@ pub enum Intent {
     ShippingInfo,
     HumanHandoff,
     Complaint,
+    Appointment,
+    CancelAppointment,
     Unknown,
 }
 
@@ -40,11 +42,13 @@ impl Intent {
             Intent::ShippingInfo => "shipping_info",
             Intent::HumanHandoff => "human_handoff",
             Intent::Complaint => "complaint",
+            Intent::Appointment => "appointment",
+            Intent::CancelAppointment => "cancel_appointment",
             Intent::Unknown => "unknown",
         }
     }
 
-    pub const ALL: [Intent; 16] = [
+    pub const ALL: [Intent; 18] = [
         Intent::Greeting,
         Intent::Thanks,
         Intent::ProductAvailability,
@@ -60,6 +64,8 @@ impl Intent {
         Intent::ShippingInfo,
         Intent::HumanHandoff,
         Intent::Complaint,
+        Intent::Appointment,
+        Intent::CancelAppointment,
         Intent::Unknown,
     ];
 
@@ -85,6 +91,8 @@ impl Intent {
             Intent::ShippingInfo => "Livraison",
             Intent::HumanHandoff => "Demande à parler à quelqu'un",
             Intent::Complaint => "Réclamation",
+            Intent::Appointment => "Prise de rendez-vous",
+            Intent::CancelAppointment => "Annulation d'un rendez-vous",
             Intent::Unknown => "Question non comprise",
         }
     }

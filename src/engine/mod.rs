@@ -3,6 +3,8 @@
 //! catalogue index, the shop's settings and the time are passed in; stock, holds and
 //! orders come through the narrow `ShopData` trait.
 
+pub mod alerts;
+pub mod booking;
 pub mod catalogue;
 pub mod data;
 pub mod dialogue;
@@ -14,6 +16,7 @@ pub mod intent;
 pub mod lang;
 pub mod model;
 pub mod options;
+pub mod places;
 pub mod replies;
 pub mod shop;
 pub mod sizes;
@@ -27,11 +30,12 @@ mod questions;
 mod shop_answers;
 
 pub use orders::phone_key;
+pub use products::price;
 
 use jiff::Timestamp;
 
 use self::catalogue::{Index, Matched};
-use self::data::{DataError, ShopData};
+use self::data::{AlertKind, DataError, ShopData};
 use self::dialogue::{Asked, Dialogue};
 use self::facts::Facts;
 use self::intent::Intent;
@@ -84,6 +88,11 @@ pub enum Action {
     CancelReservation,
     ListProducts,
     Handoff,
+    /// The shopper was subscribed to an alert.
+    Subscribe,
+    /// An appointment was booked or moved.
+    Book,
+    CancelAppointment,
     Ask(Asked),
 }
 
@@ -96,12 +105,18 @@ impl Action {
             Action::CancelReservation => "cancel_reservation",
             Action::ListProducts => "list_products",
             Action::Handoff => "handoff",
+            Action::Subscribe => "subscribe",
+            Action::Book => "book",
+            Action::CancelAppointment => "cancel_appointment",
             Action::Ask(Asked::Size) => "ask:size",
             Action::Ask(Asked::Color) => "ask:color",
             Action::Ask(Asked::Product) => "ask:product",
             Action::Ask(Asked::Order) => "ask:order",
-            Action::Ask(Asked::Email) => "ask:email",
-            Action::Ask(Asked::Hold) => "answer",
+            Action::Ask(Asked::Email) | Action::Ask(Asked::AlertEmail) => "ask:email",
+            Action::Ask(Asked::Service) => "ask:service",
+            Action::Ask(Asked::Slot) => "ask:slot",
+            // An offer closing an answer: the answer is what was done.
+            Action::Ask(Asked::Hold) | Action::Ask(Asked::Alert) => "answer",
         }
     }
 }
@@ -255,7 +270,7 @@ impl Turn<'_> {
 const GREETING_WORDS: &[&str] = &[
     "bonjour", "bonsoir", "salut", "coucou", "hello", "hi", "hey",
 ];
-const YES: &[&str] = &[
+pub(crate) const YES: &[&str] = &[
     "oui",
     "ouais",
     "yes",
@@ -269,7 +284,7 @@ const YES: &[&str] = &[
     "carrement",
     "parfait",
 ];
-const NO: &[&str] = &["non", "no", "nope", "pas"];
+pub(crate) const NO: &[&str] = &["non", "no", "nope", "pas"];
 
 /// Plural phrasing that asks about a kind of product: "des robes", "any bags",
 /// "quels sacs".
@@ -382,7 +397,12 @@ impl Engine<'_> {
             extra.push(line);
             decision.facts.push(amount);
         }
+        // "Dans quelle boutique ?" was answered with the shops' addresses.
+        let placed = places::asks_where(turn);
         for &intent in asked {
+            if placed && matches!(intent, Intent::ShopAddress | Intent::ShopHours) {
+                continue;
+            }
             if questions::is_shop_info(intent) && intent != decision.intent {
                 let answer = shop_answers::answer(turn, intent);
                 if answer.action != Action::Handoff {
@@ -424,7 +444,59 @@ impl Engine<'_> {
                     return products::about(turn, intent, product, state, data);
                 }
             }
+            Some(Asked::Alert) if turn.has(YES) && !turn.has(NO) => {
+                let kind = state.alert.unwrap_or(AlertKind::Stock);
+                return alerts::subscribe(turn, kind, None, state, data);
+            }
+            Some(Asked::Alert) if turn.has(NO) => {
+                state.alert = None;
+                return Ok(turn.decide(intent, Action::Answer, "hold_declined", &[]));
+            }
+            Some(Asked::AlertEmail) if turn.facts.email.is_some() => {
+                let kind = state.alert.unwrap_or(AlertKind::Stock);
+                let email = turn.facts.email.clone();
+                return alerts::subscribe(turn, kind, email, state, data);
+            }
+            Some(Asked::Service) => {
+                if let Some(d) = booking::pick_service(turn, state, data)? {
+                    return Ok(d);
+                }
+            }
+            Some(Asked::Slot) if intent != Intent::CancelAppointment => {
+                if let Some(d) = booking::pick(turn, intent, state, data)? {
+                    return Ok(d);
+                }
+            }
             _ => {}
+        }
+        let named = match &matched {
+            Matched::One(p) => Some(*p),
+            _ => None,
+        };
+        // An alert asked for in so many words ("prévenez-moi si le prix baisse").
+        if let Some(kind) = alerts::asked_for(turn)
+            && let Some(product) =
+                named.or_else(|| state.product.and_then(|id| self.index.product(id)))
+        {
+            if named.is_some() || turn.facts.size.is_some() {
+                // Which variant first; one in stock now is simply answered.
+                let d = products::about(turn, Intent::ProductAvailability, product, state, data)?;
+                let found = state.product == Some(product.id) && state.variant.is_some();
+                if kind == AlertKind::Stock && (!found || d.in_stock == Some(true)) {
+                    return Ok(d);
+                }
+            } else {
+                state.switch_product(product.id);
+            }
+            return alerts::subscribe(turn, kind, None, state, data);
+        }
+        // Which of the shops open to the public has it.
+        if places::asks_where(turn)
+            && let Some(product) =
+                named.or_else(|| state.product.and_then(|id| self.index.product(id)))
+            && let Some(d) = places::answer(turn, product, state, data)?
+        {
+            return Ok(d);
         }
         // More about the product under discussion ("et en 36 ?", "noir M").
         if let Some(id) = state.product
@@ -457,6 +529,8 @@ impl Engine<'_> {
             | Intent::ShippingInfo => shop_answers::answer(turn, intent),
             Intent::HumanHandoff => turn.decide(intent, Action::Handoff, "handoff", &[]),
             Intent::Complaint => turn.decide(intent, Action::Handoff, "complaint", &[]),
+            Intent::Appointment => return booking::asked(turn, state, data),
+            Intent::CancelAppointment => return booking::cancel(turn, state, data),
             Intent::Unknown
                 if shop.when_unsure == WhenUnsure::AskFirst && !state.rephrase_asked =>
             {

@@ -1,6 +1,7 @@
 //! Questions about products: is it in stock (and put it aside), which size or colour,
 //! how much, what do you have; and cancelling holds.
 
+use super::alerts;
 use super::catalogue::{Matched, Product, Variant, is_stop, meanings, stem};
 use super::data::DataError;
 use super::data::{NewHold, ShopData, Stock};
@@ -189,7 +190,8 @@ pub(super) fn asked(
     }
 }
 
-fn price(cents: i64, lang: Lang) -> String {
+/// A price as shoppers read it: "89 €", "€89.50".
+pub fn price(cents: i64, lang: Lang) -> String {
     let (units, rest) = (cents / 100, cents % 100);
     match (lang, rest) {
         (Lang::Fr, 0) => format!("{units}\u{a0}€"),
@@ -233,7 +235,12 @@ pub(super) fn price_line(turn: &Turn<'_>, d: &Decision) -> Option<(String, Strin
 
 /// `turn.say` for a sentence about `product`: `{item}` and `{product}` with their
 /// article ("la Robe Fleurie Bleue en 38"), and the words that agree with it.
-fn say_about(turn: &Turn<'_>, key: &str, product: &Product, vars: &[(&str, &str)]) -> String {
+pub(super) fn say_about(
+    turn: &Turn<'_>,
+    key: &str,
+    product: &Product,
+    vars: &[(&str, &str)],
+) -> String {
     let mut all: Vec<(&str, String)> = vars
         .iter()
         .map(|(k, v)| match *k {
@@ -546,6 +553,7 @@ fn one_variant(
             values.join(", ")
         });
         d.reply = out_of_stock(turn, product, &item, &[stock], others);
+        alerts::offer(turn, product, variant, state, data, &mut d)?;
         return Ok(d);
     }
     let count = stock.shop.to_string();

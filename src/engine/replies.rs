@@ -211,6 +211,114 @@ templates! {
         "Désolé, nous ne livrons pas {country} pour le moment. Pays livrés : {countries}.",
         "Désolé, nous ne livrons pas {country} pour le moment. Pays livrés : {countries}.",
         "Sorry, we don't ship {country} at the moment, only to {countries}.";
+    "alert_offer", "Proposition d'alerte de retour en stock", ["item", "la", "il", "revient", "it", "is"],
+        "Tu veux que je te prévienne dès qu'{il} {revient} ?",
+        "Voulez-vous que je vous prévienne dès qu'{il} {revient} ?",
+        "Shall I let you know as soon as {it} {is} back?";
+    "alert_subscribed", "Alerte enregistrée (SMS, WhatsApp)", ["item", "il", "revient", "it", "is"],
+        "C'est noté ! Je te préviens ici dès qu'{il} {revient} en boutique 👍 (réponds STOP pour ne plus recevoir d'alertes)",
+        "C'est noté ! Je vous préviens ici dès qu'{il} {revient} en boutique 👍 (répondez STOP pour ne plus recevoir d'alertes)",
+        "Done! I'll let you know here as soon as {it} {is} back in the shop 👍 (reply STOP to stop alerts)";
+    "price_alert_subscribed", "Alerte de baisse de prix enregistrée (SMS, WhatsApp)", ["item"],
+        "C'est noté ! Je te préviens ici si le prix de {item} baisse 👍 (réponds STOP pour ne plus recevoir d'alertes)",
+        "C'est noté ! Je vous préviens ici si le prix de {item} baisse 👍 (répondez STOP pour ne plus recevoir d'alertes)",
+        "Done! I'll let you know here if the price of {item} drops 👍 (reply STOP to stop alerts)";
+    "alert_confirm", "Alerte par e-mail : confirmation demandée", ["item", "email"],
+        "C'est noté ! Je t'ai envoyé un e-mail à {email} : clique sur le lien qu'il contient pour activer l'alerte.",
+        "C'est noté ! Je vous ai envoyé un e-mail à {email} : cliquez sur le lien qu'il contient pour activer l'alerte.",
+        "Done! I've sent an e-mail to {email}: click the link in it to turn the alert on.";
+    "alert_ask_email", "Alerte depuis le chat du site : adresse e-mail demandée", ["item", "il", "revient", "it", "is"],
+        "Avec plaisir ! Laisse-moi ton adresse e-mail et je te préviens dès qu'{il} {revient}.",
+        "Avec plaisir ! Laissez-moi votre adresse e-mail et je vous préviens dès qu'{il} {revient}.",
+        "Happy to! Leave me your e-mail address and I'll let you know as soon as {it} {is} back.";
+    "alert_already", "Alerte déjà enregistrée", ["item"],
+        "C'est déjà noté : tu seras prévenu(e) pour {item} 👍",
+        "C'est déjà noté : vous serez prévenu(e) pour {item} 👍",
+        "Already noted: you'll hear from me about {item} 👍";
+    "alert_off", "Alertes non disponibles ici", [],
+        "Désolé, je ne peux pas envoyer d'alerte par ce biais. Repasse me demander d'ici quelques jours !",
+        "Désolé, je ne peux pas envoyer d'alerte par ce biais. N'hésitez pas à redemander d'ici quelques jours !",
+        "Sorry, I can't send alerts this way. Do ask again in a few days!";
+    "alert_back", "Alerte envoyée : retour en stock", ["item", "price", "link", "shop", "la", "it"],
+        "Bonne nouvelle de {shop} : retour en boutique de {item}, à {price} ! {link}Tu veux que je te {la} mette de côté ?",
+        "Bonne nouvelle de {shop} : retour en boutique de {item}, à {price} ! {link}Voulez-vous que je vous {la} mette de côté ?",
+        "Good news from {shop}: {item} is back in the shop, at {price}! {link}Shall I put {it} aside for you?";
+    "alert_price", "Alerte envoyée : baisse de prix", ["item", "price", "old", "link", "shop", "la", "it"],
+        "Bonne nouvelle de {shop} : {item} passe à {price} au lieu de {old} ! {link}Tu veux que je te {la} mette de côté ?",
+        "Bonne nouvelle de {shop} : {item} passe à {price} au lieu de {old} ! {link}Voulez-vous que je vous {la} mette de côté ?",
+        "Good news from {shop}: {item} is now {price} instead of {old}! {link}Shall I put {it} aside for you?";
+    "alert_confirm_email", "E-mail de confirmation d'une alerte", ["item", "shop", "link"],
+        "Bonjour ! Pour être prévenu(e) par {shop} au sujet de {item}, confirme ton adresse en ouvrant ce lien (valable 48 heures) :\n{link}\n\nSi tu n'as rien demandé, ignore simplement cet e-mail.",
+        "Bonjour ! Pour être prévenu(e) par {shop} au sujet de {item}, confirmez votre adresse en ouvrant ce lien (valable 48 heures) :\n{link}\n\nSi vous n'avez rien demandé, ignorez simplement cet e-mail.",
+        "Hello! To hear from {shop} about {item}, confirm your address by opening this link (valid for 48 hours):\n{link}\n\nIf you didn't ask for this, just ignore this e-mail.";
+    "alert_unsubscribe_line", "Lien de désinscription (alertes par e-mail)", ["link"],
+        "Ne plus recevoir d'alertes : {link}",
+        "Ne plus recevoir d'alertes : {link}",
+        "Stop these alerts: {link}";
+    "alerts_stopped", "Alertes arrêtées (STOP)", ["shop"],
+        "C'est noté, tu ne recevras plus d'alertes de {shop}.",
+        "C'est noté, vous ne recevrez plus d'alertes de {shop}.",
+        "Done, you won't get any more alerts from {shop}.";
+    "appointment_slots", "Rendez-vous : créneaux proposés", ["service", "day", "slots"],
+        "{day}, j'ai {slots} ({service}). Laquelle te va ?",
+        "{day}, j'ai {slots} ({service}). Laquelle vous convient ?",
+        "{day} I have {slots} ({service}). Which suits you?";
+    "appointment_day_full", "Rendez-vous : jour complet ou fermé, autre jour proposé", ["service", "day", "next", "slots"],
+        "Désolé, {day} je n'ai plus de créneau. {next}, j'ai {slots} ({service}). Laquelle te va ?",
+        "Désolé, {day} je n'ai plus de créneau. {next}, j'ai {slots} ({service}). Laquelle vous convient ?",
+        "Sorry, {day} is fully booked. {next} I have {slots} ({service}). Which suits you?";
+    "appointment_which_service", "Rendez-vous : quel service ?", ["values"],
+        "Avec plaisir ! C'est pour quel rendez-vous : {values} ?",
+        "Avec plaisir ! Pour quel rendez-vous : {values} ?",
+        "Happy to! Which appointment is it for: {values}?";
+    "appointment_pick", "Rendez-vous : créneau pas compris", ["slots"],
+        "Je n'ai pas bien saisi : laquelle te va parmi {slots} ? Tu peux aussi me donner un autre jour.",
+        "Je n'ai pas bien saisi : laquelle vous convient parmi {slots} ? Vous pouvez aussi me donner un autre jour.",
+        "I didn't quite get that: which of {slots} suits you? You can also give me another day.";
+    "appointment_booked", "Rendez-vous confirmé", ["service", "when", "address", "shop"],
+        "C'est noté : {service} {when}, chez {shop} ({address}). À bientôt ! 😊 Pour le déplacer ou l'annuler, écris-moi simplement ici.",
+        "C'est noté : {service} {when}, chez {shop} ({address}). À bientôt ! 😊 Pour le déplacer ou l'annuler, écrivez-moi simplement ici.",
+        "Booked: {service} {when}, at {shop} ({address}). See you soon! 😊 To move or cancel it, just write to me here.";
+    "appointment_taken", "Rendez-vous : créneau pris entre-temps", ["slots"],
+        "Oh, ce créneau vient d'être pris ! J'ai encore {slots}. Laquelle te va ?",
+        "Oh, ce créneau vient d'être pris ! J'ai encore {slots}. Laquelle vous convient ?",
+        "Oh, that slot was just taken! I still have {slots}. Which suits you?";
+    "appointment_moved", "Rendez-vous déplacé", ["service", "when"],
+        "C'est fait : ton rendez-vous ({service}) est déplacé {when}. À bientôt ! 😊",
+        "C'est fait : votre rendez-vous ({service}) est déplacé {when}. À bientôt ! 😊",
+        "Done: your appointment ({service}) is moved to {when}. See you soon! 😊";
+    "appointment_cancelled", "Rendez-vous annulé", ["service", "when"],
+        "C'est annulé : {service} {when}. N'hésite pas à reprendre rendez-vous quand tu veux !",
+        "C'est annulé : {service} {when}. N'hésitez pas à reprendre rendez-vous quand vous voulez !",
+        "Cancelled: {service} {when}. Book again whenever you like!";
+    "appointment_none", "Rendez-vous : rien à annuler", [],
+        "Je ne trouve pas de rendez-vous à venir pour toi. Tu veux en prendre un ?",
+        "Je ne trouve pas de rendez-vous à venir pour vous. Souhaitez-vous en prendre un ?",
+        "I can't find any upcoming appointment for you. Would you like to book one?";
+    "appointment_unavailable", "Rendez-vous : pas de réservation en ligne (passage à l'équipe)", [],
+        "Je transmets ta demande de rendez-vous à l'équipe, quelqu'un te répond très vite ici.",
+        "Je transmets votre demande de rendez-vous à l'équipe, quelqu'un vous répond très vite ici.",
+        "I'm passing your appointment request to the team; someone will reply here very soon.";
+    "appointment_reminder", "Rappel de rendez-vous (la veille)", ["service", "when", "address", "shop"],
+        "Petit rappel de {shop} : ton rendez-vous ({service}) est {when}, {address}. Pour le déplacer ou l'annuler, réponds simplement ici. À demain ! 😊",
+        "Petit rappel de {shop} : votre rendez-vous ({service}) est {when}, {address}. Pour le déplacer ou l'annuler, répondez simplement ici. À demain ! 😊",
+        "A quick reminder from {shop}: your appointment ({service}) is {when}, {address}. To move or cancel it, just reply here. See you tomorrow! 😊";
+    "appointment_invitation", "E-mail d'invitation à un rendez-vous", ["service", "when", "address", "shop"],
+        "Bonjour ! Ton rendez-vous chez {shop} : {service}, {when}, {address}. L'invitation pour ton agenda est jointe. Pour le déplacer ou l'annuler, réponds simplement à cet e-mail.",
+        "Bonjour ! Votre rendez-vous chez {shop} : {service}, {when}, {address}. L'invitation pour votre agenda est jointe. Pour le déplacer ou l'annuler, répondez simplement à cet e-mail.",
+        "Hello! Your appointment at {shop}: {service}, {when}, {address}. The invitation for your calendar is attached. To move or cancel it, just reply to this e-mail.";
+    "appointment_cancel_email", "E-mail d'annulation d'un rendez-vous", ["service", "when", "shop"],
+        "Bonjour ! Ton rendez-vous chez {shop} ({service}, {when}) est annulé. L'annulation pour ton agenda est jointe.",
+        "Bonjour ! Votre rendez-vous chez {shop} ({service}, {when}) est annulé. L'annulation pour votre agenda est jointe.",
+        "Hello! Your appointment at {shop} ({service}, {when}) is cancelled. The cancellation for your calendar is attached.";
+    "places", "Dans quelles boutiques", ["item", "places"],
+        "On a {item} dans ces boutiques : {places}.",
+        "Nous avons {item} dans ces boutiques : {places}.",
+        "We have {item} in these shops: {places}.";
+    "places_none", "Dans aucune boutique", ["item"],
+        "Désolé, on n'a {item} dans aucune de nos boutiques pour le moment.",
+        "Désolé, nous n'avons {item} dans aucune de nos boutiques pour le moment.",
+        "Sorry, none of our shops has {item} at the moment.";
     "handoff", "Passage à un humain (demande)", [],
         "Bien sûr ! Je transmets à l'équipe, quelqu'un te répond très vite ici.",
         "Bien sûr ! Je transmets à l'équipe, quelqu'un vous répond très vite ici.",
@@ -271,6 +379,10 @@ const SHOP_NAMES: &[(&str, &str)] = &[
     ("countries", "pays_livres"),
     ("country", "pays"),
     ("policy", "politique"),
+    ("is", "verbe_en"),
+    ("when", "quand"),
+    ("slots", "creneaux"),
+    ("old", "ancien_prix"),
 ];
 
 /// The shop's name for the engine's placeholder `field` ("until" → "jusqu_a").

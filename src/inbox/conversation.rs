@@ -23,6 +23,7 @@ use crate::assistant::shop_data::DbShopData;
 use crate::assistant::{self, Assistant, contacts, conversations, outbox, settings, survey};
 use crate::clock::{from_unix, relative_fr};
 use crate::db;
+use crate::engine::Channel;
 use crate::engine::data::{NewHold, ShopData};
 use crate::error::AppError;
 use crate::web::auth::Staff;
@@ -700,8 +701,10 @@ pub(super) async fn reserve(
             let mut data = DbShopData {
                 conn: tx,
                 conversation: Some(id),
+                channel: Channel::from_code(&c.channel).unwrap_or(Channel::Console),
                 contact: &c.contact,
                 now,
+                by: Some(staff.user.id.0),
             };
             let stock = data.stock(&[v])?;
             if stock.first().is_none_or(|s| s.shop < 1) {

@@ -28,7 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The intents staff can choose from, in the order a shop thinks of them.
-const CHOICES: [Intent; 16] = [
+const CHOICES: [Intent; 18] = [
     Intent::ProductAvailability,
     Intent::ProductSearch,
     Intent::Price,
@@ -40,6 +40,8 @@ const CHOICES: [Intent; 16] = [
     Intent::ShopContact,
     Intent::ReturnsPolicy,
     Intent::ShippingInfo,
+    Intent::Appointment,
+    Intent::CancelAppointment,
     Intent::Greeting,
     Intent::Thanks,
     Intent::HumanHandoff,

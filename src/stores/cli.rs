@@ -164,6 +164,8 @@ fn context(config: &Config) -> Result<SyncContext, CliError> {
         clock: Arc::new(SystemClock),
         // The CLI answers no messages; a serving process notices the change by itself.
         assistant: Arc::default(),
+        // No server here: a running one sends the alerts on its next round.
+        notices: Default::default(),
     })
 }
 

@@ -151,8 +151,8 @@ async fn apply(
     change: Change,
 ) -> Result<bool, AppError> {
     let now = state.clock.now();
-    db::call(&state.db, move |conn| {
-        db::write(conn, |tx| {
+    let applied = db::call(&state.db, move |conn| {
+        db::write(conn, |tx| -> Result<bool, AppError> {
             if !repo::first_delivery(tx, provider, &event, store, &topic, now)? {
                 return Ok(false);
             }
@@ -176,7 +176,12 @@ async fn apply(
             Ok(true)
         })
     })
-    .await
+    .await?;
+    if applied {
+        // Stock or a price may have changed: alerts may be due.
+        state.notices_wanted.notify_one();
+    }
+    Ok(applied)
 }
 
 async fn shopify(

@@ -194,6 +194,16 @@ pub fn pager(summary: &str, page: i64, pages: i64, link: impl Fn(i64) -> String)
     }
 }
 
+/// The list's link to another page, keeping the search.
+pub fn page_link(action: &'static str, q: &str) -> impl Fn(i64) -> String {
+    let q = q.to_string();
+    move |p: i64| {
+        let query = serde_urlencoded::to_string([("q", q.as_str()), ("page", &p.to_string())])
+            .unwrap_or_default();
+        format!("{action}?{query}")
+    }
+}
+
 pub fn table(headers: &[&str], rows: impl IntoIterator<Item = Markup>) -> Markup {
     html! {
         div.table-wrap {

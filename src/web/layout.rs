@@ -22,11 +22,13 @@ pub enum Nav {
     Products,
     Orders,
     Reservations,
+    Appointments,
+    Alerts,
     Integrations,
     Settings,
 }
 
-const NAV: [(Nav, &str, &str, &str); 7] = [
+const NAV: [(Nav, &str, &str, &str); 9] = [
     (Nav::Dashboard, paths::DASHBOARD, "Tableau de bord", "home"),
     (Nav::Inbox, paths::INBOX, "Boîte de réception", "inbox"),
     (Nav::Products, paths::PRODUCTS, "Produits", "tag"),
@@ -37,6 +39,13 @@ const NAV: [(Nav, &str, &str, &str); 7] = [
         "Réservations",
         "bookmark",
     ),
+    (
+        Nav::Appointments,
+        paths::APPOINTMENTS,
+        "Rendez-vous",
+        "calendar",
+    ),
+    (Nav::Alerts, paths::ALERTS, "Alertes", "bell"),
     (
         Nav::Integrations,
         paths::INTEGRATIONS,

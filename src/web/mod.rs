@@ -11,6 +11,7 @@ pub mod paths;
 pub mod respond;
 pub mod roles;
 pub mod sessions;
+pub mod spreadsheet;
 mod state;
 pub mod tcp;
 pub mod upload;

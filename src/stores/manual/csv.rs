@@ -75,19 +75,7 @@ const MAX_CELL: usize = 500;
 /// Bad lines listed at most: past that, the file needs fixing as a whole.
 const MAX_ERRORS: usize = 100;
 
-/// Cells a spreadsheet would run as a formula when they start with one of these.
-const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
-
-/// A text cell as exported: one that a spreadsheet would read as a formula is prefixed
-/// with `'`, which spreadsheets show as text and the import takes off again (as is one
-/// that starts with `'` itself, so it comes back whole).
-fn spreadsheet_safe(cell: &str) -> String {
-    if cell.starts_with(FORMULA_STARTS) || cell.starts_with('\'') {
-        format!("'{cell}")
-    } else {
-        cell.to_string()
-    }
-}
+use crate::web::spreadsheet::{FORMULA_STARTS, safe as spreadsheet_safe};
 
 /// A cell as imported: trimmed, with the export's formula guard taken off.
 fn cell(raw: &str) -> String {

@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::stores::model::format_eur;
 use crate::stores::repo;
 use crate::web::auth::Staff;
-use crate::web::components::{Tone, badge, count, empty_state, page_of, pager, table};
+use crate::web::components::{Tone, badge, count, empty_state, page_link, page_of, pager, table};
 use crate::web::layout::{self, Nav};
 use crate::web::respond;
 use crate::web::{AppState, paths};
@@ -33,16 +33,6 @@ pub(super) fn search_form(action: &str, q: &str, placeholder: &str) -> Markup {
             input #q type="search" name="q" value=(q) placeholder=(placeholder);
             button.btn type="submit" { (text::SEARCH) }
         }
-    }
-}
-
-/// The list's link to another page, keeping the search.
-fn page_link(action: &'static str, q: &str) -> impl Fn(i64) -> String {
-    let q = q.to_string();
-    move |p: i64| {
-        let query = serde_urlencoded::to_string([("q", q.as_str()), ("page", &p.to_string())])
-            .unwrap_or_default();
-        format!("{action}?{query}")
     }
 }
 

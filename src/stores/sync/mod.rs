@@ -41,6 +41,8 @@ pub struct SyncContext {
     pub clock: SharedClock,
     /// Its catalogue index is rebuilt right after a sync, not on the next message.
     pub assistant: Arc<crate::assistant::Assistant>,
+    /// Woken after a sync: alerts may be due (stock back, a lower price).
+    pub notices: Arc<tokio::sync::Notify>,
 }
 
 impl SyncContext {
@@ -263,6 +265,7 @@ fn utc_text(ts: Timestamp) -> String {
 pub fn sync_serving(ctx: &SyncContext, id: StoreId) -> Result<SyncReport, SyncFailure> {
     let report = sync_store(ctx, id, false)?;
     ctx.refresh_index();
+    ctx.notices.notify_one();
     Ok(report)
 }
 
