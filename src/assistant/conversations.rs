@@ -230,6 +230,19 @@ pub fn set_contact_email(
     Ok(())
 }
 
+/// The e-mail address a web chat visitor left, if any.
+pub fn contact_email(
+    conn: &Connection,
+    conversation: ConversationId,
+) -> Result<Option<String>, AppError> {
+    let email: Option<String> = conn
+        .prepare_cached("SELECT contact_email FROM conversations WHERE id = ?1")?
+        .query_row([conversation], |r| r.get(0))
+        .optional()?
+        .flatten();
+    Ok(email.filter(|e| !e.trim().is_empty()))
+}
+
 pub fn set_body(conn: &Connection, message: MessageId, body: &str) -> Result<(), AppError> {
     conn.prepare_cached("UPDATE messages SET body = ?2 WHERE id = ?1")?
         .execute(params![message, body])?;

@@ -71,6 +71,19 @@ pub struct EmailThread<'a> {
     pub message_id: &'a str,
 }
 
+impl Outcome {
+    /// Whether the answer left something for the notices job: an alert to confirm by
+    /// e-mail, an invitation or a cancellation to send.
+    pub fn wants_notices(&self) -> bool {
+        self.decision.as_ref().is_some_and(|d| {
+            matches!(
+                d.action,
+                Action::Subscribe | Action::Book | Action::CancelAppointment
+            )
+        })
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub conversation: ConversationId,

@@ -253,7 +253,11 @@ impl ShopData for DbShopData<'_> {
             return Ok(Subscribed::Off);
         }
         // The web chat cannot reach the shopper later: an e-mail address, confirmed.
-        let (channel, recipient) = match (self.channel, &alert.email) {
+        let left = match (self.channel, &alert.email, self.conversation) {
+            (Channel::Webchat, None, Some(c)) => super::conversations::contact_email(self.conn, c)?,
+            _ => None,
+        };
+        let (channel, recipient) = match (self.channel, alert.email.as_ref().or(left.as_ref())) {
             (Channel::Webchat, Some(email)) => (Channel::Email, email.trim().to_lowercase()),
             (Channel::Webchat, None) => return Ok(Subscribed::NeedEmail),
             (channel, _) => (channel, self.contact.to_string()),

@@ -207,6 +207,9 @@ async fn webhook(
     if !outcome.duplicate {
         state.outbox_ready.notify_one();
         state.events.changed(outcome.conversation);
+        if outcome.wants_notices() {
+            state.notices_wanted.notify_one();
+        }
     }
     Ok(HttpResponse::Ok().finish())
 }

@@ -148,6 +148,9 @@ async fn inbound(
     .await?;
     if !outcome.duplicate {
         state.outbox_ready.notify_one();
+        if outcome.wants_notices() {
+            state.notices_wanted.notify_one();
+        }
         if let Some(name) = profile_name {
             // WhatsApp gives the sender's profile name: the inbox shows it.
             let from = contact_for_name;

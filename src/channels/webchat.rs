@@ -277,6 +277,9 @@ async fn post_message(
     })
     .await?;
     state.events.changed(outcome.conversation);
+    if outcome.wants_notices() {
+        state.notices_wanted.notify_one();
+    }
     let decision = outcome.decision.as_ref();
     Ok(with_cors(
         HttpResponse::Ok().json(json!({

@@ -45,6 +45,8 @@ struct Board {
     days: Vec<stats::Day>,
     holds: (i64, Vec<stats::Hold>),
     demand: Vec<(String, i64)>,
+    /// Variants shoppers wait for (alerts), most awaited first.
+    awaited: Vec<crate::alerts::repo::VariantCounts>,
     stores: Vec<(Store, i64)>,
     extras: Extras,
     wizard: Option<crate::onboarding::Progress>,
@@ -82,6 +84,7 @@ async fn dashboard(state: web::Data<AppState>, staff: Staff) -> Result<HttpRespo
             days: stats::daily(conn, now, &tz, 14)?,
             holds: stats::holds(conn, now)?,
             demand: stats::out_of_stock_demand(conn, now)?,
+            awaited: crate::alerts::repo::most_awaited(conn, 5)?,
             stores,
             extras: crate::assistant::settings::extras(conn)?,
             wizard: (admin && !wizard.finished).then_some(wizard),
@@ -108,7 +111,7 @@ async fn dashboard(state: web::Data<AppState>, staff: Staff) -> Result<HttpRespo
             @else { (chart::conversations(&b.days)) }
         }))
         div.grid {
-            (card(text::DEMAND, demand(&b.demand)))
+            (card(text::DEMAND, demand(&b.demand, &b.awaited)))
             (card(text::INTEGRATIONS, integrations(&b)))
             @if let Some(p) = &b.profile {
                 (card("Votre commerce", html! {
@@ -191,11 +194,28 @@ fn holds(b: &Board) -> Markup {
     }
 }
 
-fn demand(rows: &[(String, i64)]) -> Markup {
+/// What shoppers asked for while it was out of stock, and who waits for what: the
+/// shop's reorder list.
+fn demand(rows: &[(String, i64)], awaited: &[crate::alerts::repo::VariantCounts]) -> Markup {
     html! {
-        @if rows.is_empty() {
+        @if rows.is_empty() && awaited.is_empty() {
             p.muted { "Aucun produit demandé en rupture de stock." }
-        } @else {
+        }
+        @if !awaited.is_empty() {
+            h3 { "Clients qui attendent un retour" }
+            ol.stat-list {
+                @for v in awaited {
+                    li {
+                        strong { (v.product_title) }
+                        @if v.variant_title != "Default Title" { " — " (v.variant_title) }
+                        " : " (crate::web::components::count(v.waiting + v.unconfirmed, "client", "clients"))
+                    }
+                }
+            }
+            p { a href=(paths::ALERTS) { "Voir toutes les alertes →" } }
+        }
+        @if !rows.is_empty() {
+            @if !awaited.is_empty() { h3 { "Demandés en rupture" } }
             ol.stat-list {
                 @for (title, asks) in rows { li { strong { (title) } " — demandé " (asks) " fois" } }
             }

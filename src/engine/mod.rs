@@ -478,15 +478,21 @@ impl Engine<'_> {
             && let Some(product) =
                 named.or_else(|| state.product.and_then(|id| self.index.product(id)))
         {
-            if named.is_some() || turn.facts.size.is_some() {
+            let named_variant = named.is_some() || turn.facts.size.is_some();
+            if kind == AlertKind::Stock && named_variant {
                 // Which variant first; one in stock now is simply answered.
                 let d = products::about(turn, Intent::ProductAvailability, product, state, data)?;
                 let found = state.product == Some(product.id) && state.variant.is_some();
-                if kind == AlertKind::Stock && (!found || d.in_stock == Some(true)) {
+                if !found || d.in_stock == Some(true) {
                     return Ok(d);
                 }
             } else {
+                // A price is the same in every size: the one said, if any, is kept.
                 state.switch_product(product.id);
+                if let Some(size) = &turn.facts.size {
+                    state.size = Some(size.clone());
+                    state.variant = None;
+                }
             }
             return alerts::subscribe(turn, kind, None, state, data);
         }

@@ -441,7 +441,8 @@ fn fill(text: &str, name: &str, value: &str) -> String {
     while let Some(at) = rest.find(&key) {
         out.push_str(&rest[..at]);
         let before = out.trim_end();
-        if before.is_empty() || before.ends_with(['.', '!', '?']) {
+        // A sentence starts with a capital, a link as it is.
+        if (before.is_empty() || before.ends_with(['.', '!', '?'])) && !value.starts_with("http") {
             let mut chars = value.chars();
             if let Some(first) = chars.next() {
                 out.extend(first.to_uppercase());
@@ -474,8 +475,14 @@ impl Templates {
             out = fill(&out, name, value);
             out = fill(&out, shop_name(name), value);
         }
-        // Collapse the gap an empty complement leaves ("… {tracking}" with no tracking).
-        out.split_whitespace().collect::<Vec<_>>().join(" ")
+        // Collapse the gap an empty complement leaves ("… {tracking}" with no tracking);
+        // lines stay (an e-mail's paragraphs).
+        out.lines()
+            .map(|line| line.split_ascii_whitespace().collect::<Vec<_>>().join(" "))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .trim()
+            .to_string()
     }
 }
 

@@ -24,7 +24,7 @@ use crate::assistant::{self, Assistant, contacts, conversations, outbox, setting
 use crate::clock::{from_unix, relative_fr};
 use crate::db;
 use crate::engine::Channel;
-use crate::engine::data::{NewHold, ShopData};
+use crate::engine::data::{AlertKind, NewAlert, NewHold, ShopData, Subscribed};
 use crate::error::AppError;
 use crate::web::auth::Staff;
 use crate::web::components::{Tone, alert, badge, csrf_input};
@@ -167,6 +167,14 @@ fn notice(ok: Option<&str>) -> Option<(Tone, &'static str)> {
         ),
         "reopened" => (Tone::Success, "Conversation rouverte."),
         "reserved" => (Tone::Success, "Article mis de côté pour ce client."),
+        "alert" => (
+            Tone::Success,
+            "Alerte enregistrée : le client sera prévenu dès le retour de l'article en boutique.",
+        ),
+        "alert-confirm" => (
+            Tone::Success,
+            "Alerte enregistrée : le client reçoit un e-mail pour la confirmer (il n'est prévenu qu'après).",
+        ),
         "handed-back" => (Tone::Success, "Conversation rendue à l'assistant."),
         _ => return None,
     })
@@ -729,4 +737,72 @@ pub(super) async fn reserve(
     }
     state.events.changed(id);
     Ok(back_to(id, "reserved"))
+}
+
+/// Subscribes the shopper to a back-in-stock alert for a variant, as the assistant would
+/// on their "oui": under the channel's consent rule (an e-mail address confirms first).
+pub(super) async fn subscribe(
+    state: web::Data<AppState>,
+    bot: web::Data<assistant::Service>,
+    staff: Staff,
+    path: web::Path<ConversationId>,
+    CsrfForm(form): CsrfForm<ReserveForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Perm::WorkConversations)?;
+    let id = path.into_inner();
+    let Ok(variant) = form.variant.trim().parse::<i64>() else {
+        return refuse(&state, &staff, id, "Choisissez un article.", "").await;
+    };
+    let now = state.clock.now();
+    let assistant = bot.assistant.clone();
+    let user = staff.user.id.0;
+    let result = db::call(&state.db, move |conn| {
+        let index = assistant.catalogue.get(conn)?;
+        let shop = settings::shop(conn)?;
+        db::write(conn, |tx| -> Result<_, AppError> {
+            let c = conversations::get(tx, id)?.ok_or(AppError::NotFound)?;
+            let Some((product, v)) = products::variant(&index, variant) else {
+                return Ok(Err("Cet article n'est plus au catalogue."));
+            };
+            let mut data = DbShopData {
+                conn: tx,
+                conversation: Some(id),
+                // The web chat's address left by the visitor is used when there is one.
+                channel: Channel::from_code(&c.channel).unwrap_or(Channel::Console),
+                contact: &c.contact,
+                now,
+                by: Some(user),
+            };
+            let alert = NewAlert {
+                kind: AlertKind::Stock,
+                store_id: product.store_id,
+                item_key: v.item_key.clone(),
+                product_title: product.title.clone(),
+                variant_title: v.title.clone(),
+                price_cents: v.price_cents,
+                email: None,
+                lang: c.state.lang.unwrap_or(shop.lang),
+            };
+            Ok(match data.subscribe(&alert)? {
+                Subscribed::Active => Ok("alert"),
+                Subscribed::Confirm { .. } => Ok("alert-confirm"),
+                Subscribed::Already => Err("Ce client attend déjà le retour de cet article."),
+                Subscribed::NeedEmail => Err(
+                    "Ce client du chat n'a pas laissé d'adresse e-mail : demandez-la-lui, l'alerte lui sera envoyée par e-mail.",
+                ),
+                Subscribed::Off => Err(
+                    "Les alertes sont désactivées (page Alertes), ou ce canal ne permet pas de prévenir le client plus tard.",
+                ),
+            })
+        })
+    })
+    .await?;
+    match result {
+        Ok(done) => {
+            state.events.changed(id);
+            state.notices_wanted.notify_one();
+            Ok(back_to(id, done))
+        }
+        Err(problem) => refuse(&state, &staff, id, problem, "").await,
+    }
 }

@@ -86,6 +86,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             paths::CONVERSATION_RESERVE,
             web::post().to(conversation::reserve),
+        )
+        .route(
+            paths::CONVERSATION_ALERT,
+            web::post().to(conversation::subscribe),
         );
 }
 

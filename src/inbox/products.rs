@@ -182,6 +182,14 @@ pub fn view(
                                     button.btn.small type="submit" { "Mettre de côté" }
                                 }
                             }
+                            @if can_reserve && v.at_shop == 0 {
+                                " "
+                                form.inline method="post" action=(paths::with_id(paths::CONVERSATION_ALERT, conversation)) {
+                                    (csrf_input(csrf))
+                                    input type="hidden" name="variant" value=(v.id);
+                                    button.btn.small type="submit" { "Prévenir ce client au retour" }
+                                }
+                            }
                         }
                     }
                 }

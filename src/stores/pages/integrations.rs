@@ -155,6 +155,20 @@ pub(super) fn store_card(
                                 }
                             }
                         }
+                        fieldset {
+                            legend { (text::PLACES) }
+                            p.hint { (text::PLACES_HINT) }
+                            @for l in &c.locations {
+                                div.place {
+                                    label.checkbox { input type="checkbox" name="public" value=(l.id) checked[l.public]; " " strong { (l.name) } }
+                                    @if !l.address.is_empty() { p.muted { (l.address) } }
+                                    div.field {
+                                        label for={ "hours-" (l.id) } { (text::PLACE_HOURS) }
+                                        input id={ "hours-" (l.id) } type="text" maxlength="120" name={ "hours-" (l.id) } value=(l.opening_hours) placeholder="du mardi au samedi de 10h à 19h";
+                                    }
+                                }
+                            }
+                        }
                     }
                     div.actions { button.btn type="submit" { (text::SAVE) } }
                 }
@@ -422,10 +436,29 @@ pub(super) async fn save_settings(
         .filter(|(k, _)| k == "in_shop")
         .filter_map(|(_, v)| v.parse().ok())
         .collect();
+    let public: Vec<i64> = form
+        .iter()
+        .filter(|(k, _)| k == "public")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    let mut place_hours: Vec<(i64, String)> = Vec::new();
+    for (k, v) in form.iter() {
+        let Some(location) = k.strip_prefix("hours-").and_then(|l| l.parse::<i64>().ok()) else {
+            continue;
+        };
+        let v = v.trim();
+        if v.chars().count() > 120 || v.chars().any(char::is_control) {
+            return Err(AppError::BadRequest(
+                "Les horaires d'une boutique tiennent en 120 caractères sur une ligne, par exemple « du mardi au samedi de 10h à 19h ».".into(),
+            ));
+        }
+        place_hours.push((location, v.to_string()));
+    }
     db::call(&state.db, move |conn| {
         db::write(conn, |tx| {
             repo::store(tx, id)?.ok_or(AppError::NotFound)?;
-            repo::save_settings(tx, id, minutes, hours, &in_shop)
+            repo::save_settings(tx, id, minutes, hours, &in_shop)?;
+            repo::save_places(tx, id, &public, &place_hours)
         })
     })
     .await?;

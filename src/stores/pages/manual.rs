@@ -203,14 +203,18 @@ pub(super) async fn import_file(
         })
         .await
     };
+    // Stock or prices may have changed: alerts may be due.
+    let notices = state.notices_wanted.clone();
     if !long {
         import.await?;
+        notices.notify_one();
         return Ok(Ok(Imported::Done));
     }
     // Its outcome is recorded on the run, which the store's card shows.
     actix_web::rt::spawn(async move {
-        if let Err(e) = import.await {
-            tracing::error!(store = id.0, error = %e, "import did not run");
+        match import.await {
+            Ok(_) => notices.notify_one(),
+            Err(e) => tracing::error!(store = id.0, error = %e, "import did not run"),
         }
     });
     Ok(Ok(Imported::Running))

@@ -47,6 +47,9 @@ mod text {
     pub const FREQUENCY: &str = "Fréquence de synchronisation";
     pub const RESERVATION: &str = "Durée de réservation (heures)";
     pub const LOCATIONS: &str = "Emplacements comptés comme « en boutique »";
+    pub const PLACES: &str = "Boutiques ouvertes au public";
+    pub const PLACES_HINT: &str = "L'assistant les cite quand un client demande « vous l'avez dans quelle boutique ? », la plus proche d'abord s'il donne son code postal ou sa ville.";
+    pub const PLACE_HOURS: &str = "Horaires affichés aux clients";
     pub const SAVED: &str = "Réglages enregistrés.";
     pub const SYNC_STARTED: &str = "Synchronisation lancée.";
     pub const REMOVED: &str = "Boutique déconnectée et catalogue local supprimé.";

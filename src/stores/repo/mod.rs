@@ -294,11 +294,18 @@ pub struct LocationRow {
     pub id: i64,
     pub name: String,
     pub in_shop: bool,
+    pub address: String,
+    /// Open to the public, with its hours as written for shoppers.
+    pub public: bool,
+    pub opening_hours: String,
 }
 
 pub fn locations(conn: &Connection, store: StoreId) -> Result<Vec<LocationRow>, AppError> {
     let mut stmt = conn
-        .prepare("SELECT id, name, in_shop FROM locations WHERE store_id = ?1 ORDER BY id")
+        .prepare(
+            "SELECT id, name, in_shop, address, public, opening_hours FROM locations
+             WHERE store_id = ?1 ORDER BY id",
+        )
         .map_err(db)?;
     let rows = stmt
         .query_map([store], |r| {
@@ -306,6 +313,9 @@ pub fn locations(conn: &Connection, store: StoreId) -> Result<Vec<LocationRow>, 
                 id: r.get(0)?,
                 name: r.get(1)?,
                 in_shop: r.get(2)?,
+                address: r.get(3)?,
+                public: r.get(4)?,
+                opening_hours: r.get(5)?,
             })
         })
         .map_err(db)?;
@@ -342,6 +352,25 @@ pub fn save_settings(
         .map_err(db)?;
     for id in in_shop {
         stmt.execute(params![store, id]).map_err(db)?;
+    }
+    Ok(())
+}
+
+/// Which of a store's locations are open to the public, and their hours for shoppers.
+pub fn save_places(
+    conn: &Connection,
+    store: StoreId,
+    public: &[i64],
+    hours: &[(i64, String)],
+) -> Result<(), AppError> {
+    let mut stmt = conn
+        .prepare(
+            "UPDATE locations SET public = ?3, opening_hours = ?4 WHERE store_id = ?1 AND id = ?2",
+        )
+        .map_err(db)?;
+    for (id, text) in hours {
+        stmt.execute(params![store, id, public.contains(id), text])
+            .map_err(db)?;
     }
     Ok(())
 }

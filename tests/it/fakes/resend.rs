@@ -72,6 +72,24 @@ async fn send(
             );
         }
     }
+    // Attachments as Resend takes them: a file name, and the content in base64 (or a
+    // path to fetch), optionally its content type.
+    if let Some(attachments) = body.get("attachments") {
+        use base64::Engine;
+        let valid = attachments.as_array().is_some_and(|list| {
+            list.iter().all(|a| {
+                a["filename"].as_str().is_some_and(|f| !f.is_empty())
+                    && (a["path"].is_string()
+                        || a["content"].as_str().is_some_and(|c| {
+                            base64::engine::general_purpose::STANDARD.decode(c).is_ok()
+                        }))
+                    && (a.get("content_type").is_none() || a["content_type"].is_string())
+            })
+        });
+        if !valid {
+            return error(422, "validation_error", "Invalid `attachments` field.");
+        }
+    }
     let key = req
         .headers()
         .get("Idempotency-Key")
