@@ -228,7 +228,11 @@ fn render(
 ) -> Markup {
     let summary = format!(
         "{} · {} · {}",
-        count(totals.waiting, "client en attente", "clients en attente"),
+        count(
+            totals.waiting + totals.unconfirmed,
+            "client en attente",
+            "clients en attente"
+        ),
         count(totals.sent, "alerte envoyée", "alertes envoyées"),
         count(totals.variants, "article suivi", "articles suivis"),
     );
@@ -265,9 +269,9 @@ fn render(
                             br; span.muted { (r.item_key) }
                         }
                         td {
-                            strong { (r.waiting) }
+                            strong { (r.waiting + r.unconfirmed) }
                             @if r.price > 0 { br; span.muted { (count(r.price, "pour un prix plus bas", "pour un prix plus bas")) } }
-                            @if r.unconfirmed > 0 { br; span.muted { (count(r.unconfirmed, "e-mail à confirmer", "e-mails à confirmer")) } }
+                            @if r.unconfirmed > 0 { br; span.muted { "dont " (count(r.unconfirmed, "e-mail à confirmer", "e-mails à confirmer")) } }
                         }
                         td { (r.sent) }
                         td { (r.unsubscribed + r.closed) }

@@ -262,6 +262,12 @@ impl ShopData for DbShopData<'_> {
             (Channel::Webchat, None) => return Ok(Subscribed::NeedEmail),
             (channel, _) => (channel, self.contact.to_string()),
         };
+        // An address given in the web chat is the visitor's: the team sees it too.
+        if let (Channel::Webchat, Some(email), Some(c)) =
+            (self.channel, &alert.email, self.conversation)
+        {
+            super::conversations::set_contact_email(self.conn, c, email.trim())?;
+        }
         let who = Subscriber {
             channel,
             recipient: &recipient,
@@ -325,12 +331,14 @@ impl ShopData for DbShopData<'_> {
             self.now,
         )?;
         if let Booking::Booked(id) = booking {
-            let email = if self.channel == Channel::Email {
-                self.contact
-            } else {
-                ""
+            // The invitation goes to an address the shopper wrote from or left.
+            let email = match (self.channel, self.conversation) {
+                (Channel::Email, _) => Some(self.contact.to_string()),
+                (Channel::Webchat, Some(c)) => super::conversations::contact_email(self.conn, c)?,
+                _ => None,
             };
-            appointments::set_shopper(self.conn, id, "", email, self.channel.code(), lang)?;
+            let email = email.unwrap_or_default();
+            appointments::set_shopper(self.conn, id, "", &email, self.channel.code(), lang)?;
         }
         self.booked(booking)
     }

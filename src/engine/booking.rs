@@ -183,11 +183,33 @@ fn slot_words(turn: &Turn<'_>, slots: &[Timestamp]) -> String {
     either(&said, turn.lang)
 }
 
+/// Words that name the same kind of service in French and English (their first five
+/// letters): a shop calls it "Essayage", an English-speaking shopper asks for a fitting.
+const SAME_SERVICE: &[&[&str]] = &[
+    &["essay", "fitti", "try", "cabin"],
+    &["retou", "alter", "ourle", "hem", "tailo", "coutu"],
+    &["shopp", "styli", "conse", "relook"],
+];
+
+fn stem5(word: &str) -> &str {
+    match word.char_indices().nth(5) {
+        Some((at, _)) => &word[..at],
+        None => word,
+    }
+}
+
 fn service_named<'s>(turn: &Turn<'_>, services: &'s [Bookable]) -> Option<&'s Bookable> {
+    let said: Vec<&str> = turn.words.iter().map(|w| stem5(w)).collect();
     services.iter().find(|s| {
         words(&s.name).iter().filter(|w| w.len() >= 4).any(|w| {
-            let stem = &w[..w.len().min(5)];
-            turn.words.iter().any(|t| t.starts_with(stem))
+            let stem = stem5(w);
+            let group = SAME_SERVICE
+                .iter()
+                .find(|g| g.iter().any(|x| stem.starts_with(x)))
+                .copied()
+                .unwrap_or(&[]);
+            said.iter()
+                .any(|t| *t == stem || group.iter().any(|x| t.starts_with(x)))
         })
     })
 }

@@ -150,6 +150,10 @@ fn the_labelled_conversations_meet_the_targets() {
     );
     let (passed, total, ..) = run_eval("tests/data/eval/bitext.jsonl");
     assert!(passed * 100 >= total * 95, "bitext {passed}/{total}");
+    // Appointments, alerts and "which shop has it", in French and English.
+    let (passed, total, ..) = run_eval("tests/data/eval/return_visits.jsonl");
+    assert_eq!(total, 29);
+    assert!(passed * 100 >= total * 95, "return visits {passed}/{total}");
 }
 
 #[test]

@@ -362,7 +362,7 @@ fn saved_replies_product_panel_and_holds() {
     let panel = owner
         .get(&format!("{page}?product=robe%20fleurie%20bleue"))
         .body;
-    assert!(panel.contains("Boutique Paris") && panel.contains("Entrepôt Lyon"));
+    assert!(panel.contains("Boutique Paris") && panel.contains("Boutique Lyon Part-Dieu"));
     let (variant, title, shop_stock): (i64, String, i64) = db(tmp.path())
         .query_row(
             "SELECT v.id, v.title, sum(s.available) FROM variants v

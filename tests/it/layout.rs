@@ -139,9 +139,27 @@ fn every_page_fits_a_laptop_and_a_phone() {
         .send_json(json!({"visitor": "layout-visitor-1", "text": "Vous avez la robe fleurie bleue en 38 ?", "id": "l1"}))
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
+    // Another visitor waits for a size and books a fitting: Alertes and Rendez-vous
+    // have rows.
+    for (i, text) in [
+        "Vous avez la robe fleurie bleue en 40 ?",
+        "oui",
+        "marie.lenoir@example.org",
+        "Et un essayage samedi à 11h ?",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let r = agent
+            .post(&format!("{}/widget/messages", app.base))
+            .header("Origin", SITE)
+            .send_json(json!({"visitor": "layout-visitor-2", "text": text, "id": format!("a{i}")}))
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+    }
     let conversation: i64 = rusqlite::Connection::open(tmp.path().join("comptoir.db"))
         .unwrap()
-        .query_row("SELECT id FROM conversations", [], |r| r.get(0))
+        .query_row("SELECT min(id) FROM conversations", [], |r| r.get(0))
         .unwrap();
 
     let Some(b) = Browser::start_or_skip() else {
@@ -154,6 +172,12 @@ fn every_page_fits_a_laptop_and_a_phone() {
         ("/inbox", "boite"),
         (&format!("/inbox/{conversation}") as &str, "conversation"),
         ("/reservations", "reservations"),
+        ("/alerts", "alertes"),
+        ("/appointments?date=2026-11-14", "rendez-vous"),
+        (
+            "/appointments?view=week&date=2026-11-14",
+            "rendez-vous-semaine",
+        ),
         ("/products", "produits"),
         ("/orders", "commandes"),
         ("/settings", "parametres"),

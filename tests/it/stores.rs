@@ -178,7 +178,7 @@ fn shopify_demo_sync_gives_the_exact_catalogue_and_incremental_syncs_stay_small(
         in_shop,
         vec![
             ("Boutique Paris".into(), true),
-            ("Entrepôt Lyon".into(), false)
+            ("Boutique Lyon Part-Dieu".into(), false)
         ]
     );
     // Credentials are encrypted at rest.
