@@ -16,7 +16,7 @@ use crate::appointments::repo::{self, Booking, Row, ServiceRow};
 use crate::assistant::contacts::best_name;
 use crate::assistant::settings;
 use crate::db;
-use crate::engine::booking::full_moment;
+use crate::engine::booking::{MONTHS_FR, full_moment};
 use crate::engine::hours::WeekHours;
 use crate::engine::info;
 use crate::engine::lang::Lang;
@@ -48,6 +48,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(paths::APPOINTMENT_CANCEL, web::post().to(cancel))
         .route(paths::SERVICES, web::post().to(add_service))
         .route(paths::SERVICE, web::post().to(change_service));
+}
+
+/// Back to the agenda after a change, with what was done (and the day, when known).
+fn done(day: Option<Date>, what: &str) -> HttpResponse {
+    let day = day.map(|d| format!("date={d}&")).unwrap_or_default();
+    HttpResponse::SeeOther()
+        .insert_header((
+            header::LOCATION,
+            format!("{}?{day}done={what}", paths::APPOINTMENTS),
+        ))
+        .finish()
 }
 
 fn can_book(staff: &Staff) -> bool {
@@ -87,24 +98,9 @@ struct NewForm {
     email: String,
 }
 
-const MONTHS: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-
 fn day_title(d: Date) -> String {
     let name = info::day_name(d.weekday(), Lang::Fr);
-    let mut title = format!("{name} {} {}", d.day(), MONTHS[(d.month() - 1) as usize]);
+    let mut title = format!("{name} {} {}", d.day(), MONTHS_FR[(d.month() - 1) as usize]);
     if let Some(first) = title.get_mut(..1) {
         first.make_ascii_uppercase();
     }
@@ -479,12 +475,7 @@ async fn add(
     match outcome {
         Ok(day) => {
             state.notices_wanted.notify_one();
-            Ok(HttpResponse::SeeOther()
-                .insert_header((
-                    header::LOCATION,
-                    format!("{}?date={day}&done=added", paths::APPOINTMENTS),
-                ))
-                .finish())
+            Ok(done(Some(day), "added"))
         }
         Err(problem) => {
             let shown = Shown {
@@ -554,19 +545,9 @@ async fn move_one(
     match outcome {
         Ok(day) => {
             state.notices_wanted.notify_one();
-            Ok(HttpResponse::SeeOther()
-                .insert_header((
-                    header::LOCATION,
-                    format!("{}?date={day}&done=moved", paths::APPOINTMENTS),
-                ))
-                .finish())
+            Ok(done(Some(day), "moved"))
         }
-        Err(problem) if problem.is_empty() => Ok(HttpResponse::SeeOther()
-            .insert_header((
-                header::LOCATION,
-                format!("{}?done=gone", paths::APPOINTMENTS),
-            ))
-            .finish()),
+        Err(problem) if problem.is_empty() => Ok(done(None, "gone")),
         Err(problem) => {
             let shown = Shown {
                 message: Some((Tone::Danger, problem)),
@@ -596,18 +577,12 @@ async fn cancel(
     }
     let id = path.into_inner();
     let now = state.clock.now();
-    let done = db::call(&state.db, move |conn| {
+    let cancelled = db::call(&state.db, move |conn| {
         db::write(conn, |tx| repo::cancel(tx, id, now))
     })
     .await?;
     state.notices_wanted.notify_one();
-    let done = if done { "cancelled" } else { "gone" };
-    Ok(HttpResponse::SeeOther()
-        .insert_header((
-            header::LOCATION,
-            format!("{}?done={done}", paths::APPOINTMENTS),
-        ))
-        .finish())
+    Ok(done(None, if cancelled { "cancelled" } else { "gone" }))
 }
 
 #[derive(Deserialize, Default)]
@@ -700,12 +675,7 @@ async fn add_service(
         db::write(conn, |tx| repo::add_service(tx, &name, &service, now))
     })
     .await?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((
-            header::LOCATION,
-            format!("{}?done=service#services", paths::APPOINTMENTS),
-        ))
-        .finish())
+    Ok(done(None, "service#services"))
 }
 
 async fn change_service(
@@ -731,13 +701,10 @@ async fn change_service(
         })
         .await?
     };
-    let done = if changed { "service" } else { "gone" };
-    Ok(HttpResponse::SeeOther()
-        .insert_header((
-            header::LOCATION,
-            format!("{}?done={done}#services", paths::APPOINTMENTS),
-        ))
-        .finish())
+    Ok(done(
+        None,
+        if changed { "service#services" } else { "gone" },
+    ))
 }
 
 #[cfg(test)]

@@ -109,7 +109,7 @@ fn capitalised(s: &str) -> String {
         .unwrap_or_default()
 }
 
-const MONTHS_FR: [&str; 12] = [
+pub const MONTHS_FR: [&str; 12] = [
     "janvier",
     "février",
     "mars",

@@ -127,23 +127,27 @@ fn statuses(app: &TestApp) -> Vec<(String, String)> {
         .unwrap()
 }
 
-fn stock_hook(shop: &Shop, id: &str, available: i64) {
-    let body = json!({"inventory_item_id": 47200000003u64, "location_id": 61001,
-        "available": available, "updated_at": "2026-11-22T10:00:00+01:00"})
-    .to_string();
+/// A Shopify webhook, signed with the store's secret.
+fn shopify_hook(shop: &Shop, topic: &str, id: &str, body: &str) {
     let signature = sign(APP_SECRET.as_bytes(), body.as_bytes());
     let r = shop.app.client().post_signed(
         "/webhooks/shopify",
         &[
-            ("X-Shopify-Topic", "inventory_levels/update"),
+            ("X-Shopify-Topic", topic),
             ("X-Shopify-Shop-Domain", SHOP),
             ("X-Shopify-Webhook-Id", id),
             ("X-Shopify-Hmac-Sha256", &signature),
             ("X-Shopify-API-Version", "2026-07"),
         ],
-        &body,
+        body,
     );
     assert_eq!(r.status, 200);
+}
+
+fn stock_hook(shop: &Shop, id: &str, available: i64) {
+    let body = json!({"inventory_item_id": 47200000003u64, "location_id": 61001,
+        "available": available, "updated_at": "2026-11-22T10:00:00+01:00"});
+    shopify_hook(shop, "inventory_levels/update", id, &body.to_string());
 }
 
 /// One round of the notices job, as the server runs it, at the shop's clock.
@@ -274,19 +278,7 @@ fn an_out_of_stock_answer_brings_the_shopper_back_when_the_size_returns() {
     );
     sms(&shop, d, "oui", "SM-d2", 2);
     let body = json!({"id": 8100000001u64}).to_string();
-    let signature = sign(APP_SECRET.as_bytes(), body.as_bytes());
-    let r = shop.app.client().post_signed(
-        "/webhooks/shopify",
-        &[
-            ("X-Shopify-Topic", "products/delete"),
-            ("X-Shopify-Shop-Domain", SHOP),
-            ("X-Shopify-Webhook-Id", "w-gone"),
-            ("X-Shopify-Hmac-Sha256", &signature),
-            ("X-Shopify-API-Version", "2026-07"),
-        ],
-        &body,
-    );
-    assert_eq!(r.status, 200);
+    shopify_hook(&shop, "products/delete", "w-gone", &body);
     wait_until("D's alert closed", || {
         statuses(&shop.app).contains(&(d.to_string(), "closed".to_string()))
     });
@@ -328,20 +320,7 @@ fn a_price_drop_alert_waits_for_the_shops_percentage() {
             v["price"] = json!(price);
         }
         product["updated_at"] = json!("2026-11-22T10:00:00+01:00");
-        let body = product.to_string();
-        let signature = sign(APP_SECRET.as_bytes(), body.as_bytes());
-        let r = shop.app.client().post_signed(
-            "/webhooks/shopify",
-            &[
-                ("X-Shopify-Topic", "products/update"),
-                ("X-Shopify-Shop-Domain", SHOP),
-                ("X-Shopify-Webhook-Id", id),
-                ("X-Shopify-Hmac-Sha256", &signature),
-                ("X-Shopify-API-Version", "2026-07"),
-            ],
-            &body,
-        );
-        assert_eq!(r.status, 200);
+        shopify_hook(&shop, "products/update", id, &product.to_string());
     };
     // 5 % off is under the shop's 10 %: nothing; 20 % off: the alert, once.
     price_hook("w-p1", "84.55");
@@ -354,6 +333,46 @@ fn a_price_drop_alert_waits_for_the_shops_percentage() {
         "{alert}"
     );
     assert_eq!(round(&shop.app).alerts, 0);
+
+    // The team subscribes the same shopper from the product panel, for the size that
+    // is out; a second time is refused in words.
+    let conversation: i64 = db(&shop.app)
+        .query_row(
+            "SELECT id FROM conversations WHERE contact = ?1",
+            [who],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let variant: i64 = db(&shop.app)
+        .query_row("SELECT id FROM variants WHERE sku = 'EP-001-40'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let page = format!("/inbox/{conversation}?product=robe+fleurie+bleue");
+    let panel = shop.owner.get(&page);
+    assert!(
+        panel.body.contains("Prévenir ce client au retour"),
+        "{}",
+        panel.body
+    );
+    let action = format!("/inbox/{conversation}/alert");
+    let variant = variant.to_string();
+    let r = shop.owner.submit(&page, &action, &[("variant", &variant)]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let by: Option<i64> = db(&shop.app)
+        .query_row(
+            "SELECT created_by FROM alerts WHERE item_key = 'EP-001-40' AND status = 'active'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(by.is_some());
+    let again = shop.owner.submit(&page, &action, &[("variant", &variant)]);
+    assert!(
+        again.body.contains("attend déjà le retour"),
+        "{}",
+        again.body
+    );
 }
 
 /// The web chat's visitor, through the widget's API.
