@@ -618,14 +618,15 @@ CREATE TABLE appointments (
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL,
     -- Who it is for, where they are told, and what was sent: the invitation's SEQUENCE
-    -- last sent (an update or a cancellation is due while it is lower) and the
-    -- day-before reminder.
+    -- last e-mailed and the SEQUENCE last told by SMS or WhatsApp (a change the team
+    -- made is due while they are lower), and the day-before reminder.
     name TEXT NOT NULL DEFAULT '',
     email TEXT NOT NULL DEFAULT '',
     channel TEXT NOT NULL DEFAULT '',
     lang TEXT NOT NULL DEFAULT 'fr',
     sent_sequence INTEGER,
-    reminded_at INTEGER
+    reminded_at INTEGER,
+    told_sequence INTEGER
 );
 CREATE INDEX appointments_upcoming ON appointments(starts_at) WHERE status = 'booked';
 CREATE INDEX appointments_unsent ON appointments(id)

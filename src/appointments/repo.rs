@@ -407,6 +407,33 @@ pub fn reminders_due(conn: &Connection, now: Timestamp) -> Result<Vec<Row>, AppE
         .collect::<Result<_, _>>()?)
 }
 
+/// The shopper was told of the appointment as it is now (in the conversation).
+pub fn mark_told(conn: &Connection, id: i64) -> Result<(), AppError> {
+    conn.prepare_cached("UPDATE appointments SET told_sequence = sequence WHERE id = ?1")?
+        .execute([id])?;
+    Ok(())
+}
+
+/// Appointments on SMS or WhatsApp the team booked, moved or cancelled, not yet told to
+/// the shopper (those to come, or cancelled ones that were told before).
+pub fn untold(conn: &Connection, now: Timestamp) -> Result<Vec<Row>, AppError> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {ROW_COLUMNS} WHERE a.channel IN ('sms', 'whatsapp')
+               AND (a.told_sequence IS NULL OR a.told_sequence < a.sequence)
+               AND a.ends_at > ?1
+             ORDER BY a.id LIMIT 200"
+        ))?
+        .query_map([now.as_second()], row)?
+        .collect::<Result<_, _>>()?)
+}
+
+pub fn told_sequence(conn: &Connection, id: i64) -> Result<Option<i64>, AppError> {
+    Ok(conn
+        .prepare_cached("SELECT told_sequence FROM appointments WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))?)
+}
+
 pub fn mark_reminded(conn: &Connection, id: i64, now: Timestamp) -> Result<bool, AppError> {
     Ok(conn
         .prepare_cached(

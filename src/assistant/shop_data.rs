@@ -339,6 +339,7 @@ impl ShopData for DbShopData<'_> {
             };
             let email = email.unwrap_or_default();
             appointments::set_shopper(self.conn, id, "", &email, self.channel.code(), lang)?;
+            appointments::mark_told(self.conn, id)?;
         }
         self.booked(booking)
     }
@@ -378,11 +379,18 @@ impl ShopData for DbShopData<'_> {
             return Ok(Booked::Taken(Vec::new()));
         }
         let booking = appointments::reschedule(self.conn, hours, &s, id, start, self.now)?;
+        if let Booking::Booked(id) = booking {
+            appointments::mark_told(self.conn, id)?;
+        }
         self.booked(booking)
     }
 
     fn cancel_appointment(&mut self, id: i64) -> Result<bool, DataError> {
-        Ok(self.own_appointment(id)? && appointments::cancel(self.conn, id, self.now)?)
+        let cancelled = self.own_appointment(id)? && appointments::cancel(self.conn, id, self.now)?;
+        if cancelled {
+            appointments::mark_told(self.conn, id)?;
+        }
+        Ok(cancelled)
     }
 
     fn places(&mut self, variants: &[&Variant]) -> Result<Vec<Place>, DataError> {

@@ -303,6 +303,18 @@ templates! {
         "Petit rappel de {shop} : ton rendez-vous ({service}) est {when}, {address}. Pour le déplacer ou l'annuler, réponds simplement ici. À demain ! 😊",
         "Petit rappel de {shop} : votre rendez-vous ({service}) est {when}, {address}. Pour le déplacer ou l'annuler, répondez simplement ici. À demain ! 😊",
         "A quick reminder from {shop}: your appointment ({service}) is {when}, {address}. To move or cancel it, just reply here. See you tomorrow! 😊";
+    "appointment_confirmed", "Rendez-vous pris par l'équipe (SMS, WhatsApp)", ["service", "when", "address", "shop"],
+        "Bonjour ! {shop} te confirme ton rendez-vous : {service} {when}, {address}. Pour le déplacer ou l'annuler, réponds simplement ici.",
+        "Bonjour ! {shop} vous confirme votre rendez-vous : {service} {when}, {address}. Pour le déplacer ou l'annuler, répondez simplement ici.",
+        "Hello! {shop} confirms your appointment: {service} {when}, {address}. To move or cancel it, just reply here.";
+    "appointment_moved_by_shop", "Rendez-vous déplacé par l'équipe (SMS, WhatsApp)", ["service", "when", "shop"],
+        "Bonjour ! {shop} a déplacé ton rendez-vous ({service}) : il est maintenant {when}. Si ça ne te convient pas, réponds simplement ici.",
+        "Bonjour ! {shop} a déplacé votre rendez-vous ({service}) : il est maintenant {when}. Si cela ne vous convient pas, répondez simplement ici.",
+        "Hello! {shop} moved your appointment ({service}): it is now {when}. If that doesn't suit you, just reply here.";
+    "appointment_cancelled_by_shop", "Rendez-vous annulé par l'équipe (SMS, WhatsApp)", ["service", "when", "shop"],
+        "Bonjour ! {shop} a dû annuler ton rendez-vous ({service}, {when}). Réponds ici pour en fixer un autre.",
+        "Bonjour ! {shop} a dû annuler votre rendez-vous ({service}, {when}). Répondez ici pour en fixer un autre.",
+        "Hello! {shop} had to cancel your appointment ({service}, {when}). Reply here to book another one.";
     "appointment_invitation", "E-mail d'invitation à un rendez-vous", ["service", "when", "address", "shop"],
         "Bonjour ! Ton rendez-vous chez {shop} : {service}, {when}, {address}. L'invitation pour ton agenda est jointe. Pour le déplacer ou l'annuler, réponds simplement à cet e-mail.",
         "Bonjour ! Votre rendez-vous chez {shop} : {service}, {when}, {address}. L'invitation pour votre agenda est jointe. Pour le déplacer ou l'annuler, répondez simplement à cet e-mail.",

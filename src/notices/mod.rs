@@ -41,6 +41,8 @@ pub struct Report {
     pub alerts: usize,
     pub confirmations: usize,
     pub invitations: usize,
+    /// Changes the team made, told by SMS or WhatsApp.
+    pub changes: usize,
     pub reminders: usize,
     /// Conversations that got a message (the live pages refresh).
     pub conversations: Vec<ConversationId>,
@@ -48,7 +50,7 @@ pub struct Report {
 
 impl Report {
     pub fn queued(&self) -> usize {
-        self.alerts + self.confirmations + self.invitations + self.reminders
+        self.alerts + self.confirmations + self.invitations + self.changes + self.reminders
     }
 }
 
@@ -74,6 +76,7 @@ impl Job for Notices {
                     alerts = report.alerts,
                     confirmations = report.confirmations,
                     invitations = report.invitations,
+                    changes = report.changes,
                     reminders = report.reminders,
                     "notices queued"
                 );
@@ -118,6 +121,7 @@ pub fn round(
         confirmations(tx, &voice, now, &mut report)?;
         send_alerts(tx, &voice, now, &mut report)?;
         invitations(tx, &voice, now, &mut report)?;
+        changes(tx, &voice, now, &mut report)?;
         reminders(tx, &voice, now, &mut report)?;
         report.conversations.sort_by_key(|c| c.0);
         report.conversations.dedup();
@@ -459,6 +463,60 @@ fn invitations(
         }
         appointments::mark_invitation_sent(tx, a.id, a.sequence)?;
         report.invitations += 1;
+        report.conversations.push(conversation);
+    }
+    Ok(())
+}
+
+/// What the team booked, moved or cancelled for a shopper who booked by SMS or
+/// WhatsApp (or whom the team booked with a phone number), told on that channel; what
+/// the conversation itself did was told there already.
+fn changes(
+    tx: &Connection,
+    voice: &Voice<'_>,
+    now: Timestamp,
+    report: &mut Report,
+) -> Result<(), AppError> {
+    for a in appointments::untold(tx, now)? {
+        let told = appointments::told_sequence(tx, a.id)?;
+        let cancelled = a.status == "cancelled";
+        appointments::mark_told(tx, a.id)?;
+        // Booked and cancelled before the shopper heard of it: nothing to take back.
+        if cancelled && told.is_none() {
+            continue;
+        }
+        let Some(channel) = Channel::from_code(&a.channel) else {
+            continue;
+        };
+        let key = match (cancelled, told) {
+            (true, _) => "appointment_cancelled_by_shop",
+            (false, None) => "appointment_confirmed",
+            (false, Some(_)) => "appointment_moved_by_shop",
+        };
+        let when = full_moment(a.start, &voice.shop.hours.tz, a.lang);
+        let service = a.service.to_lowercase();
+        let body = voice.templates.render(
+            key,
+            a.lang,
+            voice.shop.tone,
+            &[
+                ("service", &service),
+                ("when", &when),
+                ("address", &voice.shop.address),
+                ("shop", &voice.shop.name),
+            ],
+        );
+        let (conversation, _) = tell(
+            tx,
+            a.conversation.map(ConversationId),
+            channel,
+            &a.contact,
+            &body,
+            "",
+            "appointment_change",
+            now,
+        )?;
+        report.changes += 1;
         report.conversations.push(conversation);
     }
     Ok(())

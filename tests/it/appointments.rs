@@ -503,4 +503,61 @@ mod over_http {
         assert_eq!(round(&shop.app).queued(), 0);
         assert_eq!(shop.resend.sent().len(), 3);
     }
+
+    #[test]
+    fn a_shopper_the_team_booked_by_phone_is_told_of_each_change_by_sms() {
+        let shop = shop();
+        let owner = shop.app.setup_owner();
+        let service: i64 = db(&shop.app)
+            .query_row(
+                "SELECT id FROM services WHERE name = 'Retouches'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let service = service.to_string();
+        let who = "+33612121212";
+        let r = owner.submit(
+            "/appointments",
+            "/appointments/new",
+            &[
+                ("service", &service),
+                ("date", "2026-11-17"),
+                ("time", "16:00"),
+                ("name", "Jeanne"),
+                ("phone", "06 12 12 12 12"),
+                ("email", ""),
+            ],
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        wait_until("confirmation SMS", || {
+            texts_to(&shop.twilio, who).len() == 1
+        });
+        let told = &texts_to(&shop.twilio, who)[0];
+        assert!(
+            told.contains("te confirme ton rendez-vous : retouches mardi 17 novembre à 16h"),
+            "{told}"
+        );
+        let id: i64 = db(&shop.app)
+            .query_row("SELECT id FROM appointments", [], |r| r.get(0))
+            .unwrap();
+        let moved = owner.submit(
+            "/appointments?date=2026-11-17",
+            &format!("/appointments/{id}/move"),
+            &[("date", "2026-11-18"), ("time", "11:00")],
+        );
+        assert_eq!(moved.status, 303, "{}", moved.body);
+        wait_until("moved SMS", || texts_to(&shop.twilio, who).len() == 2);
+        assert!(
+            texts_to(&shop.twilio, who)[1].contains("il est maintenant mercredi 18 novembre à 11h")
+        );
+        // The shopper answers in the same conversation, and it is theirs to change.
+        let cancel = sms(&shop, who, "je dois annuler mon rendez-vous", 3);
+        assert!(
+            cancel.starts_with("C'est annulé : retouches mercredi 18 novembre à 11h"),
+            "{cancel}"
+        );
+        // Cancelled by the shopper: told already, nothing more is sent.
+        assert_eq!(round(&shop.app).queued(), 0);
+    }
 }

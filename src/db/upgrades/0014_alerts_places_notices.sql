@@ -7,14 +7,15 @@ ALTER TABLE locations ADD COLUMN public INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE locations ADD COLUMN opening_hours TEXT NOT NULL DEFAULT '';
 
 -- The shopper an appointment is for, and what was sent about it: the invitation's
--- SEQUENCE last sent (an update or a cancellation is due while it is lower) and the
--- day-before reminder.
+-- SEQUENCE last e-mailed and the SEQUENCE last told by SMS or WhatsApp (a change the
+-- team made is due while they are lower), and the day-before reminder.
 ALTER TABLE appointments ADD COLUMN name TEXT NOT NULL DEFAULT '';
 ALTER TABLE appointments ADD COLUMN email TEXT NOT NULL DEFAULT '';
 ALTER TABLE appointments ADD COLUMN channel TEXT NOT NULL DEFAULT '';
 ALTER TABLE appointments ADD COLUMN lang TEXT NOT NULL DEFAULT 'fr';
 ALTER TABLE appointments ADD COLUMN sent_sequence INTEGER;
 ALTER TABLE appointments ADD COLUMN reminded_at INTEGER;
+ALTER TABLE appointments ADD COLUMN told_sequence INTEGER;
 CREATE INDEX appointments_unsent ON appointments(id)
     WHERE email != '' AND (sent_sequence IS NULL OR sent_sequence < sequence);
 
