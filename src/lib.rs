@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod agenda;
 pub mod alerts;
+pub mod analytics;
 pub mod appointments;
 pub mod assistant;
 pub mod channels;
@@ -184,6 +185,14 @@ pub async fn run_with(
             stop_rx.clone(),
         )),
         tokio::spawn(jobs::run(
+            analytics::facts::Refresher {
+                db: state.db.clone(),
+                clock: state.clock.clone(),
+            },
+            Schedule::every(Duration::from_secs(5)),
+            stop_rx.clone(),
+        )),
+        tokio::spawn(jobs::run(
             chore("reservations expired", reservations::repo::expire_due),
             Schedule::every(minute),
             stop_rx.clone(),
@@ -237,6 +246,7 @@ fn routes(cfg: &mut actix_web::web::ServiceConfig) {
     reservations::configure(cfg);
     alerts::configure(cfg);
     agenda::configure(cfg);
+    analytics::configure(cfg);
     stores::configure(cfg);
     stores::webhooks::configure(cfg);
     channels::twilio::configure(cfg);

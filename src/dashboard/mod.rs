@@ -2,7 +2,7 @@
 //! for that was out of stock, and the state of the integrations. Every figure comes from
 //! the stored conversations; the setup wizard's tests are left out.
 
-mod chart;
+pub mod chart;
 pub mod stats;
 
 use crate::web::respond;

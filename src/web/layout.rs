@@ -24,11 +24,12 @@ pub enum Nav {
     Reservations,
     Appointments,
     Alerts,
+    Analytics,
     Integrations,
     Settings,
 }
 
-const NAV: [(Nav, &str, &str, &str); 9] = [
+const NAV: [(Nav, &str, &str, &str); 10] = [
     (Nav::Dashboard, paths::DASHBOARD, "Tableau de bord", "home"),
     (Nav::Inbox, paths::INBOX, "Boîte de réception", "inbox"),
     (Nav::Products, paths::PRODUCTS, "Produits", "tag"),
@@ -46,6 +47,7 @@ const NAV: [(Nav, &str, &str, &str); 9] = [
         "calendar",
     ),
     (Nav::Alerts, paths::ALERTS, "Alertes", "bell"),
+    (Nav::Analytics, paths::ANALYTICS, "Analytiques", "chart"),
     (
         Nav::Integrations,
         paths::INTEGRATIONS,
