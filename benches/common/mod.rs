@@ -2,6 +2,7 @@
 //! server on loopback with a signed-in owner.
 #![allow(dead_code)]
 
+use rusqlite::params;
 use std::net::TcpListener;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -153,4 +154,126 @@ impl Drop for Server {
             let _ = thread.join();
         }
     }
+}
+
+pub const WORDS: [&str; 16] = [
+    "robe",
+    "fleurie",
+    "bleue",
+    "jean",
+    "mom",
+    "pull",
+    "cachemire",
+    "beige",
+    "sac",
+    "cabas",
+    "blazer",
+    "marine",
+    "taille",
+    "commande",
+    "livraison",
+    "retour",
+];
+pub const SIZES: [&str; 6] = ["34", "36", "38", "40", "M", "L"];
+pub const INTENTS: [&str; 6] = [
+    "product_availability",
+    "order_status",
+    "shop_hours",
+    "price",
+    "unknown",
+    "complaint",
+];
+pub const CHANNELS: [&str; 4] = ["sms", "whatsapp", "email", "webchat"];
+
+/// The inbox at scale: `conversations` over the last `days` days (ids follow time),
+/// `each` messages apiece alternating shopper and bot (the bot's with an intent and a
+/// confidence), a quarter handed to the team, 2 % still open.
+pub fn fill_inbox(dir: &std::path::Path, conversations: i64, each: i64, days: i64) {
+    let pool = comptoir::db::open(dir).unwrap();
+    let mut conn = pool.get().unwrap();
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let now = jiff::Timestamp::now().as_second();
+    let span = days * 24 * 3600;
+    let tx = conn.transaction().unwrap();
+    {
+        let mut contact = tx
+            .prepare(
+                "INSERT INTO contacts (id, channel, identity, display_name, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .unwrap();
+        let mut conversation = tx
+            .prepare(
+                "INSERT INTO conversations (id, channel, contact, contact_id, handoff_at,
+                    bot_paused, closed_at, priority, created_at, last_message_at)
+                 VALUES (?1, ?2, ?3, ?1, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )
+            .unwrap();
+        let mut message = tx
+            .prepare(
+                "INSERT INTO messages (conversation_id, author, body, created_at, intent, confidence)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )
+            .unwrap();
+        for id in 1..=conversations {
+            let channel = CHANNELS[rng.below(4) as usize];
+            let identity = match channel {
+                "email" => format!("client{id}@exemple.fr"),
+                "webchat" => format!("visitor:v{id:08x}"),
+                "whatsapp" => format!("whatsapp:+336{id:08}"),
+                _ => format!("+336{id:08}"),
+            };
+            let name = format!("Client{} Nom{}", rng.below(5000), rng.below(5000));
+            // Conversation ids follow time, as they do in a real shop.
+            let last = now - span + span * id / conversations;
+            let open = rng.below(50) == 0;
+            let human = rng.below(4) == 0;
+            contact
+                .execute(params![id, channel, identity, name, last])
+                .unwrap();
+            conversation
+                .execute(params![
+                    id,
+                    channel,
+                    identity,
+                    human.then_some(last),
+                    human && rng.below(2) == 0,
+                    (!open).then_some(last),
+                    rng.below(20) == 0,
+                    last - 600,
+                    last
+                ])
+                .unwrap();
+            for m in 0..each {
+                let author = if m % 2 == 0 { "shopper" } else { "bot" };
+                let body = format!(
+                    "vous avez le {} {} en {} ? commande #{}",
+                    WORDS[rng.below(16) as usize],
+                    WORDS[rng.below(16) as usize],
+                    SIZES[rng.below(6) as usize],
+                    1000 + id * each + m
+                );
+                let (intent, confidence) = if author == "bot" {
+                    (
+                        Some(INTENTS[rng.below(INTENTS.len() as u64) as usize]),
+                        Some(0.4 + rng.below(60) as f64 / 100.0),
+                    )
+                } else {
+                    (None, None)
+                };
+                message
+                    .execute(params![
+                        id,
+                        author,
+                        body,
+                        last - (each - m) * 30,
+                        intent,
+                        confidence
+                    ])
+                    .unwrap();
+            }
+        }
+    }
+    tx.commit().unwrap();
+    conn.execute_batch("ANALYZE; PRAGMA optimize;").unwrap();
 }

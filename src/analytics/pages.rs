@@ -111,6 +111,8 @@ impl Query {
 
 /// Everything a report page needs besides its own figures.
 pub struct Frame {
+    /// Conversations whose figures are still being computed (after an upgrade).
+    pub pending: usize,
     pub tz: TimeZone,
     pub period: Result<Period, String>,
     pub members: Vec<(i64, String)>,
@@ -118,7 +120,12 @@ pub struct Frame {
     pub choices: Choices,
 }
 
-pub fn frame(conn: &Connection, q: &Query, now: Timestamp) -> Result<Frame, AppError> {
+/// How many changed conversations a page recomputes before reading, so its figures
+/// include the last minutes; a larger backlog is the job's, and the page says so.
+const CATCH_UP: usize = 5000;
+
+pub fn frame(conn: &mut Connection, q: &Query, now: Timestamp) -> Result<Frame, AppError> {
+    let pending = db::write(conn, |tx| super::facts::refresh(tx, now, CATCH_UP))?;
     let tz = shop_timezone(conn);
     let period = Period::parse(&q.preset, &q.from, &q.to, now, &tz);
     let members = list_members(conn)?
@@ -133,6 +140,7 @@ pub fn frame(conn: &Connection, q: &Query, now: Timestamp) -> Result<Frame, AppE
         })
         .collect();
     Ok(Frame {
+        pending,
         tz,
         period,
         members,
@@ -252,7 +260,7 @@ fn header(staff: &Staff, active: &str, q: &Query, f: &Frame) -> Markup {
                         label for="r-member" { "Membre" }
                         select #r-member name="member" {
                             option value="" { "Tous" }
-                            @for (id, name) in &f.members {
+                            @for (id, name) in f.members.iter().filter(|(id, _)| sees_team(staff, &f.choices) || *id == staff.user.id.0) {
                                 option value=(id) selected[q.member == id.to_string()] { (name) }
                             }
                         }
@@ -275,10 +283,21 @@ fn header(staff: &Staff, active: &str, q: &Query, f: &Frame) -> Markup {
             }
         }
         @if let Err(e) = &f.period { (alert(Tone::Danger, e)) }
+        @if f.pending > 0 {
+            (alert(Tone::Info, &format!("Calcul des chiffres en cours : {} restent à compter. Rechargez la page dans un instant.", count(f.pending as i64, "conversation", "conversations"))))
+        }
         @if !staff.user.role.can(Perm::ManageShop) && active == paths::ANALYTICS {
             p.muted { "Vous consultez les rapports ; seuls les administrateurs en changent les réglages." }
         }
     }
+}
+
+/// Whether this member sees the others' figures: admins and read-only members always,
+/// agents when the shop chose so.
+fn sees_team(staff: &Staff, c: &Choices) -> bool {
+    c.team_visible
+        || staff.user.role.can(Perm::ManageShop)
+        || staff.user.role == crate::web::roles::Role::ReadOnly
 }
 
 fn page(staff: &Staff, body: Markup) -> HttpResponse {
@@ -322,6 +341,7 @@ async fn load<T: Send + 'static>(
     let q = q.clone();
     db::call(&state.db, move |conn| {
         let f = frame(conn, &q, now)?;
+        let conn: &Connection = conn;
         let figures = match &f.period {
             Ok(p) => Some(work(conn, p, &q.filters(), &f)?),
             Err(_) => None,

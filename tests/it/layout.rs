@@ -173,6 +173,12 @@ fn every_page_fits_a_laptop_and_a_phone() {
         (&format!("/inbox/{conversation}") as &str, "conversation"),
         ("/reservations", "reservations"),
         ("/alerts", "alertes"),
+        ("/analytics", "analytiques"),
+        ("/analytics/assistant", "analytiques-assistant"),
+        ("/analytics/team", "analytiques-equipe"),
+        ("/analytics/products", "analytiques-produits"),
+        ("/analytics/sales", "analytiques-ventes"),
+        ("/analytics/satisfaction", "analytiques-satisfaction"),
         ("/appointments?date=2026-11-14", "rendez-vous"),
         (
             "/appointments?view=week&date=2026-11-14",

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod alerts;
+mod analytics;
 mod appointments;
 mod assistant;
 mod browser;
