@@ -720,7 +720,12 @@ CREATE TABLE conversation_facts (
     -- The price of the holds handed over, in cents.
     fulfilled_cents INTEGER NOT NULL DEFAULT 0,
     test INTEGER NOT NULL DEFAULT 0,
-    updated_at INTEGER NOT NULL
+    updated_at INTEGER NOT NULL,
+    -- The bot's replies by intent: {"price": [replies, taken over by the team,
+    -- confidence < 50 %, 50-80 %, >= 80 %]}; and the products they were about:
+    -- {"robe-fleurie-bleue": [replies, out of stock]}.
+    replies TEXT NOT NULL DEFAULT '{}',
+    products TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX conversation_facts_by_start ON conversation_facts(started_at) WHERE test = 0;
 

@@ -109,11 +109,12 @@ pub async fn run_with(
         assistant: bot.assistant.clone(),
         notices: state.notices_wanted.clone(),
     };
+    let notices_base = config.base_url(listener.local_addr()?);
     let notices = notices::Notices {
         db: state.db.clone(),
         clock: state.clock.clone(),
         assistant: bot.assistant.clone(),
-        base_url: config.base_url(listener.local_addr()?),
+        base_url: notices_base.clone(),
         outbox_ready: state.outbox_ready.clone(),
         events: state.events.clone(),
     };
@@ -182,6 +183,17 @@ pub async fn run_with(
         tokio::spawn(jobs::run(
             notices,
             Schedule::every(Duration::from_secs(30)).woken_by(state.notices_wanted.clone()),
+            stop_rx.clone(),
+        )),
+        tokio::spawn(jobs::run(
+            analytics::weekly::Weekly {
+                db: state.db.clone(),
+                clock: state.clock.clone(),
+                channels: channels::settings::Source::of(&state),
+                http: state.http.clone(),
+                base_url: notices_base.clone(),
+            },
+            Schedule::every(minute).woken_by(state.reports_wanted.clone()),
             stop_rx.clone(),
         )),
         tokio::spawn(jobs::run(

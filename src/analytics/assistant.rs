@@ -1,8 +1,5 @@
-//! The figures read from messages rather than from the conversations' facts: the
-//! assistant's confidence per intent, its replies the team took over, the messages it
-//! did not understand, the products asked for; and holds and ratings of the period.
-
-use std::collections::HashMap;
+//! The figures the conversations' facts do not hold: the messages the assistant did not
+//! understand, the products' titles, holds and ratings of the period.
 
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension};
@@ -10,44 +7,6 @@ use rusqlite::{Connection, OptionalExtension};
 use super::report::{Fact, Period};
 use crate::engine::text::words;
 use crate::error::AppError;
-
-/// Per intent, the bot's replies by confidence in tenths (index 10: certain).
-pub fn confidence(conn: &Connection, p: &Period) -> Result<HashMap<String, [i64; 11]>, AppError> {
-    let mut out: HashMap<String, [i64; 11]> = HashMap::new();
-    let mut stmt = conn.prepare_cached(
-        "SELECT COALESCE(m.intent, ''), MIN(CAST(COALESCE(m.confidence, 1.0) * 10 AS INTEGER), 10), count(*)
-         FROM messages m JOIN conversations c ON c.id = m.conversation_id AND c.test = 0
-         WHERE m.author = 'bot' AND m.created_at >= ?1 AND m.created_at < ?2 AND m.intent IS NOT NULL
-         GROUP BY 1, 2",
-    )?;
-    let rows = stmt.query_map([p.start.as_second(), p.end.as_second()], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, i64>(1)?,
-            r.get::<_, i64>(2)?,
-        ))
-    })?;
-    for row in rows {
-        let (intent, tenth, n) = row?;
-        out.entry(intent).or_insert([0; 11])[tenth.clamp(0, 10) as usize] += n;
-    }
-    Ok(out)
-}
-
-/// Per intent, the bot's replies followed by a team reply before the shopper wrote again.
-pub fn rewritten(conn: &Connection, p: &Period) -> Result<HashMap<String, i64>, AppError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT m.intent, count(*) FROM messages m
-         WHERE m.author = 'bot' AND m.created_at >= ?1 AND m.created_at < ?2 AND m.intent IS NOT NULL
-           AND (SELECT n.author FROM messages n WHERE n.conversation_id = m.conversation_id
-                AND n.id > m.id ORDER BY n.id LIMIT 1) = 'staff'
-         GROUP BY m.intent",
-    )?;
-    let rows = stmt.query_map([p.start.as_second(), p.end.as_second()], |r| {
-        Ok((r.get(0)?, r.get(1)?))
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
 
 /// Messages the assistant did not understand, grouped by their first meaningful words.
 #[derive(Debug, Clone, PartialEq)]
@@ -112,22 +71,19 @@ pub struct Asked {
     pub out_of_stock: i64,
 }
 
-pub fn products_asked(conn: &Connection, p: &Period) -> Result<Vec<Asked>, AppError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT COALESCE((SELECT pr.title FROM products pr WHERE pr.handle = m.product LIMIT 1), m.product),
-                count(*), COALESCE(SUM(m.in_stock = 0), 0)
-         FROM messages m JOIN conversations c ON c.id = m.conversation_id AND c.test = 0
-         WHERE m.author = 'bot' AND m.created_at >= ?1 AND m.created_at < ?2 AND m.product IS NOT NULL
-         GROUP BY m.product ORDER BY count(*) DESC LIMIT 50",
-    )?;
-    let rows = stmt.query_map([p.start.as_second(), p.end.as_second()], |r| {
-        Ok(Asked {
-            title: r.get(0)?,
-            asked: r.get(1)?,
-            out_of_stock: r.get(2)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+/// The products asked for (handle, replies, out of stock) with their titles, at most 50.
+pub fn titled(conn: &Connection, asked: Vec<(String, i64, i64)>) -> Result<Vec<Asked>, AppError> {
+    let mut stmt = conn.prepare_cached("SELECT title FROM products WHERE handle = ?1 LIMIT 1")?;
+    let mut out = Vec::new();
+    for (handle, n, oos) in asked.into_iter().take(50) {
+        let title: Option<String> = stmt.query_row([&handle], |r| r.get(0)).optional()?;
+        out.push(Asked {
+            title: title.unwrap_or(handle),
+            asked: n,
+            out_of_stock: oos,
+        });
+    }
+    Ok(out)
 }
 
 /// Holds of the period by what became of them.

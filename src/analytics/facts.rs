@@ -2,6 +2,7 @@
 //! messages, holds and survey whenever a trigger marks it changed. Reports read these
 //! rows by date instead of walking a million messages.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 
 use jiff::Timestamp;
@@ -80,15 +81,24 @@ fn compute(conn: &Connection, id: i64, now: Timestamp) -> Result<(), AppError> {
     let mut started: Option<i64> = None;
     let (mut first_intent, mut first_bot, mut first_team) = (None::<String>, None, None);
     let (mut inbound, mut bot, mut team) = (0i64, 0i64, 0i64);
+    let mut replies: BTreeMap<String, [i64; 5]> = BTreeMap::new();
+    let mut products: BTreeMap<String, [i64; 2]> = BTreeMap::new();
+    // The intent of the bot's last reply, until the next message says who spoke next.
+    let mut last_reply: Option<String> = None;
     {
         let mut stmt = conn.prepare_cached(
-            "SELECT author, intent, created_at, action FROM messages
-             WHERE conversation_id = ?1 ORDER BY id",
+            "SELECT author, intent, created_at, action, confidence, product, in_stock
+             FROM messages WHERE conversation_id = ?1 ORDER BY id",
         )?;
         let mut rows = stmt.query([id])?;
         while let Some(r) = rows.next()? {
             let author: String = r.get(0)?;
             let at: i64 = r.get(2)?;
+            if let Some(intent) = last_reply.take()
+                && author == "staff"
+            {
+                replies.entry(intent).or_default()[1] += 1;
+            }
             match author.as_str() {
                 "shopper" => {
                     inbound += 1;
@@ -112,6 +122,24 @@ fn compute(conn: &Connection, id: i64, now: Timestamp) -> Result<(), AppError> {
                         continue;
                     }
                     bot += 1;
+                    if let Some(intent) = r.get::<_, Option<String>>(1)? {
+                        let confidence: f64 = r.get::<_, Option<f64>>(4)?.unwrap_or(1.0);
+                        let slot = replies.entry(intent.clone()).or_default();
+                        slot[0] += 1;
+                        slot[match confidence {
+                            c if c < 0.5 => 2,
+                            c if c < 0.8 => 3,
+                            _ => 4,
+                        }] += 1;
+                        last_reply = Some(intent);
+                    }
+                    if let Some(product) = r.get::<_, Option<String>>(5)? {
+                        let slot = products.entry(product).or_default();
+                        slot[0] += 1;
+                        if r.get::<_, Option<bool>>(6)? == Some(false) {
+                            slot[1] += 1;
+                        }
+                    }
                     if let Some(s) = started
                         && first_bot.is_none()
                     {
@@ -147,9 +175,10 @@ fn compute(conn: &Connection, id: i64, now: Timestamp) -> Result<(), AppError> {
         "INSERT INTO conversation_facts (conversation_id, started_at, channel, contact,
             first_intent, department_id, assignee_id, messages_in, bot_replies, team_replies,
             handed_over, handoff_reason, first_bot_secs, first_team_secs, closed_at,
-            resolution_secs, csat, holds, holds_fulfilled, fulfilled_cents, test, updated_at)
+            resolution_secs, csat, holds, holds_fulfilled, fulfilled_cents, test, updated_at,
+            replies, products)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20, ?21, ?22)
+                 ?18, ?19, ?20, ?21, ?22, ?23, ?24)
          ON CONFLICT (conversation_id) DO UPDATE SET started_at = excluded.started_at,
             channel = excluded.channel, contact = excluded.contact,
             first_intent = excluded.first_intent, department_id = excluded.department_id,
@@ -161,7 +190,8 @@ fn compute(conn: &Connection, id: i64, now: Timestamp) -> Result<(), AppError> {
             csat = excluded.csat, holds = excluded.holds,
             holds_fulfilled = excluded.holds_fulfilled,
             fulfilled_cents = excluded.fulfilled_cents, test = excluded.test,
-            updated_at = excluded.updated_at",
+            updated_at = excluded.updated_at, replies = excluded.replies,
+            products = excluded.products",
     )?
     .execute(params![
         id,
@@ -185,7 +215,9 @@ fn compute(conn: &Connection, id: i64, now: Timestamp) -> Result<(), AppError> {
         fulfilled,
         fulfilled_cents,
         c.test,
-        now.as_second()
+        now.as_second(),
+        serde_json::to_string(&replies).unwrap_or_else(|_| "{}".into()),
+        serde_json::to_string(&products).unwrap_or_else(|_| "{}".into()),
     ])?;
     Ok(())
 }

@@ -12,5 +12,6 @@ pub mod pages;
 pub mod report;
 pub mod sales;
 pub mod settings;
+pub mod weekly;
 
 pub use pages::configure;

@@ -590,6 +590,7 @@ async fn save_settings(
         db::write(conn, |tx| choices::save(tx, &c, now))
     })
     .await?;
+    state.reports_wanted.notify_one();
     Ok(HttpResponse::SeeOther()
         .insert_header((
             header::LOCATION,
@@ -600,11 +601,12 @@ async fn save_settings(
 
 // ---- Assistant ----------------------------------------------------------------------
 
-/// One intent's figures, with its confidence in tenths (0–9, 10 = certain).
+/// One intent's figures: its conversations (by their first question) and the bot's
+/// replies with that intent.
 struct IntentRow {
     row: Row,
-    confidence: [i64; 11],
-    rewritten: i64,
+    /// Replies, taken over by the team, confidence < 50 %, 50–80 %, ≥ 80 %.
+    replies: [i64; 5],
 }
 
 async fn assistant_page(
@@ -615,18 +617,23 @@ async fn assistant_page(
     let q = q.into_inner();
     let (f, figures) = load(&state, &q, |conn, p, filters, _| {
         let facts = report::facts(conn, p, filters)?;
-        let rows = report::rows_by(&facts, |f| Some(f.first_intent.clone().unwrap_or_default()));
-        let confidence = super::assistant::confidence(conn, p)?;
-        let rewritten = super::assistant::rewritten(conn, p)?;
-        let unclear = super::assistant::unclear(conn, p)?;
-        let rows: Vec<IntentRow> = rows
+        let mut replies = report::replies_by_intent(&facts);
+        let mut rows: Vec<IntentRow> = report::rows_by(&facts, |f| f.first_intent.clone())
             .into_iter()
             .map(|row| IntentRow {
-                confidence: confidence.get(&row.key).copied().unwrap_or([0; 11]),
-                rewritten: rewritten.get(&row.key).copied().unwrap_or(0),
+                replies: replies.remove(&row.key).unwrap_or_default(),
                 row,
             })
             .collect();
+        // Intents the bot answered later in conversations, never first.
+        rows.extend(replies.into_iter().map(|(key, replies)| IntentRow {
+            row: Row {
+                key,
+                ..Row::default()
+            },
+            replies,
+        }));
+        let unclear = super::assistant::unclear(conn, p)?;
         Ok((rows, unclear))
     })
     .await?;
@@ -639,7 +646,8 @@ async fn assistant_page(
                 "conversations",
                 "sans l'équipe",
                 "avec l'équipe",
-                "réponses reprises par l'équipe",
+                "réponses de l'assistant",
+                "reprises par l'équipe",
                 "confiance < 50 %",
                 "confiance 50-80 %",
                 "confiance ≥ 80 %",
@@ -648,17 +656,14 @@ async fn assistant_page(
             .to_vec(),
         ];
         for r in rows {
-            let (low, mid, high) = buckets(&r.confidence);
-            lines.push(vec![
+            let mut line = vec![
                 intent_label(Some(&r.row.key)).to_string(),
                 r.row.conversations.to_string(),
                 r.row.automated.to_string(),
                 r.row.handed_over.to_string(),
-                r.rewritten.to_string(),
-                low.to_string(),
-                mid.to_string(),
-                high.to_string(),
-            ]);
+            ];
+            line.extend(r.replies.iter().map(i64::to_string));
+            lines.push(line);
         }
         return csv("assistant", lines);
     }
@@ -666,22 +671,22 @@ async fn assistant_page(
         (header(&staff, paths::ANALYTICS_ASSISTANT, &q, &f))
         @if let Some((rows, unclear)) = figures {
             section.card {
-                h2 { "Par demande (première question de la conversation)" }
+                h2 { "Par demande" }
                 @if rows.is_empty() { p.muted { "Aucune conversation sur la période." } }
                 @else {
-                    (table(&["Demande", "Conversations", "Sans l'équipe", "Avec l'équipe", "Reprises par l'équipe", "Confiance"], rows.iter().map(|r| {
-                        let (low, mid, high) = buckets(&r.confidence);
+                    (table(&["Demande", "Conversations", "Sans l'équipe", "Avec l'équipe", "Réponses", "Reprises par l'équipe", "Confiance"], rows.iter().map(|r| {
                         let which = Which::Intent(r.row.key.clone());
                         html! { tr {
                             td { (intent_label(Some(&r.row.key))) }
                             td { (linked(&q, &which, r.row.conversations)) }
                             td { (r.row.automated) " (" (percent(r.row.automated, r.row.conversations)) ")" }
                             td { (r.row.handed_over) }
-                            td { (r.rewritten) }
-                            td { span title="moins de 50 %" { "🔴 " (low) } " · " span title="50 à 80 %" { "🟠 " (mid) } " · " span title="80 % et plus" { "🟢 " (high) } }
+                            td { (r.replies[0]) }
+                            td { (r.replies[1]) }
+                            td { span title="moins de 50 %" { "🔴 " (r.replies[2]) } " · " span title="50 à 80 %" { "🟠 " (r.replies[3]) } " · " span title="80 % et plus" { "🟢 " (r.replies[4]) } }
                         } }
                     })))
-                    p.muted { "Confiance : combien de réponses l'assistant a données en étant peu sûr (moins de 50 %), assez sûr, ou sûr (80 % et plus) de la demande. « Reprises par l'équipe » : réponses de l'assistant suivies d'une réponse de l'équipe avant que le client n'écrive de nouveau." }
+                    p.muted { "Conversations : par leur première question. Réponses : toutes celles de l'assistant avec cette demande. Confiance : combien de réponses l'assistant a données en étant peu sûr (moins de 50 %), assez sûr, ou sûr (80 % et plus) de la demande. « Reprises par l'équipe » : réponses de l'assistant suivies d'une réponse de l'équipe avant que le client n'écrive de nouveau." }
                 }
             }
             section.card {
@@ -701,14 +706,6 @@ async fn assistant_page(
         }
     };
     Ok(page(&staff, body))
-}
-
-fn buckets(c: &[i64; 11]) -> (i64, i64, i64) {
-    (
-        c[..5].iter().sum(),
-        c[5..8].iter().sum(),
-        c[8..].iter().sum(),
-    )
 }
 
 // ---- Équipe -------------------------------------------------------------------------
@@ -810,9 +807,10 @@ async fn products_page(
     q: web::Query<Query>,
 ) -> Result<HttpResponse, AppError> {
     let q = q.into_inner();
-    let (f, figures) = load(&state, &q, |conn, p, _, _| {
+    let (f, figures) = load(&state, &q, |conn, p, filters, _| {
+        let facts = report::facts(conn, p, filters)?;
         Ok((
-            super::assistant::products_asked(conn, p)?,
+            super::assistant::titled(conn, report::products_asked(&facts))?,
             super::assistant::holds(conn, p)?,
             crate::alerts::repo::most_awaited(conn, 20)?,
         ))

@@ -119,6 +119,10 @@ pub struct Fact {
     pub holds: i64,
     pub holds_fulfilled: i64,
     pub fulfilled_cents: i64,
+    /// The bot's replies by intent (see `conversation_facts.replies`), as stored.
+    pub replies: String,
+    /// The products they were about (see `conversation_facts.products`), as stored.
+    pub products: String,
 }
 
 impl Fact {
@@ -134,7 +138,7 @@ pub fn facts(conn: &Connection, p: &Period, f: &Filters) -> Result<Vec<Fact>, Ap
         "SELECT conversation_id, started_at, channel, contact, first_intent, department_id,
                 assignee_id, messages_in, bot_replies, team_replies, handed_over, handoff_reason,
                 first_bot_secs, first_team_secs, closed_at, resolution_secs, csat, holds,
-                holds_fulfilled, fulfilled_cents
+                holds_fulfilled, fulfilled_cents, replies, products
          FROM conversation_facts
          WHERE test = 0 AND started_at >= ?1 AND started_at < ?2",
     );
@@ -181,6 +185,8 @@ pub fn facts(conn: &Connection, p: &Period, f: &Filters) -> Result<Vec<Fact>, Ap
                 holds: r.get(17)?,
                 holds_fulfilled: r.get(18)?,
                 fulfilled_cents: r.get(19)?,
+                replies: r.get(20)?,
+                products: r.get(21)?,
             })
         })?
         .collect::<Result<_, _>>()?;
@@ -441,6 +447,41 @@ pub fn rows_by(facts: &[Fact], key: impl Fn(&Fact) -> Option<String>) -> Vec<Row
     rows
 }
 
+/// The bot's replies of these conversations by intent: replies, taken over by the
+/// team, and by confidence (< 50 %, 50–80 %, ≥ 80 %).
+pub fn replies_by_intent(facts: &[Fact]) -> std::collections::BTreeMap<String, [i64; 5]> {
+    let mut out: std::collections::BTreeMap<String, [i64; 5]> = Default::default();
+    for f in facts {
+        let one: std::collections::BTreeMap<String, [i64; 5]> =
+            serde_json::from_str(&f.replies).unwrap_or_default();
+        for (intent, n) in one {
+            let slot = out.entry(intent).or_default();
+            for i in 0..5 {
+                slot[i] += n[i];
+            }
+        }
+    }
+    out
+}
+
+/// The products the bot's replies were about: (handle, replies, of which out of stock),
+/// most asked first.
+pub fn products_asked(facts: &[Fact]) -> Vec<(String, i64, i64)> {
+    let mut all: std::collections::BTreeMap<String, [i64; 2]> = Default::default();
+    for f in facts {
+        let one: std::collections::BTreeMap<String, [i64; 2]> =
+            serde_json::from_str(&f.products).unwrap_or_default();
+        for (handle, n) in one {
+            let slot = all.entry(handle).or_default();
+            slot[0] += n[0];
+            slot[1] += n[1];
+        }
+    }
+    let mut out: Vec<(String, i64, i64)> = all.into_iter().map(|(h, n)| (h, n[0], n[1])).collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -467,6 +508,8 @@ mod tests {
             holds: 0,
             holds_fulfilled: 0,
             fulfilled_cents: 0,
+            replies: "{}".into(),
+            products: "{}".into(),
         }
     }
 
