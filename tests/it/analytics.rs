@@ -202,10 +202,14 @@ fn fixture(app: &TestApp) -> Vec<i64> {
 }
 
 fn shop() -> (TestApp, Client, Vec<i64>) {
+    shop_with(|_| {})
+}
+
+fn shop_with(tweak: impl FnOnce(&mut comptoir::config::Config)) -> (TestApp, Client, Vec<i64>) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
     std::mem::forget(tmp);
-    let app = TestApp::spawn_in(&dir, |_| {});
+    let app = TestApp::spawn_in(&dir, tweak);
     crate::common::demo_database(&dir);
     let owner = app.setup_owner();
     let ids = fixture(&app);
@@ -420,4 +424,56 @@ fn a_browser_opens_each_report_and_exports_it() {
         assert!(got.starts_with("200 text/csv"), "{path}: {got}");
         assert!(got.lines().count() >= 2, "{path}: {got}");
     }
+}
+
+#[test]
+fn admins_get_last_weeks_summary_on_monday_morning_once() {
+    let resend = crate::fakes::resend::FakeResend::start();
+    let api = resend.served.base.clone();
+    let (app, owner, _) = shop_with(|c| {
+        c.public_url = Some("https://comptoir.elegance-paris.test".into());
+        c.channels.resend = comptoir::config::ResendChannel {
+            api_key: Some(comptoir::config::Secret::new(crate::fakes::resend::KEY)),
+            from: Some("Élégance Paris <bonjour@elegance-paris.test>".into()),
+            webhook_secret: None,
+            api_url: api,
+        };
+    });
+    // Monday 16 November 2026, 8:05 in Paris.
+    app.clock.set("2026-11-16T07:05:00Z".parse().unwrap());
+    let r = owner.submit(
+        "/analytics",
+        "/analytics/settings",
+        &[
+            ("attribution_days", "7"),
+            ("team_visible", "on"),
+            ("weekly_report", "on"),
+        ],
+    );
+    assert_eq!(r.status, 303);
+    crate::common::wait_until("weekly summary", || !resend.sent().is_empty());
+    let mail = resend.sent()[0].clone();
+    assert_eq!(mail["to"][0], crate::common::OWNER_EMAIL);
+    assert!(
+        mail["subject"]
+            .as_str()
+            .unwrap()
+            .contains("votre semaine du 09/11 au 15/11"),
+        "{mail}"
+    );
+    let text = mail["text"].as_str().unwrap();
+    assert!(
+        text.contains("- 5 conversations, 3 sans l'équipe (60 %)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("https://comptoir.elegance-paris.test/analytics?preset=custom&from=2026-11-09&to=2026-11-15"),
+        "{text}"
+    );
+    // Once: the week is marked.
+    let mut conn = Connection::open(app.data_dir.join("comptoir.db")).unwrap();
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .unwrap();
+    let again = comptoir::analytics::weekly::due(&mut conn, app.clock.now(), "").unwrap();
+    assert!(again.is_none());
 }
