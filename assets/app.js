@@ -176,3 +176,13 @@ document.addEventListener("htmx:afterRequest", function (event) {
     if (field) field.focus();
   }
 });
+
+// A link to a folded part (Analytiques' "Apprendre à l'assistant") opens it.
+(function () {
+  if (!location.hash) return;
+  var target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+  if (target && target.tagName === "DETAILS") {
+    target.open = true;
+    target.scrollIntoView({ block: "center" });
+  }
+})();

@@ -13,8 +13,9 @@ use crate::error::AppError;
 pub struct Unclear {
     pub example: String,
     pub count: i64,
-    /// The latest conversation with this wording (to teach from).
+    /// The latest conversation with this wording, and the message (to teach from).
     pub conversation: i64,
+    pub message: i64,
 }
 
 /// How much of the period's not-understood messages are read (the most recent).
@@ -22,21 +23,27 @@ const UNCLEAR_READ: i64 = 2000;
 
 pub fn unclear(conn: &Connection, p: &Period) -> Result<Vec<Unclear>, AppError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT m.conversation_id, (SELECT s.body FROM messages s
-                 WHERE s.conversation_id = m.conversation_id AND s.id < m.id AND s.author = 'shopper'
-                 ORDER BY s.id DESC LIMIT 1)
-         FROM messages m JOIN conversations c ON c.id = m.conversation_id AND c.test = 0
+        "SELECT m.conversation_id, s.body, s.id
+         FROM messages m JOIN messages s ON s.id = (SELECT x.id FROM messages x
+                 WHERE x.conversation_id = m.conversation_id AND x.id < m.id AND x.author = 'shopper'
+                 ORDER BY x.id DESC LIMIT 1)
+         JOIN conversations c ON c.id = m.conversation_id AND c.test = 0
          WHERE m.author = 'bot' AND m.created_at >= ?1 AND m.created_at < ?2 AND m.intent = 'unknown'
          ORDER BY m.created_at DESC LIMIT ?3",
     )?;
     let rows = stmt.query_map(
         rusqlite::params![p.start.as_second(), p.end.as_second(), UNCLEAR_READ],
-        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?)),
+        |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        },
     )?;
     let mut groups: Vec<(String, Unclear)> = Vec::new();
     for row in rows {
-        let (conversation, body) = row?;
-        let Some(body) = body else { continue };
+        let (conversation, body, message) = row?;
         // Similar wording: the same first three words of four letters or more.
         let mut key: Vec<String> = words(&body)
             .into_iter()
@@ -53,6 +60,7 @@ pub fn unclear(conn: &Connection, p: &Period) -> Result<Vec<Unclear>, AppError> 
                     example: body.chars().take(160).collect(),
                     count: 1,
                     conversation,
+                    message,
                 },
             )),
         }
@@ -66,6 +74,7 @@ pub fn unclear(conn: &Connection, p: &Period) -> Result<Vec<Unclear>, AppError> 
 /// A product the assistant answered about.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Asked {
+    pub handle: String,
     pub title: String,
     pub asked: i64,
     pub out_of_stock: i64,
@@ -78,7 +87,8 @@ pub fn titled(conn: &Connection, asked: Vec<(String, i64, i64)>) -> Result<Vec<A
     for (handle, n, oos) in asked.into_iter().take(50) {
         let title: Option<String> = stmt.query_row([&handle], |r| r.get(0)).optional()?;
         out.push(Asked {
-            title: title.unwrap_or(handle),
+            title: title.unwrap_or_else(|| handle.clone()),
+            handle,
             asked: n,
             out_of_stock: oos,
         });

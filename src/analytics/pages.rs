@@ -351,6 +351,51 @@ async fn load<T: Send + 'static>(
     .await
 }
 
+/// A horizontal bar chart drawn on the server: each bar its label, value and (when it
+/// counts conversations) a link to them; its figures in words for screen readers.
+fn bars(summary: &str, items: &[(String, i64, Option<String>)], unit: &str) -> Markup {
+    if items.is_empty() {
+        return html! {};
+    }
+    let shown = &items[..items.len().min(10)];
+    let max = shown.iter().map(|i| i.1).max().unwrap_or(0).max(1);
+    let (row, label_w, width) = (26, 190, 560);
+    let words: Vec<String> = shown
+        .iter()
+        .map(|(l, v, _)| format!("{l} : {v}{unit}"))
+        .collect();
+    let alt = format!("{summary} — {}", words.join(" ; "));
+    html! {
+        figure.chart.bars {
+            svg viewBox={ "0 0 " (width) " " (row * shown.len() as i64) } role="img" aria-label=(alt) {
+                title { (alt) }
+                @for (i, (label, value, href)) in shown.iter().enumerate() {
+                    @let y = i as i64 * row;
+                    @let w = (value * (width - label_w - 60) / max).max(if *value > 0 { 2 } else { 0 });
+                    @let short: String = label.chars().take(26).collect();
+                    text x="0" y=(y + 17) { (short) }
+                    @if let Some(h) = href {
+                        a href=(h) { rect.bar x=(label_w) y=(y + 4) width=(w) height=(row - 8) { title { (label) " : " (value) (unit) } } }
+                    } @else {
+                        rect.bar x=(label_w) y=(y + 4) width=(w) height=(row - 8) { title { (label) " : " (value) (unit) } }
+                    }
+                    text x=(label_w + w + 6) y=(y + 17) { (value) (unit) }
+                }
+            }
+            figcaption { (summary) }
+        }
+    }
+}
+
+fn drill(q: &Query, which: &Which) -> Option<String> {
+    Some(format!(
+        "{}?{}&which={}",
+        paths::ANALYTICS_CONVERSATIONS,
+        q.keep(),
+        which.code()
+    ))
+}
+
 // ---- Vue d'ensemble -----------------------------------------------------------------
 
 fn spread_cells(s: &Spread) -> [String; 3] {
@@ -672,6 +717,8 @@ async fn assistant_page(
         @if let Some((rows, unclear)) = figures {
             section.card {
                 h2 { "Par demande" }
+                @let items: Vec<(String, i64, Option<String>)> = rows.iter().filter(|r| r.row.conversations > 0).map(|r| (intent_label(Some(&r.row.key)).to_string(), r.row.conversations, drill(&q, &Which::Intent(r.row.key.clone())))).collect();
+                (bars("Conversations par première demande", &items, ""))
                 @if rows.is_empty() { p.muted { "Aucune conversation sur la période." } }
                 @else {
                     (table(&["Demande", "Conversations", "Sans l'équipe", "Avec l'équipe", "Réponses", "Reprises par l'équipe", "Confiance"], rows.iter().map(|r| {
@@ -698,7 +745,7 @@ async fn assistant_page(
                         tr {
                             td { "« " (g.example) " »" }
                             td { (g.count) }
-                            td { a href={ (paths::with_id(paths::CONVERSATION, g.conversation)) "#apprendre" } { "Apprendre à l'assistant" } }
+                            td { a href={ (paths::with_id(paths::CONVERSATION, g.conversation)) "#apprendre-" (g.message) } { "Apprendre à l'assistant" } }
                         }
                     })))
                 }
@@ -773,6 +820,8 @@ async fn team_page(
         @if !all { (alert(Tone::Info, "Vous voyez vos propres chiffres ; l'administrateur a choisi de ne pas montrer ceux de l'équipe.")) }
         section.card {
             h2 { "Par membre" }
+            @let items: Vec<(String, i64, Option<String>)> = members.iter().map(|r| (name(&r.key, &f.members), r.conversations, drill(&q, &Which::Member(r.key.parse().unwrap_or(0))))).collect();
+            (bars("Conversations attribuées par membre", &items, ""))
             @if members.is_empty() { p.muted { "Aucune conversation attribuée sur la période. Attribuez les conversations depuis la boîte de réception." } }
             @else {
                 (table(&headers, members.iter().map(|r| {
@@ -871,10 +920,12 @@ async fn products_page(
             }
             section.card {
                 h2 { "Produits demandés" }
+                @let items: Vec<(String, i64, Option<String>)> = asked.iter().map(|a| (a.title.clone(), a.asked, drill(&q, &Which::Product(a.handle.clone())))).collect();
+                (bars("Réponses de l'assistant par produit", &items, ""))
                 @if asked.is_empty() { p.muted { "Aucun produit demandé sur la période." } }
                 @else {
                     (table(&["Produit", "Demandé", "Dont en rupture en boutique"], asked.iter().map(|a| html! {
-                        tr { td { (a.title) } td { (a.asked) } td { (a.out_of_stock) } }
+                        tr { td { (a.title) } td { (linked(&q, &Which::Product(a.handle.clone()), a.asked)) } td { (a.out_of_stock) } }
                     })))
                 }
             }
@@ -940,6 +991,12 @@ async fn sales_page(
                     li { "les commandes de la boutique en ligne passées sur la période par un client reconnu dans une conversation (même adresse e-mail ou même numéro de téléphone), au plus " (days) " jours après le début de celle-ci ; la conversation la plus récente est créditée." }
                 }
                 p.muted { "Limites : un client qui écrit depuis une autre adresse ou un autre numéro n'est pas reconnu ; une commande qui aurait eu lieu sans la conversation est comptée quand même ; une mise de côté remise puis commandée en ligne compterait deux fois. Réglez le délai dans « Réglages des rapports » (Vue d'ensemble)." }
+            }
+            @let by_channel = sales::totals_by(&list, |s| channel_label(&s.channel).to_string());
+            section.card {
+                h2 { "Montant par canal" }
+                @let items: Vec<(String, i64, Option<String>)> = by_channel.iter().map(|(k, _, cents)| (k.clone(), cents / 100, None)).collect();
+                (bars("Ventes attribuées par canal, en euros", &items, " €"))
             }
             div.grid {
                 section.card {
@@ -1039,6 +1096,8 @@ async fn satisfaction_page(
         @if let Some(list) = figures {
             section.card {
                 h2 { (count(list.len() as i64, "réponse", "réponses")) }
+                @let items: Vec<(String, i64, Option<String>)> = (1..=5).rev().map(|n| (format!("{n} / 5"), list.iter().filter(|r| r.score == n).count() as i64, drill(&q, &Which::Csat(n)))).collect();
+                (bars("Réponses par note", &items, ""))
                 @if list.is_empty() { p.muted { "Aucune réponse à l'enquête sur la période. Elle part quand une conversation est fermée avec « Envoyer l'enquête »." } }
                 @else {
                     (table(&["Membre", "Note", "Commentaire", "Client", "Date", ""], list.iter().map(|r| html! {

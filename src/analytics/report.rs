@@ -236,6 +236,8 @@ pub enum Which {
     Department(i64),
     Holds,
     Sold,
+    /// The bot answered about this product (handle).
+    Product(String),
 }
 
 impl Which {
@@ -257,6 +259,7 @@ impl Which {
             "department" => Which::Department(value.parse().ok()?),
             "holds" => Which::Holds,
             "sold" => Which::Sold,
+            "product" => Which::Product(value.to_string()),
             _ => return None,
         })
     }
@@ -275,6 +278,7 @@ impl Which {
             Which::Department(d) => format!("department:{d}"),
             Which::Holds => "holds".into(),
             Which::Sold => "sold".into(),
+            Which::Product(h) => format!("product:{h}"),
         }
     }
 
@@ -300,6 +304,7 @@ impl Which {
             Which::Department(d) => f.department == Some(*d),
             Which::Holds => f.holds > 0,
             Which::Sold => f.holds_fulfilled > 0,
+            Which::Product(h) => f.products.contains(&format!("\"{h}\":")),
         }
     }
 }

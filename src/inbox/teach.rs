@@ -66,7 +66,7 @@ pub fn form(
     read: Option<&str>,
 ) -> Markup {
     html! {
-        details.teach {
+        details.teach id={ "apprendre-" (message) } {
             summary { "🎓 Apprendre à l'assistant" }
             form.row method="post" action=(paths::with_id(paths::CONVERSATION_TEACH, conversation)) {
                 (csrf_input(csrf))

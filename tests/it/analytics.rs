@@ -341,6 +341,13 @@ fn every_report_answers_and_roles_are_kept() {
         for format in ["", "&format=csv"] {
             let r = owner.get(&format!("{path}?{DAY}{format}"));
             assert_eq!(r.status, 200, "{path}{format}: {}", r.body);
+            if format.is_empty() && path != "/analytics/products" {
+                // A chart drawn on the server, with its figures in words.
+                assert!(
+                    r.body.contains("<svg") && r.body.contains("role=\"img\""),
+                    "{path}"
+                );
+            }
         }
     }
     let assistant = owner.get(&format!("/analytics/assistant?{DAY}"));
