@@ -186,3 +186,11 @@ document.addEventListener("htmx:afterRequest", function (event) {
     target.scrollIntoView({ block: "center" });
   }
 })();
+
+// Analytiques: choosing dates means "Dates choisies".
+document.addEventListener("change", function (e) {
+  var form = e.target.closest && e.target.closest("form.report-filters");
+  if (!form || e.target.type !== "date") return;
+  var preset = form.querySelector("select[name=preset]");
+  if (preset) preset.value = "custom";
+});
