@@ -125,7 +125,11 @@ pub struct Frame {
 const CATCH_UP: usize = 5000;
 
 pub fn frame(conn: &mut Connection, q: &Query, now: Timestamp) -> Result<Frame, AppError> {
-    let pending = db::write(conn, |tx| super::facts::refresh(tx, now, CATCH_UP))?;
+    let pending = if super::facts::any_pending(conn)? {
+        db::write(conn, |tx| super::facts::refresh(tx, now, CATCH_UP))?
+    } else {
+        0
+    };
     let tz = shop_timezone(conn);
     let period = Period::parse(&q.preset, &q.from, &q.to, now, &tz);
     let members = list_members(conn)?

@@ -105,12 +105,15 @@ pub fn sales(
             known.entry(k).or_default().push(c);
         }
     }
-    // Orders of the period (dates are the stores' own, with their offsets).
+    // Orders of the period. Their dates are the stores' own text, with offsets: a day
+    // either side is read by index, then each date is compared exactly.
+    let day = |t: Timestamp| t.strftime("%Y-%m-%d").to_string();
+    let margin = SignedDuration::from_hours(24);
     let mut stmt = conn.prepare_cached(
         "SELECT name, email, phone, created_at, COALESCE(total_cents, 0) FROM orders
-         WHERE cancelled_at IS NULL",
+         WHERE cancelled_at IS NULL AND created_at >= ?1 AND created_at < ?2",
     )?;
-    let orders = stmt.query_map([], |r| {
+    let orders = stmt.query_map([day(p.start - margin), day(p.end + margin)], |r| {
         Ok((
             r.get::<_, String>(0)?,
             r.get::<_, String>(1)?,
