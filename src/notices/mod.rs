@@ -388,6 +388,22 @@ fn alert(
     Ok(conversation)
 }
 
+/// A message about an appointment, in the shopper's language and the shop's tone.
+fn about_appointment(voice: &Voice<'_>, a: &AppointmentRow, key: &str, when: &str) -> String {
+    let service = a.service.to_lowercase();
+    voice.templates.render(
+        key,
+        a.lang,
+        voice.shop.tone,
+        &[
+            ("service", &service),
+            ("when", when),
+            ("address", &voice.shop.address),
+            ("shop", &voice.shop.name),
+        ],
+    )
+}
+
 fn summary(voice: &Voice<'_>, a: &AppointmentRow) -> String {
     format!("{} — {}", a.service, voice.shop.name)
 }
@@ -429,18 +445,12 @@ fn invitations(
         });
         let when = full_moment(a.start, &voice.shop.hours.tz, a.lang);
         let service = a.service.to_lowercase();
-        let vars = [
-            ("service", service.as_str()),
-            ("when", when.as_str()),
-            ("address", voice.shop.address.as_str()),
-            ("shop", voice.shop.name.as_str()),
-        ];
         let key = if cancelled {
             "appointment_cancel_email"
         } else {
             "appointment_invitation"
         };
-        let body = voice.templates.render(key, a.lang, voice.shop.tone, &vars);
+        let body = about_appointment(voice, &a, key, &when);
         let subject = match (cancelled, a.lang) {
             (false, Lang::Fr) => format!("Votre rendez-vous : {service}, {when}"),
             (false, Lang::En) => format!("Your appointment: {service}, {when}"),
@@ -494,18 +504,7 @@ fn changes(
             (false, Some(_)) => "appointment_moved_by_shop",
         };
         let when = full_moment(a.start, &voice.shop.hours.tz, a.lang);
-        let service = a.service.to_lowercase();
-        let body = voice.templates.render(
-            key,
-            a.lang,
-            voice.shop.tone,
-            &[
-                ("service", &service),
-                ("when", &when),
-                ("address", &voice.shop.address),
-                ("shop", &voice.shop.name),
-            ],
-        );
+        let body = about_appointment(voice, &a, key, &when);
         let (conversation, _) = tell(
             tx,
             a.conversation.map(ConversationId),
@@ -540,18 +539,7 @@ fn reminders(
             _ => continue,
         };
         let when = info::moment_at(a.start, now, &voice.shop.hours, a.lang);
-        let service = a.service.to_lowercase();
-        let body = voice.templates.render(
-            "appointment_reminder",
-            a.lang,
-            voice.shop.tone,
-            &[
-                ("service", &service),
-                ("when", &when),
-                ("address", &voice.shop.address),
-                ("shop", &voice.shop.name),
-            ],
-        );
+        let body = about_appointment(voice, &a, "appointment_reminder", &when);
         let subject = match a.lang {
             Lang::Fr => format!("Rappel : votre rendez-vous {when}"),
             Lang::En => format!("Reminder: your appointment {when}"),
