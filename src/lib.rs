@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod agenda;
 pub mod alerts;
 pub mod analytics;
+pub mod api;
 pub mod appointments;
 pub mod assistant;
 pub mod channels;
@@ -100,6 +101,7 @@ pub async fn run_with(
         accounts::limiter::LoginGuard::new(&config.security).map_err(RunError::Startup)?,
     );
     let hub = actix_web::web::Data::new(channels::webchat::Hub::default());
+    let api_limits = actix_web::web::Data::new(api::auth::Limits::default());
     let sync = stores::sync::SyncContext {
         db: state.db.clone(),
         secrets: state.secrets.clone(),
@@ -136,6 +138,7 @@ pub async fn run_with(
             .app_data(bot.clone())
             .app_data(login.clone())
             .app_data(hub.clone())
+            .app_data(api_limits.clone())
             .configure(web::extractor_config)
             .configure(routes)
             .default_service(actix_web::web::to(web::not_found))
@@ -259,6 +262,7 @@ fn routes(cfg: &mut actix_web::web::ServiceConfig) {
     alerts::configure(cfg);
     agenda::configure(cfg);
     analytics::configure(cfg);
+    api::configure(cfg);
     stores::configure(cfg);
     stores::webhooks::configure(cfg);
     channels::twilio::configure(cfg);

@@ -79,6 +79,11 @@ async fn index(staff: Staff) -> HttpResponse {
         (paths::SETTINGS_ACCOUNT, "Mon compte", text::ACCOUNT_DESC),
         (paths::MEMBERS, "Membres de l'équipe", text::MEMBERS_DESC),
         (paths::INTEGRATIONS, "Intégrations", text::INTEGRATIONS_DESC),
+        (
+            paths::SETTINGS_API,
+            "API et accès",
+            "Clés d'API pour relier vos autres outils, et le journal de leurs appels.",
+        ),
     ];
     let body = html! {
         ul.settings-list {

@@ -78,6 +78,8 @@ pub const SETTINGS_ASSISTANT: &str = "/settings/assistant";
 /// Removes an example the shop taught its assistant.
 pub const SETTINGS_EXAMPLE_DELETE: &str = "/settings/assistant/examples/{id}/delete";
 pub const SETTINGS_MESSAGES: &str = "/settings/messages";
+pub const SETTINGS_API: &str = "/settings/api";
+pub const SETTINGS_API_REVOKE: &str = "/settings/api/{id}/revoke";
 pub const SETTINGS_INBOX: &str = "/settings/inbox";
 pub const SAVED_REPLY: &str = "/settings/inbox/replies/{id}";
 pub const DEPARTMENT: &str = "/settings/inbox/departments/{id}";

@@ -4,6 +4,7 @@
 mod accounts;
 mod alerts;
 mod analytics;
+mod api;
 mod appointments;
 mod assistant;
 mod browser;
