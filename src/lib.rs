@@ -189,6 +189,16 @@ pub async fn run_with(
             stop_rx.clone(),
         )),
         tokio::spawn(jobs::run(
+            api::webhooks::Dispatcher {
+                db: state.db.clone(),
+                clock: state.clock.clone(),
+                secrets: state.secrets.clone(),
+                http: api::webhooks::Dispatcher::agent(),
+            },
+            Schedule::every(Duration::from_secs(2)).woken_by(state.hooks_wanted.clone()),
+            stop_rx.clone(),
+        )),
+        tokio::spawn(jobs::run(
             analytics::weekly::Weekly {
                 db: state.db.clone(),
                 clock: state.clock.clone(),

@@ -84,6 +84,11 @@ async fn index(staff: Staff) -> HttpResponse {
             "API et accès",
             "Clés d'API pour relier vos autres outils, et le journal de leurs appels.",
         ),
+        (
+            paths::SETTINGS_WEBHOOKS,
+            "Webhooks",
+            "Prévenir vos autres outils de ce qui se passe, par des envois signés.",
+        ),
     ];
     let body = html! {
         ul.settings-list {

@@ -34,6 +34,8 @@ pub struct AppState {
     pub notices_wanted: Arc<tokio::sync::Notify>,
     /// Wakes the weekly summary's job (its setting changed).
     pub reports_wanted: Arc<tokio::sync::Notify>,
+    /// Wakes the webhooks' dispatcher (a resend, a new endpoint).
+    pub hooks_wanted: Arc<tokio::sync::Notify>,
     /// The channels in effect, read once (see `channels::settings::current`).
     pub channels: Arc<std::sync::RwLock<Option<crate::config::Channels>>>,
     /// Which conversation just changed, for the live pages and the widget.
@@ -67,6 +69,7 @@ impl AppState {
             sync_wanted: Arc::default(),
             notices_wanted: Arc::default(),
             reports_wanted: Arc::default(),
+            hooks_wanted: Arc::default(),
             events: Arc::default(),
             channels: Arc::default(),
             csp: content_security_policy(config.shopify.api_url.as_deref()),

@@ -195,6 +195,8 @@ fn every_page_fits_a_laptop_and_a_phone() {
         ("/settings/integrations", "integrations"),
         ("/settings/account", "compte"),
         ("/settings/members", "membres"),
+        ("/settings/api", "api"),
+        ("/settings/webhooks", "webhooks"),
         ("/onboarding/canaux", "assistant-canaux"),
         ("/onboarding/boutique", "assistant-boutique"),
     ];

@@ -14,6 +14,7 @@ mod common;
 mod crash;
 mod database;
 mod fakes;
+mod hooks;
 mod inbox;
 mod integrations;
 mod layers;
