@@ -46,6 +46,8 @@ pub struct CallerKey(pub i64);
 pub struct Caller {
     pub key: i64,
     pub scopes: Vec<String>,
+    /// The admin who created the key (replies and notes are theirs).
+    pub member: Option<i64>,
 }
 
 impl Caller {
@@ -104,6 +106,7 @@ impl FromRequest for Caller {
             Ok(Caller {
                 key: key.id,
                 scopes: key.scopes,
+                member: key.created_by,
             })
         })
     }

@@ -33,6 +33,8 @@ pub const SCOPES: [(&str, &str); 8] = [
 #[derive(Debug, Clone, PartialEq)]
 pub struct Key {
     pub id: i64,
+    /// The admin who created it: the team member its replies and notes are signed by.
+    pub created_by: Option<i64>,
     pub name: String,
     pub prefix: String,
     pub scopes: Vec<String>,
@@ -44,6 +46,7 @@ pub struct Key {
 
 fn key(r: &rusqlite::Row<'_>) -> rusqlite::Result<Key> {
     Ok(Key {
+        created_by: r.get(8)?,
         id: r.get(0)?,
         name: r.get(1)?,
         prefix: r.get(2)?,
@@ -55,8 +58,8 @@ fn key(r: &rusqlite::Row<'_>) -> rusqlite::Result<Key> {
     })
 }
 
-const COLUMNS: &str =
-    "id, name, prefix, scopes, created_at, expires_at, last_used_at, revoked_at FROM api_keys";
+const COLUMNS: &str = "id, name, prefix, scopes, created_at, expires_at, last_used_at, revoked_at,
+    created_by FROM api_keys";
 
 /// Creates a key; returns it with the one copy of its secret.
 pub fn create(
@@ -130,10 +133,11 @@ pub fn check(
     };
     let found: Option<(Key, String)> = conn
         .prepare_cached(
-            "SELECT id, name, prefix, scopes, created_at, expires_at, last_used_at, revoked_at, hash
+            "SELECT id, name, prefix, scopes, created_at, expires_at, last_used_at, revoked_at,
+                    created_by, hash
              FROM api_keys WHERE prefix = ?1",
         )?
-        .query_row([prefix], |r| Ok((key(r)?, r.get(8)?)))
+        .query_row([prefix], |r| Ok((key(r)?, r.get(9)?)))
         .optional()?;
     let Some((k, hash)) = found else {
         return Ok(Err(Refused::Unknown));

@@ -24,7 +24,7 @@ pub struct Route {
     pub summary: &'static str,
 }
 
-pub const ROUTES: [Route; 8] = [
+pub const ROUTES: [Route; 16] = [
     Route {
         method: "get",
         path: "/conversations",
@@ -42,6 +42,54 @@ pub const ROUTES: [Route; 8] = [
         path: "/conversations/{id}/messages",
         scope: "conversations:read",
         summary: "List a conversation's messages, oldest first",
+    },
+    Route {
+        method: "post",
+        path: "/conversations/{id}/reply",
+        scope: "conversations:write",
+        summary: "Reply to the shopper as the team (the assistant stays silent)",
+    },
+    Route {
+        method: "post",
+        path: "/conversations/{id}/handover",
+        scope: "conversations:write",
+        summary: "Hand the conversation to the team",
+    },
+    Route {
+        method: "post",
+        path: "/conversations/{id}/handback",
+        scope: "conversations:write",
+        summary: "Give the conversation back to the assistant",
+    },
+    Route {
+        method: "post",
+        path: "/conversations/{id}/close",
+        scope: "conversations:write",
+        summary: "Close the conversation",
+    },
+    Route {
+        method: "post",
+        path: "/conversations/{id}/assign",
+        scope: "conversations:write",
+        summary: "Assign a member and/or a department",
+    },
+    Route {
+        method: "post",
+        path: "/conversations/{id}/priority",
+        scope: "conversations:write",
+        summary: "Set or clear the priority flag",
+    },
+    Route {
+        method: "post",
+        path: "/conversations/{id}/notes",
+        scope: "conversations:write",
+        summary: "Add an internal note",
+    },
+    Route {
+        method: "get",
+        path: "/contacts",
+        scope: "contacts:read",
+        summary: "List contacts",
     },
     Route {
         method: "get",
@@ -91,6 +139,35 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/conversations", web::get().to(conversations))
             .route("/conversations/{id}", web::get().to(conversation))
             .route("/conversations/{id}/messages", web::get().to(messages))
+            .route(
+                "/conversations/{id}/reply",
+                web::post().to(|s, r, c, p, b| act(s, r, c, p, b, Act::Reply)),
+            )
+            .route(
+                "/conversations/{id}/handover",
+                web::post().to(|s, r, c, p, b| act(s, r, c, p, b, Act::HandOver)),
+            )
+            .route(
+                "/conversations/{id}/handback",
+                web::post().to(|s, r, c, p, b| act(s, r, c, p, b, Act::HandBack)),
+            )
+            .route(
+                "/conversations/{id}/close",
+                web::post().to(|s, r, c, p, b| act(s, r, c, p, b, Act::Close)),
+            )
+            .route(
+                "/conversations/{id}/assign",
+                web::post().to(|s, r, c, p, b| act(s, r, c, p, b, Act::Assign)),
+            )
+            .route(
+                "/conversations/{id}/priority",
+                web::post().to(|s, r, c, p, b| act(s, r, c, p, b, Act::Priority)),
+            )
+            .route(
+                "/conversations/{id}/notes",
+                web::post().to(|s, r, c, p, b| act(s, r, c, p, b, Act::Note)),
+            )
+            .route("/contacts", web::get().to(contacts))
             .route("/products", web::get().to(products))
             .route("/orders", web::get().to(orders))
             .route("/holds", web::get().to(holds))
@@ -664,6 +741,163 @@ async fn close_hold(
         },
     )
     .await
+}
+
+/// What a POST on a conversation does.
+#[derive(Clone, Copy, PartialEq)]
+enum Act {
+    Reply,
+    HandOver,
+    HandBack,
+    Close,
+    Assign,
+    Priority,
+    Note,
+}
+
+/// The body of a conversation action: the fields each action reads (others refused).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ActBody {
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    member_id: Option<i64>,
+    #[serde(default)]
+    department_id: Option<i64>,
+    #[serde(default)]
+    priority: Option<bool>,
+}
+
+async fn act(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+    path: web::Path<i64>,
+    body: web::Bytes,
+    what: Act,
+) -> Result<HttpResponse, ApiError> {
+    caller.require("conversations:write")?;
+    let id = crate::db::ids::ConversationId(path.into_inner());
+    // An action without a body is fine; a body must be this JSON, no unknown field.
+    let b: ActBody = if body.iter().all(u8::is_ascii_whitespace) {
+        ActBody::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| unreadable(&e.to_string()))?
+    };
+    let text = b.body.as_deref().map(str::trim).unwrap_or("").to_string();
+    if matches!(what, Act::Reply | Act::Note) && (text.is_empty() || text.chars().count() > 4000) {
+        return Err(ApiError::invalid(
+            "body",
+            "`body` is the text, 1 to 4,000 characters.",
+        ));
+    }
+    if what == Act::Priority && b.priority.is_none() {
+        return Err(ApiError::invalid(
+            "priority",
+            "`priority` is true or false.",
+        ));
+    }
+    let member = caller.member;
+    if matches!(what, Act::Reply | Act::Note) && member.is_none() {
+        return Err(ApiError::forbidden(
+            "conversations:write (the key's creator was removed: create a new key)",
+        ));
+    }
+    let route = match what {
+        Act::Reply => "POST /conversations/{id}/reply",
+        Act::HandOver => "POST /conversations/{id}/handover",
+        Act::HandBack => "POST /conversations/{id}/handback",
+        Act::Close => "POST /conversations/{id}/close",
+        Act::Assign => "POST /conversations/{id}/assign",
+        Act::Priority => "POST /conversations/{id}/priority",
+        Act::Note => "POST /conversations/{id}/notes",
+    };
+    let st = state.clone();
+    let answer = idempotent(&state, &req, &caller, route, async move || {
+        let now = st.clock.now();
+        let done = db::call(
+            &st.db,
+            move |conn| -> Result<Option<(Value, bool)>, crate::error::AppError> {
+                db::write(conn, |tx| {
+                    use crate::assistant::{conversations, outbox};
+                    use crate::inbox::repo as inbox;
+                    if conversations::get(tx, id)?.is_none() {
+                        return Ok(None);
+                    }
+                    let mut wake = false;
+                    match what {
+                        Act::Reply => {
+                            let user = crate::db::ids::UserId(member.unwrap_or_default());
+                            let message = conversations::staff_reply(tx, id, user, &text, now)?;
+                            wake = outbox::follow_up(tx, id, message, &text, now)?;
+                        }
+                        Act::HandOver => conversations::hand_over(tx, id, "api", now)?,
+                        Act::HandBack => conversations::hand_back(tx, id)?,
+                        Act::Close => {
+                            inbox::close(tx, id, now.as_second())?;
+                        }
+                        Act::Assign => inbox::assign(tx, id, b.member_id, b.department_id)?,
+                        Act::Priority => inbox::set_priority(tx, id, b.priority.unwrap_or(false))?,
+                        Act::Note => {
+                            let user = crate::db::ids::UserId(member.unwrap_or_default());
+                            inbox::add_note(tx, id, user, &text, now.as_second())?;
+                        }
+                    }
+                    let c = tx
+                        .prepare_cached(&format!(
+                            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = ?1"
+                        ))?
+                        .query_row([id], conversation_json)?;
+                    Ok(Some((c, wake)))
+                })
+            },
+        )
+        .await?;
+        let Some((c, wake)) = done else {
+            return Err(ApiError::not_found("conversation"));
+        };
+        st.events.changed(id);
+        if wake {
+            st.outbox_ready.notify_one();
+        }
+        Ok((StatusCode::OK, json!({"data": c})))
+    })
+    .await?;
+    Ok(answer)
+}
+
+async fn contacts(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<Page>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require("contacts:read")?;
+    let (limit, after) = (q.limit()?, q.after()?);
+    let (items, next) = db::call(
+        &state.db,
+        move |conn| -> Result<_, crate::error::AppError> {
+            let from = after.map_or(0, |(_, c)| c);
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, channel, identity, display_name, customer_id, blocked, created_at
+             FROM contacts WHERE id > ?1 ORDER BY id LIMIT ?2",
+            )?;
+            let mut rows = stmt.query(params![from, limit])?;
+            let (mut items, mut next) = (Vec::new(), None);
+            while let Some(r) = rows.next()? {
+                let id: i64 = r.get(0)?;
+                next = Some((0, id));
+                items.push(json!({
+                    "id": id, "channel": r.get::<_, String>(1)?, "identity": r.get::<_, String>(2)?,
+                    "name": r.get::<_, String>(3)?, "customer_id": r.get::<_, Option<i64>>(4)?,
+                    "blocked": r.get::<_, bool>(5)?, "created_at": iso(Some(r.get(6)?)),
+                }));
+            }
+            Ok((items, next))
+        },
+    )
+    .await?;
+    Ok(page(items, limit, next))
 }
 
 impl From<crate::engine::data::DataError> for ApiError {

@@ -6,7 +6,7 @@ mod card;
 mod conversation;
 mod live;
 mod products;
-mod repo;
+pub mod repo;
 pub mod settings;
 pub mod teach;
 

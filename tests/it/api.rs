@@ -270,3 +270,86 @@ fn a_hold_made_twice_with_one_idempotency_key_is_made_once() {
     assert!(limited.header("retry-after").is_some());
     assert_eq!(json(&limited.body)["error"]["code"], "rate_limited");
 }
+
+#[test]
+fn the_team_works_a_conversation_through_the_api() {
+    let (app, owner) = shop();
+    let key = new_key(
+        &owner,
+        "CRM",
+        &["conversations:read", "conversations:write", "contacts:read"],
+    );
+    let auth = format!("Bearer {key}");
+    let c = app.client();
+    let id = conversation(&app, "+33698765432", 1_790_000_000);
+    let post = |action: &str, body: &str| {
+        c.post_signed(
+            &format!("/api/v1/conversations/{id}/{action}"),
+            &[("Authorization", &auth)],
+            body,
+        )
+    };
+    let status = |r: &crate::common::Resp| {
+        json(&r.body)["data"]["status"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+
+    let empty = post("reply", "");
+    assert_eq!(empty.status, 422);
+    assert_eq!(json(&empty.body)["error"]["field"], "body");
+    let extra = post("reply", r#"{"body": "Bonjour", "from": "x"}"#);
+    assert_eq!(extra.status, 422);
+    assert_eq!(json(&extra.body)["error"]["field"], "from");
+
+    let replied = post("reply", r#"{"body": "Bonjour, votre robe est prête."}"#);
+    assert_eq!(replied.status, 200, "{}", replied.body);
+    assert_eq!(
+        status(&replied),
+        "with_team",
+        "a team reply silences the assistant"
+    );
+    let conn = Connection::open(app.data_dir.join("comptoir.db")).unwrap();
+    let (author, queued): (String, i64) = conn
+        .query_row(
+            "SELECT m.author, (SELECT count(*) FROM outbox o WHERE o.message_id = m.id)
+             FROM messages m WHERE m.conversation_id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((author.as_str(), queued), ("staff", 1));
+
+    assert_eq!(status(&post("handback", "")), "with_assistant");
+    assert_eq!(status(&post("handover", "")), "with_team");
+    let owner_id: i64 = conn
+        .query_row("SELECT min(id) FROM users", [], |r| r.get(0))
+        .unwrap();
+    let assigned = post("assign", &format!(r#"{{"member_id": {owner_id}}}"#));
+    assert_eq!(json(&assigned.body)["data"]["assignee_id"], owner_id);
+    assert_eq!(
+        json(&post("priority", r#"{"priority": true}"#).body)["data"]["priority"],
+        1
+    );
+    assert_eq!(post("notes", r#"{"body": "Cliente fidèle"}"#).status, 200);
+    let note: String = conn
+        .query_row(
+            "SELECT body FROM notes WHERE conversation_id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(note, "Cliente fidèle");
+    assert_eq!(status(&post("close", "")), "closed");
+    let missing = c.post_signed(
+        "/api/v1/conversations/999999/close",
+        &[("Authorization", &auth)],
+        "",
+    );
+    assert_eq!(missing.status, 404);
+
+    let contacts = c.get_with("/api/v1/contacts", ("Authorization", &auth));
+    assert_eq!(contacts.status, 200);
+    assert!(json(&contacts.body)["data"].is_array());
+}
