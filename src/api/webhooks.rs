@@ -591,21 +591,27 @@ impl Job for Dispatcher {
             return Round::Idle;
         }
         let more = claimed.len() == 16;
-        let mut results = Vec::with_capacity(claimed.len());
-        for c in claimed {
-            let secrets: Vec<String> = c
-                .secrets
-                .iter()
-                .filter_map(|s| self.secrets.open(s).ok())
-                .filter_map(|b| String::from_utf8(b).ok())
-                .collect();
-            let http = self.http.clone();
-            let outcome = tokio::task::spawn_blocking(move || {
-                let o = send(&http, &c, &secrets, now);
-                (c, o)
+        // The round's deliveries go out at once (each on a blocking thread); a slow
+        // receiver holds only its own.
+        let sends: Vec<_> = claimed
+            .into_iter()
+            .map(|c| {
+                let secrets: Vec<String> = c
+                    .secrets
+                    .iter()
+                    .filter_map(|s| self.secrets.open(s).ok())
+                    .filter_map(|b| String::from_utf8(b).ok())
+                    .collect();
+                let http = self.http.clone();
+                tokio::task::spawn_blocking(move || {
+                    let o = send(&http, &c, &secrets, now);
+                    (c, o)
+                })
             })
-            .await;
-            if let Ok(r) = outcome {
+            .collect();
+        let mut results = Vec::with_capacity(sends.len());
+        for s in sends {
+            if let Ok(r) = s.await {
                 results.push(r);
             }
         }
