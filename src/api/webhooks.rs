@@ -550,7 +550,11 @@ pub struct Dispatcher {
 
 impl Dispatcher {
     pub fn agent() -> ureq::Agent {
+        // A fresh connection per delivery: a receiver that closed an idle one must not
+        // turn a delivery into a retry half a minute later.
         ureq::Agent::config_builder()
+            .max_idle_connections(0)
+            .max_idle_connections_per_host(0)
             .timeout_global(Some(TIMEOUT))
             .http_status_as_error(false)
             .user_agent(format!("Comptoir-Webhooks/{}", env!("CARGO_PKG_VERSION")))
@@ -615,7 +619,7 @@ impl Job for Dispatcher {
                 results.push(r);
             }
         }
-        let jitter = (now.subsec_nanosecond() as f64 / 1e9).fract();
+        let jitter = crate::jobs::jitter();
         let saved = db::call(&self.db, move |conn| {
             db::write(conn, |tx| {
                 for (c, o) in &results {
