@@ -19,6 +19,7 @@ pub mod engine;
 pub mod error;
 pub mod events;
 pub mod inbox;
+pub mod invitations;
 pub mod jobs;
 pub mod notices;
 pub mod onboarding;
@@ -273,6 +274,7 @@ fn routes(cfg: &mut actix_web::web::ServiceConfig) {
     agenda::configure(cfg);
     analytics::configure(cfg);
     api::configure(cfg);
+    invitations::configure(cfg);
     stores::configure(cfg);
     stores::webhooks::configure(cfg);
     channels::twilio::configure(cfg);

@@ -160,6 +160,7 @@ fn members_view(
         @if admin {
             br;
             (card(text::ADD_TITLE, html! {
+                p { a href=(paths::INVITATIONS) { "Inviter par e-mail (la personne choisit son mot de passe) →" } }
                 p.muted { (text::ADD_HINT) }
                 form.stack method="post" action=(paths::MEMBERS) {
                     (csrf_input(&staff.csrf))

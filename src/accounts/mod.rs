@@ -89,7 +89,7 @@ pub fn client_ip(state: &AppState, req: &HttpRequest) -> Option<std::net::IpAddr
 }
 
 /// Opens a session for `user` and returns the cookie that carries it.
-async fn start_session(
+pub async fn start_session(
     state: &AppState,
     req: &HttpRequest,
     user: UserId,

@@ -76,7 +76,8 @@ pub async fn require_setup(
         || path.starts_with("/assets/")
         || path.starts_with("/webhooks/")
         || path.starts_with("/widget/")
-        || path.starts_with("/api/");
+        || path.starts_with("/api/")
+        || path.starts_with("/invitation/");
     let state = req.app_data::<web::Data<AppState>>().cloned();
     if let Some(state) = state.filter(|s| !exempt && s.needs_setup.load(Ordering::Relaxed)) {
         let users = db::call(&state.db, |conn| sessions::count_users(conn))

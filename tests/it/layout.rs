@@ -197,6 +197,7 @@ fn every_page_fits_a_laptop_and_a_phone() {
         ("/settings/members", "membres"),
         ("/settings/api", "api"),
         ("/settings/webhooks", "webhooks"),
+        ("/settings/invitations", "invitations"),
         ("/onboarding/canaux", "assistant-canaux"),
         ("/onboarding/boutique", "assistant-boutique"),
     ];

@@ -17,6 +17,7 @@ mod fakes;
 mod hooks;
 mod inbox;
 mod integrations;
+mod invitations;
 mod layers;
 mod layout;
 mod oauth;

@@ -128,3 +128,18 @@ CREATE TRIGGER hook_order_updated AFTER UPDATE OF updated_at ON orders
      AND EXISTS (SELECT 1 FROM webhook_endpoints WHERE enabled = 1) BEGIN
     INSERT INTO outgoing_events (kind, ref_id) VALUES ('order.synced', new.id);
 END;
+
+-- Invitations to join the team: a single-use link valid seven days.
+CREATE TABLE invitations (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL COLLATE NOCASE,
+    role TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    invited_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    -- When the e-mail went (NULL: not sent, the link was copied).
+    sent_at INTEGER,
+    accepted_at INTEGER,
+    revoked_at INTEGER
+);
