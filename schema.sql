@@ -310,7 +310,9 @@ CREATE TABLE conversations (
     -- From the wizard's test box: answered like any other, counted nowhere.
     test INTEGER NOT NULL DEFAULT 0,
     -- The newest message the visitor's web chat has received (a reply's "Remis").
-    webchat_delivered_id INTEGER NOT NULL DEFAULT 0
+    webchat_delivered_id INTEGER NOT NULL DEFAULT 0,
+    -- A web chat visit from one of the shop's own addresses: counted nowhere.
+    excluded INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX conversations_by_contact ON conversations(channel, contact, last_message_at);
 CREATE INDEX conversations_recent ON conversations(last_message_at);
@@ -738,7 +740,7 @@ CREATE TRIGGER analytics_message AFTER INSERT ON messages BEGIN
     INSERT OR IGNORE INTO analytics_dirty (conversation_id) VALUES (new.conversation_id);
 END;
 CREATE TRIGGER analytics_conversation AFTER UPDATE OF closed_at, assignee_id, department_id,
-    survey_score, handoff_at, test ON conversations BEGIN
+    survey_score, handoff_at, test, excluded ON conversations BEGIN
     INSERT OR IGNORE INTO analytics_dirty (conversation_id) VALUES (new.id);
 END;
 CREATE TRIGGER analytics_hold AFTER INSERT ON reservations WHEN new.conversation_id IS NOT NULL BEGIN
@@ -767,7 +769,10 @@ CREATE TABLE analytics_settings (
     weekly_report INTEGER NOT NULL DEFAULT 0,
     -- The Monday the last weekly report went for (local date), so it goes once.
     weekly_sent_for TEXT,
-    updated_at INTEGER NOT NULL DEFAULT 0
+    updated_at INTEGER NOT NULL DEFAULT 0,
+    -- JSON array of addresses or ranges (the shop's own) whose web chat visits are
+    -- left out of the analytics.
+    excluded_ips TEXT NOT NULL DEFAULT '[]'
 );
 
 -- The REST API's keys and the log of their calls.

@@ -239,7 +239,7 @@ impl Security {
 }
 
 /// `10.0.0.0/8` or a single address, as (network, prefix length).
-fn ip_range(text: &str) -> Option<(std::net::IpAddr, u32)> {
+pub fn ip_range(text: &str) -> Option<(std::net::IpAddr, u32)> {
     let (addr, bits) = match text.trim().split_once('/') {
         Some((addr, bits)) => (addr, Some(bits.parse::<u32>().ok()?)),
         None => (text.trim(), None),
@@ -250,7 +250,7 @@ fn ip_range(text: &str) -> Option<(std::net::IpAddr, u32)> {
     (bits <= max).then_some((addr, bits))
 }
 
-fn in_range(ip: std::net::IpAddr, net: std::net::IpAddr, bits: u32) -> bool {
+pub fn in_range(ip: std::net::IpAddr, net: std::net::IpAddr, bits: u32) -> bool {
     use std::net::IpAddr::{V4, V6};
     let (ip, net, width) = match (ip.to_canonical(), net) {
         (V4(a), V4(b)) => (u128::from(a.to_bits()), u128::from(b.to_bits()), 32),

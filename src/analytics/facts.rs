@@ -63,7 +63,7 @@ fn compute(conn: &Connection, id: i64, now: Timestamp) -> Result<(), AppError> {
     let found = conn
         .prepare_cached(
             "SELECT channel, contact, handoff_at, handoff_reason, closed_at, assignee_id,
-                    department_id, survey_score, test, created_at
+                    department_id, survey_score, test OR excluded, created_at
              FROM conversations WHERE id = ?1",
         )?
         .query_row([id], |r| {

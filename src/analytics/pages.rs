@@ -596,6 +596,11 @@ fn settings_form(staff: &Staff, c: &Choices) -> Markup {
                     }
                     label.checkbox { input type="checkbox" name="team_visible" checked[c.team_visible]; " Les agents voient les chiffres de toute l'équipe" }
                     label.checkbox { input type="checkbox" name="weekly_report" checked[c.weekly_report]; " Envoyer un résumé chaque lundi matin aux administrateurs (e-mail)" }
+                    div.field {
+                        label for="a-ips" { "Adresses IP de la boutique, exclues des statistiques (une par ligne)" }
+                        textarea #a-ips name="excluded_ips" rows="3" placeholder="203.0.113.7\n192.168.1.0/24" { (c.excluded_ips.join("\n")) }
+                        p.hint { "Les visites du chat depuis ces adresses (vos propres essais) ne comptent dans aucun rapport ; elles restent dans la boîte de réception." }
+                    }
                     button.btn type="submit" { "Enregistrer" }
                 }
             }
@@ -611,6 +616,8 @@ struct SettingsForm {
     team_visible: Option<String>,
     #[serde(default)]
     weekly_report: Option<String>,
+    #[serde(default)]
+    excluded_ips: String,
 }
 
 async fn save_settings(
@@ -629,10 +636,26 @@ async fn save_settings(
             "Indiquez un nombre de jours entre 1 et 90.".into(),
         ));
     }
+    let mut excluded_ips = Vec::new();
+    for line in form
+        .excluded_ips
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
+        if crate::config::ip_range(line).is_none() || excluded_ips.len() >= 50 {
+            return Err(AppError::BadRequest(format!(
+                "« {} » n'est pas une adresse IP ni une plage (exemples : 203.0.113.7, 192.168.1.0/24) ; 50 au plus.",
+                line.chars().take(60).collect::<String>()
+            )));
+        }
+        excluded_ips.push(line.to_string());
+    }
     let c = Choices {
         attribution_days: days,
         team_visible: form.team_visible.is_some(),
         weekly_report: form.weekly_report.is_some(),
+        excluded_ips,
     };
     let now = state.clock.now();
     db::call(&state.db, move |conn| {

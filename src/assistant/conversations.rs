@@ -230,6 +230,32 @@ pub fn set_contact_email(
     Ok(())
 }
 
+/// Leaves a web chat visit out of the analytics when it comes from one of the shop's
+/// own addresses (Analytiques › Réglages des rapports). Returns whether it did.
+pub fn exclude_if_own(
+    conn: &Connection,
+    conversation: ConversationId,
+    ip: std::net::IpAddr,
+) -> Result<bool, AppError> {
+    let listed: Option<String> = conn
+        .prepare_cached("SELECT excluded_ips FROM analytics_settings WHERE id = 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    let ranges: Vec<String> = listed
+        .and_then(|l| serde_json::from_str(&l).ok())
+        .unwrap_or_default();
+    let own = ranges.iter().any(|r| {
+        crate::config::ip_range(r).is_some_and(|(net, bits)| crate::config::in_range(ip, net, bits))
+    });
+    if own {
+        conn.prepare_cached(
+            "UPDATE conversations SET excluded = 1 WHERE id = ?1 AND excluded = 0",
+        )?
+        .execute([conversation])?;
+    }
+    Ok(own)
+}
+
 /// The e-mail address a web chat visitor left, if any.
 pub fn contact_email(
     conn: &Connection,

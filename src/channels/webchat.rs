@@ -280,6 +280,14 @@ async fn post_message(
     if outcome.wants_notices() {
         state.notices_wanted.notify_one();
     }
+    // The shop's own staff trying the chat are counted nowhere.
+    if let Some(ip) = crate::accounts::client_ip(&state, &req) {
+        let conversation = outcome.conversation;
+        db::call(&state.db, move |conn| {
+            crate::assistant::conversations::exclude_if_own(conn, conversation, ip)
+        })
+        .await?;
+    }
     let decision = outcome.decision.as_ref();
     Ok(with_cors(
         HttpResponse::Ok().json(json!({

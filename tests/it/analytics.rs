@@ -484,3 +484,50 @@ fn admins_get_last_weeks_summary_on_monday_morning_once() {
     let again = comptoir::analytics::weekly::due(&mut conn, app.clock.now(), "").unwrap();
     assert!(again.is_none());
 }
+
+#[test]
+fn the_shops_own_addresses_are_left_out_of_the_figures() {
+    let (app, owner, _) = shop_with(|c| {
+        c.channels.webchat.allowed_origins = vec!["https://www.elegance-paris.test".into()];
+    });
+    let today = "preset=today&format=csv";
+    let before = owner.get(&format!("/analytics?{today}"));
+    assert!(before.body.contains("conversations,0"), "{}", before.body);
+    let visit = |visitor: &str, id: &str| {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let r = agent
+            .post(&format!("{}/widget/messages", app.base))
+            .header("Origin", "https://www.elegance-paris.test")
+            .send_json(serde_json::json!({"visitor": visitor, "text": "Bonjour", "id": id}))
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+    };
+    visit("v-shopper-1", "a");
+    let counted = owner.get(&format!("/analytics?{today}"));
+    assert!(counted.body.contains("conversations,1"), "{}", counted.body);
+    // The tests reach the shop from 127.0.0.1: as the shop's own address, not counted.
+    let bad = owner.submit(
+        "/analytics",
+        "/analytics/settings",
+        &[("attribution_days", "7"), ("excluded_ips", "le magasin")],
+    );
+    assert_eq!(bad.status, 400);
+    let r = owner.submit(
+        "/analytics",
+        "/analytics/settings",
+        &[
+            ("attribution_days", "7"),
+            ("team_visible", "on"),
+            ("excluded_ips", "127.0.0.0/8"),
+        ],
+    );
+    assert_eq!(r.status, 303);
+    visit("v-staff-1", "b");
+    let after = owner.get(&format!("/analytics?{today}"));
+    assert!(after.body.contains("conversations,1"), "{}", after.body);
+    // Still in the inbox for the team.
+    assert!(owner.get("/inbox").body.contains("Visiteur"));
+}

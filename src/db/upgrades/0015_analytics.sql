@@ -2,6 +2,9 @@
 -- job for the conversations marked changed (by the triggers below), so reports read
 -- one indexed table instead of a million messages.
 
+-- A web chat visit from one of the shop's own addresses (its staff): counted nowhere.
+ALTER TABLE conversations ADD COLUMN excluded INTEGER NOT NULL DEFAULT 0;
+
 CREATE TABLE conversation_facts (
     conversation_id INTEGER PRIMARY KEY,
     -- The shopper's first message.
@@ -48,7 +51,7 @@ CREATE TRIGGER analytics_message AFTER INSERT ON messages BEGIN
     INSERT OR IGNORE INTO analytics_dirty (conversation_id) VALUES (new.conversation_id);
 END;
 CREATE TRIGGER analytics_conversation AFTER UPDATE OF closed_at, assignee_id, department_id,
-    survey_score, handoff_at, test ON conversations BEGIN
+    survey_score, handoff_at, test, excluded ON conversations BEGIN
     INSERT OR IGNORE INTO analytics_dirty (conversation_id) VALUES (new.id);
 END;
 CREATE TRIGGER analytics_hold AFTER INSERT ON reservations WHEN new.conversation_id IS NOT NULL BEGIN
@@ -80,5 +83,8 @@ CREATE TABLE analytics_settings (
     weekly_report INTEGER NOT NULL DEFAULT 0,
     -- The Monday the last weekly report went for (local date), so it goes once.
     weekly_sent_for TEXT,
-    updated_at INTEGER NOT NULL DEFAULT 0
+    updated_at INTEGER NOT NULL DEFAULT 0,
+    -- JSON array of addresses or ranges (the shop's own) whose web chat visits are
+    -- left out of the analytics.
+    excluded_ips TEXT NOT NULL DEFAULT '[]'
 );
