@@ -234,6 +234,27 @@ fn page(items: Vec<Value>, limit: i64, next: Option<(i64, i64)>) -> HttpResponse
     HttpResponse::Ok().json(json!({"data": items, "next_cursor": next_cursor}))
 }
 
+/// A page's items, and the position (sort key, id) of its last one.
+type Rows = (Vec<Value>, Option<(i64, i64)>);
+
+/// The rows of one page as JSON, with the cursor of the last one.
+fn rows_page(
+    conn: &Connection,
+    sql: &str,
+    args: impl rusqlite::Params,
+    row: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<(Value, (i64, i64))>,
+) -> Result<Rows, crate::error::AppError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query(args)?;
+    let (mut items, mut next) = (Vec::new(), None);
+    while let Some(r) = rows.next()? {
+        let (item, cursor) = row(r)?;
+        next = Some(cursor);
+        items.push(item);
+    }
+    Ok((items, next))
+}
+
 fn iso(secs: Option<i64>) -> Value {
     secs.and_then(|s| jiff::Timestamp::from_second(s).ok())
         .map_or(Value::Null, |t| json!(t.to_string()))
@@ -290,20 +311,18 @@ async fn conversations(
         // Newest activity first; the cursor is (last_message_at, id) of the last item, so
         // a conversation that moves up while paging is not seen twice on later pages.
         let (t, id) = after.unwrap_or((i64::MAX, i64::MAX));
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {CONVERSATION_COLUMNS} FROM conversations
+        rows_page(
+            conn,
+            &format!(
+                "SELECT {CONVERSATION_COLUMNS} FROM conversations
              WHERE test = 0 AND (last_message_at, id) < (?1, ?2)
                AND (?3 IS NULL OR channel = ?3)
                AND (?4 IS NULL OR (?4 = 'open' AND closed_at IS NULL) OR (?4 = 'closed' AND closed_at IS NOT NULL))
              ORDER BY last_message_at DESC, id DESC LIMIT ?5"
-        ))?;
-        let mut rows = stmt.query(params![t, id, channel, status, limit])?;
-        let (mut items, mut next) = (Vec::new(), None);
-        while let Some(r) = rows.next()? {
-            next = Some((r.get(3)?, r.get(0)?));
-            items.push(conversation_json(r)?);
-        }
-        Ok((items, next))
+            ),
+            params![t, id, channel, status, limit],
+            |r| Ok((conversation_json(r)?, (r.get(3)?, r.get(0)?))),
+        )
     })
     .await?;
     Ok(page(items, limit, next))
@@ -354,24 +373,25 @@ async fn messages(
                 return Ok(None);
             }
             let from = after.map_or(0, |(_, m)| m);
-            let mut stmt = conn.prepare_cached(
+            let page = rows_page(
+                conn,
                 "SELECT id, author, body, intent, created_at FROM messages
-             WHERE conversation_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+                 WHERE conversation_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+                params![id, from, limit],
+                |r| {
+                    Ok((
+                        json!({
+                            "id": r.get::<_, i64>(0)?,
+                            "author": r.get::<_, String>(1)?,
+                            "body": r.get::<_, String>(2)?,
+                            "intent": r.get::<_, Option<String>>(3)?,
+                            "created_at": iso(Some(r.get(4)?)),
+                        }),
+                        (0, r.get(0)?),
+                    ))
+                },
             )?;
-            let mut rows = stmt.query(params![id, from, limit])?;
-            let (mut items, mut next) = (Vec::new(), None);
-            while let Some(r) = rows.next()? {
-                let mid: i64 = r.get(0)?;
-                next = Some((0, mid));
-                items.push(json!({
-                    "id": mid,
-                    "author": r.get::<_, String>(1)?,
-                    "body": r.get::<_, String>(2)?,
-                    "intent": r.get::<_, Option<String>>(3)?,
-                    "created_at": iso(Some(r.get(4)?)),
-                }));
-            }
-            Ok(Some((items, next)))
+            Ok(Some(page))
         },
     )
     .await?;
@@ -462,26 +482,21 @@ async fn orders(
     let (limit, after) = (q.limit()?, q.after()?);
     let (items, next) = db::call(&state.db, move |conn| -> Result<_, crate::error::AppError> {
         let from = after.map_or(i64::MAX, |(_, o)| o);
-        let mut stmt = conn.prepare_cached(
+        rows_page(
+            conn,
             "SELECT id, store_id, name, email, phone, created_at, financial_status,
                     fulfillment_status, total_cents, currency, carrier, tracking_number, cancelled_at
              FROM orders WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
-        )?;
-        let mut rows = stmt.query(params![from, limit])?;
-        let (mut items, mut next) = (Vec::new(), None);
-        while let Some(r) = rows.next()? {
-            let id: i64 = r.get(0)?;
-            next = Some((0, id));
-            items.push(json!({
-                "id": id, "store_id": r.get::<_, i64>(1)?, "name": r.get::<_, String>(2)?,
+            params![from, limit],
+            |r| Ok((json!({
+                "id": r.get::<_, i64>(0)?, "store_id": r.get::<_, i64>(1)?, "name": r.get::<_, String>(2)?,
                 "email": r.get::<_, String>(3)?, "phone": r.get::<_, String>(4)?,
                 "created_at": r.get::<_, String>(5)?, "financial_status": r.get::<_, String>(6)?,
                 "fulfillment_status": r.get::<_, String>(7)?, "total_cents": r.get::<_, Option<i64>>(8)?,
                 "currency": r.get::<_, String>(9)?, "carrier": r.get::<_, String>(10)?,
                 "tracking_number": r.get::<_, String>(11)?, "cancelled_at": r.get::<_, Option<String>>(12)?,
-            }));
-        }
-        Ok((items, next))
+            }), (0, r.get(0)?))),
+        )
     })
     .await?;
     Ok(page(items, limit, next))
@@ -511,16 +526,12 @@ async fn holds(
         &state.db,
         move |conn| -> Result<_, crate::error::AppError> {
             let from = after.map_or(i64::MAX, |(_, h)| h);
-            let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {HOLD_COLUMNS} FROM reservations WHERE id < ?1 ORDER BY id DESC LIMIT ?2"
-            ))?;
-            let mut rows = stmt.query(params![from, limit])?;
-            let (mut items, mut next) = (Vec::new(), None);
-            while let Some(r) = rows.next()? {
-                next = Some((0, r.get(0)?));
-                items.push(hold_json(r)?);
-            }
-            Ok((items, next))
+            rows_page(
+                conn,
+                &format!("SELECT {HOLD_COLUMNS} FROM reservations WHERE id < ?1 ORDER BY id DESC LIMIT ?2"),
+                params![from, limit],
+                |r| Ok((hold_json(r)?, (0, r.get(0)?))),
+            )
         },
     )
     .await?;
@@ -878,22 +889,17 @@ async fn contacts(
         &state.db,
         move |conn| -> Result<_, crate::error::AppError> {
             let from = after.map_or(0, |(_, c)| c);
-            let mut stmt = conn.prepare_cached(
+            rows_page(
+                conn,
                 "SELECT id, channel, identity, display_name, customer_id, blocked, created_at
              FROM contacts WHERE id > ?1 ORDER BY id LIMIT ?2",
-            )?;
-            let mut rows = stmt.query(params![from, limit])?;
-            let (mut items, mut next) = (Vec::new(), None);
-            while let Some(r) = rows.next()? {
-                let id: i64 = r.get(0)?;
-                next = Some((0, id));
-                items.push(json!({
-                    "id": id, "channel": r.get::<_, String>(1)?, "identity": r.get::<_, String>(2)?,
+                params![from, limit],
+                |r| Ok((json!({
+                    "id": r.get::<_, i64>(0)?, "channel": r.get::<_, String>(1)?, "identity": r.get::<_, String>(2)?,
                     "name": r.get::<_, String>(3)?, "customer_id": r.get::<_, Option<i64>>(4)?,
                     "blocked": r.get::<_, bool>(5)?, "created_at": iso(Some(r.get(6)?)),
-                }));
-            }
-            Ok((items, next))
+                }), (0, r.get(0)?))),
+            )
         },
     )
     .await?;
