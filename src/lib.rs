@@ -8,6 +8,7 @@ pub mod analytics;
 pub mod api;
 pub mod appointments;
 pub mod assistant;
+pub mod automations;
 pub mod channels;
 pub mod cli;
 pub mod clock;
@@ -173,6 +174,15 @@ pub async fn run_with(
         work,
     };
     let poll = Duration::from_secs(u64::from(config.sync.poll_seconds));
+    let rules_wanted = Arc::new(tokio::sync::Notify::new());
+    {
+        let (mut heard, wake) = (state.events.follow(), rules_wanted.clone());
+        tokio::spawn(async move {
+            while heard.next().await != events::Heard::Closing {
+                wake.notify_one();
+            }
+        });
+    }
     let tasks = [
         tokio::spawn(jobs::run(
             channels::sender::Sender::of(&state),
@@ -197,6 +207,19 @@ pub async fn run_with(
                 http: api::webhooks::Dispatcher::agent(),
             },
             Schedule::every(Duration::from_secs(2)).woken_by(state.hooks_wanted.clone()),
+            stop_rx.clone(),
+        )),
+        tokio::spawn(jobs::run(
+            automations::run::Runner {
+                db: state.db.clone(),
+                clock: state.clock.clone(),
+                events: state.events.clone(),
+                outbox_ready: state.outbox_ready.clone(),
+                hooks_wanted: state.hooks_wanted.clone(),
+            },
+            // Every change to a conversation may trigger a rule; the delays are looked
+            // at every 20 s.
+            Schedule::every(Duration::from_secs(20)).woken_by(rules_wanted.clone()),
             stop_rx.clone(),
         )),
         tokio::spawn(jobs::run(
@@ -274,6 +297,7 @@ fn routes(cfg: &mut actix_web::web::ServiceConfig) {
     agenda::configure(cfg);
     analytics::configure(cfg);
     api::configure(cfg);
+    automations::configure(cfg);
     invitations::configure(cfg);
     stores::configure(cfg);
     stores::webhooks::configure(cfg);

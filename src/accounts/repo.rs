@@ -19,6 +19,8 @@ pub struct Member {
     pub created_at: Timestamp,
     pub disabled: bool,
     pub has_password: bool,
+    /// Away: the automation rules give them no conversation.
+    pub away: bool,
 }
 
 fn db(e: rusqlite::Error) -> AppError {
@@ -105,7 +107,7 @@ pub fn list_members(conn: &Connection) -> Result<Vec<Member>, AppError> {
     let mut stmt = conn
         .prepare(
             "SELECT id, email, display_name, role, created_at, disabled_at IS NOT NULL,
-                    password_hash <> ''
+                    password_hash <> '', away
              FROM users ORDER BY disabled_at IS NOT NULL, email",
         )
         .map_err(db)?;
@@ -119,6 +121,7 @@ pub fn list_members(conn: &Connection) -> Result<Vec<Member>, AppError> {
                 created_at: from_unix(r.get(4)?),
                 disabled: r.get(5)?,
                 has_password: r.get(6)?,
+                away: r.get(7)?,
             })
         })
         .map_err(db)?;

@@ -309,6 +309,36 @@ fn data(conn: &Connection, kind: &str, id: i64) -> Result<Option<Value>, AppErro
     })
 }
 
+/// Queues one delivery to one endpoint now: an automation rule's "send a webhook", with
+/// the rule's name and the conversation. False when the endpoint is paused or gone.
+pub fn queue_rule(
+    conn: &Connection,
+    endpoint: i64,
+    rule: &str,
+    conversation: i64,
+    now: Timestamp,
+) -> Result<bool, AppError> {
+    let live = endpoints(conn)?
+        .iter()
+        .any(|e| e.id == endpoint && e.enabled);
+    if !live {
+        return Ok(false);
+    }
+    let Some(object) = data(conn, "conversation", conversation)? else {
+        return Ok(false);
+    };
+    let kind = "automation.rule";
+    let payload = json!({"type": kind, "timestamp": now.to_string(),
+        "data": {"rule": rule, "conversation": object}})
+    .to_string();
+    conn.prepare_cached(
+        "INSERT INTO webhook_deliveries (endpoint_id, kind, payload, next_attempt_at, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?4)",
+    )?
+    .execute(params![endpoint, kind, payload, now.as_second()])?;
+    Ok(true)
+}
+
 /// Turns new events into deliveries for the endpoints that chose them; how many events.
 pub fn fan_out(conn: &Connection, now: Timestamp) -> Result<usize, AppError> {
     let events: Vec<(i64, String, i64, i64)> = conn

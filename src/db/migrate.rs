@@ -27,6 +27,7 @@ const UPGRADES: &[&str] = &[
     include_str!("upgrades/0014_alerts_places_notices.sql"),
     include_str!("upgrades/0015_analytics.sql"),
     include_str!("upgrades/0016_api.sql"),
+    include_str!("upgrades/0017_automations.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = UPGRADES.len() as i64 + 1;

@@ -2,7 +2,7 @@
 //! tab (Nouvelles, En cours, Mes conversations, Priorité, Chatbot, Fermées), filtered
 //! and searched; one conversation's page (`conversation`); live updates (`live`).
 
-mod card;
+pub mod card;
 mod conversation;
 mod live;
 mod products;
@@ -51,6 +51,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     teach::configure(cfg);
     // The stream before `/inbox/{id}`, which would otherwise claim its path.
     cfg.route(paths::INBOX_EVENTS, web::get().to(live::events))
+        .route(paths::AVAILABILITY, web::post().to(availability))
         .route(paths::INBOX, web::get().to(inbox))
         .route(paths::CONVERSATION, web::get().to(conversation::show))
         .route(paths::CONVERSATION_LIVE, web::get().to(conversation::live))
@@ -315,6 +316,18 @@ async fn inbox(
                 }
             }
         }
+        @if let Some(me) = members.iter().find(|m| m.id == user) {
+            form.availability method="post" action=(paths::AVAILABILITY) {
+                (crate::web::components::csrf_input(&staff.csrf))
+                @if me.away {
+                    span { "Vous êtes absent(e) : les automatisations ne vous attribuent aucune conversation. " }
+                    button.btn.small type="submit" name="away" value="0" { "Je suis disponible" }
+                } @else {
+                    span.muted { "Disponible pour les attributions automatiques. " }
+                    button.btn.small type="submit" name="away" value="1" { "Passer absent(e)" }
+                }
+            }
+        }
         @if filter.search.is_some() {
             p.muted { "Résultats de la recherche, tous onglets confondus. " a href=(paths::INBOX) { "Effacer" } }
         }
@@ -355,4 +368,37 @@ async fn inbox(
         }
     };
     Ok(page(&staff, text::TITLE, body))
+}
+
+#[derive(Deserialize)]
+struct Availability {
+    away: String,
+}
+
+/// A teammate marks themself away (the rules assign them nothing) or back.
+async fn availability(
+    state: web::Data<AppState>,
+    staff: Staff,
+    crate::web::csrf::CsrfForm(form): crate::web::csrf::CsrfForm<Availability>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(crate::web::roles::Perm::WorkConversations)?;
+    let away = match form.away.as_str() {
+        "1" => true,
+        "0" => false,
+        _ => return Err(AppError::BadRequest("Choisissez absent(e) ou disponible.".into())),
+    };
+    let user = staff.user.id;
+    db::call(&state.db, move |conn| {
+        db::write(conn, |tx| -> Result<(), AppError> {
+            tx.execute(
+                "UPDATE users SET away = ?2 WHERE id = ?1",
+                rusqlite::params![user, away],
+            )?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, paths::INBOX))
+        .finish())
 }

@@ -458,7 +458,7 @@ pub fn thread(
         let oldest = messages.last().map_or(0, |m| m.created_at);
         let found = conn
             .prepare_cached(
-                "SELECT n.id, NULLIF(u.display_name, ''), u.email, n.body, n.created_at
+                "SELECT n.id, COALESCE('Règle « ' || n.rule || ' »', NULLIF(u.display_name, '')), u.email, n.body, n.created_at
                  FROM notes n LEFT JOIN users u ON u.id = n.user_id
                  WHERE n.conversation_id = ?1 AND n.created_at >= ?2 ORDER BY n.id DESC LIMIT ?3",
             )?

@@ -43,7 +43,8 @@ mod text {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route(paths::SETTINGS_INBOX, web::get().to(page))
         .route(paths::SAVED_REPLY, web::post().to(save_reply))
-        .route(paths::DEPARTMENT, web::post().to(save_department));
+        .route(paths::DEPARTMENT, web::post().to(save_department))
+        .route(paths::DEPARTMENT_MEMBERS, web::post().to(save_members));
 }
 
 #[derive(Debug, Clone)]
@@ -105,10 +106,21 @@ fn unknown_variable(body: &str) -> Option<String> {
     None
 }
 
+/// Each department's members (who the rules give its conversations to, in turn).
+pub fn department_members(conn: &Connection) -> Result<Vec<(i64, i64)>, AppError> {
+    let rows = conn
+        .prepare_cached("SELECT department_id, user_id FROM department_members")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
 fn view(
     staff: &Staff,
     replies: &[SavedReply],
     departments: &[(i64, String)],
+    members: &[crate::accounts::repo::Member],
+    belongs: &[(i64, i64)],
     notice: Option<(Tone, String)>,
 ) -> Markup {
     let editable = staff.user.role.can(Perm::ManageShop);
@@ -154,6 +166,22 @@ fn view(
                         " " button.btn.danger type="submit" name="delete" value="1" formnovalidate { (text::DELETE) }
                     }
                 }
+                @if !members.is_empty() {
+                    form.stack.department-members method="post" action=(paths::with_id(paths::DEPARTMENT_MEMBERS, id)) {
+                        (csrf_input(&staff.csrf))
+                        fieldset disabled[!editable] {
+                            legend { "Qui reçoit les conversations de « " (name) " » (à tour de rôle, par les automatisations)" }
+                            @for m in members {
+                                label.checkbox {
+                                    input type="checkbox" name="member" value=(m.id.0) checked[belongs.contains(&(*id, m.id.0))];
+                                    " " (if m.display_name.is_empty() { &m.email } else { &m.display_name })
+                                    @if m.away { " " span.muted { "(absent)" } }
+                                }
+                            }
+                            div.actions { button.btn.small type="submit" { (text::SAVE) } }
+                        }
+                    }
+                }
             }
             form.inline-form method="post" action=(paths::with_id(paths::DEPARTMENT, "new")) {
                 (csrf_input(&staff.csrf))
@@ -172,11 +200,17 @@ async fn render(
     status: StatusCode,
     notice: Option<(Tone, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let (replies, departments) = db::call(&state.db, |conn| -> Result<_, AppError> {
-        Ok((saved_replies(conn)?, departments(conn)?))
-    })
-    .await?;
-    let body = view(staff, &replies, &departments, notice);
+    let (replies, departments, members, belongs) =
+        db::call(&state.db, |conn| -> Result<_, AppError> {
+            Ok((
+                saved_replies(conn)?,
+                departments(conn)?,
+                assignable(conn)?,
+                department_members(conn)?,
+            ))
+        })
+        .await?;
+    let body = view(staff, &replies, &departments, &members, &belongs, notice);
     Ok(respond::html(
         status,
         layout::page(staff, Nav::Settings, text::TITLE, body),
@@ -380,6 +414,62 @@ async fn save_department(
         )
         .await;
     }
+    Ok(saved("saved"))
+}
+
+/// Sets who receives a department's conversations: the checked members (among those who
+/// may work conversations); the others leave it.
+async fn save_members(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Perm::ManageShop)?;
+    let department = path.into_inner();
+    let mut chosen = Vec::new();
+    for (key, value) in &form {
+        match key.as_str() {
+            "member" => chosen.push(value.parse::<i64>().map_err(|_| {
+                AppError::BadRequest("Ce membre n'existe pas : rechargez la page.".into())
+            })?),
+            crate::web::csrf::FIELD => {}
+            other => {
+                return Err(AppError::BadRequest(format!(
+                    "Le champ « {other} » n'existe pas dans ce formulaire : rechargez la page."
+                )));
+            }
+        }
+    }
+    db::call(&state.db, move |conn| {
+        db::write(conn, |tx| -> Result<(), AppError> {
+            if !department_exists(tx, department)? {
+                return Err(AppError::NotFound);
+            }
+            let allowed: Vec<i64> = assignable(tx)?.iter().map(|m| m.id.0).collect();
+            if let Some(bad) = chosen.iter().find(|m| !allowed.contains(m)) {
+                return Err(AppError::BadRequest(format!(
+                    "Le membre n° {bad} ne peut pas recevoir de conversations (désactivé, ou son rôle ne le permet pas)."
+                )));
+            }
+            let json = serde_json::to_string(&chosen).unwrap_or_else(|_| "[]".into());
+            tx.execute(
+                "DELETE FROM department_members WHERE department_id = ?1
+                   AND user_id NOT IN (SELECT value FROM json_each(?2))",
+                params![department, json],
+            )?;
+            // A newcomer takes the next turn after those already in the round.
+            tx.execute(
+                "INSERT OR IGNORE INTO department_members (department_id, user_id, turn)
+                 SELECT ?1, value, (SELECT COALESCE(max(turn), 0) FROM department_members
+                                    WHERE department_id = ?1)
+                 FROM json_each(?2)",
+                params![department, json],
+            )?;
+            Ok(())
+        })
+    })
+    .await?;
     Ok(saved("saved"))
 }
 

@@ -69,7 +69,12 @@ async fn index(staff: Staff) -> HttpResponse {
         (
             paths::SETTINGS_INBOX,
             "Boîte de réception",
-            "Réponses enregistrées pour l'équipe, départements.",
+            "Réponses enregistrées pour l'équipe, départements et qui en reçoit les conversations.",
+        ),
+        (
+            paths::AUTOMATIONS,
+            "Automatisations",
+            "Des règles qui trient à votre place : attribuer, marquer prioritaire, répondre, fermer, prévenir un autre outil.",
         ),
         (
             paths::CHANNELS,

@@ -87,6 +87,14 @@ pub const INVITATION_ACCEPT: &str = "/invitation/{token}";
 pub const SETTINGS_WEBHOOK: &str = "/settings/webhooks/{id}";
 pub const SETTINGS_WEBHOOK_RESEND: &str = "/settings/webhooks/deliveries/{id}/resend";
 pub const SETTINGS_INBOX: &str = "/settings/inbox";
+pub const AUTOMATIONS: &str = "/settings/automations";
+/// One rule's form; `new` for a new one.
+pub const AUTOMATION: &str = "/settings/automations/{id}";
+pub const AUTOMATION_CHANGE: &str = "/settings/automations/{id}/change";
+/// Who receives a department's conversations in turn.
+pub const DEPARTMENT_MEMBERS: &str = "/settings/inbox/departments/{id}/members";
+/// A teammate marks themself away or available for the rules' assignments.
+pub const AVAILABILITY: &str = "/inbox/availability";
 pub const SAVED_REPLY: &str = "/settings/inbox/replies/{id}";
 pub const DEPARTMENT: &str = "/settings/inbox/departments/{id}";
 pub const CHANNELS: &str = "/settings/channels";
