@@ -218,8 +218,8 @@ pub async fn run_with(
                 hooks_wanted: state.hooks_wanted.clone(),
             },
             // Every change to a conversation may trigger a rule; the delays are looked
-            // at every 20 s.
-            Schedule::every(Duration::from_secs(20)).woken_by(rules_wanted.clone()),
+            // at every 5 s.
+            Schedule::every(Duration::from_secs(5)).woken_by(rules_wanted.clone()),
             stop_rx.clone(),
         )),
         tokio::spawn(jobs::run(

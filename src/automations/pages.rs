@@ -140,7 +140,11 @@ fn describe(rule: &Rule, c: &Choices) -> (String, String) {
 async fn list(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
     staff.require(Perm::ManageShop)?;
     let (all, c, runs) = db::call(&state.db, |conn| -> Result<_, AppError> {
-        Ok((rules::list(conn)?, choices(conn)?, rules::recent_runs(conn, 30)?))
+        Ok((
+            rules::list(conn)?,
+            choices(conn)?,
+            rules::recent_runs(conn, 30)?,
+        ))
     })
     .await?;
     let now = state.clock.now();
@@ -243,7 +247,12 @@ fn form_page(
     refused: &[Refusal],
     status: StatusCode,
 ) -> HttpResponse {
-    let error = |field: &str| refused.iter().find(|x| x.field == field).map(|x| x.message.as_str());
+    let error = |field: &str| {
+        refused
+            .iter()
+            .find(|x| x.field == field)
+            .map(|x| x.message.as_str())
+    };
     let cond = |f: &dyn Fn(&Condition) -> bool| r.conditions.iter().find(|k| f(k)).cloned();
     let listed = |k: Option<Condition>| -> Vec<String> {
         match k {
@@ -297,7 +306,12 @@ fn form_page(
         _ => String::new(),
     };
     let act = |f: &dyn Fn(&Action) -> bool| r.actions.iter().find(|a| f(a)).cloned();
-    let assign = match act(&|a| matches!(a, Action::AssignMember { .. } | Action::AssignDepartment { .. })) {
+    let assign = match act(&|a| {
+        matches!(
+            a,
+            Action::AssignMember { .. } | Action::AssignDepartment { .. }
+        )
+    }) {
         Some(Action::AssignMember { member_id }) => format!("m{member_id}"),
         Some(Action::AssignDepartment { department_id }) => format!("d{department_id}"),
         _ => String::new(),
@@ -321,7 +335,11 @@ fn form_page(
     };
     let handback = r.actions.contains(&Action::HandBack);
     let close = r.actions.contains(&Action::Close);
-    let title = if r.id == 0 { "Nouvelle règle" } else { "Modifier la règle" };
+    let title = if r.id == 0 {
+        "Nouvelle règle"
+    } else {
+        "Modifier la règle"
+    };
     let option = |value: &str, label: &str, selected: &str| {
         html! { option value=(value) selected[value == selected] { (label) } }
     };
@@ -347,7 +365,7 @@ fn form_page(
             (csrf_input(&staff.csrf))
             div.field.has-error[error("name").is_some()] {
                 label for="f-name" { "Nom de la règle" span.req aria-hidden="true" { " *" } }
-                input #f-name name="name" value=(r.name) maxlength="80" required placeholder="SAV";
+                input #f-name type="text" name="name" value=(r.name) maxlength="80" required placeholder="SAV";
                 (field_error("name"))
             }
             fieldset {
@@ -377,8 +395,7 @@ fn form_page(
                 }
                 details open[!intents.is_empty() || error("intent").is_some()] {
                     summary { "Demande comprise par l'assistant" }
-                    fieldset.inline-choices {
-                        legend.visually-hidden { "Demande" }
+                    fieldset.inline-choices aria-label="Demande" {
                         @for i in Intent::ALL {
                             label.checkbox { input type="checkbox" name="intent" value=(i.code()) checked[intents.iter().any(|x| x == i.code())]; " " (i.label_fr()) }
                         }
@@ -387,14 +404,14 @@ fn form_page(
                 }
                 div.field.has-error[error("words").is_some()] {
                     label for="f-words" { "Mots dans le message" }
-                    p.hint { "Séparés par des virgules ; l'un d'eux suffit. Majuscules et accents ne comptent pas." }
-                    input #f-words name="words" value=(words) maxlength="1000" placeholder="remboursement, pas reçu, abîmé";
+                    p.hint { "Séparés par des virgules ; l'un d'eux suffit. Majuscules et accents ne comptent pas, et un mot trouve aussi ses suites : « abîmé » trouve « abîmée »." }
+                    input #f-words type="text" name="words" value=(words) maxlength="1000" placeholder="remboursement, pas reçu, abîmé";
                     (field_error("words"))
                 }
                 div.field.has-error[error("regex").is_some()] {
                     label for="f-regex" { "Ou le message correspond à l'expression (avancé)" }
                     p.hint { "Une expression régulière, par exemple « commande\\s*#?\\d{4} »." }
-                    input #f-regex name="regex" value=(regex) maxlength="300";
+                    input #f-regex type="text" name="regex" value=(regex) maxlength="300";
                     (field_error("regex"))
                 }
                 fieldset.inline-choices.has-error[error("language").is_some()] {
@@ -517,13 +534,12 @@ fn read_form(id: i64, form: &[(String, String)]) -> (Rule, Vec<Refusal>) {
             .map(|(_, v)| v.trim().to_string())
             .collect()
     };
-    if let Some((unknown, _)) = form
-        .iter()
-        .find(|(k, _)| !FIELDS.contains(&k.as_str()))
-    {
+    if let Some((unknown, _)) = form.iter().find(|(k, _)| !FIELDS.contains(&k.as_str())) {
         refused.push(Refusal {
             field: "name",
-            message: format!("Le champ « {unknown} » n'existe pas dans ce formulaire : rechargez la page."),
+            message: format!(
+                "Le champ « {unknown} » n'existe pas dans ce formulaire : rechargez la page."
+            ),
         });
     }
     let trigger = Trigger::from_code(&one("trigger"));
@@ -550,7 +566,10 @@ fn read_form(id: i64, form: &[(String, String)]) -> (Rule, Vec<Refusal>) {
     };
     let mut conditions = Vec::new();
     for (key, make) in [
-        ("channel", (|v| Condition::Channel { any_of: v }) as fn(Vec<String>) -> Condition),
+        (
+            "channel",
+            (|v| Condition::Channel { any_of: v }) as fn(Vec<String>) -> Condition,
+        ),
         ("intent", |v| Condition::Intent { any_of: v }),
         ("language", |v| Condition::Language { any_of: v }),
     ] {
@@ -597,7 +616,8 @@ fn read_form(id: i64, form: &[(String, String)]) -> (Rule, Vec<Refusal>) {
     }
     let mut actions = Vec::new();
     let assign = one("assign");
-    let id_after = |s: &str, prefix: char| s.strip_prefix(prefix).and_then(|n| n.parse::<i64>().ok());
+    let id_after =
+        |s: &str, prefix: char| s.strip_prefix(prefix).and_then(|n| n.parse::<i64>().ok());
     if !assign.is_empty() {
         if let Some(m) = id_after(&assign, 'm') {
             actions.push(Action::AssignMember { member_id: m });
@@ -624,7 +644,10 @@ fn read_form(id: i64, form: &[(String, String)]) -> (Rule, Vec<Refusal>) {
         actions.push(Action::Note { text: note });
     }
     for (key, make) in [
-        ("reply", (|id| Action::SavedReply { reply_id: id }) as fn(i64) -> Action),
+        (
+            "reply",
+            (|id| Action::SavedReply { reply_id: id }) as fn(i64) -> Action,
+        ),
         ("webhook", |id| Action::Webhook { endpoint_id: id }),
     ] {
         let v = one(key);
@@ -723,7 +746,11 @@ async fn change(
                 }
                 _ => return Err(AppError::BadRequest("Action inconnue.".into())),
             };
-            if found { Ok(()) } else { Err(AppError::NotFound) }
+            if found {
+                Ok(())
+            } else {
+                Err(AppError::NotFound)
+            }
         })
     })
     .await?;

@@ -58,38 +58,70 @@ impl Trigger {
 #[serde(tag = "field", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Condition {
     /// The conversation's channel is one of these (sms, whatsapp, email, webchat).
-    Channel { any_of: Vec<String> },
+    Channel {
+        any_of: Vec<String>,
+    },
     /// What the assistant understood of the shopper's last message.
-    Intent { any_of: Vec<String> },
+    Intent {
+        any_of: Vec<String>,
+    },
     /// The shopper's last message holds one of these words (case and accents ignored).
-    Words { any_of: Vec<String> },
+    Words {
+        any_of: Vec<String>,
+    },
     /// The shopper's last message matches this regular expression.
-    Pattern { regex: String },
+    Pattern {
+        regex: String,
+    },
     /// The conversation's language is one of these (fr, en).
-    Language { any_of: Vec<String> },
+    Language {
+        any_of: Vec<String>,
+    },
     /// The shopper is, or is not, a customer of the store.
-    StoreCustomer { is: bool },
+    StoreCustomer {
+        is: bool,
+    },
     /// The shopper has, or has not, an order not yet delivered nor cancelled.
-    OpenOrder { is: bool },
+    OpenOrder {
+        is: bool,
+    },
     /// The shop is open now (true) or closed (false).
-    BusinessHours { open: bool },
-    Priority { is: bool },
+    BusinessHours {
+        open: bool,
+    },
+    Priority {
+        is: bool,
+    },
     /// The conversation's department (None: no department).
-    Department { id: Option<i64> },
+    Department {
+        id: Option<i64>,
+    },
 }
 
 /// One action, applied in the order listed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "do", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Action {
-    AssignMember { member_id: i64 },
+    AssignMember {
+        member_id: i64,
+    },
     /// The department, and in turn one of its available members (none: the department
     /// alone).
-    AssignDepartment { department_id: i64 },
-    Priority { on: bool },
-    Note { text: String },
-    SavedReply { reply_id: i64 },
-    Webhook { endpoint_id: i64 },
+    AssignDepartment {
+        department_id: i64,
+    },
+    Priority {
+        on: bool,
+    },
+    Note {
+        text: String,
+    },
+    SavedReply {
+        reply_id: i64,
+    },
+    Webhook {
+        endpoint_id: i64,
+    },
     HandBack,
     Close,
 }
@@ -186,73 +218,11 @@ impl Rule {
                 )),
             }
         }
-        for c in &self.conditions {
-            match c {
-                Condition::Channel { any_of } => {
-                    if any_of.is_empty()
-                        || any_of.iter().any(|c| !CHANNELS.iter().any(|(k, _)| k == c))
-                    {
-                        out.push(refuse("channel", "Ce canal n'existe pas : choisissez SMS, WhatsApp, E-mail ou Chat du site."));
-                    }
-                }
-                Condition::Intent { any_of } => {
-                    if any_of.is_empty()
-                        || any_of
-                            .iter()
-                            .any(|i| crate::engine::intent::Intent::from_code(i).is_none())
-                    {
-                        out.push(refuse(
-                            "intent",
-                            "Cette demande n'existe pas : choisissez-la dans la liste.",
-                        ));
-                    }
-                }
-                Condition::Words { any_of } => {
-                    if any_of.is_empty()
-                        || any_of
-                            .iter()
-                            .any(|w| w.trim().is_empty() || w.chars().count() > 60)
-                        || any_of.len() > 50
-                    {
-                        out.push(refuse("words", "Écrivez les mots séparés par des virgules (au plus 50 mots de 60 caractères)."));
-                    }
-                }
-                Condition::Pattern { regex } => {
-                    if regex.chars().count() > 300 {
-                        out.push(refuse(
-                            "regex",
-                            "L'expression fait au plus 300 caractères.",
-                        ));
-                    } else if let Err(e) = compile(regex) {
-                        let why = match e {
-                            regex::Error::CompiledTooBig(_) => "elle est trop complexe".to_string(),
-                            _ => "elle est mal formée (une parenthèse ou un crochet non fermé, un caractère spécial sans \\ devant…)".to_string(),
-                        };
-                        out.push(refuse(
-                            "regex",
-                            format!("L'expression « {regex} » n'est pas valable : {why}. Corrigez-la ou utilisez plutôt « Mots dans le message »."),
-                        ));
-                    }
-                }
-                Condition::Language { any_of } => {
-                    if any_of.is_empty()
-                        || any_of.iter().any(|l| !LANGUAGES.iter().any(|(k, _)| k == l))
-                    {
-                        out.push(refuse(
-                            "language",
-                            "Cette langue n'existe pas : choisissez Français ou Anglais.",
-                        ));
-                    }
-                }
-                Condition::Department { id: Some(id) } if !known.departments.contains(id) => {
-                    out.push(refuse(
-                        "department",
-                        "Ce département n'existe plus : choisissez-en un autre.",
-                    ));
-                }
-                _ => {}
-            }
-        }
+        out.extend(
+            self.conditions
+                .iter()
+                .filter_map(|c| condition_refusal(c, known)),
+        );
         if self.actions.is_empty() {
             out.push(refuse(
                 "actions",
@@ -261,12 +231,11 @@ impl Rule {
         }
         for a in &self.actions {
             match a {
-                Action::AssignMember { member_id } if !known.members.contains(member_id) => {
-                    out.push(refuse(
+                Action::AssignMember { member_id } if !known.members.contains(member_id) => out
+                    .push(refuse(
                         "assign",
                         "Ce membre n'existe plus ou est désactivé : choisissez-en un autre.",
-                    ))
-                }
+                    )),
                 Action::AssignDepartment { department_id }
                     if !known.departments.contains(department_id) =>
                 {
@@ -278,9 +247,9 @@ impl Rule {
                 Action::Note { text } if text.trim().is_empty() || text.chars().count() > 2000 => {
                     out.push(refuse("note", "La note fait de 1 à 2 000 caractères."))
                 }
-                Action::SavedReply { reply_id } if !known.replies.contains(reply_id) => out.push(
-                    refuse("reply", "Cette réponse enregistrée n'existe plus."),
-                ),
+                Action::SavedReply { reply_id } if !known.replies.contains(reply_id) => {
+                    out.push(refuse("reply", "Cette réponse enregistrée n'existe plus."))
+                }
                 Action::Webhook { endpoint_id } if !known.endpoints.contains(endpoint_id) => out
                     .push(refuse(
                         "webhook",
@@ -296,6 +265,67 @@ impl Rule {
             ));
         }
         out
+    }
+}
+
+/// Why a condition cannot be saved, if it cannot.
+fn condition_refusal(c: &Condition, known: &Known) -> Option<Refusal> {
+    let bad_list = |any_of: &[String], ok: &dyn Fn(&str) -> bool| {
+        any_of.is_empty() || any_of.iter().any(|x| !ok(x))
+    };
+    match c {
+        Condition::Channel { any_of }
+            if bad_list(any_of, &|x| CHANNELS.iter().any(|(k, _)| *k == x)) =>
+        {
+            Some(refuse(
+                "channel",
+                "Ce canal n'existe pas : choisissez SMS, WhatsApp, E-mail ou Chat du site.",
+            ))
+        }
+        Condition::Intent { any_of }
+            if bad_list(any_of, &|x| crate::engine::intent::Intent::from_code(x).is_some()) =>
+        {
+            Some(refuse(
+                "intent",
+                "Cette demande n'existe pas : choisissez-la dans la liste.",
+            ))
+        }
+        Condition::Words { any_of }
+            if any_of.len() > 50
+                || bad_list(any_of, &|w| !w.trim().is_empty() && w.chars().count() <= 60) =>
+        {
+            Some(refuse(
+                "words",
+                "Écrivez les mots séparés par des virgules (au plus 50 mots de 60 caractères).",
+            ))
+        }
+        Condition::Pattern { regex } if regex.chars().count() > 300 => Some(refuse(
+            "regex",
+            "L'expression fait au plus 300 caractères.",
+        )),
+        Condition::Pattern { regex } => compile(regex).err().map(|e| {
+            let why = match e {
+                regex::Error::CompiledTooBig(_) => "elle est trop complexe",
+                _ => "elle est mal formée (une parenthèse ou un crochet non fermé, un caractère spécial sans \\ devant…)",
+            };
+            refuse(
+                "regex",
+                format!("L'expression « {regex} » n'est pas valable : {why}. Corrigez-la ou utilisez plutôt « Mots dans le message »."),
+            )
+        }),
+        Condition::Language { any_of }
+            if bad_list(any_of, &|x| LANGUAGES.iter().any(|(k, _)| *k == x)) =>
+        {
+            Some(refuse(
+                "language",
+                "Cette langue n'existe pas : choisissez Français ou Anglais.",
+            ))
+        }
+        Condition::Department { id: Some(id) } if !known.departments.contains(id) => Some(refuse(
+            "department",
+            "Ce département n'existe plus : choisissez-en un autre.",
+        )),
+        _ => None,
     }
 }
 
@@ -338,8 +368,10 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Rule>, AppError> {
 
 /// Saves a checked rule (new when `id` is 0, at the end); its id.
 pub fn save(conn: &Connection, rule: &Rule, now: i64) -> Result<i64, AppError> {
-    let conditions = serde_json::to_string(&rule.conditions).map_err(|e| AppError::Internal(e.to_string()))?;
-    let actions = serde_json::to_string(&rule.actions).map_err(|e| AppError::Internal(e.to_string()))?;
+    let conditions =
+        serde_json::to_string(&rule.conditions).map_err(|e| AppError::Internal(e.to_string()))?;
+    let actions =
+        serde_json::to_string(&rule.actions).map_err(|e| AppError::Internal(e.to_string()))?;
     let delay = (rule.trigger == Trigger::NoReply)
         .then_some(rule.delay_minutes)
         .flatten();
@@ -411,7 +443,8 @@ pub fn shift(conn: &Connection, id: i64, up: bool) -> Result<(), AppError> {
     if let Some(other) = other {
         order.swap(at, other);
     }
-    let mut stmt = conn.prepare_cached("UPDATE automation_rules SET position = ?2 WHERE id = ?1")?;
+    let mut stmt =
+        conn.prepare_cached("UPDATE automation_rules SET position = ?2 WHERE id = ?1")?;
     for (i, id) in order.iter().enumerate() {
         stmt.execute(params![id, i as i64 + 1])?;
     }
@@ -428,7 +461,9 @@ pub fn recent_runs(
             "SELECT r.name, u.conversation_id, u.summary, u.at FROM automation_runs u
              JOIN automation_rules r ON r.id = u.rule_id ORDER BY u.id DESC LIMIT ?1",
         )?
-        .query_map([limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .query_map([limit], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?
         .collect::<Result<_, _>>()?)
 }
 
@@ -496,7 +531,7 @@ mod tests {
             serde_json::from_str(r#"[{"field": "colour", "any_of": ["red"]}]"#);
         assert!(bad.is_err());
         let extra: Result<Vec<Action>, _> =
-            serde_json::from_str(r#"[{"do": "close", "when": "now"}]"#);
+            serde_json::from_str(r#"[{"do": "priority", "on": true, "when": "now"}]"#);
         assert!(extra.is_err());
         let good: Vec<Action> =
             serde_json::from_str(r#"[{"do": "assign_department", "department_id": 2}]"#).unwrap();

@@ -54,7 +54,16 @@ fn facts(conn: &Connection, id: ConversationId, now: Timestamp) -> Result<Option
         [id],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let last = thread.messages.iter().rev().find(|m| m.author == "shopper");
+    let at = thread.messages.iter().rposition(|m| m.author == "shopper");
+    let last = at.map(|i| &thread.messages[i]);
+    // The assistant's reading is stored on its reply to the message (none when the
+    // team had taken over and the assistant kept silent).
+    let intent = at.and_then(|i| {
+        thread.messages[i + 1..]
+            .iter()
+            .find(|m| m.author == "bot")
+            .and_then(|m| m.intent.clone())
+    });
     let card = crate::inbox::card::load(conn, &thread, now.as_second())?;
     let open_order = card.orders.iter().any(|o| {
         !o.cancelled
@@ -69,7 +78,7 @@ fn facts(conn: &Connection, id: ConversationId, now: Timestamp) -> Result<Option
         closed: thread.closed,
         test,
         text: last.map(|m| m.body.clone()).unwrap_or_default(),
-        intent: last.and_then(|m| m.intent.clone()),
+        intent,
         customer: card.customer.is_some(),
         open_order,
         open_now: crate::assistant::settings::shop(conn)?
@@ -80,7 +89,8 @@ fn facts(conn: &Connection, id: ConversationId, now: Timestamp) -> Result<Option
     }))
 }
 
-/// Whether `phrase` appears in `text` as whole words, case and accents ignored.
+/// Whether `phrase` appears in `text` at the start of a word, case and accents ignored:
+/// "abîmé" finds "abîmée", "rembours" finds "remboursement", "or" does not find "fort".
 fn has_words(text: &str, phrase: &str) -> bool {
     let words = |s: &str| {
         crate::engine::text::fold(s)
@@ -90,7 +100,7 @@ fn has_words(text: &str, phrase: &str) -> bool {
             .join(" ")
     };
     let (text, phrase) = (words(text), words(phrase));
-    !phrase.is_empty() && format!(" {text} ").contains(&format!(" {phrase} "))
+    !phrase.is_empty() && format!(" {text}").contains(&format!(" {phrase}"))
 }
 
 fn holds(c: &Condition, f: &Facts) -> bool {
@@ -163,29 +173,12 @@ pub fn round(conn: &Connection, now: Timestamp) -> Result<Done, AppError> {
         let Some(delay) = rule.delay_minutes else {
             continue;
         };
-        let waiting: Vec<(i64, i64)> = conn
-            .prepare_cached(
-                "SELECT c.id, m.id FROM conversations c
-                 JOIN messages m ON m.id = (SELECT max(id) FROM messages
-                                            WHERE conversation_id = c.id AND author = 'shopper')
-                 WHERE c.closed_at IS NULL AND c.test = 0
-                   AND (c.handoff_at IS NOT NULL OR c.bot_paused = 1)
-                   AND m.created_at <= ?1
-                   AND NOT EXISTS (SELECT 1 FROM messages s WHERE s.conversation_id = c.id
-                                   AND s.author = 'staff' AND s.id > m.id)
-                   AND NOT EXISTS (SELECT 1 FROM automation_runs WHERE rule_id = ?2
-                                   AND cause = 'm' || m.id)
-                 LIMIT ?3",
-            )?
-            .query_map(params![now.as_second() - delay * 60, rule.id, BATCH], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?
-            .collect::<Result<_, _>>()?;
+        let waiting = unanswered(conn, rule.id, delay, now, BATCH)?;
         for (conversation, message) in waiting {
             if stopped.contains(&(conversation, message)) {
                 continue;
             }
-            let cause = format!("m{message}");
+            let cause = format!("c{conversation}m{message}");
             let ran = run_rules(
                 conn,
                 &[rule],
@@ -210,6 +203,58 @@ pub fn round(conn: &Connection, now: Timestamp) -> Result<Done, AppError> {
     done.changed.sort_by_key(|c| c.0);
     done.changed.dedup();
     Ok(done)
+}
+
+/// Conversations handed to the team whose shopper's last message has waited `delay`
+/// minutes with no team message after it, not yet seen by `rule`: (conversation,
+/// message).
+fn unanswered(
+    conn: &Connection,
+    rule: i64,
+    delay: i64,
+    now: Timestamp,
+    limit: i64,
+) -> Result<Vec<(i64, i64)>, AppError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT c.id, m.id FROM conversations c
+             JOIN messages m ON m.id = (SELECT max(id) FROM messages
+                                        WHERE conversation_id = c.id AND author = 'shopper')
+             WHERE c.closed_at IS NULL AND c.test = 0
+               AND (c.handoff_at IS NOT NULL OR c.bot_paused = 1)
+               AND m.created_at <= ?1
+               AND NOT EXISTS (SELECT 1 FROM messages s WHERE s.conversation_id = c.id
+                               AND s.author = 'staff' AND s.id > m.id)
+               AND NOT EXISTS (SELECT 1 FROM automation_runs WHERE rule_id = ?2
+                               AND cause = 'c' || c.id || 'm' || m.id)
+             LIMIT ?3",
+        )?
+        .query_map(params![now.as_second() - delay * 60, rule, limit], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<Result<_, _>>()?)
+}
+
+/// Whether a round has anything to do: an event waits, or a delay ran out. Reads only,
+/// so an idle round takes no write lock.
+pub fn wanted(conn: &Connection, now: Timestamp) -> Result<bool, AppError> {
+    let events: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM automation_events)")?
+        .query_row([], |r| r.get(0))?;
+    if events {
+        return Ok(true);
+    }
+    for rule in rules::list(conn)?
+        .iter()
+        .filter(|r| r.enabled && r.trigger == Trigger::NoReply)
+    {
+        if let Some(delay) = rule.delay_minutes
+            && !unanswered(conn, rule.id, delay, now, 1)?.is_empty()
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Runs `due` (in order) on one conversation for one cause; whether any ran.
@@ -247,7 +292,14 @@ fn run_rules(
                     "Règle « {} » : déjà appliquée {MAX_RUNS_PER_HOUR} fois en une heure ici, elle attend (une boucle avec un autre outil ?).",
                     rule.name
                 );
-                record(conn, rule, id, cause, "suspendue (trop de déclenchements)", now)?;
+                record(
+                    conn,
+                    rule,
+                    id,
+                    cause,
+                    "suspendue (trop de déclenchements)",
+                    now,
+                )?;
                 note(conn, id, &rule.name, &why, now)?;
                 tracing::warn!(
                     rule = rule.id,
@@ -425,7 +477,9 @@ fn apply(
                 return Ok("réponse enregistrée supprimée, rien envoyé".into());
             };
             if f.closed {
-                return Ok(format!("réponse « {title} » non envoyée (conversation fermée)"));
+                return Ok(format!(
+                    "réponse « {title} » non envoyée (conversation fermée)"
+                ));
             }
             let text = f.card.fill(&body, &f.display_name);
             if let Some(missing) = crate::inbox::card::unfilled(&text) {
@@ -461,7 +515,7 @@ fn apply(
 }
 
 /// The job: woken whenever a conversation changes, and every few seconds for the
-/// delays.
+/// delays (a read, unless one ran out).
 pub struct Runner {
     pub db: Pool,
     pub clock: SharedClock,
@@ -474,14 +528,7 @@ impl Job for Runner {
     async fn tick(&mut self) -> Round {
         let now = self.clock.now();
         let result = db::call(&self.db, move |conn| {
-            // A read first: an idle round takes no write lock.
-            let busy: bool = conn
-                .prepare_cached(
-                    "SELECT EXISTS (SELECT 1 FROM automation_events)
-                         OR EXISTS (SELECT 1 FROM automation_rules
-                                    WHERE enabled = 1 AND trigger = 'no_reply')",
-                )?
-                .query_row([], |r| r.get(0))?;
+            let busy = wanted(conn, now)?;
             if !busy {
                 return Ok(Done::default());
             }
@@ -517,10 +564,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn words_match_whole_words_without_case_or_accents() {
+    fn words_match_at_word_starts_without_case_or_accents() {
         assert!(has_words("Je veux être REMBOURSÉE svp", "remboursee"));
         assert!(has_words("colis pas reçu !", "pas recu"));
-        assert!(!has_words("remboursements", "remboursement"));
+        assert!(has_words("ma robe est abîmée", "abîmé"));
+        assert!(!has_words("c'est fort", "or"));
         assert!(!has_words("rien", ""));
     }
 }

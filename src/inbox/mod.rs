@@ -385,7 +385,11 @@ async fn availability(
     let away = match form.away.as_str() {
         "1" => true,
         "0" => false,
-        _ => return Err(AppError::BadRequest("Choisissez absent(e) ou disponible.".into())),
+        _ => {
+            return Err(AppError::BadRequest(
+                "Choisissez absent(e) ou disponible.".into(),
+            ));
+        }
     };
     let user = staff.user.id;
     db::call(&state.db, move |conn| {

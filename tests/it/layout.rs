@@ -162,6 +162,23 @@ fn every_page_fits_a_laptop_and_a_phone() {
         .query_row("SELECT min(id) FROM conversations", [], |r| r.get(0))
         .unwrap();
 
+    // A rule with a long description and a run, for the Automatisations page.
+    rusqlite::Connection::open(tmp.path().join("comptoir.db"))
+        .unwrap()
+        .execute_batch(&format!(
+            "INSERT INTO departments (name, created_at) VALUES ('Service après-vente', 0);
+             INSERT INTO automation_rules (name, position, trigger, conditions, actions, stop,
+                 created_at, updated_at)
+             VALUES ('Remboursements et colis abîmés', 1, 'handed_over',
+                 '[{{\"field\":\"words\",\"any_of\":[\"remboursement\",\"abîmé\",\"cassé\",\"pas reçu\"]}},{{\"field\":\"channel\",\"any_of\":[\"sms\",\"whatsapp\",\"email\",\"webchat\"]}}]',
+                 '[{{\"do\":\"assign_department\",\"department_id\":1}},{{\"do\":\"priority\",\"on\":true}}]',
+                 1, 0, 0);
+             INSERT INTO automation_runs (rule_id, conversation_id, cause, summary, at)
+             VALUES (1, {conversation}, 'e1',
+                 'attribuée au département Service après-vente (personne de disponible), marquée prioritaire', 1794474000);"
+        ))
+        .unwrap();
+
     let Some(b) = Browser::start_or_skip() else {
         return;
     };
@@ -198,6 +215,8 @@ fn every_page_fits_a_laptop_and_a_phone() {
         ("/settings/api", "api"),
         ("/settings/webhooks", "webhooks"),
         ("/settings/invitations", "invitations"),
+        ("/settings/automations", "automatisations"),
+        ("/settings/automations/new", "regle"),
         ("/onboarding/canaux", "assistant-canaux"),
         ("/onboarding/boutique", "assistant-boutique"),
     ];

@@ -7,6 +7,7 @@ mod analytics;
 mod api;
 mod appointments;
 mod assistant;
+mod automations;
 mod browser;
 mod channels;
 mod cli;

@@ -25,7 +25,8 @@ CREATE TABLE automation_rules (
 -- (only while some rule is enabled), then read by the automations' job. What the job's
 -- own actions cause is dropped in its transaction: a rule never triggers a rule.
 CREATE TABLE automation_events (
-    id INTEGER PRIMARY KEY,
+    -- Never reused: a run's cause names its event.
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     trigger TEXT NOT NULL,
     conversation_id INTEGER NOT NULL,
     at INTEGER NOT NULL DEFAULT (unixepoch())
