@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::token;
 
 /// What a key may do, per area.
-pub const SCOPES: [(&str, &str); 8] = [
+pub const SCOPES: [(&str, &str); 11] = [
     (
         "conversations:read",
         "Lire les conversations et leurs messages",
@@ -27,6 +27,12 @@ pub const SCOPES: [(&str, &str); 8] = [
         "holds:write",
         "Créer, remettre et annuler des mises de côté",
     ),
+    (
+        "alerts:read",
+        "Lire les alertes de retour en stock et de prix",
+    ),
+    ("appointments:read", "Lire les rendez-vous"),
+    ("appointments:write", "Annuler des rendez-vous"),
 ];
 
 /// A key as listed (never its secret).

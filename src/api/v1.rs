@@ -24,7 +24,7 @@ pub struct Route {
     pub summary: &'static str,
 }
 
-pub const ROUTES: [Route; 16] = [
+pub const ROUTES: [Route; 21] = [
     Route {
         method: "get",
         path: "/conversations",
@@ -121,6 +121,36 @@ pub const ROUTES: [Route; 16] = [
         scope: "holds:write",
         summary: "Mark a hold handed over or cancel it",
     },
+    Route {
+        method: "post",
+        path: "/catalogue/items",
+        scope: "catalogue:write",
+        summary: "Add or update the manual store's variants by SKU (product, options, price, stock per location)",
+    },
+    Route {
+        method: "post",
+        path: "/catalogue/stock",
+        scope: "catalogue:write",
+        summary: "Set the manual store's stock levels by SKU and location",
+    },
+    Route {
+        method: "get",
+        path: "/alerts",
+        scope: "alerts:read",
+        summary: "List back-in-stock and price-drop alerts, newest first",
+    },
+    Route {
+        method: "get",
+        path: "/appointments",
+        scope: "appointments:read",
+        summary: "List appointments by start time",
+    },
+    Route {
+        method: "post",
+        path: "/appointments/{id}/cancel",
+        scope: "appointments:write",
+        summary: "Cancel an appointment (the shopper is told)",
+    },
 ];
 
 pub const PREFIX: &str = "/api/v1";
@@ -173,6 +203,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/holds", web::get().to(holds))
             .route("/holds", web::post().to(create_hold))
             .route("/holds/{id}/close", web::post().to(close_hold))
+            .route("/catalogue/items", web::post().to(super::catalogue::upsert))
+            .route("/catalogue/stock", web::post().to(super::catalogue::stock))
+            .route("/alerts", web::get().to(super::bookings::alerts))
+            .route(
+                "/appointments",
+                web::get().to(super::bookings::appointments),
+            )
+            .route(
+                "/appointments/{id}/cancel",
+                web::post().to(super::bookings::cancel_appointment),
+            )
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(ApiError::not_found("endpoint (see /api/v1/openapi.json)"))
             })),
@@ -183,7 +224,7 @@ const MAX_LIMIT: i64 = 100;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Page {
+pub(super) struct Page {
     #[serde(default)]
     cursor: Option<String>,
     #[serde(default)]
@@ -191,11 +232,11 @@ struct Page {
     #[serde(default)]
     channel: Option<String>,
     #[serde(default)]
-    status: Option<String>,
+    pub(super) status: Option<String>,
 }
 
 impl Page {
-    fn limit(&self) -> Result<i64, ApiError> {
+    pub(super) fn limit(&self) -> Result<i64, ApiError> {
         match self.limit {
             None => Ok(50),
             Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
@@ -207,7 +248,7 @@ impl Page {
     }
 
     /// The cursor: an opaque position ("sort key.id") from the previous page.
-    fn after(&self) -> Result<Option<(i64, i64)>, ApiError> {
+    pub(super) fn after(&self) -> Result<Option<(i64, i64)>, ApiError> {
         let Some(c) = self.cursor.as_deref() else {
             return Ok(None);
         };
@@ -226,7 +267,7 @@ impl Page {
 }
 
 /// A page of items and the cursor to the next one (`null` at the end).
-fn page(items: Vec<Value>, limit: i64, next: Option<(i64, i64)>) -> HttpResponse {
+pub(super) fn page(items: Vec<Value>, limit: i64, next: Option<(i64, i64)>) -> HttpResponse {
     let next_cursor = (items.len() as i64 == limit)
         .then_some(next)
         .flatten()
@@ -238,7 +279,7 @@ fn page(items: Vec<Value>, limit: i64, next: Option<(i64, i64)>) -> HttpResponse
 type Rows = (Vec<Value>, Option<(i64, i64)>);
 
 /// The rows of one page as JSON, with the cursor of the last one.
-fn rows_page(
+pub(super) fn rows_page(
     conn: &Connection,
     sql: &str,
     args: impl rusqlite::Params,
@@ -255,7 +296,7 @@ fn rows_page(
     Ok((items, next))
 }
 
-fn iso(secs: Option<i64>) -> Value {
+pub(super) fn iso(secs: Option<i64>) -> Value {
     secs.and_then(|s| jiff::Timestamp::from_second(s).ok())
         .map_or(Value::Null, |t| json!(t.to_string()))
 }
@@ -549,7 +590,7 @@ struct NewHoldBody {
 }
 
 /// The answer stored for a repeated Idempotency-Key, or what `run` answers (stored).
-async fn idempotent(
+pub(super) async fn idempotent(
     state: &AppState,
     req: &HttpRequest,
     caller: &Caller,
@@ -956,7 +997,7 @@ pub fn document() -> Value {
         "info": {
             "title": "Comptoir API",
             "version": "1",
-            "description": "The shop's conversations, catalogue, orders and holds. Send a key created in Paramètres › API et accès as `Authorization: Bearer ck_…`. Lists are paged with `next_cursor`. Errors: `{\"error\": {\"code\", \"message\", \"field\"}}`. At most 120 calls per minute per key (429 with Retry-After).",
+            "description": "The shop's conversations, catalogue (and the manual store's, written), orders, holds, alerts and appointments. Send a key created in Paramètres › API et accès as `Authorization: Bearer ck_…`. Lists are paged with `next_cursor`. Errors: `{\"error\": {\"code\", \"message\", \"field\"}}`. At most 120 calls per minute per key (429 with Retry-After).",
         },
         "servers": [{"url": PREFIX}],
         "paths": paths,

@@ -353,3 +353,215 @@ fn the_team_works_a_conversation_through_the_api() {
     assert_eq!(contacts.status, 200);
     assert!(json(&contacts.body)["data"].is_array());
 }
+
+#[test]
+fn the_manual_catalogue_alerts_and_appointments() {
+    let (app, owner) = shop();
+    let d = app.data_dir.to_str().unwrap().to_string();
+    let csv = app.data_dir.join("atelier.csv");
+    std::fs::write(
+        &csv,
+        "produit;identifiant;type;options;variante;sku;prix;stock:Boutique;stock:Réserve\n\
+         Robe Lin Blanche;robe-lin;Robes;Taille;38;RL-38;79,00;2;1\n\
+         Foulard Soie;;Accessoires;;;FS-1;45;5;0\n",
+    )
+    .unwrap();
+    let out = crate::common::cli(
+        &[
+            "--data-dir",
+            &d,
+            "store",
+            "add",
+            "manual",
+            "--name",
+            "Atelier",
+            "--csv",
+            csv.to_str().unwrap(),
+        ],
+        &[],
+        None,
+    );
+    assert!(out.status.success(), "{}", crate::common::text(&out.stderr));
+    let c = app.client();
+    let write = new_key(
+        &owner,
+        "Caisse",
+        &[
+            "catalogue:write",
+            "alerts:read",
+            "appointments:read",
+            "appointments:write",
+        ],
+    );
+    let read = new_key(&owner, "Lecture", &["catalogue:read"]);
+    let auth = format!("Bearer {write}");
+    let db = || Connection::open(app.data_dir.join("comptoir.db")).unwrap();
+    // The demo's catalogue is a manual store too: the calls name theirs.
+    let atelier: i64 = db()
+        .query_row("SELECT id FROM stores WHERE name = 'Atelier'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let post = |path: &str, body: &str| {
+        let body = match body.strip_prefix('{') {
+            Some(rest) if path.starts_with("/catalogue") => {
+                format!("{{\"store_id\": {atelier}, {rest}")
+            }
+            _ => body.to_string(),
+        };
+        c.post_signed(
+            &format!("/api/v1{path}"),
+            &[("Authorization", auth.as_str())],
+            &body,
+        )
+    };
+    let stock = |sku: &str, place: &str| -> Option<i64> {
+        db().query_row(
+            "SELECT s.available FROM stock_levels s JOIN variants v ON v.id = s.variant_id
+             JOIN locations l ON l.id = s.location_id
+             JOIN stores t ON t.id = v.store_id
+             WHERE t.name = 'Atelier' AND v.sku = ?1 AND l.name = ?2",
+            params![sku, place],
+            |r| r.get(0),
+        )
+        .ok()
+    };
+
+    // A new SKU, and an existing one whose price alone changes (its stock stays).
+    let r = post(
+        "/catalogue/items",
+        r#"{"items": [
+            {"sku": "RL-40", "product": "Robe Lin Blanche", "options": ["Taille"], "values": ["40"],
+             "price_cents": 7900, "stock": {"Boutique": 1, "Réserve": 3}},
+            {"sku": "FS-1", "price_cents": 3900}
+        ]}"#,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(stock("RL-40", "Réserve"), Some(3));
+    assert_eq!(stock("FS-1", "Boutique"), Some(5));
+    let price: i64 = db()
+        .query_row(
+            "SELECT price_cents FROM variants WHERE sku = 'FS-1' AND store_id = ?1",
+            [atelier],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(price, 3900);
+    // The new size joined its product (one product, two sizes).
+    let sizes: i64 = db()
+        .query_row(
+            "SELECT count(*) FROM variants v JOIN products p ON p.id = v.product_id
+             WHERE p.handle = 'robe-lin' AND p.store_id = ?1",
+            [atelier],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(sizes, 2);
+    let kind: String = db()
+        .query_row(
+            "SELECT product_type FROM products WHERE handle = 'robe-lin' AND store_id = ?1",
+            [atelier],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(kind, "Robes", "the product keeps its type");
+
+    // Stock levels by SKU and location; the other location keeps its level.
+    let r = post(
+        "/catalogue/stock",
+        r#"{"levels": [{"sku": "RL-38", "location": "Boutique", "available": 0}]}"#,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(stock("RL-38", "Boutique"), Some(0));
+    assert_eq!(stock("RL-38", "Réserve"), Some(1));
+
+    // Bad input: named, nothing written.
+    for (path, body, field) in [
+        (
+            "/catalogue/stock",
+            r#"{"levels": [{"sku": "NOPE", "location": "Boutique", "available": 1}]}"#,
+            "levels[0].sku",
+        ),
+        (
+            "/catalogue/stock",
+            r#"{"levels": [{"sku": "RL-38", "location": "Cave", "available": 1}]}"#,
+            "levels[0].location",
+        ),
+        (
+            "/catalogue/items",
+            r#"{"items": [{"sku": "NEW-1", "product": "Jupe"}]}"#,
+            "items[0]",
+        ),
+        (
+            "/catalogue/items",
+            r#"{"items": [{"sku": "FS-1", "price_cents": -5}]}"#,
+            "items[0].price_cents",
+        ),
+        (
+            "/catalogue/items",
+            r#"{"items": [{"sku": "NEW-2", "product": "Jupe", "options": ["Taille"], "price_cents": 100}]}"#,
+            "items[0]",
+        ),
+        (
+            "/catalogue/items",
+            r#"{"items": [{"sku": "FS-1", "colour": "red"}]}"#,
+            "colour",
+        ),
+    ] {
+        let r = post(path, body);
+        assert_eq!(r.status, 422, "{body}: {}", r.body);
+        assert_eq!(json(&r.body)["error"]["field"], field, "{}", r.body);
+    }
+    assert_eq!(stock("RL-38", "Boutique"), Some(0));
+    let new: i64 = db()
+        .query_row(
+            "SELECT count(*) FROM variants WHERE sku LIKE 'NEW-%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(new, 0);
+    // A read-only key cannot write.
+    let r = c.post_signed(
+        "/api/v1/catalogue/stock",
+        &[("Authorization", &format!("Bearer {read}"))],
+        &format!(
+            r#"{{"store_id": {atelier}, "levels": [{{"sku": "RL-38", "location": "Boutique", "available": 9}}]}}"#
+        ),
+    );
+    assert_eq!(r.status, 403);
+
+    // Alerts and appointments.
+    let conn = db();
+    conn.execute_batch(
+        "INSERT INTO alerts (kind, store_id, item_key, product_title, variant_title, channel,
+             recipient, status, created_at)
+         VALUES ('stock', 1, 'RL-38', 'Robe Lin Blanche', '38', 'sms', '+33611111111', 'active', 1790000000);
+         INSERT INTO appointments (service_id, starts_at, ends_at, contact, uid, created_at,
+             updated_at, name)
+         VALUES ((SELECT min(id) FROM services), 1790010000, 1790011800, '+33611111111',
+             'api-test@comptoir', 1790000000, 1790000000, 'Léa');",
+    )
+    .unwrap();
+    let get = |path: &str| {
+        json(
+            &c.get_with(&format!("/api/v1{path}"), ("Authorization", auth.as_str()))
+                .body,
+        )
+    };
+    let alerts = get("/alerts?status=active");
+    assert_eq!(alerts["data"][0]["sku"], "RL-38");
+    assert_eq!(
+        get("/alerts?status=sent")["data"].as_array().unwrap().len(),
+        0
+    );
+    let list = get("/appointments?status=booked");
+    let id = list["data"][0]["id"].as_i64().unwrap();
+    assert_eq!(list["data"][0]["name"], "Léa");
+    let r = post(&format!("/appointments/{id}/cancel"), "");
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(json(&r.body)["data"]["status"], "cancelled");
+    let again = post(&format!("/appointments/{id}/cancel"), "");
+    assert_eq!(again.status, 409);
+    assert_eq!(json(&again.body)["error"]["code"], "already_cancelled");
+}
