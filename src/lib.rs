@@ -260,6 +260,14 @@ pub async fn run_with(
                 stores::repo::purge_old,
             ),
             Schedule::every(60 * minute),
+            stop_rx.clone(),
+        )),
+        tokio::spawn(jobs::run(
+            chore(
+                "old API calls, deliveries and rule runs purged",
+                api::keys::purge_old,
+            ),
+            Schedule::every(60 * minute),
             stop_rx,
         )),
     ];

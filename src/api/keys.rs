@@ -246,3 +246,51 @@ pub fn remember(
     ])?;
     Ok(())
 }
+
+/// Forgets what only served for a while: API calls after 90 days, idempotency records
+/// after a day, webhook deliveries settled for 30 days, rules' runs after 90 days.
+pub fn purge_old(conn: &Connection, now: Timestamp) -> Result<usize, AppError> {
+    let t = now.as_second();
+    let (day, month, quarter) = (t - 86_400, t - 30 * 86_400, t - 90 * 86_400);
+    let mut n = conn.execute("DELETE FROM api_calls WHERE at < ?1", [quarter])?;
+    n += conn.execute("DELETE FROM api_idempotency WHERE at < ?1", [day])?;
+    n += conn.execute(
+        "DELETE FROM webhook_deliveries WHERE status <> 'pending' AND created_at < ?1",
+        [month],
+    )?;
+    n += conn.execute("DELETE FROM automation_runs WHERE at < ?1", [quarter])?;
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn old_calls_and_settled_deliveries_are_purged_pending_ones_kept() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::db::migrate(&mut conn, std::path::Path::new(":memory:")).unwrap();
+        let now = Timestamp::from_second(1_800_000_000).unwrap();
+        let old = now.as_second() - 100 * 86_400;
+        conn.execute_batch(&format!(
+            "INSERT INTO api_keys (name, prefix, hash, scopes, created_at)
+                 VALUES ('k', 'ck_1', 'h', '[]', 0);
+             INSERT INTO api_calls (key_id, method, route, status, at) VALUES
+                 (1, 'GET', '/a', 200, {old}), (1, 'GET', '/b', 200, {now});
+             INSERT INTO webhook_endpoints (url, secret, created_at) VALUES ('https://x', x'00', 0);
+             INSERT INTO webhook_deliveries (endpoint_id, kind, payload, status, next_attempt_at, created_at)
+                 VALUES (1, 'k', '{{}}', 'delivered', 0, {old}), (1, 'k', '{{}}', 'pending', 0, {old});",
+            now = now.as_second()
+        ))
+        .unwrap();
+        assert_eq!(purge_old(&conn, now).unwrap(), 2);
+        let left: (i64, String) = conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM api_calls), (SELECT status FROM webhook_deliveries)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(left, (1, "pending".to_string()));
+    }
+}

@@ -697,6 +697,64 @@ mod tests {
     }
 
     #[test]
+    fn an_endpoint_failing_again_and_again_is_paused_with_a_notice() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::db::migrate(&mut conn, std::path::Path::new(":memory:")).unwrap();
+        let now = Timestamp::from_second(1_790_000_000).unwrap();
+        conn.execute(
+            "INSERT INTO webhook_endpoints (url, secret, events, created_at)
+             VALUES ('https://hooks.example/x', x'00', '[\"message.created\"]', 0)",
+            [],
+        )
+        .unwrap();
+        let fail = |attempts: i64| {
+            conn.execute(
+                "INSERT INTO webhook_deliveries (endpoint_id, kind, payload, next_attempt_at, created_at)
+                 VALUES (1, 'message.created', '{}', 0, 0)",
+                [],
+            )
+            .unwrap();
+            let c = Claimed {
+                id: conn.last_insert_rowid(),
+                endpoint: 1,
+                url: String::new(),
+                allow_private: false,
+                payload: String::new(),
+                attempts,
+                secrets: Vec::new(),
+            };
+            let o = Outcome::Retry(Some(500), String::new(), "réponse 500".into());
+            record(&conn, &c, &o, now, 0.5).unwrap();
+        };
+        for _ in 0..PAUSE_AFTER - 1 {
+            fail(1);
+        }
+        let state = |conn: &Connection| -> (bool, Option<String>) {
+            conn.query_row(
+                "SELECT enabled, paused_reason FROM webhook_endpoints WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+        };
+        assert_eq!(state(&conn), (true, None));
+        fail(1);
+        let (enabled, why) = state(&conn);
+        assert!(!enabled);
+        assert!(why.unwrap().contains("20 échecs d'affilée"));
+        // A delivery past its last attempt is failed for good, not retried.
+        fail(MAX_ATTEMPTS);
+        let last: String = conn
+            .query_row(
+                "SELECT status FROM webhook_deliveries ORDER BY id DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(last, "failed");
+    }
+
+    #[test]
     fn secrets_are_whsec_base64() {
         let s = new_secret();
         let b = s.strip_prefix("whsec_").unwrap();
