@@ -47,7 +47,7 @@ async fn render(
         }
         p.muted {
             "Vos autres outils (un logiciel de caisse, un tableur, Zapier…) lisent et écrivent vos conversations, votre catalogue, vos commandes et vos mises de côté avec une clé. "
-            a href="/api/v1/openapi.json" { "Documentation de l'API (OpenAPI)" }
+            a href=(paths::SETTINGS_API_DOCS) { "Documentation de l'API" }
         }
         section.card {
             h2 { "Clés" }

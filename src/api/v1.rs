@@ -16,12 +16,14 @@ use crate::db;
 use crate::engine::data::{NewHold, ShopData};
 use crate::web::AppState;
 
-/// One endpoint: method, path (OpenAPI style), scope, summary.
+/// One endpoint: method, path (OpenAPI style), scope, summary (the OpenAPI document's)
+/// and label (the Documentation page's, in French).
 pub struct Route {
     pub method: &'static str,
     pub path: &'static str,
     pub scope: &'static str,
     pub summary: &'static str,
+    pub label: &'static str,
 }
 
 pub const ROUTES: [Route; 21] = [
@@ -30,126 +32,147 @@ pub const ROUTES: [Route; 21] = [
         path: "/conversations",
         scope: "conversations:read",
         summary: "List conversations, newest activity first",
+        label: "Lister les conversations, la plus récente activité d'abord (filtres : canal, statut)",
     },
     Route {
         method: "get",
         path: "/conversations/{id}",
         scope: "conversations:read",
         summary: "Read one conversation",
+        label: "Lire une conversation",
     },
     Route {
         method: "get",
         path: "/conversations/{id}/messages",
         scope: "conversations:read",
         summary: "List a conversation's messages, oldest first",
+        label: "Lire les messages d'une conversation, du plus ancien au plus récent",
     },
     Route {
         method: "post",
         path: "/conversations/{id}/reply",
         scope: "conversations:write",
         summary: "Reply to the shopper as the team (the assistant stays silent)",
+        label: "Répondre au client au nom de l'équipe (l'assistant se tait ensuite)",
     },
     Route {
         method: "post",
         path: "/conversations/{id}/handover",
         scope: "conversations:write",
         summary: "Hand the conversation to the team",
+        label: "Passer la conversation à l'équipe",
     },
     Route {
         method: "post",
         path: "/conversations/{id}/handback",
         scope: "conversations:write",
         summary: "Give the conversation back to the assistant",
+        label: "Rendre la conversation à l'assistant",
     },
     Route {
         method: "post",
         path: "/conversations/{id}/close",
         scope: "conversations:write",
         summary: "Close the conversation",
+        label: "Fermer la conversation",
     },
     Route {
         method: "post",
         path: "/conversations/{id}/assign",
         scope: "conversations:write",
         summary: "Assign a member and/or a department",
+        label: "Attribuer à un membre et/ou un département",
     },
     Route {
         method: "post",
         path: "/conversations/{id}/priority",
         scope: "conversations:write",
         summary: "Set or clear the priority flag",
+        label: "Marquer ou retirer la priorité",
     },
     Route {
         method: "post",
         path: "/conversations/{id}/notes",
         scope: "conversations:write",
         summary: "Add an internal note",
+        label: "Ajouter une note interne",
     },
     Route {
         method: "get",
         path: "/contacts",
         scope: "contacts:read",
         summary: "List contacts",
+        label: "Lister les contacts",
     },
     Route {
         method: "get",
         path: "/products",
         scope: "catalogue:read",
         summary: "List products with their variants and stock per location",
+        label: "Lister les produits, leurs variantes et le stock par emplacement",
     },
     Route {
         method: "get",
         path: "/orders",
         scope: "orders:read",
         summary: "List orders, newest first",
+        label: "Lister les commandes, la plus récente d'abord",
     },
     Route {
         method: "get",
         path: "/holds",
         scope: "holds:read",
         summary: "List holds, newest first",
+        label: "Lister les mises de côté, la plus récente d'abord",
     },
     Route {
         method: "post",
         path: "/holds",
         scope: "holds:write",
         summary: "Put a variant aside for a shopper",
+        label: "Mettre une variante de côté pour un client",
     },
     Route {
         method: "post",
         path: "/holds/{id}/close",
         scope: "holds:write",
         summary: "Mark a hold handed over or cancel it",
+        label: "Marquer une mise de côté remise au client, ou l'annuler",
     },
     Route {
         method: "post",
         path: "/catalogue/items",
         scope: "catalogue:write",
         summary: "Add or update the manual store's variants by SKU (product, options, price, stock per location)",
+        label: "Ajouter ou mettre à jour des articles de la boutique manuelle par SKU (produit, options, prix, stock par emplacement)",
     },
     Route {
         method: "post",
         path: "/catalogue/stock",
         scope: "catalogue:write",
         summary: "Set the manual store's stock levels by SKU and location",
+        label: "Fixer le stock de la boutique manuelle par SKU et emplacement",
     },
     Route {
         method: "get",
         path: "/alerts",
         scope: "alerts:read",
         summary: "List back-in-stock and price-drop alerts, newest first",
+        label: "Lister les alertes de retour en stock et de baisse de prix",
     },
     Route {
         method: "get",
         path: "/appointments",
         scope: "appointments:read",
         summary: "List appointments by start time",
+        label: "Lister les rendez-vous par heure de début",
     },
     Route {
         method: "post",
         path: "/appointments/{id}/cancel",
         scope: "appointments:write",
         summary: "Cancel an appointment (the shopper is told)",
+        label: "Annuler un rendez-vous (le client est prévenu)",
     },
 ];
 

@@ -80,6 +80,7 @@ pub const SETTINGS_EXAMPLE_DELETE: &str = "/settings/assistant/examples/{id}/del
 pub const SETTINGS_MESSAGES: &str = "/settings/messages";
 pub const SETTINGS_API: &str = "/settings/api";
 pub const SETTINGS_API_REVOKE: &str = "/settings/api/{id}/revoke";
+pub const SETTINGS_API_DOCS: &str = "/settings/api/docs";
 pub const SETTINGS_WEBHOOKS: &str = "/settings/webhooks";
 pub const INVITATIONS: &str = "/settings/invitations";
 pub const INVITATION_CHANGE: &str = "/settings/invitations/{id}";

@@ -83,6 +83,16 @@ fn keys_scopes_errors_and_the_document() {
         assert_eq!(e["error"]["code"], "unauthorized", "{path}");
         assert!(e["error"]["message"].as_str().unwrap().contains("Bearer"));
     }
+    // The Documentation page lists the same endpoints, in French.
+    let docs = owner.get("/settings/api/docs");
+    assert_eq!(docs.status, 200);
+    for r in &comptoir::api::v1::ROUTES {
+        assert!(
+            docs.body.contains(&format!("/api/v1{}", r.path)) && docs.body.contains(r.label),
+            "{} missing from the documentation page",
+            r.path
+        );
+    }
     // The document is valid OpenAPI 3.1 (checked by the reference validator when the
     // CI has installed it).
     let python = std::process::Command::new("python3")

@@ -213,6 +213,7 @@ fn every_page_fits_a_laptop_and_a_phone() {
         ("/settings/account", "compte"),
         ("/settings/members", "membres"),
         ("/settings/api", "api"),
+        ("/settings/api/docs", "api-documentation"),
         ("/settings/webhooks", "webhooks"),
         ("/settings/invitations", "invitations"),
         ("/settings/automations", "automatisations"),
