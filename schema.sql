@@ -51,7 +51,8 @@ CREATE TABLE login_links (
 -- Connected stores, their local catalogue copy, and sync bookkeeping.
 CREATE TABLE stores (
     id INTEGER PRIMARY KEY,
-    platform TEXT NOT NULL CHECK (platform IN ('shopify', 'woocommerce', 'prestashop', 'manual')),
+    platform TEXT NOT NULL CHECK (platform IN ('shopify', 'woocommerce', 'prestashop', 'manual',
+        'amazon', 'ebay', 'etsy', 'cdiscount', 'mirakl')),
     name TEXT NOT NULL,
     -- Shop domain (example.myshopify.com) or site URL; empty for a manual store.
     domain TEXT NOT NULL DEFAULT '',
@@ -174,6 +175,13 @@ CREATE TABLE orders (
     tracking_number TEXT NOT NULL DEFAULT '',
     tracking_url TEXT NOT NULL DEFAULT '',
     shipment_status TEXT NOT NULL DEFAULT '',
+    -- Where it was sold (Amazon.fr…), how it ships (FBA: by Amazon; FBM: by the shop),
+    -- and the name and postcode it ships to: with the order number, what proves a
+    -- sender is its buyer where the marketplace hides the buyer's contact.
+    marketplace TEXT NOT NULL DEFAULT '',
+    fulfillment_channel TEXT NOT NULL DEFAULT '',
+    ship_name TEXT NOT NULL DEFAULT '',
+    ship_postcode TEXT NOT NULL DEFAULT '',
     UNIQUE (store_id, external_id)
 );
 CREATE INDEX orders_by_name ON orders(name);

@@ -28,6 +28,7 @@ const UPGRADES: &[&str] = &[
     include_str!("upgrades/0015_analytics.sql"),
     include_str!("upgrades/0016_api.sql"),
     include_str!("upgrades/0017_automations.sql"),
+    include_str!("upgrades/0018_marketplaces.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = UPGRADES.len() as i64 + 1;
@@ -37,6 +38,17 @@ pub fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {
 }
 
 pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), DbError> {
+    // Upgrades may rebuild a table others point to: foreign keys are off while they
+    // run (SQLite's own procedure; the pragma is a no-op inside a transaction), checked
+    // before the commit, and back on after.
+    let enforced: bool = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+    conn.pragma_update(None, "foreign_keys", false)?;
+    let result = upgrade(conn, path);
+    conn.pragma_update(None, "foreign_keys", enforced)?;
+    result
+}
+
+fn upgrade(conn: &mut Connection, path: &Path) -> Result<(), DbError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let found = schema_version(&tx)?;
     match found {
@@ -66,6 +78,15 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), DbError> {
                 tx.execute_batch(upgrade)?;
             }
         }
+    }
+    let broken: i64 = tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+        r.get(0)
+    })?;
+    if broken > 0 {
+        return Err(DbError::Sqlite(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY),
+            Some(format!("{broken} rows point to rows the upgrade removed")),
+        )));
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;

@@ -10,6 +10,8 @@ pub enum Platform {
     WooCommerce,
     PrestaShop,
     Manual,
+    /// A marketplace: its orders join the order book (no catalogue of its own).
+    Amazon,
 }
 
 impl Platform {
@@ -19,6 +21,7 @@ impl Platform {
             Platform::WooCommerce => "woocommerce",
             Platform::PrestaShop => "prestashop",
             Platform::Manual => "manual",
+            Platform::Amazon => "amazon",
         }
     }
 
@@ -28,7 +31,13 @@ impl Platform {
             Platform::WooCommerce => "WooCommerce",
             Platform::PrestaShop => "PrestaShop",
             Platform::Manual => "Boutique manuelle",
+            Platform::Amazon => "Amazon",
         }
+    }
+
+    /// A marketplace brings orders only; the catalogue comes from the shop's stores.
+    pub fn is_marketplace(self) -> bool {
+        matches!(self, Platform::Amazon)
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
@@ -37,6 +46,7 @@ impl Platform {
             Self::WooCommerce,
             Self::PrestaShop,
             Self::Manual,
+            Self::Amazon,
         ]
         .into_iter()
         .find(|p| p.code() == code)
@@ -127,7 +137,21 @@ pub struct OrderRec {
     /// Where the parcel is: `in_transit`, `out_for_delivery`, `delivered`… (empty when unknown).
     #[serde(default)]
     pub shipment_status: String,
+    /// What a marketplace tells of the sale (empty for the shop's own stores).
+    #[serde(default)]
+    pub sale: Sale,
     pub lines: Vec<OrderLineRec>,
+}
+
+/// A marketplace sale: where (Amazon.fr…), how it ships (`FBA`: by Amazon, `FBM`: by
+/// the shop), and the name and postcode it ships to, which with the order number prove
+/// a sender is its buyer where the marketplace hides the buyer's contact.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Sale {
+    pub marketplace: String,
+    pub fulfillment_channel: String,
+    pub ship_name: String,
+    pub ship_postcode: String,
 }
 
 /// One record of a sync, as staged before the merge.

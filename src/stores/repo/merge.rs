@@ -222,8 +222,10 @@ fn upsert_order(tx: &Connection, store: StoreId, o: &OrderRec) -> Result<(), App
         .query_row(
             "INSERT INTO orders (store_id, external_id, name, email, phone, customer_external_id, created_at, updated_at,
                                  financial_status, fulfillment_status, cancelled_at, total_cents, currency,
-                                 carrier, tracking_number, tracking_url, shipment_status)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                                 carrier, tracking_number, tracking_url, shipment_status,
+                                 marketplace, fulfillment_channel, ship_name, ship_postcode)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                     ?18, ?19, ?20, ?21)
              ON CONFLICT (store_id, external_id) DO UPDATE SET
                name = excluded.name, email = excluded.email, phone = excluded.phone,
                customer_external_id = excluded.customer_external_id, created_at = excluded.created_at,
@@ -231,12 +233,15 @@ fn upsert_order(tx: &Connection, store: StoreId, o: &OrderRec) -> Result<(), App
                fulfillment_status = excluded.fulfillment_status, cancelled_at = excluded.cancelled_at,
                total_cents = excluded.total_cents, currency = excluded.currency, carrier = excluded.carrier,
                tracking_number = excluded.tracking_number, tracking_url = excluded.tracking_url,
-               shipment_status = excluded.shipment_status
+               shipment_status = excluded.shipment_status, marketplace = excluded.marketplace,
+               fulfillment_channel = excluded.fulfillment_channel, ship_name = excluded.ship_name,
+               ship_postcode = excluded.ship_postcode
              RETURNING id",
             params![
                 store, o.external_id, o.name, o.email, o.phone, o.customer_external_id, o.created_at,
                 o.updated_at, o.financial_status, o.fulfillment_status, o.cancelled_at, o.total_cents,
-                o.currency, o.carrier, o.tracking_number, o.tracking_url, o.shipment_status
+                o.currency, o.carrier, o.tracking_number, o.tracking_url, o.shipment_status,
+                o.sale.marketplace, o.sale.fulfillment_channel, o.sale.ship_name, o.sale.ship_postcode
             ],
             |r| r.get(0),
         )
