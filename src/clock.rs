@@ -6,6 +6,12 @@ use jiff::{SignedDuration, Timestamp};
 
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> Timestamp;
+
+    /// Waits `d` (a platform's rate limit): really, on the wall clock; a manual clock
+    /// moves by `d` at once, so a throttled import is simulated in tests and benches.
+    fn sleep(&self, d: std::time::Duration) {
+        std::thread::sleep(d);
+    }
 }
 
 pub type SharedClock = Arc<dyn Clock>;
@@ -40,6 +46,10 @@ impl ManualClock {
 impl Clock for ManualClock {
     fn now(&self) -> Timestamp {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn sleep(&self, d: std::time::Duration) {
+        self.advance(SignedDuration::try_from(d).unwrap_or(SignedDuration::MAX));
     }
 }
 

@@ -71,6 +71,27 @@ pub enum StoreAdd {
         #[arg(long)]
         key: String,
     },
+    /// An Amazon seller account (orders only), through the Selling Partner API.
+    Amazon {
+        /// The Selling Partner app's LWA client id (amzn1.application-oa2-client…).
+        #[arg(long)]
+        client_id: String,
+        /// The app's LWA client secret; may be file:/path.
+        #[arg(long)]
+        client_secret: String,
+        /// The seller's refresh token (Atzr|…); may be file:/path.
+        #[arg(long)]
+        refresh_token: String,
+        /// Marketplaces to read orders from, comma-separated: FR, UK, DE, IT, ES, NL, BE, PL, SE.
+        #[arg(long, default_value = "FR")]
+        marketplaces: String,
+        /// Name shown in Comptoir.
+        #[arg(long, default_value = "Amazon")]
+        name: String,
+        /// Base URL replacing Amazon's hosts (proxies, tests).
+        #[arg(long)]
+        api_url: Option<String>,
+    },
     /// A manual store: products and stock kept in Comptoir, imported from CSV.
     Manual {
         #[arg(long)]
@@ -240,6 +261,56 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
                 api_url: None,
                 credentials,
                 webhook_secret: hook.as_deref(),
+                sync_minutes: 15,
+            };
+            let id = sync::register_store(&mut conn, &ctx.secrets, &connection, ctx.clock.now())
+                .map_err(failed)?;
+            println!("{id}");
+        }
+        StoreCommand::Add(StoreAdd::Amazon {
+            client_id,
+            client_secret,
+            refresh_token,
+            marketplaces,
+            name,
+            api_url,
+        }) => {
+            let mut ids = Vec::new();
+            for code in marketplaces.split(',').filter(|c| !c.trim().is_empty()) {
+                let id = crate::stores::amazon::mapping::marketplace_id(code).ok_or_else(|| {
+                    (
+                        format!(
+                            "--marketplaces: `{}` is not a marketplace; use FR, UK, DE, IT, ES, NL, BE, PL or SE",
+                            code.trim()
+                        ),
+                        2,
+                    )
+                })?;
+                ids.push(id.to_string());
+            }
+            if ids.is_empty() {
+                return Err(("--marketplaces must name at least one, e.g. FR".into(), 2));
+            }
+            if let Some(url) = &api_url
+                && !(url.starts_with("http://") || url.starts_with("https://"))
+            {
+                return Err((
+                    format!("--api-url `{url}` must start with http:// or https://"),
+                    2,
+                ));
+            }
+            let connection = Connection {
+                platform: Platform::Amazon,
+                name: name.trim(),
+                domain: "",
+                api_url: api_url.as_deref().map(|u| u.trim_end_matches('/')),
+                credentials: Credentials::AmazonLwa {
+                    client_id: client_id.trim().to_string(),
+                    client_secret: secret_arg(&client_secret, "the client secret")?,
+                    refresh_token: secret_arg(&refresh_token, "the refresh token")?,
+                    marketplaces: ids,
+                },
+                webhook_secret: None,
                 sync_minutes: 15,
             };
             let id = sync::register_store(&mut conn, &ctx.secrets, &connection, ctx.clock.now())

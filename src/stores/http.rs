@@ -10,6 +10,8 @@ pub struct Answer {
     pub retry_after: Option<String>,
     /// WooCommerce's page count.
     pub total_pages: Option<u32>,
+    /// Amazon's usage plan for the operation, in requests per second.
+    pub rate_limit: Option<f64>,
     pub text: String,
 }
 
@@ -32,9 +34,10 @@ pub fn read(
             .and_then(|v| v.to_str().ok())
             .map(str::to_string)
     };
-    let (retry_after, total_pages) = (
+    let (retry_after, total_pages, rate_limit) = (
         header("retry-after"),
         header("x-wp-totalpages").and_then(|p| p.trim().parse().ok()),
+        header("x-amzn-ratelimit-limit").and_then(|p| p.trim().parse().ok()),
     );
     let status = response.status().as_u16();
     let text = response
@@ -45,6 +48,7 @@ pub fn read(
         status,
         retry_after,
         total_pages,
+        rate_limit,
         text,
     })
 }

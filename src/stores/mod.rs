@@ -2,6 +2,7 @@
 //! platform, HTTP apart from pure mapping), the catalogue tables, the sync that keeps
 //! them current (`sync`, with its background poller), and their pages and commands.
 
+pub mod amazon;
 pub mod cli;
 pub mod connector;
 pub mod http;

@@ -80,6 +80,14 @@ pub enum Credentials {
     PrestaKey {
         key: String,
     },
+    /// An Amazon seller's authorisation of the shop's Selling Partner app, and the
+    /// marketplaces (MarketplaceIds) to read orders from.
+    AmazonLwa {
+        client_id: String,
+        client_secret: String,
+        refresh_token: String,
+        marketplaces: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -248,6 +256,23 @@ fn connector(ctx: &SyncContext, store: &Store) -> Result<Box<dyn Connector>, Syn
                 .unwrap_or_else(|| store.domain.clone());
             Ok(Box::new(PrestaConnector::new(ctx.http.clone(), &base, key)))
         }
+        (
+            Platform::Amazon,
+            Credentials::AmazonLwa {
+                client_id,
+                client_secret,
+                refresh_token,
+                marketplaces,
+            },
+        ) => Ok(Box::new(crate::stores::amazon::AmazonConnector::new(
+            ctx.http.clone(),
+            store.api_url.as_deref(),
+            client_id,
+            client_secret,
+            refresh_token,
+            marketplaces,
+            ctx.clock.clone(),
+        ))),
         (platform, _) => Err(SyncError::abort(format!(
             "La synchronisation {} n'est pas encore disponible.",
             platform.label()
