@@ -139,7 +139,7 @@ pub struct OrderRec {
     pub shipment_status: String,
     /// What a marketplace tells of the sale (empty for the shop's own stores).
     #[serde(default)]
-    pub sale: Sale,
+    pub sale: Box<Sale>,
     pub lines: Vec<OrderLineRec>,
 }
 

@@ -21,6 +21,7 @@ mod integrations;
 mod invitations;
 mod layers;
 mod layout;
+mod marketplaces;
 mod oauth;
 mod onboarding;
 mod pages;

@@ -162,7 +162,7 @@ pub fn order(o: Order, items: Vec<OrderItem>) -> OrderRec {
         tracking_number: String::new(),
         tracking_url: String::new(),
         shipment_status: String::new(),
-        sale: Sale {
+        sale: Box::new(Sale {
             marketplace: storefront,
             fulfillment_channel: match o.fulfillment_channel.as_str() {
                 "AFN" => "FBA".into(),
@@ -175,7 +175,7 @@ pub fn order(o: Order, items: Vec<OrderItem>) -> OrderRec {
                 address.name
             },
             ship_postcode: address.postal_code,
-        },
+        }),
         lines: items
             .into_iter()
             .map(|i| {

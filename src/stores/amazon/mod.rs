@@ -169,9 +169,8 @@ impl AmazonConnector {
                 &answer.text,
             ));
         }
-        let grant: Grant = serde_json::from_str(&answer.text).map_err(|_| {
-            SyncError::retry("Amazon a envoyé un jeton illisible (JSON invalide).")
-        })?;
+        let grant: Grant = serde_json::from_str(&answer.text)
+            .map_err(|_| SyncError::retry("Amazon a envoyé un jeton illisible (JSON invalide)."))?;
         let until = now + SignedDuration::from_secs(grant.expires_in.clamp(60, 86_400));
         self.token = Some((grant.access_token.clone(), until));
         Ok(grant.access_token)
@@ -214,9 +213,7 @@ impl AmazonConnector {
                         .filter(|r| *r > 0.0)
                         .map(|r| Duration::from_secs_f64(1.0 / r));
                     wait = per
-                        .or_else(|| {
-                            crate::stores::http::retry_after(answer.retry_after.as_deref())
-                        })
+                        .or_else(|| crate::stores::http::retry_after(answer.retry_after.as_deref()))
                         .unwrap_or(wait * 2)
                         .min(Duration::from_secs(120));
                     match op {
@@ -252,13 +249,16 @@ impl AmazonConnector {
             }
         }
         Err(SyncError::Retry {
-            message: "Amazon demande de ralentir : la synchronisation reprendra plus tard."
-                .into(),
+            message: "Amazon demande de ralentir : la synchronisation reprendra plus tard.".into(),
             after: Some(wait),
         })
     }
 
-    fn items(&mut self, order: &str, sink: &mut dyn Sink) -> Result<Vec<mapping::OrderItem>, SyncError> {
+    fn items(
+        &mut self,
+        order: &str,
+        sink: &mut dyn Sink,
+    ) -> Result<Vec<mapping::OrderItem>, SyncError> {
         let path = format!("/orders/v0/orders/{order}/orderItems");
         let mut out = Vec::new();
         let mut next: Option<String> = None;
@@ -266,8 +266,9 @@ impl AmazonConnector {
             let query: Vec<(&str, String)> =
                 next.iter().map(|t| ("NextToken", t.clone())).collect();
             let text = self.get(Op::Items, &path, &query, sink)?;
-            let page: Payload<OrderItemsList> = serde_json::from_str(&text)
-                .map_err(|_| SyncError::retry("Amazon a envoyé des lignes de commande illisibles."))?;
+            let page: Payload<OrderItemsList> = serde_json::from_str(&text).map_err(|_| {
+                SyncError::retry("Amazon a envoyé des lignes de commande illisibles.")
+            })?;
             out.extend(page.payload.order_items);
             match page.payload.next_token {
                 Some(t) if !t.is_empty() => next = Some(t),
@@ -300,7 +301,10 @@ fn first_error(body: &str) -> String {
 
 impl Connector for AmazonConnector {
     fn fetch(&mut self, plan: &FetchPlan, sink: &mut dyn Sink) -> Result<(), SyncError> {
-        let since = plan.since.clone().unwrap_or_else(|| plan.orders_since.clone());
+        let since = plan
+            .since
+            .clone()
+            .unwrap_or_else(|| plan.orders_since.clone());
         let marketplaces = self.marketplaces.join(",");
         let mut next: Option<String> = None;
         loop {
@@ -313,8 +317,9 @@ impl Connector for AmazonConnector {
                 }
             }
             let text = self.get(Op::Orders, "/orders/v0/orders", &query, sink)?;
-            let page: Payload<OrdersList> = serde_json::from_str(&text)
-                .map_err(|_| SyncError::retry("Amazon a envoyé une page de commandes illisible."))?;
+            let page: Payload<OrdersList> = serde_json::from_str(&text).map_err(|_| {
+                SyncError::retry("Amazon a envoyé une page de commandes illisible.")
+            })?;
             let mut records = Vec::with_capacity(page.payload.orders.len());
             for order in page.payload.orders {
                 let items = self.items(&order.amazon_order_id, sink)?;

@@ -874,7 +874,7 @@ pub fn parse_orders(bytes: &[u8], tz: &jiff::tz::TimeZone) -> Result<Vec<Record>
                 tracking_number: get("numero_suivi"),
                 tracking_url: get("lien_suivi"),
                 shipment_status: String::new(),
-                sale: crate::stores::model::Sale::default(),
+                sale: Box::default(),
                 lines: vec![order_line],
             }),
         }

@@ -345,7 +345,7 @@ pub fn order(o: &Order, email: String, tracking: Option<(String, String, String)
         tracking_number: number,
         tracking_url: url,
         shipment_status: String::new(),
-        sale: crate::stores::model::Sale::default(),
+        sale: Box::default(),
         lines: o
             .associations
             .order_rows

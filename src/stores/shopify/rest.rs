@@ -274,7 +274,7 @@ pub fn order(o: Order) -> OrderRec {
             .and_then(|f| f.tracking_url.clone())
             .unwrap_or_default(),
         shipment_status: latest.and_then(|f| f.shipment_status).unwrap_or_default(),
-        sale: crate::stores::model::Sale::default(),
+        sale: Box::default(),
         lines: o
             .line_items
             .into_iter()

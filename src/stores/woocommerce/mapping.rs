@@ -339,7 +339,7 @@ pub fn order(o: Order) -> OrderRec {
         tracking_number: number,
         tracking_url: url,
         shipment_status: String::new(),
-        sale: crate::stores::model::Sale::default(),
+        sale: Box::default(),
         lines: o
             .line_items
             .into_iter()

@@ -1,9 +1,11 @@
 //! Fakes of external APIs, served over real HTTP on 127.0.0.1:0, following the real
 //! contracts (auth, pagination, throttling, error bodies).
 
+pub mod amazon;
 pub mod prestashop;
 pub mod resend;
 pub mod shopify;
+pub mod swagger;
 pub mod twilio;
 pub mod woocommerce;
 

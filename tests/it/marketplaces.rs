@@ -1,0 +1,253 @@
+//! Marketplaces over real HTTP, against fakes that check every request and answer
+//! against the official models: Amazon's orders imported through Login with Amazon and
+//! the Orders API v0 under its usage plans (throttling waited out on the test's clock),
+//! FBA and FBM, no double across re-polls, an update applied, an expired token renewed,
+//! a revoked authorisation stopping the polling with "Reconnexion nécessaire" and
+//! nothing lost.
+
+use std::path::Path;
+
+use comptoir::clock::Clock;
+use jiff::SignedDuration;
+use rusqlite::Connection;
+
+use crate::common::{TestApp, cli, text, wait_until};
+use crate::fakes::amazon::{self, CLIENT_ID, CLIENT_SECRET, FakeAmazon, REFRESH_TOKEN};
+use crate::fakes::swagger::Spec;
+use serde_json::json;
+
+fn one(dir: &Path, sql: &str) -> i64 {
+    Connection::open(dir.join("comptoir.db"))
+        .unwrap()
+        .query_row(sql, [], |r| r.get(0))
+        .unwrap()
+}
+
+fn runs(dir: &Path, store: &str) -> i64 {
+    one(
+        dir,
+        &format!(
+            "SELECT count(*) FROM sync_runs WHERE store_id = {store} AND outcome <> 'running'"
+        ),
+    )
+}
+
+#[test]
+fn amazon_orders_come_in_paced_once_each_and_stop_when_revoked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let app = TestApp::spawn_in(&dir, |_| {});
+    crate::common::demo_database(&dir);
+    let owner = app.setup_owner();
+    let fake = FakeAmazon::start(app.clock.clone(), amazon::orders(250, app.clock.now()));
+    // The first call for lines is throttled whatever the bucket says.
+    fake.with(|s| s.throttle_next = 1);
+
+    let d = dir.to_str().unwrap();
+    let bad = cli(
+        &[
+            "--data-dir",
+            d,
+            "store",
+            "add",
+            "amazon",
+            "--client-id",
+            CLIENT_ID,
+            "--client-secret",
+            CLIENT_SECRET,
+            "--refresh-token",
+            REFRESH_TOKEN,
+            "--marketplaces",
+            "FR,XX",
+        ],
+        &[],
+        None,
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("`XX` is not a marketplace"));
+    let added = cli(
+        &[
+            "--data-dir",
+            d,
+            "store",
+            "add",
+            "amazon",
+            "--client-id",
+            CLIENT_ID,
+            "--client-secret",
+            CLIENT_SECRET,
+            "--refresh-token",
+            REFRESH_TOKEN,
+            "--marketplaces",
+            "FR,UK",
+            "--api-url",
+            &fake.served.base,
+        ],
+        &[],
+        None,
+    );
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    let store = text(&added.stdout).trim().to_string();
+    let sync = |before: i64| {
+        let r = owner.submit(
+            "/settings/integrations",
+            &format!("/settings/integrations/{store}/sync"),
+            &[],
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        wait_until("the sync finished", || runs(&dir, &store) > before);
+    };
+
+    // 250 orders: 3 pages of getOrders, 250 getOrderItems beyond the burst of 30, so
+    // the connector waits for its bucket (on the test's clock) and the throttled call
+    // is retried. Every request and answer conformed to Amazon's model.
+    sync(0);
+    let count = |sql: &str| {
+        one(
+            &dir,
+            &format!("SELECT count(*) FROM orders WHERE store_id = {store} {sql}"),
+        )
+    };
+    assert_eq!(count(""), 250, "{:?}", fake.with(|s| s.problems.clone()));
+    assert_eq!(count("AND fulfillment_channel = 'FBA'"), 125);
+    assert_eq!(count("AND marketplace = 'Amazon.co.uk'"), 84);
+    assert_eq!(count("AND cancelled_at IS NOT NULL"), 50);
+    assert_eq!(
+        one(
+            &dir,
+            &format!(
+                "SELECT count(*) FROM order_lines l JOIN orders o ON o.id = l.order_id
+             WHERE o.store_id = {store} AND l.sku = 'RFB-38'"
+            )
+        ),
+        250
+    );
+    let (pages, items, throttled, grants, problems) = fake.with(|s| {
+        (
+            s.order_pages,
+            s.item_calls,
+            s.throttled,
+            s.token_grants,
+            s.problems.clone(),
+        )
+    });
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!((pages, items, grants), (3, 250, 1));
+    assert_eq!(throttled, 1, "the buckets kept to the usage plan");
+    assert_eq!(
+        one(
+            &dir,
+            &format!("SELECT status = 'connected' FROM stores WHERE id = {store}")
+        ),
+        1
+    );
+
+    // A re-poll brings no double; an order shipped since is updated in place.
+    let id = fake.with(|s| {
+        let (o, _) = &mut s.orders[1];
+        o["OrderStatus"] = "Shipped".into();
+        o["LastUpdateDate"] = (app.clock.now() + SignedDuration::from_mins(1))
+            .to_string()
+            .into();
+        o["AmazonOrderId"].as_str().unwrap().to_string()
+    });
+    app.clock.advance(SignedDuration::from_mins(5));
+    sync(1);
+    assert_eq!(count(""), 250);
+    assert_eq!(
+        one(
+            &dir,
+            &format!(
+                "SELECT fulfillment_status = 'fulfilled' FROM orders WHERE external_id = '{id}'"
+            )
+        ),
+        1
+    );
+
+    // Amazon says the token expired: renewed once, the sync goes on.
+    // (Each sync starts with a fresh token: one grant, plus the renewal.)
+    let grants = fake.with(|s| s.token_grants);
+    fake.with(|s| s.expire_next = true);
+    sync(2);
+    assert_eq!(fake.with(|s| s.token_grants), grants + 2);
+    assert_eq!(
+        one(
+            &dir,
+            &format!("SELECT status = 'connected' FROM stores WHERE id = {store}")
+        ),
+        1
+    );
+
+    // The seller revoked the app: "Reconnexion nécessaire", polling stops, nothing lost.
+    fake.with(|s| s.refresh_valid = false);
+    app.clock.advance(SignedDuration::from_hours(2));
+    sync(3);
+    let (status, error): (String, String) = Connection::open(dir.join("comptoir.db"))
+        .unwrap()
+        .query_row(
+            &format!("SELECT status, last_error FROM stores WHERE id = {store}"),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(status, "disconnected");
+    assert!(error.contains("Reconnexion nécessaire"), "{error}");
+    assert!(!error.contains(REFRESH_TOKEN) && !error.contains(CLIENT_SECRET));
+    assert_eq!(count(""), 250);
+    let page = owner.get("/settings/integrations");
+    assert!(
+        page.body.contains("Reconnexion nécessaire"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains(CLIENT_SECRET));
+}
+
+/// The negative control: what the fake would let through if the checks were empty.
+#[test]
+fn bad_requests_and_bodies_are_caught() {
+    let spec = Spec::load("amazon_selling_partner_api_models__ordersV0.json");
+    let q = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    assert!(
+        spec.check_query(
+            "/orders/v0/orders",
+            "get",
+            &q(&[
+                ("MarketplaceIds", "A13V1IB3VIYZZH"),
+                ("LastUpdatedAfter", "2026-11-01T00:00:00Z")
+            ])
+        )
+        .is_empty()
+    );
+    let missing = spec.check_query("/orders/v0/orders", "get", &q(&[("LastUpdatedAfter", "x")]));
+    assert!(
+        missing.iter().any(|p| p.contains("MarketplaceIds")),
+        "{missing:?}"
+    );
+    let unknown = spec.check_query(
+        "/orders/v0/orders",
+        "get",
+        &q(&[
+            ("MarketplaceIds", "A"),
+            ("PageSize", "10"),
+            ("MaxResultsPerPage", "ten"),
+        ]),
+    );
+    assert_eq!(unknown.len(), 2, "{unknown:?}");
+    let bad = json!({"payload": {"Orders": [{"AmazonOrderId": "1", "OrderStatus": "Lost",
+        "LastUpdateDate": "x"}]}});
+    let problems = spec.check("GetOrdersResponse", &bad);
+    assert!(
+        problems.iter().any(|p| p.contains("PurchaseDate")),
+        "{problems:?}"
+    );
+    assert!(problems.iter().any(|p| p.contains("Lost")), "{problems:?}");
+    let good = json!({"payload": {"Orders": [{"AmazonOrderId": "1", "OrderStatus": "Shipped",
+        "LastUpdateDate": "x", "PurchaseDate": "y", "OrderTotal": {"CurrencyCode": "EUR", "Amount": "1.00"}}]}});
+    assert!(spec.check("GetOrdersResponse", &good).is_empty());
+}
