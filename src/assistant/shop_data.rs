@@ -94,7 +94,7 @@ fn ts(secs: i64) -> Timestamp {
 
 const ORDER_COLUMNS: &str = "o.name, o.email, COALESCE(NULLIF(o.phone, ''), c.phone, ''), o.created_at,
     o.financial_status, o.fulfillment_status, o.shipment_status, o.cancelled_at IS NOT NULL,
-    o.carrier, o.tracking_number, o.tracking_url
+    o.carrier, o.tracking_number, o.tracking_url, o.marketplace, o.ship_name, o.ship_postcode
     FROM orders o LEFT JOIN customers c
       ON c.store_id = o.store_id AND c.external_id = o.customer_external_id AND o.customer_external_id != ''";
 
@@ -111,6 +111,9 @@ fn order(r: &rusqlite::Row<'_>) -> rusqlite::Result<Order> {
         carrier: r.get(8)?,
         tracking_number: r.get(9)?,
         tracking_url: r.get(10)?,
+        marketplace: r.get(11)?,
+        ship_name: r.get(12)?,
+        ship_postcode: r.get(13)?,
     })
 }
 

@@ -71,6 +71,11 @@ pub struct Order {
     pub carrier: String,
     pub tracking_number: String,
     pub tracking_url: String,
+    /// Where a marketplace sold it (Amazon.fr…); empty for the shop's own stores.
+    pub marketplace: String,
+    /// Whom and where it ships to: what a marketplace buyer proves themself with.
+    pub ship_name: String,
+    pub ship_postcode: String,
 }
 
 pub trait ShopData {

@@ -21,6 +21,9 @@ pub enum Asked {
     Product,
     Order,
     Email,
+    /// The postcode or name a marketplace order ships to (the marketplace hides the
+    /// buyer's contact: this, with the number, proves the sender is the buyer).
+    ShipTo,
     /// Whether to put the item aside (when holds are not automatic, or after an alert).
     Hold,
     /// Whether to be told when the item is back.

@@ -68,6 +68,18 @@ pub fn extract(text: &str) -> Facts {
         })
         .map(str::to_string);
 
+    // Marketplace order numbers: Amazon's 402-1234567-1234567.
+    facts.order = raw
+        .split(|c: char| !(c.is_ascii_digit() || c == '-'))
+        .find(|t| {
+            let parts: Vec<&str> = t.split('-').collect();
+            parts.len() == 3
+                && [3, 7, 7]
+                    .iter()
+                    .zip(&parts)
+                    .all(|(n, p)| p.len() == *n && p.chars().all(|c| c.is_ascii_digit()))
+        })
+        .map(str::to_string);
     let w = words(&fold(raw).replace('#', " # "));
     let hashed: Vec<bool> = {
         // Which numbers were written right after a '#'.
@@ -213,6 +225,10 @@ mod tests {
             ("Où en est la commande #1004 ?", Some("1004")),
             ("ma commande 1002 est arrivée ?", Some("1002")),
             ("Hello, where is my order #1009?", Some("1009")),
+            (
+                "ma commande amazon 402-1000001-7000001 ?",
+                Some("402-1000001-7000001"),
+            ),
             ("I want assistance locating purchase 1001", Some("1001")),
             ("la robe en 38", None),
         ];

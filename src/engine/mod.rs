@@ -113,6 +113,7 @@ impl Action {
             Action::Ask(Asked::Product) => "ask:product",
             Action::Ask(Asked::Order) => "ask:order",
             Action::Ask(Asked::Email) | Action::Ask(Asked::AlertEmail) => "ask:email",
+            Action::Ask(Asked::ShipTo) => "ask:ship_to",
             Action::Ask(Asked::Service) => "ask:service",
             Action::Ask(Asked::Slot) => "ask:slot",
             // An offer closing an answer: the answer is what was done.
@@ -431,6 +432,9 @@ impl Engine<'_> {
             }
             Some(Asked::Order) if turn.facts.order.is_some() => {
                 return orders::status(turn, state, data);
+            }
+            Some(Asked::ShipTo) if turn.facts.order.is_none() => {
+                return orders::verify_ship_to(turn, state, data);
             }
             Some(Asked::Hold) if turn.has(YES) && !turn.has(NO) => {
                 return products::hold_current(turn, state, data);

@@ -66,6 +66,18 @@ pub(super) fn status(
                 state.order = Some(order.name.clone());
                 tell(turn, &order)
             }
+            // A marketplace hides its buyers' contact: the ship-to postcode or name
+            // proves the sender bought it.
+            Some(order) if !order.marketplace.is_empty() => {
+                state.order = Some(order.name.clone());
+                state.email_tries = 0;
+                turn.decide(
+                    intent,
+                    Action::Ask(Asked::ShipTo),
+                    "ask_ship_to",
+                    &[("order", &order.name)],
+                )
+            }
             Some(order) => {
                 state.order = Some(order.name.clone());
                 state.email_tries = 0;
@@ -116,6 +128,64 @@ pub(super) fn verify(
         intent,
         Action::Ask(Asked::Email),
         "email_mismatch",
+        &[("order", &order.name)],
+    ))
+}
+
+/// Whether `text` gives the order's ship-to postcode, or its ship-to name (every word
+/// of it, or the surname), case, accents and spaces aside.
+fn ships_to(order: &Order, text: &str) -> bool {
+    let folded = super::text::fold(text);
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let compact: String = folded.chars().filter(|c| c.is_alphanumeric()).collect();
+    let postcode: String = super::text::fold(&order.ship_postcode)
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect();
+    if postcode.len() >= 4 && compact.contains(&postcode) {
+        return true;
+    }
+    let name = super::text::fold(&order.ship_name);
+    let parts: Vec<&str> = name
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.len() >= 2)
+        .collect();
+    !parts.is_empty()
+        && (parts.iter().all(|p| words.contains(p))
+            || parts
+                .last()
+                .is_some_and(|last| parts.len() > 1 && words.contains(last)))
+}
+
+/// The shopper answered with a postcode or a name for the marketplace order asked about.
+pub(super) fn verify_ship_to(
+    turn: &Turn<'_>,
+    state: &mut Dialogue,
+    data: &mut dyn ShopData,
+) -> Result<Decision, DataError> {
+    let intent = Intent::OrderStatus;
+    let order = match &state.order {
+        Some(name) => data.order_named(name)?,
+        None => None,
+    };
+    let Some(order) = order else {
+        return status(turn, state, data);
+    };
+    if ships_to(&order, turn.input.text) {
+        state.email_tries = 0;
+        return Ok(tell(turn, &order));
+    }
+    state.email_tries += 1;
+    if state.email_tries >= EMAIL_TRIES {
+        return Ok(turn.decide(intent, Action::Handoff, "unsure", &[]));
+    }
+    Ok(turn.decide(
+        intent,
+        Action::Ask(Asked::ShipTo),
+        "ship_to_mismatch",
         &[("order", &order.name)],
     ))
 }
@@ -180,6 +250,24 @@ fn tell(turn: &Turn<'_>, order: &Order) -> Decision {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_marketplace_buyer_is_known_by_the_ship_to_postcode_or_name() {
+        let order = Order {
+            name: "402-1000001-7000001".into(),
+            marketplace: "Amazon.fr".into(),
+            ship_name: "Léa Martin".into(),
+            ship_postcode: "69003".into(),
+            ..Order::default()
+        };
+        assert!(ships_to(&order, "c'est le 69003"));
+        assert!(ships_to(&order, "69 003"));
+        assert!(ships_to(&order, "au nom de lea martin"));
+        assert!(ships_to(&order, "Martin"));
+        assert!(!ships_to(&order, "75004"));
+        assert!(!ships_to(&order, "Léa"), "a first name alone is not enough");
+        assert!(!ships_to(&Order::default(), "69003"));
+    }
 
     #[test]
     fn senders_are_read_from_their_channel_identity() {

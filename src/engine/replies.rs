@@ -167,6 +167,14 @@ templates! {
         "Cette adresse ne correspond pas à la commande {order}. Peux-tu vérifier ?",
         "Cette adresse ne correspond pas à la commande {order}. Pouvez-vous vérifier ?",
         "That address doesn't match order {order}. Could you check it?";
+    "ask_ship_to", "Commande d'une marketplace : code postal ou nom de livraison demandé", ["order"],
+        "Pour protéger tes informations, peux-tu m'indiquer le code postal ou le nom de livraison de la commande {order} ?",
+        "Pour protéger vos informations, pouvez-vous m'indiquer le code postal ou le nom de livraison de la commande {order} ?",
+        "To protect your details, could you tell me the delivery postcode or name on order {order}?";
+    "ship_to_mismatch", "Code postal ou nom qui ne correspond pas à la commande", ["order"],
+        "Ce code postal ou ce nom ne correspond pas à la commande {order}. Peux-tu vérifier ?",
+        "Ce code postal ou ce nom ne correspond pas à la commande {order}. Pouvez-vous vérifier ?",
+        "That postcode or name doesn't match order {order}. Could you check it?";
     "hours_week", "Horaires de la semaine", ["hours"],
         "Nos horaires : {hours}.",
         "Nos horaires : {hours}.",

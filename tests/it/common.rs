@@ -472,3 +472,24 @@ pub fn serve_process(args: &[&str]) -> (std::process::Child, String) {
     assert!(up, "comptoir did not start with {args:?}");
     (child, base)
 }
+
+/// The shop's site, allowed to post to the web chat in tests that enable it.
+pub const WIDGET_ORIGIN: &str = "https://www.elegance-paris.test";
+
+/// A web chat visitor's message, posted as the widget does; the bot's reply (or null).
+pub fn widget_says(app: &TestApp, visitor: &str, text: &str) -> String {
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let id = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut r = agent
+        .post(&format!("{}/widget/messages", app.base))
+        .header("Origin", WIDGET_ORIGIN)
+        .send_json(serde_json::json!({"visitor": visitor, "text": text, "id": format!("w{id}")}))
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let v: serde_json::Value = r.body_mut().read_json().unwrap();
+    v["reply"].as_str().unwrap_or("").to_string()
+}

@@ -11,7 +11,7 @@ use comptoir::clock::Clock;
 use jiff::SignedDuration;
 use rusqlite::Connection;
 
-use crate::common::{TestApp, cli, text, wait_until};
+use crate::common::{TestApp, cli, text, wait_until, widget_says};
 use crate::fakes::amazon::{self, CLIENT_ID, CLIENT_SECRET, FakeAmazon, REFRESH_TOKEN};
 use crate::fakes::swagger::Spec;
 use serde_json::json;
@@ -36,7 +36,9 @@ fn runs(dir: &Path, store: &str) -> i64 {
 fn amazon_orders_come_in_paced_once_each_and_stop_when_revoked() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
-    let app = TestApp::spawn_in(&dir, |_| {});
+    let app = TestApp::spawn_in(&dir, |c| {
+        c.channels.webchat.allowed_origins = vec![crate::common::WIDGET_ORIGIN.into()];
+    });
     crate::common::demo_database(&dir);
     let owner = app.setup_owner();
     let fake = FakeAmazon::start(app.clock.clone(), amazon::orders(250, app.clock.now()));
@@ -141,6 +143,33 @@ fn amazon_orders_come_in_paced_once_each_and_stop_when_revoked() {
         ),
         1
     );
+
+    // The assistant: Amazon hides its buyers' contact, so an order number is answered
+    // only with the postcode or name it ships to; a stranger learns nothing.
+    let order = "402-1000003-7000003";
+    let asked = widget_says(
+        &app,
+        "v-amazon-1",
+        &format!("Bonjour, où en est ma commande {order} ?"),
+    );
+    assert!(
+        asked.contains("code postal ou le nom de livraison"),
+        "{asked}"
+    );
+    let wrong = widget_says(&app, "v-amazon-1", "75001");
+    assert!(wrong.contains("ne correspond pas"), "{wrong}");
+    assert!(
+        !wrong.contains("en route") && !wrong.contains("69004"),
+        "{wrong}"
+    );
+    let told = widget_says(&app, "v-amazon-1", "c'est le 69004");
+    assert!(told.contains(order) && told.contains("en route"), "{told}");
+    let stranger = widget_says(&app, "v-amazon-2", &format!("where is order {order}?"));
+    assert!(!stranger.contains("on its way"), "{stranger}");
+    for guess in ["75002", "Martin", "13001"] {
+        let r = widget_says(&app, "v-amazon-2", guess);
+        assert!(!r.contains("on its way"), "{r}");
+    }
 
     // A re-poll brings no double; an order shipped since is updated in place.
     let id = fake.with(|s| {
