@@ -173,6 +173,12 @@ fn every_page_fits_a_laptop_and_a_phone() {
                  '[{{\"field\":\"words\",\"any_of\":[\"remboursement\",\"abîmé\",\"cassé\",\"pas reçu\"]}},{{\"field\":\"channel\",\"any_of\":[\"sms\",\"whatsapp\",\"email\",\"webchat\"]}}]',
                  '[{{\"do\":\"assign_department\",\"department_id\":1}},{{\"do\":\"priority\",\"on\":true}}]',
                  1, 0, 0);
+             INSERT INTO stores (platform, name, connected_at, next_sync_at)
+                 VALUES ('amazon', 'Amazon Europe', 0, 0);
+             INSERT INTO orders (store_id, external_id, name, created_at, financial_status,
+                 fulfillment_status, total_cents, currency, marketplace, fulfillment_channel)
+             VALUES ((SELECT max(id) FROM stores), '402-1000001-7000001', '402-1000001-7000001',
+                 '2026-11-12T08:00:00Z', 'paid', 'fulfilled', 8900, 'EUR', 'Amazon.co.uk', 'FBA');
              INSERT INTO automation_runs (rule_id, conversation_id, cause, summary, at)
              VALUES (1, {conversation}, 'e1',
                  'attribuée au département Service après-vente (personne de disponible), marquée prioritaire', 1794474000);"

@@ -144,6 +144,15 @@ fn amazon_orders_come_in_paced_once_each_and_stop_when_revoked() {
         1
     );
 
+    // Commandes: the source as a badge, and a filter by it.
+    let list = owner.get(&format!("/orders?source={store}"));
+    assert!(list.body.contains("250 commandes"), "{}", list.body);
+    assert!(list.body.contains("Amazon.co.uk") && list.body.contains("FBM"));
+    let all = owner.get("/orders");
+    assert!(all.body.contains("Toutes les provenances"));
+    let demo = one(&dir, "SELECT count(*) FROM orders");
+    assert!(all.body.contains(&format!("{demo} commandes")), "{}", all.body);
+
     // The assistant: Amazon hides its buyers' contact, so an order number is answered
     // only with the postcode or name it ships to; a stranger learns nothing.
     let order = "402-1000003-7000003";

@@ -24,6 +24,9 @@ pub(super) struct ListQuery {
     pub(super) q: String,
     #[serde(default)]
     pub(super) page: i64,
+    /// Orders: one store's or marketplace's (its id); all when absent.
+    #[serde(default)]
+    pub(super) source: Option<i64>,
 }
 
 pub(super) fn search_form(action: &str, q: &str, placeholder: &str) -> Markup {
@@ -53,7 +56,7 @@ pub(super) async fn products(
     staff: Staff,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let ListQuery { q, page } = query.into_inner();
+    let ListQuery { q, page, .. } = query.into_inner();
     let search = q.clone();
     let (any_store, (rows, (products, variant_count)), page, pages, variants) =
         db::call(&state.db, move |conn| -> Result<_, AppError> {
@@ -168,17 +171,18 @@ pub(super) async fn orders(
     staff: Staff,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let ListQuery { q, page } = query.into_inner();
+    let ListQuery { q, page, source } = query.into_inner();
+    let source = source.unwrap_or(0);
     let tz = shop_timezone(&state).await?;
     let search = q.clone();
-    let (any_store, (mut rows, total), page, pages, carriers) =
+    let (stores, (mut rows, total), page, pages, carriers) =
         db::call(&state.db, move |conn| -> Result<_, AppError> {
-            let total = repo::count_orders(conn, &search)?;
+            let total = repo::count_orders(conn, &search, source)?;
             let (page, pages) = page_of(page, total, PAGE_SIZE);
             Ok((
-                !repo::stores(conn)?.is_empty(),
+                repo::stores(conn)?,
                 (
-                    repo::recent_orders(conn, &search, PAGE_SIZE, (page - 1) * PAGE_SIZE)?,
+                    repo::recent_orders(conn, &search, source, PAGE_SIZE, (page - 1) * PAGE_SIZE)?,
                     total,
                 ),
                 page,
@@ -204,7 +208,22 @@ pub(super) async fn orders(
             })
             .unwrap_or_default()
     };
-    let body = if !any_store {
+    // The list's links keep the search and the source.
+    let link = {
+        let q = q.clone();
+        move |p: i64| {
+            let mut pairs = vec![("q", q.clone()), ("page", p.to_string())];
+            if source != 0 {
+                pairs.push(("source", source.to_string()));
+            }
+            format!(
+                "{}?{}",
+                paths::ORDERS,
+                serde_urlencoded::to_string(pairs).unwrap_or_default()
+            )
+        }
+    };
+    let body = if stores.is_empty() {
         empty_state(
             text::NO_STORE,
             text::ORDERS_EMPTY,
@@ -212,9 +231,22 @@ pub(super) async fn orders(
         )
     } else {
         html! {
-            (search_form(paths::ORDERS, &q, text::SEARCH_ORDERS))
+            form.search role="search" method="get" action=(paths::ORDERS) {
+                label.visually-hidden for="q" { (text::SEARCH) }
+                input #q type="search" name="q" value=(q) placeholder=(text::SEARCH_ORDERS);
+                @if stores.len() > 1 {
+                    label.visually-hidden for="source" { "Provenance" }
+                    select #source name="source" {
+                        option value="" { "Toutes les provenances" }
+                        @for s in &stores {
+                            option value=(s.id.0) selected[s.id.0 == source] { (s.name) " (" (s.platform.label()) ")" }
+                        }
+                    }
+                }
+                button.btn type="submit" { (text::SEARCH) }
+            }
             @let summary = count(total, "commande", "commandes");
-            (pager(&summary, page, pages, page_link(paths::ORDERS, &q)))
+            (pager(&summary, page, pages, &link))
             @if rows.is_empty() { p.muted { (text::NO_MATCH) } }
             @else {
                 (table(&text::ORDER_COLS, rows.iter().map(|o| {
@@ -222,7 +254,16 @@ pub(super) async fn orders(
                     let (shipped, shipped_tone) = fulfillment_fr(&o.fulfillment_status, o.cancelled, &o.financial_status);
                     html! {
                         tr {
-                            td { strong { (o.name) } }
+                            td {
+                                strong { (o.name) }
+                                @if stores.len() > 1 || !o.marketplace.is_empty() {
+                                    br;
+                                    (badge(if o.marketplace.is_empty() { &o.source } else { &o.marketplace }, Tone::Neutral))
+                                    @if !o.fulfillment_channel.is_empty() {
+                                        " " span.badge.neutral title=(if o.fulfillment_channel == "FBA" { "Expédiée par Amazon" } else { "Expédiée par la boutique" }) { (o.fulfillment_channel) }
+                                    }
+                                }
+                            }
                             td { (when(&o.created_at)) }
                             td { (o.customer) }
                             td { (o.items) }
@@ -240,7 +281,7 @@ pub(super) async fn orders(
                     }
                 })))
             }
-            @if pages > 1 { (pager(&summary, page, pages, page_link(paths::ORDERS, &q))) }
+            @if pages > 1 { (pager(&summary, page, pages, &link)) }
         }
     };
     Ok(respond::html(

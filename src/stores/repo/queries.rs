@@ -156,27 +156,37 @@ pub struct OrderRow {
     pub tracking_url: String,
     pub items: i64,
     pub cancelled: bool,
+    /// Where it comes from: the store's or marketplace account's name and platform,
+    /// the storefront (Amazon.fr…) and who ships it (FBA, FBM).
+    pub source: String,
+    pub platform: String,
+    pub marketplace: String,
+    pub fulfillment_channel: String,
 }
 
-/// Orders whose number, e-mail, tracking number or customer name contains `search`.
+/// Orders of `source` (a store's id; 0 for all) whose number, e-mail, tracking number or
+/// customer name contains `search`.
 const ORDERS_MATCHING: &str = "FROM orders o
+     JOIN stores s ON s.id = o.store_id
      LEFT JOIN customers c ON c.store_id = o.store_id AND c.external_id = o.customer_external_id
-     WHERE ?1 = '%%' OR o.name LIKE ?1 ESCAPE '\\' OR o.email LIKE ?1 ESCAPE '\\'
+     WHERE (?1 = '%%' OR o.name LIKE ?1 ESCAPE '\\' OR o.email LIKE ?1 ESCAPE '\\'
         OR o.tracking_number LIKE ?1 ESCAPE '\\'
-        OR (c.first_name || ' ' || c.last_name) LIKE ?1 ESCAPE '\\'";
+        OR (c.first_name || ' ' || c.last_name) LIKE ?1 ESCAPE '\\')
+       AND (?2 = 0 OR o.store_id = ?2)";
 
-/// How many orders `search` finds (see [`recent_orders`]).
-pub fn count_orders(conn: &Connection, search: &str) -> Result<i64, AppError> {
+/// How many orders `search` finds in `source` (see [`recent_orders`]).
+pub fn count_orders(conn: &Connection, search: &str, source: i64) -> Result<i64, AppError> {
     conn.prepare_cached(&format!("SELECT count(*) {ORDERS_MATCHING}"))
         .map_err(db)?
-        .query_row([like_pattern(search)], |r| r.get(0))
+        .query_row(params![like_pattern(search), source], |r| r.get(0))
         .map_err(db)
 }
 
-/// A page of the orders `search` finds, newest first.
+/// A page of the orders `search` finds in `source`, newest first.
 pub fn recent_orders(
     conn: &Connection,
     search: &str,
+    source: i64,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<OrderRow>, AppError> {
@@ -186,12 +196,13 @@ pub fn recent_orders(
                     COALESCE(NULLIF(trim(c.first_name || ' ' || c.last_name), ''), o.email, ''),
                     o.financial_status, o.fulfillment_status, o.total_cents, o.carrier, o.tracking_number,
                     o.tracking_url, (SELECT COALESCE(sum(quantity), 0) FROM order_lines WHERE order_id = o.id),
-                    o.cancelled_at IS NOT NULL
-             {ORDERS_MATCHING} ORDER BY o.created_at DESC LIMIT ?2 OFFSET ?3"
+                    o.cancelled_at IS NOT NULL, s.name, s.platform, o.marketplace,
+                    o.fulfillment_channel
+             {ORDERS_MATCHING} ORDER BY o.created_at DESC LIMIT ?3 OFFSET ?4"
         ))
         .map_err(db)?;
     let rows = stmt
-        .query_map(params![like_pattern(search), limit, offset], |r| {
+        .query_map(params![like_pattern(search), source, limit, offset], |r| {
             Ok(OrderRow {
                 name: r.get(0)?,
                 created_at: r.get(1)?,
@@ -204,6 +215,10 @@ pub fn recent_orders(
                 tracking_url: r.get(8)?,
                 items: r.get(9)?,
                 cancelled: r.get(10)?,
+                source: r.get(11)?,
+                platform: r.get(12)?,
+                marketplace: r.get(13)?,
+                fulfillment_channel: r.get(14)?,
             })
         })
         .map_err(db)?;
