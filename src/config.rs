@@ -28,8 +28,19 @@ pub struct Config {
     pub security: Security,
     pub sync: Sync,
     pub shopify: Shopify,
+    pub marketplaces: Marketplaces,
     pub llm: Llm,
     pub channels: Channels,
+}
+
+/// Marketplaces whose orders join the order book.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Marketplaces {
+    /// Replaces Amazon's hosts (Login with Amazon and the Selling Partner API) for
+    /// accounts connected from the pages (proxies, tests).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amazon_api_url: Option<String>,
 }
 
 /// Messaging providers. Keys set here win over what the Channels pages store (an admin
@@ -271,6 +282,7 @@ impl Default for Config {
             security: Security::default(),
             sync: Sync::default(),
             shopify: Shopify::default(),
+            marketplaces: Marketplaces::default(),
             llm: Llm::default(),
             channels: Channels::default(),
         }

@@ -61,6 +61,7 @@ pub const SHOPIFY_CALLBACK: &str = "/settings/integrations/shopify/callback";
 pub const SHOPIFY_CLIENT: &str = "/settings/integrations/shopify/client";
 pub const CONNECT_WOOCOMMERCE: &str = "/settings/integrations/woocommerce";
 pub const CONNECT_PRESTASHOP: &str = "/settings/integrations/prestashop";
+pub const CONNECT_AMAZON: &str = "/settings/integrations/amazon";
 pub const CREATE_MANUAL: &str = "/settings/integrations/manual";
 pub const CSV_TEMPLATE: &str = "/settings/integrations/manual/modele.csv";
 pub const STORE_IMPORT: &str = "/settings/integrations/{id}/import";

@@ -151,7 +151,11 @@ fn amazon_orders_come_in_paced_once_each_and_stop_when_revoked() {
     let all = owner.get("/orders");
     assert!(all.body.contains("Toutes les provenances"));
     let demo = one(&dir, "SELECT count(*) FROM orders");
-    assert!(all.body.contains(&format!("{demo} commandes")), "{}", all.body);
+    assert!(
+        all.body.contains(&format!("{demo} commandes")),
+        "{}",
+        all.body
+    );
 
     // The assistant: Amazon hides its buyers' contact, so an order number is answered
     // only with the postcode or name it ships to; a stranger learns nothing.
@@ -288,4 +292,102 @@ fn bad_requests_and_bodies_are_caught() {
     let good = json!({"payload": {"Orders": [{"AmazonOrderId": "1", "OrderStatus": "Shipped",
         "LastUpdateDate": "x", "PurchaseDate": "y", "OrderTotal": {"CurrencyCode": "EUR", "Amount": "1.00"}}]}});
     assert!(spec.check("GetOrdersResponse", &good).is_empty());
+}
+
+#[test]
+fn amazon_is_connected_and_reconnected_from_the_integrations_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let clock_start = crate::common::start_time();
+    let fake = FakeAmazon::start(
+        comptoir::clock::ManualClock::new(clock_start),
+        amazon::orders(12, clock_start),
+    );
+    let base = fake.served.base.clone();
+    let app = TestApp::spawn_in(&dir, |c| {
+        c.marketplaces.amazon_api_url = Some(base);
+    });
+    crate::common::demo_database(&dir);
+    let owner = app.setup_owner();
+    let connect = |refresh: &str, markets: &[&str]| {
+        let mut form = vec![
+            ("name", "Amazon Europe"),
+            ("client_id", CLIENT_ID),
+            ("client_secret", CLIENT_SECRET),
+            ("refresh_token", refresh),
+        ];
+        form.extend(markets.iter().map(|m| ("marketplace", *m)));
+        owner.submit(
+            "/settings/integrations",
+            "/settings/integrations/amazon",
+            &form,
+        )
+    };
+
+    // Refused before anything is saved, each with what to do; secrets never echoed.
+    let r = connect("Atzr|wrong", &["FR"]);
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("Reconnexion nécessaire"), "{}", r.body);
+    assert!(!r.body.contains(CLIENT_SECRET) && !r.body.contains("Atzr|wrong"));
+    let r = connect(REFRESH_TOKEN, &[]);
+    assert!(
+        r.body.contains("Cochez au moins une place de marché"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        one(
+            &dir,
+            "SELECT count(*) FROM stores WHERE platform = 'amazon'"
+        ),
+        0
+    );
+
+    // Connected: the first sync brings the orders of the chosen marketplace only.
+    let r = connect(REFRESH_TOKEN, &["FR"]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let store = one(&dir, "SELECT id FROM stores WHERE platform = 'amazon'").to_string();
+    wait_until("first sync", || runs(&dir, &store) >= 1);
+    let fr = one(
+        &dir,
+        &format!("SELECT count(*) FROM orders WHERE store_id = {store}"),
+    );
+    assert_eq!(fr, 8, "the UK orders (every third) stay out");
+    let page = owner.get("/settings/integrations");
+    assert!(page.body.contains("sur 30 jours"), "{}", page.body);
+
+    // Revoked, then reconnected with a new authorisation from the card.
+    fake.with(|s| s.refresh_valid = false);
+    let r = owner.submit(
+        "/settings/integrations",
+        &format!("/settings/integrations/{store}/sync"),
+        &[],
+    );
+    assert_eq!(r.status, 303);
+    wait_until("the refusal recorded", || {
+        one(
+            &dir,
+            &format!("SELECT status = 'disconnected' FROM stores WHERE id = {store}"),
+        ) == 1
+    });
+    let card = owner.get("/settings/integrations");
+    assert!(
+        card.body.contains("Nouveau jeton d'actualisation"),
+        "{}",
+        card.body
+    );
+    fake.with(|s| s.refresh_valid = true);
+    let r = owner.submit(
+        "/settings/integrations",
+        &format!("/settings/integrations/{store}/credentials"),
+        &[("token", REFRESH_TOKEN)],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    wait_until("connected again", || {
+        one(
+            &dir,
+            &format!("SELECT status = 'connected' FROM stores WHERE id = {store}"),
+        ) == 1
+    });
+    assert!(fake.with(|s| s.problems.is_empty()));
 }

@@ -130,6 +130,12 @@ impl AmazonConnector {
         }
     }
 
+    /// Checks the authorisation with one token request (the connect form).
+    pub fn check(&mut self) -> Result<(), SyncError> {
+        self.access_token(&mut crate::stores::connector::Discard, true)
+            .map(|_| ())
+    }
+
     /// The access token, fetched again when it ends within five minutes (our clock and
     /// Amazon's may differ by that much).
     fn access_token(&mut self, sink: &mut dyn Sink, force: bool) -> Result<String, SyncError> {

@@ -530,3 +530,101 @@ pub(super) async fn connect_prestashop(
     }
     refused(&state, &staff, forms).await
 }
+
+/// Connects an Amazon seller account (orders only): the authorisation is checked with
+/// one token request before anything is saved.
+pub(super) async fn connect_amazon(
+    state: web::Data<AppState>,
+    staff: Staff,
+    flow: Flow,
+    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Perm::ManageShop)?;
+    let one = |k: &str| {
+        form.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let codes: Vec<String> = form
+        .iter()
+        .filter(|(k, _)| k == "marketplace")
+        .map(|(_, v)| v.trim().to_string())
+        .collect();
+    let name = match one("name") {
+        n if n.is_empty() => "Amazon".to_string(),
+        n => n.chars().take(60).collect(),
+    };
+    let (client_id, client_secret, refresh_token) =
+        (one("client_id"), one("client_secret"), one("refresh_token"));
+    let ids: Option<Vec<String>> = codes
+        .iter()
+        .map(|c| crate::stores::amazon::mapping::marketplace_id(c).map(str::to_string))
+        .collect();
+    let mut forms = Forms {
+        amazon: super::forms::AmazonForm {
+            name: name.clone(),
+            client_id: client_id.clone(),
+            marketplaces: codes.clone(),
+        },
+        flow,
+        ..Default::default()
+    };
+    let ids = match ids {
+        Some(ids) if !ids.is_empty() => ids,
+        _ => {
+            forms.amazon_error =
+                Some("Cochez au moins une place de marché (Amazon.fr, Amazon.de…).".into());
+            return refused(&state, &staff, forms).await;
+        }
+    };
+    if client_id.is_empty() || client_secret.is_empty() || refresh_token.is_empty() {
+        forms.amazon_error = Some(
+            "Collez l'identifiant client, le secret et le jeton d'actualisation de l'application."
+                .into(),
+        );
+        return refused(&state, &staff, forms).await;
+    }
+    let api_url = state.config.marketplaces.amazon_api_url.clone();
+    let mut connector = crate::stores::amazon::AmazonConnector::new(
+        state.http.clone(),
+        api_url.as_deref(),
+        client_id.clone(),
+        client_secret.clone(),
+        refresh_token.clone(),
+        ids.clone(),
+        state.clock.clone(),
+    );
+    match web::block(move || connector.check()).await? {
+        Err(SyncError::Abort { message }) => {
+            forms.amazon_keys_error = Some(message);
+            return refused(&state, &staff, forms).await;
+        }
+        Err(e) => {
+            forms.amazon_error = Some(e.to_string());
+            return refused(&state, &staff, forms).await;
+        }
+        Ok(()) => {}
+    }
+    let (secrets, now) = (state.secrets.clone(), state.clock.now());
+    db::call(&state.db, move |conn| {
+        let connection = sync::Connection {
+            platform: Platform::Amazon,
+            name: &name,
+            domain: "",
+            api_url: api_url.as_deref(),
+            credentials: Credentials::AmazonLwa {
+                client_id,
+                client_secret,
+                refresh_token,
+                marketplaces: ids,
+            },
+            webhook_secret: None,
+            sync_minutes: 15,
+        };
+        sync::register_store(conn, &secrets, &connection, now)
+    })
+    .await?;
+    state.sync_wanted.notify_one();
+    connected(&state, flow, "connected").await
+}

@@ -38,6 +38,9 @@ pub(super) struct Forms {
     pub(super) presta: PrestaForm,
     pub(super) presta_url_error: Option<String>,
     pub(super) presta_key_error: Option<String>,
+    pub(super) amazon: AmazonForm,
+    pub(super) amazon_error: Option<String>,
+    pub(super) amazon_keys_error: Option<String>,
     pub(super) manual_name: String,
     pub(super) manual_error: Option<String>,
     /// A catalogue import into a connected manual store, refused.
@@ -73,6 +76,46 @@ pub(super) fn presta_form(staff: &Staff, f: &Forms) -> Markup {
                 (csrf_input(&staff.csrf))
                 (Field { id: Some("presta-url".into()), ..Field::new(text::SITE_URL, "url") }.kind("url").value(&f.presta.url).required().hint(text::SITE_URL_HINT).error(f.presta_url_error.as_deref()).render())
                 (Field::new(text::PRESTA_KEY, "key").kind("password").required().error(f.presta_key_error.as_deref()).render())
+                div.actions { button.btn.primary type="submit" { (text::CONNECT_BUTTON) } }
+            }
+        },
+    )
+}
+
+/// An Amazon seller account's connection, as typed (secrets are never sent back).
+#[derive(Default)]
+pub(super) struct AmazonForm {
+    pub(super) name: String,
+    pub(super) client_id: String,
+    pub(super) marketplaces: Vec<String>,
+}
+
+pub(super) fn amazon_form(staff: &Staff, f: &Forms) -> Markup {
+    let chosen = |code: &str| {
+        if f.amazon.marketplaces.is_empty() {
+            code == "FR"
+        } else {
+            f.amazon.marketplaces.iter().any(|m| m == code)
+        }
+    };
+    card(
+        text::AMAZON_TITLE,
+        html! {
+            p.muted { (text::AMAZON_HOW) }
+            form.stack method="post" action=(f.flow.action(paths::CONNECT_AMAZON)) novalidate {
+                (csrf_input(&staff.csrf))
+                (Field { id: Some("amazon-name".into()), ..Field::new(text::AMAZON_NAME, "name") }.value(if f.amazon.name.is_empty() { "Amazon" } else { &f.amazon.name }).render())
+                (Field::new(text::AMAZON_CLIENT_ID, "client_id").value(&f.amazon.client_id).required().error(f.amazon_error.as_deref()).render())
+                (Field { id: Some("amazon-client-secret".into()), ..Field::new(text::AMAZON_CLIENT_SECRET, "client_secret") }.kind("password").required().render())
+                (Field::new(text::AMAZON_REFRESH, "refresh_token").kind("password").required().hint(text::AMAZON_REFRESH_HINT).error(f.amazon_keys_error.as_deref()).render())
+                fieldset {
+                    legend { (text::AMAZON_MARKETS) }
+                    div.choices {
+                        @for (code, _, storefront) in crate::stores::amazon::mapping::MARKETPLACES {
+                            label { input type="checkbox" name="marketplace" value=(code) checked[chosen(code)]; (storefront) }
+                        }
+                    }
+                }
                 div.actions { button.btn.primary type="submit" { (text::CONNECT_BUTTON) } }
             }
         },

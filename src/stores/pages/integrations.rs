@@ -8,7 +8,9 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::connect::{check_shopify, oauth_app};
-use super::forms::{Forms, import_errors, manual_form, presta_form, shopify_form, woo_form};
+use super::forms::{
+    Forms, amazon_form, import_errors, manual_form, presta_form, shopify_form, woo_form,
+};
 use super::{request_sync, text};
 use crate::clock::{from_unix, relative_fr};
 use crate::db::{self, ids::StoreId};
@@ -33,6 +35,8 @@ pub(super) struct StoreCard {
     pub(super) webhook_secret: Option<String>,
     pub(super) counts: repo::Counts,
     pub(super) orders_30: i64,
+    /// Orders placed today (a marketplace's card).
+    pub(super) orders_today: i64,
     pub(super) locations: Vec<repo::LocationRow>,
     pub(super) progress: Option<Progress>,
 }
@@ -109,13 +113,23 @@ pub(super) fn store_card(
                 @if !s.domain.is_empty() { dt { "Domaine" } dd { (s.domain) } } @else { dt { "Nom" } dd { (s.name) } }
                 dt { (text::SINCE) } dd { (from_unix(s.connected_at).strftime("%d/%m/%Y")) }
                 dt { (text::LAST_SYNC) } dd { (last) }
-                dt { "Catalogue" } dd {
-                    (c.counts.products) " produits · " (c.counts.variants) " variantes · "
-                    (c.orders_30) " commandes (30 jours) · " (c.counts.customers) " clients"
+                @if s.platform.is_marketplace() {
+                    dt { "Commandes" } dd {
+                        (c.orders_today) " aujourd'hui · " (c.orders_30) " sur 30 jours · "
+                        a href={ (paths::ORDERS) "?source=" (s.id) } { "les voir" }
+                    }
+                } @else {
+                    dt { "Catalogue" } dd {
+                        (c.counts.products) " produits · " (c.counts.variants) " variantes · "
+                        (c.orders_30) " commandes (30 jours) · " (c.counts.customers) " clients"
+                    }
                 }
             }
             @if let Some(error) = &s.last_error { (alert(if s.status == "disconnected" { Tone::Danger } else { Tone::Warning }, error)) }
-            @if s.platform != Platform::Manual {
+            @if s.platform.is_marketplace() {
+                p.muted { "Les commandes sont relevées à la fréquence choisie ; une commande déjà connue est mise à jour, jamais ajoutée deux fois." }
+                (progress_fragment(s.id, false, c.progress.as_ref(), now))
+            } @else if s.platform != Platform::Manual {
                 @if !public_url {
                     p.muted { (text::WEBHOOKS_OFF) }
                 } @else if s.platform == Platform::WooCommerce && admin {
@@ -144,7 +158,11 @@ pub(super) fn store_card(
                                 }
                             }
                         }
-                        (Field::new(text::RESERVATION, "reservation_hours").kind("number").value(&s.reservation_hours.to_string()).render())
+                        @if s.platform.is_marketplace() {
+                            input type="hidden" name="reservation_hours" value=(s.reservation_hours);
+                        } @else {
+                            (Field::new(text::RESERVATION, "reservation_hours").kind("number").value(&s.reservation_hours.to_string()).render())
+                        }
                     }
                     @if !c.locations.is_empty() {
                         fieldset {
@@ -244,6 +262,14 @@ pub(super) fn store_card(
                         div.actions { button.btn.primary type="submit" { "Reconnecter" } }
                     }
                 }
+            @if s.status == "disconnected" && s.platform == Platform::Amazon {
+                    form.stack method="post" action=(paths::with_id(paths::STORE_CREDENTIALS, s.id)) {
+                        (csrf_input(&staff.csrf))
+                        p.muted { "Autorisez à nouveau l'application dans Seller Central, puis collez le nouveau jeton d'actualisation." }
+                        (Field { id: Some(format!("refresh-{}", s.id)), ..Field::new("Nouveau jeton d'actualisation (Atzr|…)", "token") }.kind("password").required().render())
+                        div.actions { button.btn.primary type="submit" { "Reconnecter" } }
+                    }
+                }
             }
         }
     }
@@ -273,6 +299,14 @@ pub(super) async fn load_cards(state: &AppState) -> Result<Vec<StoreCard>, AppEr
     let since = (state.clock.now() - SignedDuration::from_hours(24 * 30))
         .strftime("%Y-%m-%dT%H:%M:%SZ")
         .to_string();
+    let tz = super::shop_timezone(state).await?;
+    let today = state
+        .clock
+        .now()
+        .to_zoned(tz)
+        .start_of_day()
+        .map(|d| d.timestamp().strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|_| since.clone());
     db::call(&state.db, move |conn| {
         repo::stores(conn)?
             .into_iter()
@@ -294,6 +328,7 @@ pub(super) async fn load_cards(state: &AppState) -> Result<Vec<StoreCard>, AppEr
                     webhook_secret,
                     counts: repo::counts(conn, store.id)?,
                     orders_30: repo::orders_since(conn, store.id, &since)?,
+                    orders_today: repo::orders_since(conn, store.id, &today)?,
                     locations: repo::locations(conn, store.id)?,
                     progress: repo::progress(conn, store.id)?,
                     store,
@@ -341,6 +376,7 @@ pub(super) fn connect_forms(state: &AppState, staff: &Staff, forms: &Forms) -> M
             (woo_form(staff, forms))
             (presta_form(staff, forms))
             (manual_form(staff, forms))
+            (amazon_form(staff, forms))
         }
     }
 }
@@ -545,15 +581,52 @@ pub(super) async fn update_credentials(
     .await?;
     let token = form.token.trim().to_string();
     if token.is_empty() {
-        return Err(AppError::BadRequest(
-            "Collez le nouveau jeton d'accès.".into(),
-        ));
+        return Err(AppError::BadRequest("Collez le nouveau jeton.".into()));
     }
-    if let Err(message) = check_shopify(&state, &store.domain, &token, store.api_url.clone()).await
-    {
-        return Err(AppError::BadRequest(message));
-    }
-    let sealed = sync::seal_credentials(&state.secrets, &Credentials::ShopifyToken { token })?;
+    let credentials = if store.platform == Platform::Amazon {
+        // The app stays the same: only the seller's authorisation is renewed.
+        let Some(Credentials::AmazonLwa {
+            client_id,
+            client_secret,
+            marketplaces,
+            ..
+        }) = store
+            .credentials
+            .as_deref()
+            .and_then(|sealed| state.secrets.open(sealed).ok())
+            .and_then(|plain| serde_json::from_slice(&plain).ok())
+        else {
+            return Err(AppError::BadRequest(
+                "Les identifiants de ce compte sont illisibles : déconnectez-le puis connectez-le à nouveau.".into(),
+            ));
+        };
+        let mut connector = crate::stores::amazon::AmazonConnector::new(
+            state.http.clone(),
+            store.api_url.as_deref(),
+            client_id.clone(),
+            client_secret.clone(),
+            token.clone(),
+            marketplaces.clone(),
+            state.clock.clone(),
+        );
+        if let Err(e) = web::block(move || connector.check()).await? {
+            return Err(AppError::BadRequest(e.shown()));
+        }
+        Credentials::AmazonLwa {
+            client_id,
+            client_secret,
+            refresh_token: token,
+            marketplaces,
+        }
+    } else {
+        if let Err(message) =
+            check_shopify(&state, &store.domain, &token, store.api_url.clone()).await
+        {
+            return Err(AppError::BadRequest(message));
+        }
+        Credentials::ShopifyToken { token }
+    };
+    let sealed = sync::seal_credentials(&state.secrets, &credentials)?;
     let now = state.clock.now();
     db::call(&state.db, move |conn| {
         db::write(conn, |tx| {

@@ -103,6 +103,15 @@ mod text {
         "Le fichier n'a pas été importé (rien n'a changé). Corrigez ces lignes puis réessayez :";
     pub const BAD_SITE: &str =
         "Saisissez l'adresse complète du site, par exemple https://boutique.example.com.";
+    pub const AMAZON_TITLE: &str = "Connecter Amazon (Seller Central)";
+    pub const AMAZON_HOW: &str = "Les commandes passées sur Amazon rejoignent celles de la boutique : l'assistant répond « où est ma commande ? » aux acheteurs Amazon aussi. Dans Seller Central : Applications et services › Développer des applications, créez une application privée avec le rôle « Gestion des commandes », autorisez-la, puis copiez ici son identifiant client, son secret et le jeton d'actualisation (refresh token).";
+    pub const AMAZON_NAME: &str = "Nom affiché dans Comptoir";
+    pub const AMAZON_CLIENT_ID: &str =
+        "Identifiant client de l'application (amzn1.application-oa2-client…)";
+    pub const AMAZON_CLIENT_SECRET: &str = "Secret client de l'application";
+    pub const AMAZON_REFRESH: &str = "Jeton d'actualisation (Atzr|…)";
+    pub const AMAZON_REFRESH_HINT: &str = "Donné par Seller Central quand vous autorisez l'application ; il n'est plus affiché ensuite.";
+    pub const AMAZON_MARKETS: &str = "Places de marché dont lire les commandes";
     pub const PRESTA_TITLE: &str = "Connecter PrestaShop";
     pub const PRESTA_HOW: &str = "Dans PrestaShop : Paramètres avancés › Webservice › activez le webservice, puis ajoutez une clé avec l'accès « Voir » (GET) sur products, combinations, stock_availables, product_options, product_option_values, customers, orders, order_carriers et carriers.";
     pub const PRESTA_KEY: &str = "Clé du webservice";
@@ -129,6 +138,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             paths::CONNECT_WOOCOMMERCE,
             web::post().to(connect_woocommerce),
+        )
+        .route(
+            paths::CONNECT_AMAZON,
+            web::post().to(connect::connect_amazon),
         )
         .route(
             paths::CONNECT_PRESTASHOP,
