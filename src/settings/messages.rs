@@ -128,6 +128,8 @@ const SECTIONS: &[(&str, &str, &[&str])] = &[
             "order_not_found",
             "ask_email",
             "email_mismatch",
+            "ask_ship_to",
+            "ship_to_mismatch",
         ],
     ),
     (
