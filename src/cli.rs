@@ -66,6 +66,11 @@ pub enum Command {
         /// Fetch everything (also notices deletions), not only what changed.
         #[arg(long)]
         full: bool,
+        /// Rate-limit waits move a simulated clock instead of sleeping, and their total
+        /// is printed: how long the sync would take against the real platform (for
+        /// benchmarks against a fake; the times it records are simulated too).
+        #[arg(long)]
+        simulate_waits: bool,
     },
     /// Counts of each store's local catalogue.
     Stats {
@@ -186,9 +191,11 @@ pub fn main() -> ExitCode {
         Command::Backup { file } => backup(&config, &file),
         Command::CheckConfig => check_config(&config),
         Command::Store(cmd) => crate::stores::cli::store(&config, cmd).map_err(cli_failure),
-        Command::Sync { store, full } => {
-            crate::stores::cli::sync(&config, store, full).map_err(cli_failure)
-        }
+        Command::Sync {
+            store,
+            full,
+            simulate_waits,
+        } => crate::stores::cli::sync(&config, store, full, simulate_waits).map_err(cli_failure),
         Command::Stats { json } => crate::stores::cli::stats(&config, json).map_err(cli_failure),
         Command::Eval {
             demo,

@@ -458,8 +458,18 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
     Ok(())
 }
 
-pub fn sync(config: &Config, store: Option<i64>, full: bool) -> Result<(), CliError> {
-    let ctx = context(config)?;
+pub fn sync(
+    config: &Config,
+    store: Option<i64>,
+    full: bool,
+    simulate_waits: bool,
+) -> Result<(), CliError> {
+    let mut ctx = context(config)?;
+    let started = jiff::Timestamp::now();
+    let simulated = crate::clock::ManualClock::new(started);
+    if simulate_waits {
+        ctx.clock = simulated.clone();
+    }
     let ids: Vec<StoreId> = match store {
         Some(id) => vec![StoreId(id)],
         None => {
@@ -497,6 +507,13 @@ pub fn sync(config: &Config, store: Option<i64>, full: bool) -> Result<(), CliEr
             }
             Err(e) => failures.push(format!("store {id}: {e}")),
         }
+    }
+    if simulate_waits {
+        let waited = crate::clock::Clock::now(simulated.as_ref()).duration_since(started);
+        println!(
+            "simulated time (rate-limit waits): {:.1} h",
+            waited.as_secs_f64() / 3600.0
+        );
     }
     if failures.is_empty() {
         Ok(())

@@ -55,6 +55,9 @@ pub struct State {
     pub expire_next: bool,
     /// Calls answered 429 regardless of the buckets, before the buckets apply.
     pub throttle_next: u32,
+    /// The usage plans are enforced (off for a benchmark whose client paces itself on
+    /// a simulated clock in another process).
+    pub paced: bool,
     pub token_grants: usize,
     pub order_pages: usize,
     pub item_calls: usize,
@@ -69,12 +72,14 @@ pub struct FakeAmazon {
     pub state: Arc<Mutex<State>>,
 }
 
-/// `n` orders over the last days: FR and UK, FBA and FBM, each with one or two lines.
+/// `n` orders over the last days (ten minutes apart, or closer to stay within 50 days):
+/// FR and UK, FBA and FBM, each with one or two lines.
 pub fn orders(n: usize, now: Timestamp) -> Vec<(Value, Vec<Value>)> {
+    let step = (50 * 86_400 / n.max(1) as i64).min(600);
     (0..n)
         .map(|i| {
             let id = format!("402-{:07}-{:07}", 1_000_000 + i, 7_000_000 + i);
-            let at = now - SignedDuration::from_mins(10 * (n - i) as i64);
+            let at = now - SignedDuration::from_secs(step * (n - i) as i64);
             let status = ["Shipped", "Unshipped", "Pending", "Shipped", "Canceled"][i % 5];
             let order = json!({
                 "AmazonOrderId": id,
@@ -123,6 +128,7 @@ impl FakeAmazon {
             refresh_valid: true,
             expire_next: false,
             throttle_next: 0,
+            paced: true,
             token_grants: 0,
             order_pages: 0,
             item_calls: 0,
@@ -224,11 +230,12 @@ fn gate(
         return Some((st, body, 0.0));
     }
     let rate = if items { 0.5 } else { 0.0167 };
-    let bucket_ok = if items {
-        s.items_bucket.take(now)
-    } else {
-        s.orders_bucket.take(now)
-    };
+    let bucket_ok = !s.paced
+        || if items {
+            s.items_bucket.take(now)
+        } else {
+            s.orders_bucket.take(now)
+        };
     if s.throttle_next > 0 || !bucket_ok {
         s.throttle_next = s.throttle_next.saturating_sub(1);
         s.throttled += 1;
