@@ -217,7 +217,9 @@ CREATE TABLE sync_runs (
     error TEXT,
     -- The process writing the run ("pid:start time"): a running run whose process is
     -- gone was killed.
-    owner TEXT
+    owner TEXT,
+    -- Orders received again and updated in place (a re-poll): doubles prevented.
+    orders_known INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX sync_runs_by_store ON sync_runs(store_id, started_at);
 
@@ -1003,4 +1005,14 @@ CREATE TABLE department_members (
     user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     turn INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (department_id, user_id)
+) WITHOUT ROWID;
+
+-- Correspondances: a marketplace's SKU that differs from the catalogue's, and the
+-- catalogue SKU it stands for.
+CREATE TABLE sku_mappings (
+    store_id INTEGER NOT NULL REFERENCES stores(id) ON DELETE CASCADE,
+    external_sku TEXT NOT NULL,
+    sku TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (store_id, external_sku)
 ) WITHOUT ROWID;

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod connector;
 pub mod http;
 pub mod manual;
+pub mod mappings;
 pub mod model;
 mod pages;
 pub mod prestashop;

@@ -62,6 +62,11 @@ pub const SHOPIFY_CLIENT: &str = "/settings/integrations/shopify/client";
 pub const CONNECT_WOOCOMMERCE: &str = "/settings/integrations/woocommerce";
 pub const CONNECT_PRESTASHOP: &str = "/settings/integrations/prestashop";
 pub const CONNECT_AMAZON: &str = "/settings/integrations/amazon";
+/// Correspondances: marketplace SKUs mapped to the catalogue's.
+pub const MAPPINGS: &str = "/settings/mappings";
+pub const MAPPINGS_DELETE: &str = "/settings/mappings/delete";
+pub const MAPPINGS_IMPORT: &str = "/settings/mappings/import";
+pub const MAPPINGS_TEMPLATE: &str = "/settings/mappings/modele-correspondances.csv";
 pub const CREATE_MANUAL: &str = "/settings/integrations/manual";
 pub const CSV_TEMPLATE: &str = "/settings/integrations/manual/modele.csv";
 pub const STORE_IMPORT: &str = "/settings/integrations/{id}/import";

@@ -179,6 +179,10 @@ fn every_page_fits_a_laptop_and_a_phone() {
                  fulfillment_status, total_cents, currency, marketplace, fulfillment_channel)
              VALUES ((SELECT max(id) FROM stores), '402-1000001-7000001', '402-1000001-7000001',
                  '2026-11-12T08:00:00Z', 'paid', 'fulfilled', 8900, 'EUR', 'Amazon.co.uk', 'FBA');
+             INSERT INTO order_lines (order_id, title, sku, quantity)
+             VALUES ((SELECT max(id) FROM orders), 'Robe longue fleurie bleue à manches bouffantes', 'AMZ-ROBE-FLEURIE-BLEUE-38-XL', 1);
+             INSERT INTO sku_mappings (store_id, external_sku, sku, created_at)
+             VALUES ((SELECT max(id) FROM stores), 'AMZ-ECHARPE-SOIE-IVOIRE', 'EP-001-38', 0);
              INSERT INTO automation_runs (rule_id, conversation_id, cause, summary, at)
              VALUES (1, {conversation}, 'e1',
                  'attribuée au département Service après-vente (personne de disponible), marquée prioritaire', 1794474000);"
@@ -223,6 +227,7 @@ fn every_page_fits_a_laptop_and_a_phone() {
         ("/settings/webhooks", "webhooks"),
         ("/settings/invitations", "invitations"),
         ("/settings/automations", "automatisations"),
+        ("/settings/mappings", "correspondances"),
         ("/settings/automations/new", "regle"),
         ("/onboarding/canaux", "assistant-canaux"),
         ("/onboarding/boutique", "assistant-boutique"),

@@ -144,6 +144,76 @@ fn amazon_orders_come_in_paced_once_each_and_stop_when_revoked() {
         1
     );
 
+    // Correspondances: Amazon's SKUs are not the catalogue's; each is mapped, one by one
+    // or by CSV (refused whole, every bad line named).
+    let card = owner.get("/settings/integrations");
+    assert!(
+        card.body.contains("2 référence(s) sans correspondance"),
+        "{}",
+        card.body
+    );
+    let page = owner.get("/settings/mappings");
+    assert!(page.body.contains("RFB-38") && page.body.contains("ECH-SOIE"));
+    let map = |external: &str, sku: &str| {
+        owner.submit(
+            "/settings/mappings",
+            "/settings/mappings",
+            &[
+                ("store", store.as_str()),
+                ("external", external),
+                ("sku", sku),
+            ],
+        )
+    };
+    let r = map("RFB-38", "NOPE-1");
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body.contains("n'existe pas dans le catalogue"),
+        "{}",
+        r.body
+    );
+    assert_eq!(map("RFB-38", "EP-001-38").status, 303);
+    let csv = |text: &str| {
+        owner.post_multipart(
+            "/settings/mappings",
+            "/settings/mappings/import",
+            &[("file", Some("correspondances.csv"), text.as_bytes())],
+        )
+    };
+    let r = csv(
+        "marketplace;reference_marketplace;sku_catalogue\nAmazon;ECH-SOIE;NOPE-2\neBay;X-1;EP-001-38\n",
+    );
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body.contains("Ligne 2") && r.body.contains("Ligne 3"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        one(&dir, "SELECT count(*) FROM sku_mappings"),
+        1,
+        "nothing saved from a refused file"
+    );
+    let template = owner.get("/settings/mappings/modele-correspondances.csv");
+    assert!(
+        template
+            .body
+            .starts_with("marketplace;reference_marketplace;sku_catalogue")
+    );
+    assert!(
+        template.body.contains("Amazon;ECH-SOIE;"),
+        "{}",
+        template.body
+    );
+    let r = csv("marketplace;reference_marketplace;sku_catalogue\nAmazon;ECH-SOIE;EP-001-40\n");
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("1 correspondance(s) enregistrée(s)"));
+    let card = owner.get("/settings/integrations");
+    assert!(
+        card.body
+            .contains("chaque référence vendue est reliée au catalogue")
+    );
+
     // Commandes: the source as a badge, and a filter by it.
     let list = owner.get(&format!("/orders?source={store}"));
     assert!(list.body.contains("250 commandes"), "{}", list.body);
@@ -196,6 +266,19 @@ fn amazon_orders_come_in_paced_once_each_and_stop_when_revoked() {
     app.clock.advance(SignedDuration::from_mins(5));
     sync(1);
     assert_eq!(count(""), 250);
+    // The re-poll's overlap brought known orders again: counted as doubles prevented.
+    assert!(
+        one(
+            &dir,
+            &format!("SELECT sum(orders_known) FROM sync_runs WHERE store_id = {store}")
+        ) >= 1
+    );
+    assert!(
+        owner
+            .get("/settings/integrations")
+            .body
+            .contains("Doublons évités")
+    );
     assert_eq!(
         one(
             &dir,

@@ -47,3 +47,16 @@ ALTER TABLE orders ADD COLUMN marketplace TEXT NOT NULL DEFAULT '';
 ALTER TABLE orders ADD COLUMN fulfillment_channel TEXT NOT NULL DEFAULT '';
 ALTER TABLE orders ADD COLUMN ship_name TEXT NOT NULL DEFAULT '';
 ALTER TABLE orders ADD COLUMN ship_postcode TEXT NOT NULL DEFAULT '';
+
+-- Orders received again and updated in place (a re-poll): doubles prevented.
+ALTER TABLE sync_runs ADD COLUMN orders_known INTEGER NOT NULL DEFAULT 0;
+
+-- Correspondances: a marketplace's SKU that differs from the catalogue's, and the
+-- catalogue SKU it stands for.
+CREATE TABLE sku_mappings (
+    store_id INTEGER NOT NULL REFERENCES stores(id) ON DELETE CASCADE,
+    external_sku TEXT NOT NULL,
+    sku TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (store_id, external_sku)
+) WITHOUT ROWID;

@@ -35,8 +35,11 @@ pub(super) struct StoreCard {
     pub(super) webhook_secret: Option<String>,
     pub(super) counts: repo::Counts,
     pub(super) orders_30: i64,
-    /// Orders placed today (a marketplace's card).
+    /// Orders placed today, and references with no catalogue match (a marketplace's card).
     pub(super) orders_today: i64,
+    pub(super) unmapped: i64,
+    /// Orders received again and updated in place over 30 days: doubles prevented.
+    pub(super) doubles_prevented: i64,
     pub(super) locations: Vec<repo::LocationRow>,
     pub(super) progress: Option<Progress>,
 }
@@ -117,6 +120,12 @@ pub(super) fn store_card(
                     dt { "Commandes" } dd {
                         (c.orders_today) " aujourd'hui · " (c.orders_30) " sur 30 jours · "
                         a href={ (paths::ORDERS) "?source=" (s.id) } { "les voir" }
+                    }
+                    dt { "Doublons évités" } dd { (c.doubles_prevented) " sur 30 jours (commandes reçues à nouveau, mises à jour sans être ajoutées deux fois)" }
+                    dt { "Correspondances" } dd {
+                        @if c.unmapped == 0 { "chaque référence vendue est reliée au catalogue" }
+                        @else { (c.unmapped) " référence(s) sans correspondance · " }
+                        a href=(paths::MAPPINGS) { "Correspondances" }
                     }
                 } @else {
                     dt { "Catalogue" } dd {
@@ -300,6 +309,7 @@ pub(super) async fn load_cards(state: &AppState) -> Result<Vec<StoreCard>, AppEr
         .strftime("%Y-%m-%dT%H:%M:%SZ")
         .to_string();
     let tz = super::shop_timezone(state).await?;
+    let thirty_days_ago = (state.clock.now() - SignedDuration::from_hours(24 * 30)).as_second();
     let today = state
         .clock
         .now()
@@ -329,6 +339,17 @@ pub(super) async fn load_cards(state: &AppState) -> Result<Vec<StoreCard>, AppEr
                     counts: repo::counts(conn, store.id)?,
                     orders_30: repo::orders_since(conn, store.id, &since)?,
                     orders_today: repo::orders_since(conn, store.id, &today)?,
+                    unmapped: if store.platform.is_marketplace() {
+                        crate::stores::mappings::unmapped_count(conn, store.id.0)?
+                    } else {
+                        0
+                    },
+                    doubles_prevented: conn.query_row(
+                        "SELECT COALESCE(sum(orders_known), 0) FROM sync_runs
+                         WHERE store_id = ?1 AND started_at >= ?2",
+                        rusqlite::params![store.id, thirty_days_ago],
+                        |r| r.get(0),
+                    )?,
                     locations: repo::locations(conn, store.id)?,
                     progress: repo::progress(conn, store.id)?,
                     store,

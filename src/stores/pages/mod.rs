@@ -6,6 +6,7 @@ mod connect;
 mod forms;
 mod integrations;
 mod manual;
+mod mappings;
 
 pub use integrations::wizard_connect_forms;
 
@@ -125,6 +126,7 @@ mod text {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    mappings::configure(cfg);
     cfg.route(paths::PRODUCTS, web::get().to(products))
         .route(paths::ORDERS, web::get().to(orders))
         .route(

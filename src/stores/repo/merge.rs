@@ -35,6 +35,9 @@ pub struct Counts {
     pub stock_levels: i64,
     pub customers: i64,
     pub orders: i64,
+    /// Orders received again (a re-poll, a webhook after a poll): updated in place, never
+    /// added twice.
+    pub orders_known: i64,
 }
 
 /// What the merge needs to know about the run.
@@ -210,8 +213,14 @@ fn apply(
             counts.customers += 1;
         }
         Record::Order(o) => {
+            let known = tx
+                .prepare_cached("SELECT 1 FROM orders WHERE store_id = ?1 AND external_id = ?2")
+                .map_err(db)?
+                .exists(params![store, o.external_id])
+                .map_err(db)?;
             upsert_order(tx, store, o)?;
             counts.orders += 1;
+            counts.orders_known += i64::from(known);
         }
     }
     Ok(())
@@ -303,6 +312,7 @@ pub fn counts(conn: &Connection, store: StoreId) -> Result<Counts, AppError> {
                 stock_levels: r.get(3)?,
                 customers: r.get(4)?,
                 orders: r.get(5)?,
+                orders_known: 0,
             })
         },
     )

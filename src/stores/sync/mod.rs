@@ -411,8 +411,8 @@ fn finish_run(
     let c = counts.copied().unwrap_or_default();
     tx.execute(
         "UPDATE sync_runs SET finished_at = ?2, outcome = ?3, requests = ?4, products = ?5, variants = ?6,
-            stock_levels = ?7, customers = ?8, orders = ?9, error = ?10 WHERE id = ?1",
-        params![run, unix(at), outcome, requests, c.products, c.variants, c.stock_levels, c.customers, c.orders, error],
+            stock_levels = ?7, customers = ?8, orders = ?9, error = ?10, orders_known = ?11 WHERE id = ?1",
+        params![run, unix(at), outcome, requests, c.products, c.variants, c.stock_levels, c.customers, c.orders, error, c.orders_known],
     )
     .map_err(|e| AppError::Db(e.into()))?;
     tx.execute("DELETE FROM sync_staging WHERE run_id = ?1", [run])
