@@ -80,6 +80,27 @@ pub fn extract(text: &str) -> Facts {
                     .all(|(n, p)| p.len() == *n && p.chars().all(|c| c.is_ascii_digit()))
         })
         .map(str::to_string);
+    // A marketplace's reference after an order word: "commande MK-100245",
+    // "order 12-34567-89012" (letters, digits and dashes, three digits at least).
+    if facts.order.is_none() {
+        let tokens: Vec<&str> = raw
+            .split(|c: char| {
+                c.is_whitespace() || matches!(c, ',' | ';' | '?' | '!' | ':' | '(' | ')')
+            })
+            .filter(|t| !t.is_empty())
+            .collect();
+        facts.order = tokens.windows(2).find_map(|pair| {
+            let before = fold(pair[0].trim_matches(|c: char| !c.is_alphanumeric()));
+            let token = pair[1].trim_matches(|c: char| !c.is_alphanumeric());
+            let digits = token.chars().filter(char::is_ascii_digit).count();
+            (ORDER_WORDS.contains(&before.as_str())
+                && (5..=30).contains(&token.len())
+                && digits >= 3
+                && token.chars().any(|c| c.is_ascii_alphabetic() || c == '-')
+                && token.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+            .then(|| token.to_ascii_uppercase())
+        });
+    }
     let w = words(&fold(raw).replace('#', " # "));
     let hashed: Vec<bool> = {
         // Which numbers were written right after a '#'.
@@ -229,6 +250,9 @@ mod tests {
                 "ma commande amazon 402-1000001-7000001 ?",
                 Some("402-1000001-7000001"),
             ),
+            ("où en est ma commande mk-100245 ?", Some("MK-100245")),
+            ("order 12-34567-89012 please", Some("12-34567-89012")),
+            ("la commande de robe taille 38", None),
             ("I want assistance locating purchase 1001", Some("1001")),
             ("la robe en 38", None),
         ];

@@ -92,6 +92,21 @@ pub enum StoreAdd {
         #[arg(long)]
         api_url: Option<String>,
     },
+    /// A marketplace run on Mirakl (orders only), with the seller's shop API key.
+    Mirakl {
+        /// The marketplace's address, e.g. https://marketplace-enseigne.mirakl.net
+        #[arg(long)]
+        url: String,
+        /// The shop API key (seller account › API key); may be file:/path.
+        #[arg(long)]
+        key: String,
+        /// The marketplace's name in Comptoir (its orders' badge), e.g. Fnac.
+        #[arg(long)]
+        name: String,
+        /// The shop, when the key reaches several.
+        #[arg(long)]
+        shop_id: Option<String>,
+    },
     /// A manual store: products and stock kept in Comptoir, imported from CSV.
     Manual {
         #[arg(long)]
@@ -309,6 +324,35 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
                     client_secret: secret_arg(&client_secret, "the client secret")?,
                     refresh_token: secret_arg(&refresh_token, "the refresh token")?,
                     marketplaces: ids,
+                },
+                webhook_secret: None,
+                sync_minutes: 15,
+            };
+            let id = sync::register_store(&mut conn, &ctx.secrets, &connection, ctx.clock.now())
+                .map_err(failed)?;
+            println!("{id}");
+        }
+        StoreCommand::Add(StoreAdd::Mirakl {
+            url,
+            key,
+            name,
+            shop_id,
+        }) => {
+            let (url, _) = site(&url)?;
+            let name = name.trim().to_string();
+            if name.is_empty() {
+                return Err(("--name must not be empty".into(), 2));
+            }
+            let connection = Connection {
+                platform: Platform::Mirakl,
+                name: &name,
+                domain: &url,
+                api_url: None,
+                credentials: Credentials::MiraklKey {
+                    key: secret_arg(&key, "the shop API key")?,
+                    shop_id: shop_id
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty()),
                 },
                 webhook_secret: None,
                 sync_minutes: 15,

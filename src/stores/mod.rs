@@ -8,6 +8,7 @@ pub mod connector;
 pub mod http;
 pub mod manual;
 pub mod mappings;
+pub mod mirakl;
 pub mod model;
 mod pages;
 pub mod prestashop;

@@ -12,6 +12,8 @@ pub enum Platform {
     Manual,
     /// A marketplace: its orders join the order book (no catalogue of its own).
     Amazon,
+    /// A marketplace run on Mirakl (the operator's own instance).
+    Mirakl,
 }
 
 impl Platform {
@@ -22,6 +24,7 @@ impl Platform {
             Platform::PrestaShop => "prestashop",
             Platform::Manual => "manual",
             Platform::Amazon => "amazon",
+            Platform::Mirakl => "mirakl",
         }
     }
 
@@ -32,12 +35,13 @@ impl Platform {
             Platform::PrestaShop => "PrestaShop",
             Platform::Manual => "Boutique manuelle",
             Platform::Amazon => "Amazon",
+            Platform::Mirakl => "Marketplace Mirakl",
         }
     }
 
     /// A marketplace brings orders only; the catalogue comes from the shop's stores.
     pub fn is_marketplace(self) -> bool {
-        matches!(self, Platform::Amazon)
+        matches!(self, Platform::Amazon | Platform::Mirakl)
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
@@ -47,6 +51,7 @@ impl Platform {
             Self::PrestaShop,
             Self::Manual,
             Self::Amazon,
+            Self::Mirakl,
         ]
         .into_iter()
         .find(|p| p.code() == code)

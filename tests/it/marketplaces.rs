@@ -474,3 +474,128 @@ fn amazon_is_connected_and_reconnected_from_the_integrations_page() {
     });
     assert!(fake.with(|s| s.problems.is_empty()));
 }
+
+#[test]
+fn mirakl_orders_come_in_paged_with_their_tracking_and_stop_when_the_key_is_refused() {
+    use crate::fakes::mirakl::{self, FakeMirakl, KEY};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let app = TestApp::spawn_in(&dir, |c| {
+        c.channels.webchat.allowed_origins = vec![crate::common::WIDGET_ORIGIN.into()];
+    });
+    crate::common::demo_database(&dir);
+    let owner = app.setup_owner();
+    let fake = FakeMirakl::start(mirakl::orders(230, app.clock.now()));
+    // From the page, a wrong key is refused before anything is saved.
+    let r = owner.submit(
+        "/settings/integrations",
+        "/settings/integrations/mirakl",
+        &[
+            ("name", "Fnac"),
+            ("url", &fake.served.base),
+            ("key", "not-the-key"),
+            ("shop_id", ""),
+        ],
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("Reconnexion nécessaire") && !r.body.contains("not-the-key"));
+    assert_eq!(
+        one(
+            &dir,
+            "SELECT count(*) FROM stores WHERE platform = 'mirakl'"
+        ),
+        0
+    );
+    let d = dir.to_str().unwrap();
+    let added = cli(
+        &[
+            "--data-dir",
+            d,
+            "store",
+            "add",
+            "mirakl",
+            "--url",
+            &fake.served.base,
+            "--key",
+            KEY,
+            "--name",
+            "Fnac",
+        ],
+        &[],
+        None,
+    );
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    let store = text(&added.stdout).trim().to_string();
+    let sync = |before: i64| {
+        let r = owner.submit(
+            "/settings/integrations",
+            &format!("/settings/integrations/{store}/sync"),
+            &[],
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        wait_until("the sync finished", || runs(&dir, &store) > before);
+    };
+    sync(0);
+    let count = |sql: &str| {
+        one(
+            &dir,
+            &format!("SELECT count(*) FROM orders WHERE store_id = {store} {sql}"),
+        )
+    };
+    assert_eq!(count(""), 230, "{:?}", fake.with(|s| s.problems.clone()));
+    assert_eq!(fake.with(|s| s.pages), 3, "pages of 100");
+    assert_eq!(count("AND cancelled_at IS NOT NULL"), 57);
+    assert_eq!(count("AND shipment_status = 'delivered'"), 57);
+    assert_eq!(count("AND marketplace = 'Fnac · Site FR'"), 230);
+    let problems = fake.with(|s| s.problems.clone());
+    assert!(problems.is_empty(), "{problems:?}");
+
+    // The shopper quotes the marketplace's number; proven by the ship-to postcode, the
+    // answer carries the tracking.
+    let asked = widget_says(
+        &app,
+        "v-fnac-1",
+        "Bonjour, où en est ma commande MK-100000 ?",
+    );
+    assert!(asked.contains("code postal"), "{asked}");
+    let told = widget_says(&app, "v-fnac-1", "33000");
+    assert!(
+        told.contains("MK-100000") && told.contains("6A000"),
+        "{told}"
+    );
+
+    // A re-poll adds nothing; a refused key stops the polling, orders kept.
+    sync(1);
+    assert_eq!(count(""), 230);
+    fake.with(|s| s.key_valid = false);
+    sync(2);
+    let error: String = Connection::open(dir.join("comptoir.db"))
+        .unwrap()
+        .query_row(
+            &format!(
+                "SELECT last_error FROM stores WHERE id = {store} AND status = 'disconnected'"
+            ),
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        error.contains("Reconnexion nécessaire") && !error.contains(KEY),
+        "{error}"
+    );
+    assert_eq!(count(""), 230);
+    // A new key from the card reconnects it.
+    fake.with(|s| s.key_valid = true);
+    let r = owner.submit(
+        "/settings/integrations",
+        &format!("/settings/integrations/{store}/credentials"),
+        &[("token", KEY)],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    wait_until("connected again", || {
+        one(
+            &dir,
+            &format!("SELECT status = 'connected' FROM stores WHERE id = {store}"),
+        ) == 1
+    });
+}

@@ -628,3 +628,69 @@ pub(super) async fn connect_amazon(
     state.sync_wanted.notify_one();
     connected(&state, flow, "connected").await
 }
+
+/// Connects a marketplace run on Mirakl (orders only): the key is checked with one
+/// small page of orders before anything is saved.
+pub(super) async fn connect_mirakl(
+    state: web::Data<AppState>,
+    staff: Staff,
+    flow: Flow,
+    CsrfForm(form): CsrfForm<super::forms::MiraklForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Perm::ManageShop)?;
+    let (key, name) = (form.key.trim().to_string(), form.name.trim().to_string());
+    let shop_id = Some(form.shop_id.trim().to_string()).filter(|s| !s.is_empty());
+    let mut forms = Forms {
+        mirakl: super::forms::MiraklForm {
+            url: form.url.clone(),
+            name: form.name.clone(),
+            key: String::new(),
+            shop_id: form.shop_id.clone(),
+        },
+        flow,
+        ..Default::default()
+    };
+    let Some((url, _)) = crate::stores::site_address(&form.url) else {
+        forms.mirakl_url_error = Some(text::BAD_SITE.into());
+        return refused(&state, &staff, forms).await;
+    };
+    if key.is_empty() || name.is_empty() {
+        forms.mirakl_key_error =
+            Some("Donnez le nom de la marketplace et collez la clé d'API de la boutique.".into());
+        return refused(&state, &staff, forms).await;
+    }
+    let mut connector = crate::stores::mirakl::MiraklConnector::new(
+        state.http.clone(),
+        &url,
+        key.clone(),
+        shop_id.clone(),
+        &name,
+    );
+    match web::block(move || connector.check()).await? {
+        Err(SyncError::Abort { message }) => {
+            forms.mirakl_key_error = Some(message);
+            return refused(&state, &staff, forms).await;
+        }
+        Err(e) => {
+            forms.mirakl_url_error = Some(e.to_string());
+            return refused(&state, &staff, forms).await;
+        }
+        Ok(()) => {}
+    }
+    let (secrets, now) = (state.secrets.clone(), state.clock.now());
+    db::call(&state.db, move |conn| {
+        let connection = sync::Connection {
+            platform: Platform::Mirakl,
+            name: &name,
+            domain: &url,
+            api_url: None,
+            credentials: Credentials::MiraklKey { key, shop_id },
+            webhook_secret: None,
+            sync_minutes: 15,
+        };
+        sync::register_store(conn, &secrets, &connection, now)
+    })
+    .await?;
+    state.sync_wanted.notify_one();
+    connected(&state, flow, "connected").await
+}

@@ -41,6 +41,9 @@ pub(super) struct Forms {
     pub(super) amazon: AmazonForm,
     pub(super) amazon_error: Option<String>,
     pub(super) amazon_keys_error: Option<String>,
+    pub(super) mirakl: MiraklForm,
+    pub(super) mirakl_url_error: Option<String>,
+    pub(super) mirakl_key_error: Option<String>,
     pub(super) manual_name: String,
     pub(super) manual_error: Option<String>,
     /// A catalogue import into a connected manual store, refused.
@@ -116,6 +119,35 @@ pub(super) fn amazon_form(staff: &Staff, f: &Forms) -> Markup {
                         }
                     }
                 }
+                div.actions { button.btn.primary type="submit" { (text::CONNECT_BUTTON) } }
+            }
+        },
+    )
+}
+
+#[derive(Default, Deserialize)]
+pub(super) struct MiraklForm {
+    #[serde(default)]
+    pub(super) url: String,
+    #[serde(default)]
+    pub(super) name: String,
+    #[serde(default)]
+    pub(super) key: String,
+    #[serde(default)]
+    pub(super) shop_id: String,
+}
+
+pub(super) fn mirakl_form(staff: &Staff, f: &Forms) -> Markup {
+    card(
+        text::MIRAKL_TITLE,
+        html! {
+            p.muted { (text::MIRAKL_HOW) }
+            form.stack method="post" action=(f.flow.action(paths::CONNECT_MIRAKL)) novalidate {
+                (csrf_input(&staff.csrf))
+                (Field { id: Some("mirakl-name".into()), ..Field::new(text::MIRAKL_NAME, "name") }.value(&f.mirakl.name).required().render())
+                (Field { id: Some("mirakl-url".into()), ..Field::new(text::MIRAKL_URL, "url") }.kind("url").value(&f.mirakl.url).required().hint(text::SITE_URL_HINT).error(f.mirakl_url_error.as_deref()).render())
+                (Field { id: Some("mirakl-key".into()), ..Field::new(text::MIRAKL_KEY, "key") }.kind("password").required().error(f.mirakl_key_error.as_deref()).render())
+                (Field { id: Some("mirakl-shop".into()), ..Field::new(text::MIRAKL_SHOP, "shop_id") }.value(&f.mirakl.shop_id).render())
                 div.actions { button.btn.primary type="submit" { (text::CONNECT_BUTTON) } }
             }
         },

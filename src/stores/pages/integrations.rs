@@ -9,7 +9,8 @@ use serde::Deserialize;
 
 use super::connect::{check_shopify, oauth_app};
 use super::forms::{
-    Forms, amazon_form, import_errors, manual_form, presta_form, shopify_form, woo_form,
+    Forms, amazon_form, import_errors, manual_form, mirakl_form, presta_form, shopify_form,
+    woo_form,
 };
 use super::{request_sync, text};
 use crate::clock::{from_unix, relative_fr};
@@ -271,6 +272,13 @@ pub(super) fn store_card(
                         div.actions { button.btn.primary type="submit" { "Reconnecter" } }
                     }
                 }
+            @if s.status == "disconnected" && s.platform == Platform::Mirakl {
+                    form.stack method="post" action=(paths::with_id(paths::STORE_CREDENTIALS, s.id)) {
+                        (csrf_input(&staff.csrf))
+                        (Field { id: Some(format!("mirakl-key-{}", s.id)), ..Field::new("Nouvelle clé d'API de la boutique", "token") }.kind("password").required().render())
+                        div.actions { button.btn.primary type="submit" { "Reconnecter" } }
+                    }
+                }
             @if s.status == "disconnected" && s.platform == Platform::Amazon {
                     form.stack method="post" action=(paths::with_id(paths::STORE_CREDENTIALS, s.id)) {
                         (csrf_input(&staff.csrf))
@@ -398,6 +406,7 @@ pub(super) fn connect_forms(state: &AppState, staff: &Staff, forms: &Forms) -> M
             (presta_form(staff, forms))
             (manual_form(staff, forms))
             (amazon_form(staff, forms))
+            (mirakl_form(staff, forms))
         }
     }
 }
@@ -604,7 +613,35 @@ pub(super) async fn update_credentials(
     if token.is_empty() {
         return Err(AppError::BadRequest("Collez le nouveau jeton.".into()));
     }
-    let credentials = if store.platform == Platform::Amazon {
+    let credentials = if store.platform == Platform::Mirakl {
+        let shop_id = match store
+            .credentials
+            .as_deref()
+            .and_then(|sealed| state.secrets.open(sealed).ok())
+            .and_then(|plain| serde_json::from_slice(&plain).ok())
+        {
+            Some(Credentials::MiraklKey { shop_id, .. }) => shop_id,
+            _ => None,
+        };
+        let base = store
+            .api_url
+            .clone()
+            .unwrap_or_else(|| store.domain.clone());
+        let mut connector = crate::stores::mirakl::MiraklConnector::new(
+            state.http.clone(),
+            &base,
+            token.clone(),
+            shop_id.clone(),
+            &store.name,
+        );
+        if let Err(e) = web::block(move || connector.check()).await? {
+            return Err(AppError::BadRequest(e.shown()));
+        }
+        Credentials::MiraklKey {
+            key: token,
+            shop_id,
+        }
+    } else if store.platform == Platform::Amazon {
         // The app stays the same: only the seller's authorisation is renewed.
         let Some(Credentials::AmazonLwa {
             client_id,

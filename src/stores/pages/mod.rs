@@ -113,6 +113,12 @@ mod text {
     pub const AMAZON_REFRESH: &str = "Jeton d'actualisation (Atzr|…)";
     pub const AMAZON_REFRESH_HINT: &str = "Donné par Seller Central quand vous autorisez l'application ; il n'est plus affiché ensuite.";
     pub const AMAZON_MARKETS: &str = "Places de marché dont lire les commandes";
+    pub const MIRAKL_TITLE: &str = "Connecter une marketplace Mirakl";
+    pub const MIRAKL_HOW: &str = "Beaucoup d'enseignes (Fnac, Darty, Leroy Merlin, Carrefour, Decathlon…) font tourner leur marketplace sur Mirakl. Dans votre espace vendeur de cette marketplace : Mon compte › Clé d'API, copiez la clé ; l'adresse est celle de l'espace vendeur.";
+    pub const MIRAKL_URL: &str = "Adresse de l'espace vendeur";
+    pub const MIRAKL_NAME: &str = "Nom de la marketplace (Fnac, Darty…)";
+    pub const MIRAKL_KEY: &str = "Clé d'API de la boutique";
+    pub const MIRAKL_SHOP: &str = "Identifiant de la boutique (si la clé en ouvre plusieurs)";
     pub const PRESTA_TITLE: &str = "Connecter PrestaShop";
     pub const PRESTA_HOW: &str = "Dans PrestaShop : Paramètres avancés › Webservice › activez le webservice, puis ajoutez une clé avec l'accès « Voir » (GET) sur products, combinations, stock_availables, product_options, product_option_values, customers, orders, order_carriers et carriers.";
     pub const PRESTA_KEY: &str = "Clé du webservice";
@@ -144,6 +150,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             paths::CONNECT_AMAZON,
             web::post().to(connect::connect_amazon),
+        )
+        .route(
+            paths::CONNECT_MIRAKL,
+            web::post().to(connect::connect_mirakl),
         )
         .route(
             paths::CONNECT_PRESTASHOP,

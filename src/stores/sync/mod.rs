@@ -88,6 +88,11 @@ pub enum Credentials {
         refresh_token: String,
         marketplaces: Vec<String>,
     },
+    /// A Mirakl shop API key, and the shop when the key reaches several.
+    MiraklKey {
+        key: String,
+        shop_id: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -273,6 +278,19 @@ fn connector(ctx: &SyncContext, store: &Store) -> Result<Box<dyn Connector>, Syn
             marketplaces,
             ctx.clock.clone(),
         ))),
+        (Platform::Mirakl, Credentials::MiraklKey { key, shop_id }) => {
+            let base = store
+                .api_url
+                .clone()
+                .unwrap_or_else(|| store.domain.clone());
+            Ok(Box::new(crate::stores::mirakl::MiraklConnector::new(
+                ctx.http.clone(),
+                &base,
+                key,
+                shop_id,
+                &store.name,
+            )))
+        }
         (platform, _) => Err(SyncError::abort(format!(
             "La synchronisation {} n'est pas encore disponible.",
             platform.label()

@@ -1,8 +1,8 @@
-//! Checks requests and responses against an official Swagger 2.0 description (Amazon's
-//! Selling Partner API models): query parameters (required, known, typed, enums,
-//! `maxItems` of CSV arrays) and bodies against `#/definitions/…` (types, required
-//! properties, enums, items, `$ref`). Enough of JSON Schema for these models; every
-//! problem is named with its path.
+//! Checks requests and responses against an official API description, Swagger 2.0
+//! (Amazon's Selling Partner API models) or OpenAPI 3 (Mirakl's): query parameters
+//! (required, known, typed, enums, `maxItems` of CSV arrays) and bodies against a schema
+//! (types, required properties, enums, items, `$ref`). Enough of JSON Schema for these
+//! models; every problem is named with its path.
 
 use serde_json::Value;
 
@@ -28,6 +28,18 @@ impl Spec {
 
     /// Problems of a query against the operation `method path` (path as in the model).
     pub fn check_query(&self, path: &str, method: &str, query: &[(String, String)]) -> Vec<String> {
+        self.check_query_also(path, method, query, &[])
+    }
+
+    /// The same, also accepting `generic` parameters the provider documents for every
+    /// list apart from the operation (Mirakl's offset pagination).
+    pub fn check_query_also(
+        &self,
+        path: &str,
+        method: &str,
+        query: &[(String, String)],
+        generic: &[&str],
+    ) -> Vec<String> {
         let mut problems = Vec::new();
         let Some(op) = self.0["paths"][path].get(method) else {
             return vec![format!("{method} {path} is not in the model")];
@@ -37,12 +49,20 @@ impl Spec {
             .map(|a| a.iter().map(|p| self.resolve(p)).collect())
             .unwrap_or_default();
         for (k, v) in query {
+            if generic.contains(&k.as_str()) {
+                continue;
+            }
             let Some(p) = params
                 .iter()
                 .find(|p| p["in"] == "query" && p["name"] == k.as_str())
             else {
                 problems.push(format!("unknown query parameter `{k}`"));
                 continue;
+            };
+            let p = if p.get("schema").is_some() {
+                &p["schema"]
+            } else {
+                p
             };
             let values: Vec<&str> = if p["type"] == "array" {
                 let items: Vec<&str> = v.split(',').collect();
@@ -94,11 +114,20 @@ impl Spec {
         problems
     }
 
-    /// Problems of `value` against `#/definitions/{name}`.
+    /// Problems of `value` against `#/definitions/{name}` (Swagger 2.0).
     pub fn check(&self, name: &str, value: &Value) -> Vec<String> {
+        self.check_at(&format!("/definitions/{name}"), value)
+    }
+
+    /// Problems of `value` against the schema at a JSON pointer of the description
+    /// (`/components/schemas/…` in OpenAPI 3).
+    pub fn check_at(&self, pointer: &str, value: &Value) -> Vec<String> {
         let mut problems = Vec::new();
-        let schema = self.0["definitions"][name].clone();
-        self.walk(&schema, value, name, &mut problems);
+        let schema = self.0.pointer(pointer).cloned().unwrap_or(Value::Null);
+        if schema.is_null() {
+            return vec![format!("{pointer} is not in the description")];
+        }
+        self.walk(&schema, value, pointer, &mut problems);
         problems
     }
 
