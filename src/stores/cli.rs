@@ -92,6 +92,23 @@ pub enum StoreAdd {
         #[arg(long)]
         api_url: Option<String>,
     },
+    /// An eBay seller account (orders only), through the Sell Fulfillment API.
+    Ebay {
+        /// The eBay app's client id (App ID).
+        #[arg(long)]
+        client_id: String,
+        /// The app's client secret (Cert ID); may be file:/path.
+        #[arg(long)]
+        client_secret: String,
+        /// The seller's refresh token (v^1.1#…); may be file:/path.
+        #[arg(long)]
+        refresh_token: String,
+        #[arg(long, default_value = "eBay")]
+        name: String,
+        /// Base URL replacing https://api.ebay.com (proxies, tests).
+        #[arg(long)]
+        api_url: Option<String>,
+    },
     /// A marketplace run on Mirakl (orders only), with the seller's shop API key.
     Mirakl {
         /// The marketplace's address, e.g. https://marketplace-enseigne.mirakl.net
@@ -324,6 +341,38 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
                     client_secret: secret_arg(&client_secret, "the client secret")?,
                     refresh_token: secret_arg(&refresh_token, "the refresh token")?,
                     marketplaces: ids,
+                },
+                webhook_secret: None,
+                sync_minutes: 15,
+            };
+            let id = sync::register_store(&mut conn, &ctx.secrets, &connection, ctx.clock.now())
+                .map_err(failed)?;
+            println!("{id}");
+        }
+        StoreCommand::Add(StoreAdd::Ebay {
+            client_id,
+            client_secret,
+            refresh_token,
+            name,
+            api_url,
+        }) => {
+            if let Some(url) = &api_url
+                && !(url.starts_with("http://") || url.starts_with("https://"))
+            {
+                return Err((
+                    format!("--api-url `{url}` must start with http:// or https://"),
+                    2,
+                ));
+            }
+            let connection = Connection {
+                platform: Platform::Ebay,
+                name: name.trim(),
+                domain: "",
+                api_url: api_url.as_deref().map(|u| u.trim_end_matches('/')),
+                credentials: Credentials::EbayOAuth {
+                    client_id: client_id.trim().to_string(),
+                    client_secret: secret_arg(&client_secret, "the client secret")?,
+                    refresh_token: secret_arg(&refresh_token, "the refresh token")?,
                 },
                 webhook_secret: None,
                 sync_minutes: 15,

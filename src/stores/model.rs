@@ -14,6 +14,7 @@ pub enum Platform {
     Amazon,
     /// A marketplace run on Mirakl (the operator's own instance).
     Mirakl,
+    Ebay,
 }
 
 impl Platform {
@@ -25,6 +26,7 @@ impl Platform {
             Platform::Manual => "manual",
             Platform::Amazon => "amazon",
             Platform::Mirakl => "mirakl",
+            Platform::Ebay => "ebay",
         }
     }
 
@@ -36,12 +38,13 @@ impl Platform {
             Platform::Manual => "Boutique manuelle",
             Platform::Amazon => "Amazon",
             Platform::Mirakl => "Marketplace Mirakl",
+            Platform::Ebay => "eBay",
         }
     }
 
     /// A marketplace brings orders only; the catalogue comes from the shop's stores.
     pub fn is_marketplace(self) -> bool {
-        matches!(self, Platform::Amazon | Platform::Mirakl)
+        matches!(self, Platform::Amazon | Platform::Mirakl | Platform::Ebay)
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
@@ -52,6 +55,7 @@ impl Platform {
             Self::Manual,
             Self::Amazon,
             Self::Mirakl,
+            Self::Ebay,
         ]
         .into_iter()
         .find(|p| p.code() == code)

@@ -599,3 +599,121 @@ fn mirakl_orders_come_in_paged_with_their_tracking_and_stop_when_the_key_is_refu
         ) == 1
     });
 }
+
+#[test]
+fn ebay_orders_come_in_with_their_tracking_through_oauth_and_stop_when_revoked() {
+    use crate::fakes::ebay::{self, FakeEbay};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let fake = FakeEbay::start(ebay::orders(450, crate::common::start_time()));
+    let base = fake.served.base.clone();
+    let app = TestApp::spawn_in(&dir, |c| {
+        c.channels.webchat.allowed_origins = vec![crate::common::WIDGET_ORIGIN.into()];
+        c.marketplaces.ebay_api_url = Some(base);
+    });
+    crate::common::demo_database(&dir);
+    let owner = app.setup_owner();
+    fake.with(|s| s.throttle_next = 1);
+    // From the page, a refresh token eBay refuses is said so, and nothing is saved.
+    let r = owner.submit(
+        "/settings/integrations",
+        "/settings/integrations/ebay",
+        &[
+            ("name", "eBay"),
+            ("client_id", ebay::CLIENT_ID),
+            ("client_secret", ebay::CLIENT_SECRET),
+            ("refresh_token", "v^1.1#wrong"),
+        ],
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("Reconnexion nécessaire") && !r.body.contains(ebay::CLIENT_SECRET));
+    assert_eq!(
+        one(&dir, "SELECT count(*) FROM stores WHERE platform = 'ebay'"),
+        0
+    );
+    let d = dir.to_str().unwrap();
+    let added = cli(
+        &[
+            "--data-dir",
+            d,
+            "store",
+            "add",
+            "ebay",
+            "--client-id",
+            ebay::CLIENT_ID,
+            "--client-secret",
+            ebay::CLIENT_SECRET,
+            "--refresh-token",
+            ebay::REFRESH_TOKEN,
+            "--api-url",
+            &fake.served.base,
+        ],
+        &[],
+        None,
+    );
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    let store = text(&added.stdout).trim().to_string();
+    let sync = |before: i64| {
+        let r = owner.submit(
+            "/settings/integrations",
+            &format!("/settings/integrations/{store}/sync"),
+            &[],
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        wait_until("the sync finished", || runs(&dir, &store) > before);
+    };
+    sync(0);
+    let count = |sql: &str| {
+        one(
+            &dir,
+            &format!("SELECT count(*) FROM orders WHERE store_id = {store} {sql}"),
+        )
+    };
+    assert_eq!(count(""), 450, "{:?}", fake.with(|s| s.problems.clone()));
+    let (pages, tracking, problems) =
+        fake.with(|s| (s.pages, s.tracking_calls, s.problems.clone()));
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(pages, 3, "pages of 200");
+    assert_eq!(
+        tracking, 300,
+        "tracking asked only of the orders that shipped"
+    );
+    assert_eq!(count("AND tracking_number <> ''"), 300);
+    assert_eq!(count("AND marketplace = 'eBay.fr'"), 450);
+    assert_eq!(count("AND cancelled_at IS NOT NULL"), 64);
+
+    // The buyer, proven by the ship-to postcode, gets the tracking.
+    let number = "12-10000-20000";
+    let asked = widget_says(
+        &app,
+        "v-ebay-1",
+        &format!("Bonjour, où en est ma commande {number} ?"),
+    );
+    assert!(asked.contains("code postal"), "{asked}");
+    let told = widget_says(&app, "v-ebay-1", "44000");
+    assert!(
+        told.contains(number) && told.contains("LA121000020000FR"),
+        "{told}"
+    );
+
+    // An expired token is renewed once; a revoked authorisation stops the polling.
+    fake.with(|s| s.expire_next = true);
+    sync(1);
+    assert_eq!(
+        one(
+            &dir,
+            &format!("SELECT status = 'connected' FROM stores WHERE id = {store}")
+        ),
+        1
+    );
+    fake.with(|s| s.refresh_valid = false);
+    sync(2);
+    assert_eq!(
+        one(
+            &dir,
+            &format!("SELECT status = 'disconnected' FROM stores WHERE id = {store}")
+        ),
+        1
+    );
+    assert_eq!(count(""), 450);
+}

@@ -694,3 +694,71 @@ pub(super) async fn connect_mirakl(
     state.sync_wanted.notify_one();
     connected(&state, flow, "connected").await
 }
+
+/// Connects an eBay seller account (orders only): the authorisation is checked with one
+/// token request before anything is saved.
+pub(super) async fn connect_ebay(
+    state: web::Data<AppState>,
+    staff: Staff,
+    flow: Flow,
+    CsrfForm(form): CsrfForm<super::forms::EbayForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Perm::ManageShop)?;
+    let name = match form.name.trim() {
+        "" => "eBay".to_string(),
+        n => n.chars().take(60).collect(),
+    };
+    let (client_id, client_secret, refresh_token) = (
+        form.client_id.trim().to_string(),
+        form.client_secret.trim().to_string(),
+        form.refresh_token.trim().to_string(),
+    );
+    let mut forms = Forms {
+        ebay: super::forms::EbayForm {
+            name: name.clone(),
+            client_id: client_id.clone(),
+            ..Default::default()
+        },
+        flow,
+        ..Default::default()
+    };
+    if client_id.is_empty() || client_secret.is_empty() || refresh_token.is_empty() {
+        forms.ebay_error = Some(
+            "Collez l'App ID, le Cert ID et le jeton d'actualisation de l'application.".into(),
+        );
+        return refused(&state, &staff, forms).await;
+    }
+    let api_url = state.config.marketplaces.ebay_api_url.clone();
+    let mut connector = crate::stores::ebay::EbayConnector::new(
+        state.http.clone(),
+        api_url.as_deref(),
+        client_id.clone(),
+        client_secret.clone(),
+        refresh_token.clone(),
+        state.clock.clone(),
+    );
+    if let Err(e) = web::block(move || connector.check()).await? {
+        forms.ebay_error = Some(e.shown());
+        return refused(&state, &staff, forms).await;
+    }
+    let (secrets, now) = (state.secrets.clone(), state.clock.now());
+    db::call(&state.db, move |conn| {
+        let connection = sync::Connection {
+            platform: Platform::Ebay,
+            name: &name,
+            domain: "",
+            api_url: api_url.as_deref(),
+            credentials: Credentials::EbayOAuth {
+                client_id,
+                client_secret,
+                refresh_token,
+            },
+            webhook_secret: None,
+            sync_minutes: 15,
+        };
+        sync::register_store(conn, &secrets, &connection, now)
+    })
+    .await?;
+    state.sync_wanted.notify_one();
+    connected(&state, flow, "connected").await
+}

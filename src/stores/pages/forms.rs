@@ -41,6 +41,8 @@ pub(super) struct Forms {
     pub(super) amazon: AmazonForm,
     pub(super) amazon_error: Option<String>,
     pub(super) amazon_keys_error: Option<String>,
+    pub(super) ebay: EbayForm,
+    pub(super) ebay_error: Option<String>,
     pub(super) mirakl: MiraklForm,
     pub(super) mirakl_url_error: Option<String>,
     pub(super) mirakl_key_error: Option<String>,
@@ -119,6 +121,35 @@ pub(super) fn amazon_form(staff: &Staff, f: &Forms) -> Markup {
                         }
                     }
                 }
+                div.actions { button.btn.primary type="submit" { (text::CONNECT_BUTTON) } }
+            }
+        },
+    )
+}
+
+#[derive(Default, Deserialize)]
+pub(super) struct EbayForm {
+    #[serde(default)]
+    pub(super) name: String,
+    #[serde(default)]
+    pub(super) client_id: String,
+    #[serde(default)]
+    pub(super) client_secret: String,
+    #[serde(default)]
+    pub(super) refresh_token: String,
+}
+
+pub(super) fn ebay_form(staff: &Staff, f: &Forms) -> Markup {
+    card(
+        text::EBAY_TITLE,
+        html! {
+            p.muted { (text::EBAY_HOW) }
+            form.stack method="post" action=(f.flow.action(paths::CONNECT_EBAY)) novalidate {
+                (csrf_input(&staff.csrf))
+                (Field { id: Some("ebay-name".into()), ..Field::new(text::AMAZON_NAME, "name") }.value(if f.ebay.name.is_empty() { "eBay" } else { &f.ebay.name }).render())
+                (Field { id: Some("ebay-client".into()), ..Field::new(text::EBAY_CLIENT_ID, "client_id") }.value(&f.ebay.client_id).required().render())
+                (Field { id: Some("ebay-secret".into()), ..Field::new(text::EBAY_CLIENT_SECRET, "client_secret") }.kind("password").required().render())
+                (Field { id: Some("ebay-refresh".into()), ..Field::new(text::EBAY_REFRESH, "refresh_token") }.kind("password").required().error(f.ebay_error.as_deref()).render())
                 div.actions { button.btn.primary type="submit" { (text::CONNECT_BUTTON) } }
             }
         },

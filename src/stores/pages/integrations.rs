@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use super::connect::{check_shopify, oauth_app};
 use super::forms::{
-    Forms, amazon_form, import_errors, manual_form, mirakl_form, presta_form, shopify_form,
-    woo_form,
+    Forms, amazon_form, ebay_form, import_errors, manual_form, mirakl_form, presta_form,
+    shopify_form, woo_form,
 };
 use super::{request_sync, text};
 use crate::clock::{from_unix, relative_fr};
@@ -279,6 +279,14 @@ pub(super) fn store_card(
                         div.actions { button.btn.primary type="submit" { "Reconnecter" } }
                     }
                 }
+            @if s.status == "disconnected" && s.platform == Platform::Ebay {
+                    form.stack method="post" action=(paths::with_id(paths::STORE_CREDENTIALS, s.id)) {
+                        (csrf_input(&staff.csrf))
+                        p.muted { "Autorisez à nouveau l'application pour votre compte vendeur eBay, puis collez le nouveau jeton d'actualisation." }
+                        (Field { id: Some(format!("ebay-refresh-{}", s.id)), ..Field::new("Nouveau jeton d'actualisation (v^1.1#…)", "token") }.kind("password").required().render())
+                        div.actions { button.btn.primary type="submit" { "Reconnecter" } }
+                    }
+                }
             @if s.status == "disconnected" && s.platform == Platform::Amazon {
                     form.stack method="post" action=(paths::with_id(paths::STORE_CREDENTIALS, s.id)) {
                         (csrf_input(&staff.csrf))
@@ -406,6 +414,7 @@ pub(super) fn connect_forms(state: &AppState, staff: &Staff, forms: &Forms) -> M
             (presta_form(staff, forms))
             (manual_form(staff, forms))
             (amazon_form(staff, forms))
+            (ebay_form(staff, forms))
             (mirakl_form(staff, forms))
         }
     }
@@ -640,6 +649,37 @@ pub(super) async fn update_credentials(
         Credentials::MiraklKey {
             key: token,
             shop_id,
+        }
+    } else if store.platform == Platform::Ebay {
+        let Some(Credentials::EbayOAuth {
+            client_id,
+            client_secret,
+            ..
+        }) = store
+            .credentials
+            .as_deref()
+            .and_then(|sealed| state.secrets.open(sealed).ok())
+            .and_then(|plain| serde_json::from_slice(&plain).ok())
+        else {
+            return Err(AppError::BadRequest(
+                "Les identifiants de ce compte sont illisibles : déconnectez-le puis connectez-le à nouveau.".into(),
+            ));
+        };
+        let mut connector = crate::stores::ebay::EbayConnector::new(
+            state.http.clone(),
+            store.api_url.as_deref(),
+            client_id.clone(),
+            client_secret.clone(),
+            token.clone(),
+            state.clock.clone(),
+        );
+        if let Err(e) = web::block(move || connector.check()).await? {
+            return Err(AppError::BadRequest(e.shown()));
+        }
+        Credentials::EbayOAuth {
+            client_id,
+            client_secret,
+            refresh_token: token,
         }
     } else if store.platform == Platform::Amazon {
         // The app stays the same: only the seller's authorisation is renewed.

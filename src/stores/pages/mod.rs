@@ -113,6 +113,11 @@ mod text {
     pub const AMAZON_REFRESH: &str = "Jeton d'actualisation (Atzr|…)";
     pub const AMAZON_REFRESH_HINT: &str = "Donné par Seller Central quand vous autorisez l'application ; il n'est plus affiché ensuite.";
     pub const AMAZON_MARKETS: &str = "Places de marché dont lire les commandes";
+    pub const EBAY_TITLE: &str = "Connecter eBay";
+    pub const EBAY_HOW: &str = "Les commandes eBay rejoignent celles de la boutique, avec leur suivi. Sur developer.ebay.com, créez une application (clés de production), autorisez-la pour votre compte vendeur avec l'accès en lecture aux commandes (sell.fulfillment.readonly), puis copiez ici l'App ID, le Cert ID et le jeton d'actualisation.";
+    pub const EBAY_CLIENT_ID: &str = "App ID (identifiant client)";
+    pub const EBAY_CLIENT_SECRET: &str = "Cert ID (secret client)";
+    pub const EBAY_REFRESH: &str = "Jeton d'actualisation (v^1.1#…)";
     pub const MIRAKL_TITLE: &str = "Connecter une marketplace Mirakl";
     pub const MIRAKL_HOW: &str = "Beaucoup d'enseignes (Fnac, Darty, Leroy Merlin, Carrefour, Decathlon…) font tourner leur marketplace sur Mirakl. Dans votre espace vendeur de cette marketplace : Mon compte › Clé d'API, copiez la clé ; l'adresse est celle de l'espace vendeur.";
     pub const MIRAKL_URL: &str = "Adresse de l'espace vendeur";
@@ -151,6 +156,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             paths::CONNECT_AMAZON,
             web::post().to(connect::connect_amazon),
         )
+        .route(paths::CONNECT_EBAY, web::post().to(connect::connect_ebay))
         .route(
             paths::CONNECT_MIRAKL,
             web::post().to(connect::connect_mirakl),

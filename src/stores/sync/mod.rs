@@ -88,6 +88,12 @@ pub enum Credentials {
         refresh_token: String,
         marketplaces: Vec<String>,
     },
+    /// An eBay seller's authorisation of the shop's eBay app (OAuth refresh token).
+    EbayOAuth {
+        client_id: String,
+        client_secret: String,
+        refresh_token: String,
+    },
     /// A Mirakl shop API key, and the shop when the key reaches several.
     MiraklKey {
         key: String,
@@ -276,6 +282,21 @@ fn connector(ctx: &SyncContext, store: &Store) -> Result<Box<dyn Connector>, Syn
             client_secret,
             refresh_token,
             marketplaces,
+            ctx.clock.clone(),
+        ))),
+        (
+            Platform::Ebay,
+            Credentials::EbayOAuth {
+                client_id,
+                client_secret,
+                refresh_token,
+            },
+        ) => Ok(Box::new(crate::stores::ebay::EbayConnector::new(
+            ctx.http.clone(),
+            store.api_url.as_deref(),
+            client_id,
+            client_secret,
+            refresh_token,
             ctx.clock.clone(),
         ))),
         (Platform::Mirakl, Credentials::MiraklKey { key, shop_id }) => {

@@ -2,6 +2,7 @@
 //! contracts (auth, pagination, throttling, error bodies).
 
 pub mod amazon;
+pub mod ebay;
 pub mod mirakl;
 pub mod prestashop;
 pub mod resend;
