@@ -50,7 +50,8 @@ CREATE TABLE login_links (
 
 -- Connected stores, their local catalogue copy, and sync bookkeeping.
 CREATE TABLE stores (
-    id INTEGER PRIMARY KEY,
+    -- Never reused: a new store is never taken for a removed one.
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     platform TEXT NOT NULL CHECK (platform IN ('shopify', 'woocommerce', 'prestashop', 'manual',
         'amazon', 'ebay', 'etsy', 'cdiscount', 'mirakl')),
     name TEXT NOT NULL,
@@ -652,7 +653,9 @@ CREATE INDEX appointments_unsent ON appointments(id)
 CREATE TABLE alerts (
     id INTEGER PRIMARY KEY,
     kind TEXT NOT NULL CHECK (kind IN ('stock', 'price')),
-    store_id INTEGER NOT NULL REFERENCES stores(id) ON DELETE CASCADE,
+    -- The store it was subscribed in; NULL once that store is disconnected, until a
+    -- store selling the same SKU takes it over (a change of platform keeps alerts).
+    store_id INTEGER REFERENCES stores(id) ON DELETE SET NULL,
     -- The variant as holds name it (its SKU, else variant:STORE:ID).
     item_key TEXT NOT NULL,
     product_title TEXT NOT NULL,

@@ -327,7 +327,8 @@ const DUE_COLUMNS: &str = "id, kind, store_id, product_title, variant_title, pri
     recipient, conversation_id, lang";
 
 /// The alerts due now under the shop's rules, and the alerts closed because their item
-/// left the catalogue. Back in stock: at most `per_unit` shoppers per unit available
+/// left the catalogue (alerts whose store was disconnected wait for one selling the same
+/// SKU: see [`reattach`]). Back in stock: at most `per_unit` shoppers per unit available
 /// (net of holds), oldest subscribers first, once `min_stock` is reached, and the next
 /// batch only `batch_minutes` after the last while stock remains. Price: every
 /// subscriber once the price fell by `price_drop_percent` from theirs.
@@ -336,7 +337,10 @@ pub fn due(conn: &Connection, rules: &Rules, now: Timestamp) -> Result<Vec<Due>,
         return Ok(Vec::new());
     }
     let items: Vec<(i64, String)> = conn
-        .prepare_cached("SELECT DISTINCT store_id, item_key FROM alerts WHERE status = 'active'")?
+        .prepare_cached(
+            "SELECT DISTINCT store_id, item_key FROM alerts
+             WHERE status = 'active' AND store_id IS NOT NULL",
+        )?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
     let mut out = Vec::new();
@@ -432,7 +436,7 @@ pub fn to_confirm(conn: &Connection, now: Timestamp) -> Result<Vec<ToConfirm>, A
     type Row = (i64, i64, String, String, String, String, String);
     let rows: Vec<Row> = conn
         .prepare_cached(
-            "SELECT id, store_id, item_key, recipient, product_title, variant_title, lang
+            "SELECT id, COALESCE(store_id, 0), item_key, recipient, product_title, variant_title, lang
              FROM alerts WHERE status = 'unconfirmed' AND confirm_sent_at IS NULL
              ORDER BY id LIMIT 500",
         )?
@@ -501,7 +505,8 @@ pub fn totals(conn: &Connection) -> Result<Totals, AppError> {
         .prepare_cached(
             "SELECT COALESCE(SUM(status = 'active'), 0), COALESCE(SUM(status = 'unconfirmed'), 0),
                     COALESCE(SUM(status = 'sent'), 0), COALESCE(SUM(status = 'unsubscribed'), 0),
-                    COALESCE(SUM(status = 'closed'), 0), COUNT(DISTINCT store_id || ' ' || item_key)
+                    COALESCE(SUM(status = 'closed'), 0),
+                    COUNT(DISTINCT COALESCE(store_id, 0) || ' ' || item_key)
              FROM alerts",
         )?
         .query_row([], |r| {
@@ -527,13 +532,13 @@ pub fn by_variant(
     let like = format!("%{}%", search.trim().replace(['%', '_'], ""));
     let rows = conn
         .prepare_cached(
-            "SELECT store_id, item_key, MAX(product_title), MAX(variant_title),
+            "SELECT COALESCE(store_id, 0), item_key, MAX(product_title), MAX(variant_title),
                     SUM(status = 'active'), SUM(status = 'unconfirmed'), SUM(status = 'sent'),
                     SUM(status = 'unsubscribed'), SUM(status = 'closed'),
                     SUM(status = 'active' AND kind = 'price')
              FROM alerts
              WHERE ?1 = '%%' OR product_title LIKE ?1 OR variant_title LIKE ?1 OR item_key LIKE ?1
-             GROUP BY store_id, item_key
+             GROUP BY COALESCE(store_id, 0), item_key
              ORDER BY SUM(status = 'active') DESC, MAX(created_at) DESC
              LIMIT ?2 OFFSET ?3",
         )?
@@ -559,7 +564,7 @@ pub fn variants_matching(conn: &Connection, search: &str) -> Result<i64, AppErro
     let like = format!("%{}%", search.trim().replace(['%', '_'], ""));
     Ok(conn
         .prepare_cached(
-            "SELECT COUNT(DISTINCT store_id || ' ' || item_key) FROM alerts
+            "SELECT COUNT(DISTINCT COALESCE(store_id, 0) || ' ' || item_key) FROM alerts
              WHERE ?1 = '%%' OR product_title LIKE ?1 OR variant_title LIKE ?1 OR item_key LIKE ?1",
         )?
         .query_row([like], |r| r.get(0))?)
@@ -633,4 +638,33 @@ pub fn link_lang(conn: &Connection, token: &str, confirm: bool) -> Result<Option
         .query_row([token::hash_token(token.trim())], |r| r.get(0))
         .optional()?;
     Ok(lang.and_then(|l| Lang::from_code(&l)))
+}
+
+/// Alerts whose store was disconnected (a change of platform) go to the store that now
+/// sells the same SKU, among the shop's own stores; a shopper already waiting there
+/// keeps that one. How many moved.
+pub fn reattach(conn: &Connection, now: Timestamp) -> Result<usize, AppError> {
+    let moved = conn.execute(
+        "UPDATE OR IGNORE alerts SET store_id = (
+             SELECT v.store_id FROM variants v JOIN stores s ON s.id = v.store_id
+             WHERE v.sku = alerts.item_key AND s.platform IN ('shopify', 'woocommerce',
+                 'prestashop', 'manual')
+             ORDER BY v.store_id LIMIT 1)
+         WHERE store_id IS NULL AND status IN ('unconfirmed', 'active')
+           AND EXISTS (SELECT 1 FROM variants v JOIN stores s ON s.id = v.store_id
+                       WHERE v.sku = alerts.item_key AND s.platform IN ('shopify',
+                           'woocommerce', 'prestashop', 'manual'))",
+        [],
+    )?;
+    // Those left behind had the same alert in the new store already.
+    conn.execute(
+        "UPDATE alerts SET status = 'closed', ended_at = ?1
+         WHERE store_id IS NULL AND status IN ('unconfirmed', 'active')
+           AND EXISTS (SELECT 1 FROM alerts a WHERE a.store_id IS NOT NULL
+                       AND a.kind = alerts.kind AND a.item_key = alerts.item_key
+                       AND a.recipient = alerts.recipient
+                       AND a.status IN ('unconfirmed', 'active'))",
+        [now.as_second()],
+    )?;
+    Ok(moved)
 }

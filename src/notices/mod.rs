@@ -118,6 +118,7 @@ pub fn round(
     };
     db::write(conn, |tx| {
         let mut report = Report::default();
+        alerts::reattach(tx, now)?;
         confirmations(tx, &voice, now, &mut report)?;
         send_alerts(tx, &voice, now, &mut report)?;
         invitations(tx, &voice, now, &mut report)?;

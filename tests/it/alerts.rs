@@ -498,3 +498,93 @@ fn email_alerts_are_confirmed_once_by_a_link_that_expires() {
     let expired = c.post(&link, &[]);
     assert!(expired.body.contains("plus valable"), "{}", expired.body);
 }
+
+#[test]
+fn a_change_of_platform_keeps_alerts_holds_and_the_conversation_by_sku() {
+    use crate::fakes::woocommerce::{FakeWoo, KEY, SECRET};
+    let shop = shop();
+    save_rules(&shop.owner, "1", &[]);
+    let who = "+33600000301";
+    // An alert on the size that is out, a hold of the size that is in.
+    sms(
+        &shop,
+        who,
+        "Bonjour, vous avez la robe fleurie bleue en 40 ?",
+        "SM-sw1",
+        1,
+    );
+    let yes = sms(&shop, who, "oui merci", "SM-sw2", 2);
+    assert!(yes.contains("Je vous préviens"), "{yes}");
+    let held = sms(
+        &shop,
+        who,
+        "Et la robe fleurie bleue en 38, vous l'avez ?",
+        "SM-sw3",
+        3,
+    );
+    assert!(held.contains("de côté"), "{held}");
+    let row = |sql: &str| -> (Option<i64>, String, String) {
+        db(&shop.app)
+            .query_row(sql, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+    };
+    let (store, alert_key, _) = row("SELECT store_id, item_key, status FROM alerts");
+    let (_, hold_key, _) = row("SELECT store_id, item_key, status FROM reservations");
+    assert_eq!(store, Some(1));
+
+    // The shop leaves Shopify for WooCommerce.
+    let r = shop.owner.submit(
+        "/settings/integrations",
+        "/settings/integrations/1/remove",
+        &[],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        row("SELECT store_id, item_key, status FROM alerts"),
+        (None, alert_key.clone(), "active".to_string()),
+        "kept while no store sells it"
+    );
+    let woo = FakeWoo::start();
+    let r = shop.owner.submit(
+        "/settings/integrations",
+        "/settings/integrations/woocommerce",
+        &[
+            ("url", woo.served.base.as_str()),
+            ("key", KEY),
+            ("secret", SECRET),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    // The new store sells the same SKU: the alert follows it, still waiting.
+    let woo_store = || -> Option<i64> {
+        db(&shop.app)
+            .query_row(
+                "SELECT id FROM stores WHERE platform = 'woocommerce'",
+                [],
+                |r| r.get(0),
+            )
+            .ok()
+    };
+    wait_until("the alert taken over by the new store", || {
+        woo_store().is_some()
+            && row("SELECT store_id, item_key, status FROM alerts").0 == woo_store()
+    });
+    assert_eq!(
+        row("SELECT store_id, item_key, status FROM alerts"),
+        (woo_store(), alert_key, "active".to_string())
+    );
+    // The hold and the conversation are the same as before.
+    let (_, key, status) = row("SELECT store_id, item_key, status FROM reservations");
+    assert_eq!((key, status), (hold_key, "active".to_string()));
+    let messages: i64 = db(&shop.app)
+        .query_row(
+            "SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id
+             WHERE c.contact = ?1",
+            [who],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(messages, 6);
+    let page = shop.owner.get("/alerts");
+    assert!(page.body.contains("Robe Fleurie Bleue"), "{}", page.body);
+}

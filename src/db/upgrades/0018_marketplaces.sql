@@ -4,7 +4,8 @@
 -- with its new platforms without touching the rows that point to it.
 
 CREATE TABLE stores_new (
-    id INTEGER PRIMARY KEY,
+    -- Never reused: a new store is never taken for a removed one.
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     platform TEXT NOT NULL CHECK (platform IN ('shopify', 'woocommerce', 'prestashop', 'manual',
         'amazon', 'ebay', 'etsy', 'cdiscount', 'mirakl')),
     name TEXT NOT NULL,
@@ -60,3 +61,49 @@ CREATE TABLE sku_mappings (
     created_at INTEGER NOT NULL,
     PRIMARY KEY (store_id, external_sku)
 ) WITHOUT ROWID;
+
+-- Alerts outlive their store: disconnecting a store (a change of platform) keeps them,
+-- and a store selling the same SKU takes them over. Rebuilt for the new foreign key.
+CREATE TABLE alerts_new (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('stock', 'price')),
+    -- The store it was subscribed in; NULL once that store is disconnected, until a
+    -- store selling the same SKU takes it over (a change of platform keeps alerts).
+    store_id INTEGER REFERENCES stores(id) ON DELETE SET NULL,
+    -- The variant as holds name it (its SKU, else variant:STORE:ID).
+    item_key TEXT NOT NULL,
+    product_title TEXT NOT NULL,
+    variant_title TEXT NOT NULL,
+    -- The price when subscribed: a price alert waits for a drop from it.
+    price_cents INTEGER,
+    -- Where the alert goes: the conversation's channel, or e-mail for the web chat.
+    channel TEXT NOT NULL CHECK (channel IN ('sms', 'whatsapp', 'email')),
+    recipient TEXT NOT NULL,
+    conversation_id INTEGER REFERENCES conversations(id) ON DELETE SET NULL,
+    lang TEXT NOT NULL DEFAULT 'fr',
+    -- unconfirmed: an e-mail waiting for its double opt-in; active: waiting for the
+    -- stock or the price; sent: the one alert went; unsubscribed; closed: the variant
+    -- is gone, or the confirmation expired.
+    status TEXT NOT NULL CHECK (status IN ('unconfirmed', 'active', 'sent', 'unsubscribed', 'closed')),
+    -- The confirmation link's token (hashed), single use, until `confirm_by`.
+    confirm_hash TEXT UNIQUE,
+    confirm_by INTEGER,
+    -- The unsubscribe link's token (hashed).
+    unsubscribe_hash TEXT UNIQUE,
+    -- Who subscribed them: the shopper in the conversation, or a team member.
+    created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    created_at INTEGER NOT NULL,
+    confirmed_at INTEGER,
+    -- When the confirmation e-mail was queued (the notices job sends it once).
+    confirm_sent_at INTEGER,
+    sent_at INTEGER,
+    ended_at INTEGER
+);
+INSERT INTO alerts_new (id, kind, store_id, item_key, product_title, variant_title, price_cents, channel, recipient, conversation_id, lang, status, confirm_hash, confirm_by, unsubscribe_hash, created_by, created_at, confirmed_at, confirm_sent_at, sent_at, ended_at) SELECT id, kind, store_id, item_key, product_title, variant_title, price_cents, channel, recipient, conversation_id, lang, status, confirm_hash, confirm_by, unsubscribe_hash, created_by, created_at, confirmed_at, confirm_sent_at, sent_at, ended_at FROM alerts;
+DROP TABLE alerts;
+ALTER TABLE alerts_new RENAME TO alerts;
+CREATE INDEX alerts_waiting ON alerts(store_id, item_key, created_at) WHERE status = 'active';
+CREATE UNIQUE INDEX alerts_one_per_shopper ON alerts(kind, store_id, item_key, recipient)
+    WHERE status IN ('unconfirmed', 'active');
+CREATE INDEX alerts_by_item ON alerts(item_key, status);
+CREATE INDEX alerts_recent ON alerts(created_at);
