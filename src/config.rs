@@ -44,6 +44,9 @@ pub struct Marketplaces {
     /// Replaces https://api.ebay.com for accounts connected from the pages.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ebay_api_url: Option<String>,
+    /// Replaces https://api.etsy.com for shops connected from the pages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub etsy_api_url: Option<String>,
 }
 
 /// Messaging providers. Keys set here win over what the Channels pages store (an admin

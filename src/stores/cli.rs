@@ -109,6 +109,23 @@ pub enum StoreAdd {
         #[arg(long)]
         api_url: Option<String>,
     },
+    /// An Etsy shop (orders only), through the Open API v3.
+    Etsy {
+        /// The Etsy app's keystring (its x-api-key).
+        #[arg(long)]
+        keystring: String,
+        /// The shop's refresh token from the app's authorisation; may be file:/path.
+        #[arg(long)]
+        refresh_token: String,
+        /// The shop's numeric id.
+        #[arg(long)]
+        shop_id: String,
+        #[arg(long, default_value = "Etsy")]
+        name: String,
+        /// Base URL replacing https://api.etsy.com (proxies, tests).
+        #[arg(long)]
+        api_url: Option<String>,
+    },
     /// A marketplace run on Mirakl (orders only), with the seller's shop API key.
     Mirakl {
         /// The marketplace's address, e.g. https://marketplace-enseigne.mirakl.net
@@ -373,6 +390,45 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
                     client_id: client_id.trim().to_string(),
                     client_secret: secret_arg(&client_secret, "the client secret")?,
                     refresh_token: secret_arg(&refresh_token, "the refresh token")?,
+                },
+                webhook_secret: None,
+                sync_minutes: 15,
+            };
+            let id = sync::register_store(&mut conn, &ctx.secrets, &connection, ctx.clock.now())
+                .map_err(failed)?;
+            println!("{id}");
+        }
+        StoreCommand::Add(StoreAdd::Etsy {
+            keystring,
+            refresh_token,
+            shop_id,
+            name,
+            api_url,
+        }) => {
+            let shop_id = shop_id.trim().to_string();
+            if shop_id.is_empty() || !shop_id.chars().all(|c| c.is_ascii_digit()) {
+                return Err((
+                    format!("--shop-id `{shop_id}` must be the shop's number, e.g. 12345678"),
+                    2,
+                ));
+            }
+            if let Some(url) = &api_url
+                && !(url.starts_with("http://") || url.starts_with("https://"))
+            {
+                return Err((
+                    format!("--api-url `{url}` must start with http:// or https://"),
+                    2,
+                ));
+            }
+            let connection = Connection {
+                platform: Platform::Etsy,
+                name: name.trim(),
+                domain: "",
+                api_url: api_url.as_deref().map(|u| u.trim_end_matches('/')),
+                credentials: Credentials::EtsyOAuth {
+                    keystring: keystring.trim().to_string(),
+                    refresh_token: secret_arg(&refresh_token, "the refresh token")?,
+                    shop_id,
                 },
                 webhook_secret: None,
                 sync_minutes: 15,

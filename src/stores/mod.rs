@@ -6,6 +6,7 @@ pub mod amazon;
 pub mod cli;
 pub mod connector;
 pub mod ebay;
+pub mod etsy;
 pub mod http;
 pub mod manual;
 pub mod mappings;

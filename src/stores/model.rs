@@ -15,6 +15,7 @@ pub enum Platform {
     /// A marketplace run on Mirakl (the operator's own instance).
     Mirakl,
     Ebay,
+    Etsy,
 }
 
 impl Platform {
@@ -27,6 +28,7 @@ impl Platform {
             Platform::Amazon => "amazon",
             Platform::Mirakl => "mirakl",
             Platform::Ebay => "ebay",
+            Platform::Etsy => "etsy",
         }
     }
 
@@ -39,12 +41,16 @@ impl Platform {
             Platform::Amazon => "Amazon",
             Platform::Mirakl => "Marketplace Mirakl",
             Platform::Ebay => "eBay",
+            Platform::Etsy => "Etsy",
         }
     }
 
     /// A marketplace brings orders only; the catalogue comes from the shop's stores.
     pub fn is_marketplace(self) -> bool {
-        matches!(self, Platform::Amazon | Platform::Mirakl | Platform::Ebay)
+        matches!(
+            self,
+            Platform::Amazon | Platform::Mirakl | Platform::Ebay | Platform::Etsy
+        )
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
@@ -56,6 +62,7 @@ impl Platform {
             Self::Amazon,
             Self::Mirakl,
             Self::Ebay,
+            Self::Etsy,
         ]
         .into_iter()
         .find(|p| p.code() == code)

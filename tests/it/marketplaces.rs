@@ -717,3 +717,105 @@ fn ebay_orders_come_in_with_their_tracking_through_oauth_and_stop_when_revoked()
     );
     assert_eq!(count(""), 450);
 }
+
+#[test]
+fn etsy_receipts_come_in_and_each_renewed_refresh_token_is_kept() {
+    use crate::fakes::etsy::{self, FakeEtsy, KEYSTRING, REFRESH_TOKEN, SHOP_ID};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let fake = FakeEtsy::start(etsy::receipts(240, crate::common::start_time()));
+    let base = fake.served.base.clone();
+    let app = TestApp::spawn_in(&dir, |c| {
+        c.channels.webchat.allowed_origins = vec![crate::common::WIDGET_ORIGIN.into()];
+        c.marketplaces.etsy_api_url = Some(base);
+    });
+    crate::common::demo_database(&dir);
+    let owner = app.setup_owner();
+    let d = dir.to_str().unwrap();
+    let bad = cli(
+        &[
+            "--data-dir",
+            d,
+            "store",
+            "add",
+            "etsy",
+            "--keystring",
+            KEYSTRING,
+            "--refresh-token",
+            REFRESH_TOKEN,
+            "--shop-id",
+            "ma-boutique",
+        ],
+        &[],
+        None,
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    // From the page: a shop id that is not a number is refused; then connected. The
+    // check itself used the refresh token, and Etsy answered with the next one: kept.
+    let connect = |shop: &str| {
+        owner.submit(
+            "/settings/integrations",
+            "/settings/integrations/etsy",
+            &[
+                ("name", "Etsy"),
+                ("keystring", KEYSTRING),
+                ("refresh_token", REFRESH_TOKEN),
+                ("shop_id", shop),
+            ],
+        )
+    };
+    let r = connect("ma-boutique");
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("fait de chiffres"), "{}", r.body);
+    let r = connect(SHOP_ID);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let store = one(&dir, "SELECT id FROM stores WHERE platform = 'etsy'").to_string();
+    wait_until("the first sync", || runs(&dir, &store) >= 1);
+    let sync = |before: i64| {
+        let r = owner.submit(
+            "/settings/integrations",
+            &format!("/settings/integrations/{store}/sync"),
+            &[],
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        wait_until("the sync finished", || runs(&dir, &store) > before);
+    };
+    let count = |sql: &str| {
+        one(
+            &dir,
+            &format!("SELECT count(*) FROM orders WHERE store_id = {store} {sql}"),
+        )
+    };
+    assert_eq!(count(""), 240, "{:?}", fake.with(|s| s.problems.clone()));
+    let problems = fake.with(|s| s.problems.clone());
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(fake.with(|s| s.pages), 3);
+    assert_eq!(count("AND tracking_number <> ''"), 80);
+    assert_eq!(count("AND cancelled_at IS NOT NULL"), 24);
+
+    // Etsy gave a new refresh token and refuses the old one: the next syncs use the
+    // new one, again and again.
+    sync(1);
+    sync(2);
+    assert_eq!(fake.with(|s| s.grants), 4, "the check, then one per sync");
+    assert_eq!(
+        one(
+            &dir,
+            &format!("SELECT status = 'connected' FROM stores WHERE id = {store}")
+        ),
+        1
+    );
+
+    // The buyer quotes the receipt number and proves it with the postcode.
+    let asked = widget_says(
+        &app,
+        "v-etsy-1",
+        "Bonjour, où en est ma commande 3000000000 ?",
+    );
+    assert!(asked.contains("code postal"), "{asked}");
+    let told = widget_says(&app, "v-etsy-1", "13001");
+    assert!(
+        told.contains("3000000000") && told.contains("8R00000000000"),
+        "{told}"
+    );
+}

@@ -762,3 +762,86 @@ pub(super) async fn connect_ebay(
     state.sync_wanted.notify_one();
     connected(&state, flow, "connected").await
 }
+
+/// Connects an Etsy shop (orders only): the authorisation is checked with one token
+/// request before anything is saved, and the refresh token Etsy answers with is kept.
+pub(super) async fn connect_etsy(
+    state: web::Data<AppState>,
+    staff: Staff,
+    flow: Flow,
+    CsrfForm(form): CsrfForm<super::forms::EtsyForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Perm::ManageShop)?;
+    let name = match form.name.trim() {
+        "" => "Etsy".to_string(),
+        n => n.chars().take(60).collect(),
+    };
+    let (keystring, refresh_token, shop_id) = (
+        form.keystring.trim().to_string(),
+        form.refresh_token.trim().to_string(),
+        form.shop_id.trim().to_string(),
+    );
+    let mut forms = Forms {
+        etsy: super::forms::EtsyForm {
+            name: name.clone(),
+            keystring: keystring.clone(),
+            shop_id: shop_id.clone(),
+            ..Default::default()
+        },
+        flow,
+        ..Default::default()
+    };
+    if keystring.is_empty() || refresh_token.is_empty() {
+        forms.etsy_error =
+            Some("Collez la clé de l'application et le jeton d'actualisation.".into());
+        return refused(&state, &staff, forms).await;
+    }
+    if shop_id.is_empty() || !shop_id.chars().all(|c| c.is_ascii_digit()) {
+        forms.etsy_error = Some(
+            "Le numéro de la boutique est fait de chiffres (il figure dans l'adresse de votre tableau de bord Etsy).".into(),
+        );
+        return refused(&state, &staff, forms).await;
+    }
+    let api_url = state.config.marketplaces.etsy_api_url.clone();
+    let kept = std::sync::Arc::new(std::sync::Mutex::new(refresh_token.clone()));
+    let into = kept.clone();
+    let mut connector = crate::stores::etsy::EtsyConnector::new(
+        state.http.clone(),
+        api_url.as_deref(),
+        keystring.clone(),
+        refresh_token.clone(),
+        shop_id.clone(),
+        state.clock.clone(),
+        Box::new(move |t: &str| {
+            if let Ok(mut k) = into.lock() {
+                *k = t.to_string();
+            }
+            Ok(())
+        }),
+    );
+    if let Err(e) = web::block(move || connector.check()).await? {
+        forms.etsy_error = Some(e.shown());
+        return refused(&state, &staff, forms).await;
+    }
+    let refresh_token = kept.lock().map(|k| k.clone()).unwrap_or(refresh_token);
+    let (secrets, now) = (state.secrets.clone(), state.clock.now());
+    db::call(&state.db, move |conn| {
+        let connection = sync::Connection {
+            platform: Platform::Etsy,
+            name: &name,
+            domain: "",
+            api_url: api_url.as_deref(),
+            credentials: Credentials::EtsyOAuth {
+                keystring,
+                refresh_token,
+                shop_id,
+            },
+            webhook_secret: None,
+            sync_minutes: 15,
+        };
+        sync::register_store(conn, &secrets, &connection, now)
+    })
+    .await?;
+    state.sync_wanted.notify_one();
+    connected(&state, flow, "connected").await
+}

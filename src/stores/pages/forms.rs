@@ -43,6 +43,8 @@ pub(super) struct Forms {
     pub(super) amazon_keys_error: Option<String>,
     pub(super) ebay: EbayForm,
     pub(super) ebay_error: Option<String>,
+    pub(super) etsy: EtsyForm,
+    pub(super) etsy_error: Option<String>,
     pub(super) mirakl: MiraklForm,
     pub(super) mirakl_url_error: Option<String>,
     pub(super) mirakl_key_error: Option<String>,
@@ -150,6 +152,35 @@ pub(super) fn ebay_form(staff: &Staff, f: &Forms) -> Markup {
                 (Field { id: Some("ebay-client".into()), ..Field::new(text::EBAY_CLIENT_ID, "client_id") }.value(&f.ebay.client_id).required().render())
                 (Field { id: Some("ebay-secret".into()), ..Field::new(text::EBAY_CLIENT_SECRET, "client_secret") }.kind("password").required().render())
                 (Field { id: Some("ebay-refresh".into()), ..Field::new(text::EBAY_REFRESH, "refresh_token") }.kind("password").required().error(f.ebay_error.as_deref()).render())
+                div.actions { button.btn.primary type="submit" { (text::CONNECT_BUTTON) } }
+            }
+        },
+    )
+}
+
+#[derive(Default, Deserialize)]
+pub(super) struct EtsyForm {
+    #[serde(default)]
+    pub(super) name: String,
+    #[serde(default)]
+    pub(super) keystring: String,
+    #[serde(default)]
+    pub(super) refresh_token: String,
+    #[serde(default)]
+    pub(super) shop_id: String,
+}
+
+pub(super) fn etsy_form(staff: &Staff, f: &Forms) -> Markup {
+    card(
+        text::ETSY_TITLE,
+        html! {
+            p.muted { (text::ETSY_HOW) }
+            form.stack method="post" action=(f.flow.action(paths::CONNECT_ETSY)) novalidate {
+                (csrf_input(&staff.csrf))
+                (Field { id: Some("etsy-name".into()), ..Field::new(text::AMAZON_NAME, "name") }.value(if f.etsy.name.is_empty() { "Etsy" } else { &f.etsy.name }).render())
+                (Field { id: Some("etsy-key".into()), ..Field::new(text::ETSY_KEY, "keystring") }.value(&f.etsy.keystring).required().render())
+                (Field { id: Some("etsy-refresh".into()), ..Field::new(text::ETSY_REFRESH, "refresh_token") }.kind("password").required().render())
+                (Field { id: Some("etsy-shop".into()), ..Field::new(text::ETSY_SHOP, "shop_id") }.value(&f.etsy.shop_id).required().error(f.etsy_error.as_deref()).render())
                 div.actions { button.btn.primary type="submit" { (text::CONNECT_BUTTON) } }
             }
         },

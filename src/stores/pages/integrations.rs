@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::connect::{check_shopify, oauth_app};
 use super::forms::{
-    Forms, amazon_form, ebay_form, import_errors, manual_form, mirakl_form, presta_form,
+    Forms, amazon_form, ebay_form, etsy_form, import_errors, manual_form, mirakl_form, presta_form,
     shopify_form, woo_form,
 };
 use super::{request_sync, text};
@@ -279,6 +279,14 @@ pub(super) fn store_card(
                         div.actions { button.btn.primary type="submit" { "Reconnecter" } }
                     }
                 }
+            @if s.status == "disconnected" && s.platform == Platform::Etsy {
+                    form.stack method="post" action=(paths::with_id(paths::STORE_CREDENTIALS, s.id)) {
+                        (csrf_input(&staff.csrf))
+                        p.muted { "Autorisez à nouveau l'application pour votre boutique Etsy, puis collez le nouveau jeton d'actualisation." }
+                        (Field { id: Some(format!("etsy-refresh-{}", s.id)), ..Field::new("Nouveau jeton d'actualisation", "token") }.kind("password").required().render())
+                        div.actions { button.btn.primary type="submit" { "Reconnecter" } }
+                    }
+                }
             @if s.status == "disconnected" && s.platform == Platform::Ebay {
                     form.stack method="post" action=(paths::with_id(paths::STORE_CREDENTIALS, s.id)) {
                         (csrf_input(&staff.csrf))
@@ -415,6 +423,7 @@ pub(super) fn connect_forms(state: &AppState, staff: &Staff, forms: &Forms) -> M
             (manual_form(staff, forms))
             (amazon_form(staff, forms))
             (ebay_form(staff, forms))
+            (etsy_form(staff, forms))
             (mirakl_form(staff, forms))
         }
     }
@@ -648,6 +657,45 @@ pub(super) async fn update_credentials(
         }
         Credentials::MiraklKey {
             key: token,
+            shop_id,
+        }
+    } else if store.platform == Platform::Etsy {
+        let Some(Credentials::EtsyOAuth {
+            keystring, shop_id, ..
+        }) = store
+            .credentials
+            .as_deref()
+            .and_then(|sealed| state.secrets.open(sealed).ok())
+            .and_then(|plain| serde_json::from_slice(&plain).ok())
+        else {
+            return Err(AppError::BadRequest(
+                "Les identifiants de cette boutique sont illisibles : déconnectez-la puis connectez-la à nouveau.".into(),
+            ));
+        };
+        // The check uses the token once: Etsy answers with the one to keep.
+        let kept = std::sync::Arc::new(std::sync::Mutex::new(token.clone()));
+        let into = kept.clone();
+        let mut connector = crate::stores::etsy::EtsyConnector::new(
+            state.http.clone(),
+            store.api_url.as_deref(),
+            keystring.clone(),
+            token.clone(),
+            shop_id.clone(),
+            state.clock.clone(),
+            Box::new(move |t: &str| {
+                if let Ok(mut k) = into.lock() {
+                    *k = t.to_string();
+                }
+                Ok(())
+            }),
+        );
+        if let Err(e) = web::block(move || connector.check()).await? {
+            return Err(AppError::BadRequest(e.shown()));
+        }
+        let refresh_token = kept.lock().map(|k| k.clone()).unwrap_or(token);
+        Credentials::EtsyOAuth {
+            keystring,
+            refresh_token,
             shop_id,
         }
     } else if store.platform == Platform::Ebay {

@@ -118,6 +118,11 @@ mod text {
     pub const EBAY_CLIENT_ID: &str = "App ID (identifiant client)";
     pub const EBAY_CLIENT_SECRET: &str = "Cert ID (secret client)";
     pub const EBAY_REFRESH: &str = "Jeton d'actualisation (v^1.1#…)";
+    pub const ETSY_TITLE: &str = "Connecter Etsy";
+    pub const ETSY_HOW: &str = "Les commandes Etsy rejoignent celles de la boutique, avec leur suivi. Sur etsy.com/developers, créez une application, autorisez-la pour votre boutique avec le droit de lecture des commandes (transactions_r), puis copiez ici sa clé (keystring), le jeton d'actualisation et le numéro de la boutique.";
+    pub const ETSY_KEY: &str = "Clé de l'application (keystring)";
+    pub const ETSY_REFRESH: &str = "Jeton d'actualisation";
+    pub const ETSY_SHOP: &str = "Numéro de la boutique Etsy";
     pub const MIRAKL_TITLE: &str = "Connecter une marketplace Mirakl";
     pub const MIRAKL_HOW: &str = "Beaucoup d'enseignes (Fnac, Darty, Leroy Merlin, Carrefour, Decathlon…) font tourner leur marketplace sur Mirakl. Dans votre espace vendeur de cette marketplace : Mon compte › Clé d'API, copiez la clé ; l'adresse est celle de l'espace vendeur.";
     pub const MIRAKL_URL: &str = "Adresse de l'espace vendeur";
@@ -157,6 +162,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(connect::connect_amazon),
         )
         .route(paths::CONNECT_EBAY, web::post().to(connect::connect_ebay))
+        .route(paths::CONNECT_ETSY, web::post().to(connect::connect_etsy))
         .route(
             paths::CONNECT_MIRAKL,
             web::post().to(connect::connect_mirakl),

@@ -94,6 +94,13 @@ pub enum Credentials {
         client_secret: String,
         refresh_token: String,
     },
+    /// An Etsy shop's authorisation of the shop's Etsy app: its keystring (x-api-key),
+    /// the refresh token (renewed by Etsy at each use) and the shop's id.
+    EtsyOAuth {
+        keystring: String,
+        refresh_token: String,
+        shop_id: String,
+    },
     /// A Mirakl shop API key, and the shop when the key reaches several.
     MiraklKey {
         key: String,
@@ -299,6 +306,41 @@ fn connector(ctx: &SyncContext, store: &Store) -> Result<Box<dyn Connector>, Syn
             refresh_token,
             ctx.clock.clone(),
         ))),
+        (
+            Platform::Etsy,
+            Credentials::EtsyOAuth {
+                keystring,
+                refresh_token,
+                shop_id,
+            },
+        ) => {
+            // Etsy's new refresh token is sealed and saved as soon as it comes.
+            let (db, secrets, id) = (ctx.db.clone(), ctx.secrets.clone(), store.id);
+            let (key, shop) = (keystring.clone(), shop_id.clone());
+            let renewed: crate::stores::etsy::Renewed = Box::new(move |token: &str| {
+                let sealed = seal_credentials(
+                    &secrets,
+                    &Credentials::EtsyOAuth {
+                        keystring: key.clone(),
+                        refresh_token: token.to_string(),
+                        shop_id: shop.clone(),
+                    },
+                )
+                .map_err(|e| SyncError::Local(e.to_string()))?;
+                let mut conn = db.get().map_err(|e| SyncError::Local(e.to_string()))?;
+                db::write(&mut conn, |tx| repo::set_credentials(tx, id, &sealed))
+                    .map_err(|e: AppError| SyncError::Local(e.to_string()))
+            });
+            Ok(Box::new(crate::stores::etsy::EtsyConnector::new(
+                ctx.http.clone(),
+                store.api_url.as_deref(),
+                keystring,
+                refresh_token,
+                shop_id,
+                ctx.clock.clone(),
+                renewed,
+            )))
+        }
         (Platform::Mirakl, Credentials::MiraklKey { key, shop_id }) => {
             let base = store
                 .api_url

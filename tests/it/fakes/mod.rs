@@ -3,6 +3,7 @@
 
 pub mod amazon;
 pub mod ebay;
+pub mod etsy;
 pub mod mirakl;
 pub mod prestashop;
 pub mod resend;

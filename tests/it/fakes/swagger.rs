@@ -133,6 +133,14 @@ impl Spec {
 
     fn walk(&self, schema: &Value, value: &Value, at: &str, out: &mut Vec<String>) {
         let schema = self.resolve(schema);
+        if value.is_null() && schema["nullable"] == true {
+            return;
+        }
+        if let Some(all) = schema["allOf"].as_array() {
+            for part in all {
+                self.walk(part, value, at, out);
+            }
+        }
         let ok = match schema["type"].as_str() {
             Some("object") => value.is_object(),
             Some("array") => value.is_array(),
