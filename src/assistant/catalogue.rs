@@ -43,12 +43,19 @@ pub fn load(conn: &Connection) -> Result<Index, AppError> {
         "SELECT id, product_id, store_id, external_id, title, sku, price_cents, option1, option2, option3
          FROM variants ORDER BY product_id, position, id",
     )?;
+    // (Products come in id order: the store connected first keeps the shared SKUs.)
     let mut rows = stmt.query([])?;
+    // Stores sharing SKUs (Shopify and a manual shop, two Shopify stores) sell one
+    // product: its first copy is indexed, and its stock is read across all of them.
+    let mut seen_skus: std::collections::HashSet<String> = std::collections::HashSet::new();
     while let Some(r) = rows.next()? {
         let Some(&p) = at.get(&r.get::<_, i64>(1)?) else {
             continue;
         };
         let sku: String = r.get(5)?;
+        if !sku.trim().is_empty() && !seen_skus.insert(sku.trim().to_string()) {
+            continue;
+        }
         let item_key = if sku.trim().is_empty() {
             format!("variant:{}:{}", r.get::<_, i64>(2)?, r.get::<_, String>(3)?)
         } else {
@@ -103,5 +110,31 @@ impl Catalogue {
             *current = Some((version, index.clone()));
         }
         Ok(index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sku_sold_by_two_stores_is_one_product() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::db::migrate(&mut conn, std::path::Path::new(":memory:")).unwrap();
+        conn.execute_batch(
+            "INSERT INTO stores (platform, name, connected_at, next_sync_at) VALUES
+                 ('shopify', 'Boutique', 0, 0), ('manual', 'Atelier', 0, 0);
+             INSERT INTO products (store_id, external_id, handle, title) VALUES
+                 (1, 'p1', 'robe', 'Robe Fleurie Bleue'), (2, 'robe', 'robe', 'Robe Fleurie Bleue'),
+                 (2, 'jupe', 'jupe', 'Jupe Plissée');
+             INSERT INTO variants (store_id, product_id, external_id, title, sku) VALUES
+                 (1, 1, 'v1', '40', 'EP-001-40'), (2, 2, 'robe/40', '40', 'EP-001-40'),
+                 (2, 3, 'jupe/38', '38', 'JP-38');",
+        )
+        .unwrap();
+        let index = load(&conn).unwrap();
+        let titles: Vec<&str> = index.products().map(|p| p.title.as_str()).collect();
+        assert_eq!(titles, ["Robe Fleurie Bleue", "Jupe Plissée"]);
+        assert_eq!(index.products().next().unwrap().store_id, 1, "the first store keeps it");
     }
 }

@@ -129,15 +129,23 @@ pub fn held(conn: &Connection, item_key: &str, now: Timestamp) -> Result<i64, Ap
 
 impl ShopData for DbShopData<'_> {
     fn stock(&mut self, variants: &[&Variant]) -> Result<Vec<Stock>, DataError> {
+        // A SKU sold by several stores has its stock at every one of their locations.
         let mut stmt = self.conn.prepare_cached(
             "SELECT l.name, l.in_shop, s.available FROM stock_levels s
              JOIN locations l ON l.id = s.location_id
-             WHERE s.variant_id = ?1 AND l.active = 1 ORDER BY l.in_shop DESC, l.id",
+             WHERE s.variant_id IN (SELECT ?1 UNION SELECT id FROM variants
+                                    WHERE ?2 <> '' AND sku = ?2)
+               AND l.active = 1 ORDER BY l.in_shop DESC, l.id",
         )?;
         let mut out = Vec::with_capacity(variants.len());
         for v in variants {
             let mut stock = Stock::default();
-            let mut rows = stmt.query([v.id])?;
+            let sku = if v.item_key.starts_with("variant:") {
+                ""
+            } else {
+                v.item_key.as_str()
+            };
+            let mut rows = stmt.query(params![v.id, sku])?;
             while let Some(r) = rows.next()? {
                 let available: i64 = r.get::<_, i64>(2)?.max(0);
                 if r.get::<_, bool>(1)? {

@@ -1092,3 +1092,57 @@ fn a_failure_on_our_side_is_shown_as_a_sentence_never_as_internal_text() {
         assert!(!page.contains(internal), "{internal} shown: {page}");
     }
 }
+
+#[test]
+fn stores_sharing_skus_are_one_catalogue_with_stock_across_them() {
+    use crate::common::{WIDGET_ORIGIN, cli, text, widget_says};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let app = crate::common::TestApp::spawn_in(&dir, |c| {
+        c.channels.webchat.allowed_origins = vec![WIDGET_ORIGIN.into()];
+    });
+    crate::common::demo_database(&dir);
+    let _owner = app.setup_owner();
+    let before = widget_says(&app, "v-sku-0001", "Vous avez la robe fleurie bleue en 40 ?");
+    assert!(
+        before.contains("plus la Robe Fleurie Bleue en 40"),
+        "{before}"
+    );
+
+    // The workshop, a second (manual) store, sells the same SKU and has two.
+    let csv = dir.join("atelier.csv");
+    std::fs::write(
+        &csv,
+        "produit;identifiant;type;options;variante;sku;prix;stock:Atelier\n\
+         Robe Fleurie Bleue;robe-fleurie-bleue;Robes;Taille;40;EP-001-40;89,00;2\n",
+    )
+    .unwrap();
+    let d = dir.to_str().unwrap();
+    let out = cli(
+        &[
+            "--data-dir",
+            d,
+            "store",
+            "add",
+            "manual",
+            "--name",
+            "Atelier",
+            "--csv",
+            csv.to_str().unwrap(),
+        ],
+        &[],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    // One product for the assistant (no "which one?"), its stock read across both.
+    let after = widget_says(&app, "v-sku-0002", "Vous avez la robe fleurie bleue en 40 ?");
+    assert!(
+        !after.contains("plus la Robe Fleurie Bleue en 40"),
+        "{after}"
+    );
+    assert!(
+        after.contains("Robe Fleurie Bleue") && after.contains("de côté"),
+        "{after}"
+    );
+}
