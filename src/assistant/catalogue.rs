@@ -135,6 +135,10 @@ mod tests {
         let index = load(&conn).unwrap();
         let titles: Vec<&str> = index.products().map(|p| p.title.as_str()).collect();
         assert_eq!(titles, ["Robe Fleurie Bleue", "Jupe Plissée"]);
-        assert_eq!(index.products().next().unwrap().store_id, 1, "the first store keeps it");
+        assert_eq!(
+            index.products().next().unwrap().store_id,
+            1,
+            "the first store keeps it"
+        );
     }
 }

@@ -90,14 +90,26 @@ fn amazon_orders_come_in_paced_once_each_and_stop_when_revoked() {
     );
     assert!(added.status.success(), "{}", text(&added.stderr));
     let store = text(&added.stdout).trim().to_string();
-    let sync = |before: i64| {
+    // A sync asked now: waits for a run begun after the request to finish.
+    let sync = |_: i64| {
+        let last = one(
+            &dir,
+            &format!("SELECT COALESCE(max(id), 0) FROM sync_runs WHERE store_id = {store}"),
+        );
         let r = owner.submit(
             "/settings/integrations",
             &format!("/settings/integrations/{store}/sync"),
             &[],
         );
         assert_eq!(r.status, 303, "{}", r.body);
-        wait_until("the sync finished", || runs(&dir, &store) > before);
+        wait_until("the sync finished", || {
+            one(
+                &dir,
+                &format!(
+                    "SELECT count(*) FROM sync_runs WHERE store_id = {store} AND id > {last} AND outcome <> 'running'"
+                ),
+            ) > 0
+        });
     };
 
     // 250 orders: 3 pages of getOrders, 250 getOrderItems beyond the burst of 30, so
@@ -293,7 +305,7 @@ fn amazon_orders_come_in_paced_once_each_and_stop_when_revoked() {
     // (Each sync starts with a fresh token: one grant, plus the renewal.)
     let grants = fake.with(|s| s.token_grants);
     fake.with(|s| s.expire_next = true);
-    sync(2);
+    sync(4);
     assert_eq!(fake.with(|s| s.token_grants), grants + 2);
     assert_eq!(
         one(
@@ -306,7 +318,7 @@ fn amazon_orders_come_in_paced_once_each_and_stop_when_revoked() {
     // The seller revoked the app: "Reconnexion nécessaire", polling stops, nothing lost.
     fake.with(|s| s.refresh_valid = false);
     app.clock.advance(SignedDuration::from_hours(2));
-    sync(3);
+    sync(5);
     let (status, error): (String, String) = Connection::open(dir.join("comptoir.db"))
         .unwrap()
         .query_row(
@@ -526,14 +538,26 @@ fn mirakl_orders_come_in_paged_with_their_tracking_and_stop_when_the_key_is_refu
     );
     assert!(added.status.success(), "{}", text(&added.stderr));
     let store = text(&added.stdout).trim().to_string();
-    let sync = |before: i64| {
+    // A sync asked now: waits for a run begun after the request to finish.
+    let sync = |_: i64| {
+        let last = one(
+            &dir,
+            &format!("SELECT COALESCE(max(id), 0) FROM sync_runs WHERE store_id = {store}"),
+        );
         let r = owner.submit(
             "/settings/integrations",
             &format!("/settings/integrations/{store}/sync"),
             &[],
         );
         assert_eq!(r.status, 303, "{}", r.body);
-        wait_until("the sync finished", || runs(&dir, &store) > before);
+        wait_until("the sync finished", || {
+            one(
+                &dir,
+                &format!(
+                    "SELECT count(*) FROM sync_runs WHERE store_id = {store} AND id > {last} AND outcome <> 'running'"
+                ),
+            ) > 0
+        });
     };
     sync(0);
     let count = |sql: &str| {
@@ -563,6 +587,25 @@ fn mirakl_orders_come_in_paged_with_their_tracking_and_stop_when_the_key_is_refu
         told.contains("MK-100000") && told.contains("6A000"),
         "{told}"
     );
+
+    // A garbled page fails the run, to be retried; nothing half-written.
+    fake.with(|s| s.garble_next = true);
+    let last = one(&dir, "SELECT COALESCE(max(id), 0) FROM sync_runs");
+    sync(1);
+    assert!(
+        !fake.with(|s| s.garble_next),
+        "the garbled page was asked for"
+    );
+    assert_eq!(
+        one(
+            &dir,
+            &format!(
+                "SELECT count(*) FROM sync_runs WHERE id > {last} AND outcome = 'error' AND error LIKE '%illisible%'"
+            )
+        ),
+        1
+    );
+    assert_eq!(count(""), 230);
 
     // A re-poll adds nothing; a refused key stops the polling, orders kept.
     sync(1);
@@ -653,14 +696,26 @@ fn ebay_orders_come_in_with_their_tracking_through_oauth_and_stop_when_revoked()
     );
     assert!(added.status.success(), "{}", text(&added.stderr));
     let store = text(&added.stdout).trim().to_string();
-    let sync = |before: i64| {
+    // A sync asked now: waits for a run begun after the request to finish.
+    let sync = |_: i64| {
+        let last = one(
+            &dir,
+            &format!("SELECT COALESCE(max(id), 0) FROM sync_runs WHERE store_id = {store}"),
+        );
         let r = owner.submit(
             "/settings/integrations",
             &format!("/settings/integrations/{store}/sync"),
             &[],
         );
         assert_eq!(r.status, 303, "{}", r.body);
-        wait_until("the sync finished", || runs(&dir, &store) > before);
+        wait_until("the sync finished", || {
+            one(
+                &dir,
+                &format!(
+                    "SELECT count(*) FROM sync_runs WHERE store_id = {store} AND id > {last} AND outcome <> 'running'"
+                ),
+            ) > 0
+        });
     };
     sync(0);
     let count = |sql: &str| {
@@ -771,14 +826,26 @@ fn etsy_receipts_come_in_and_each_renewed_refresh_token_is_kept() {
     assert_eq!(r.status, 303, "{}", r.body);
     let store = one(&dir, "SELECT id FROM stores WHERE platform = 'etsy'").to_string();
     wait_until("the first sync", || runs(&dir, &store) >= 1);
-    let sync = |before: i64| {
+    // A sync asked now: waits for a run begun after the request to finish.
+    let sync = |_: i64| {
+        let last = one(
+            &dir,
+            &format!("SELECT COALESCE(max(id), 0) FROM sync_runs WHERE store_id = {store}"),
+        );
         let r = owner.submit(
             "/settings/integrations",
             &format!("/settings/integrations/{store}/sync"),
             &[],
         );
         assert_eq!(r.status, 303, "{}", r.body);
-        wait_until("the sync finished", || runs(&dir, &store) > before);
+        wait_until("the sync finished", || {
+            one(
+                &dir,
+                &format!(
+                    "SELECT count(*) FROM sync_runs WHERE store_id = {store} AND id > {last} AND outcome <> 'running'"
+                ),
+            ) > 0
+        });
     };
     let count = |sql: &str| {
         one(

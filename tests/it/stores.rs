@@ -1103,7 +1103,11 @@ fn stores_sharing_skus_are_one_catalogue_with_stock_across_them() {
     });
     crate::common::demo_database(&dir);
     let _owner = app.setup_owner();
-    let before = widget_says(&app, "v-sku-0001", "Vous avez la robe fleurie bleue en 40 ?");
+    let before = widget_says(
+        &app,
+        "v-sku-0001",
+        "Vous avez la robe fleurie bleue en 40 ?",
+    );
     assert!(
         before.contains("plus la Robe Fleurie Bleue en 40"),
         "{before}"
@@ -1136,7 +1140,11 @@ fn stores_sharing_skus_are_one_catalogue_with_stock_across_them() {
     assert!(out.status.success(), "{}", text(&out.stderr));
 
     // One product for the assistant (no "which one?"), its stock read across both.
-    let after = widget_says(&app, "v-sku-0002", "Vous avez la robe fleurie bleue en 40 ?");
+    let after = widget_says(
+        &app,
+        "v-sku-0002",
+        "Vous avez la robe fleurie bleue en 40 ?",
+    );
     assert!(
         !after.contains("plus la Robe Fleurie Bleue en 40"),
         "{after}"

@@ -19,6 +19,8 @@ const SPEC: &str = "mirakl_mmp_seller_openapi__OR11.json";
 pub struct State {
     pub orders: Vec<Value>,
     pub key_valid: bool,
+    /// The next page is cut short, as a broken proxy would send it.
+    pub garble_next: bool,
     pub pages: usize,
     pub problems: Vec<String>,
 }
@@ -99,6 +101,7 @@ impl FakeMirakl {
         let state = Arc::new(Mutex::new(State {
             orders,
             key_valid: true,
+            garble_next: false,
             pages: 0,
             problems: Vec::new(),
         }));
@@ -177,5 +180,11 @@ async fn list(req: HttpRequest, shared: Shared) -> HttpResponse {
             .map(|p| format!("response: {p}")),
     );
     s.pages += 1;
+    if std::mem::take(&mut s.garble_next) {
+        let whole = body.to_string();
+        return HttpResponse::Ok()
+            .content_type("application/json")
+            .body(whole[..whole.len() / 2].to_string());
+    }
     HttpResponse::Ok().json(body)
 }
