@@ -18,7 +18,6 @@ use crate::common::{Client, TestApp, wait_until};
 use crate::fakes::Served;
 use crate::fakes::twilio::{FakeTwilio, SID, TOKEN as TWILIO_TOKEN};
 
-const SITE: &str = "https://www.elegance-paris.test";
 /// Fatou Bertrand in the demo shop: a store customer whose order #1003 is not shipped.
 const CUSTOMER_PHONE: &str = "+33675511498";
 
@@ -30,19 +29,9 @@ fn one(dir: &Path, sql: &str) -> i64 {
     db(dir).query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
+/// A web chat visitor's message (the bot's reply does not matter here).
 fn chat(app: &TestApp, visitor: &str, text: &str) {
-    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let id = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let r = agent
-        .post(&format!("{}/widget/messages", app.base))
-        .header("Origin", SITE)
-        .send_json(serde_json::json!({"visitor": visitor, "text": text, "id": format!("a{id}")}))
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 200);
+    crate::common::widget_says(app, visitor, text);
 }
 
 fn conversation_of(dir: &Path, contact: &str) -> i64 {
@@ -130,7 +119,7 @@ fn rules_are_checked_when_saved_and_applied_in_order() {
     let t = twilio.served.base.clone();
     let app = TestApp::spawn_in(&dir, |c| {
         c.public_url = Some("https://comptoir.elegance-paris.test".into());
-        c.channels.webchat.allowed_origins = vec![SITE.into()];
+        c.channels.webchat.allowed_origins = vec![crate::common::WIDGET_ORIGIN.into()];
         c.channels.twilio = TwilioChannel {
             account_sid: Some(SID.into()),
             auth_token: Some(Secret::new(TWILIO_TOKEN)),

@@ -32,6 +32,29 @@ fn runs(dir: &Path, store: &str) -> i64 {
     )
 }
 
+/// Asks a store's sync from its card and waits for a run begun after the request.
+fn sync_now(owner: &crate::common::Client, dir: &Path, store: &str) {
+    let last = one(
+        dir,
+        &format!("SELECT COALESCE(max(id), 0) FROM sync_runs WHERE store_id = {store}"),
+    );
+    let r = owner.submit(
+        "/settings/integrations",
+        &format!("/settings/integrations/{store}/sync"),
+        &[],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    wait_until("the sync finished", || {
+        one(
+            dir,
+            &format!(
+                "SELECT count(*) FROM sync_runs WHERE store_id = {store} AND id > {last}
+                 AND outcome <> 'running'"
+            ),
+        ) > 0
+    });
+}
+
 #[test]
 fn amazon_orders_come_in_paced_once_each_and_stop_when_revoked() {
     let tmp = tempfile::tempdir().unwrap();
@@ -90,32 +113,12 @@ fn amazon_orders_come_in_paced_once_each_and_stop_when_revoked() {
     );
     assert!(added.status.success(), "{}", text(&added.stderr));
     let store = text(&added.stdout).trim().to_string();
-    // A sync asked now: waits for a run begun after the request to finish.
-    let sync = |_: i64| {
-        let last = one(
-            &dir,
-            &format!("SELECT COALESCE(max(id), 0) FROM sync_runs WHERE store_id = {store}"),
-        );
-        let r = owner.submit(
-            "/settings/integrations",
-            &format!("/settings/integrations/{store}/sync"),
-            &[],
-        );
-        assert_eq!(r.status, 303, "{}", r.body);
-        wait_until("the sync finished", || {
-            one(
-                &dir,
-                &format!(
-                    "SELECT count(*) FROM sync_runs WHERE store_id = {store} AND id > {last} AND outcome <> 'running'"
-                ),
-            ) > 0
-        });
-    };
+    let sync = || sync_now(&owner, &dir, &store);
 
     // 250 orders: 3 pages of getOrders, 250 getOrderItems beyond the burst of 30, so
     // the connector waits for its bucket (on the test's clock) and the throttled call
     // is retried. Every request and answer conformed to Amazon's model.
-    sync(0);
+    sync();
     let count = |sql: &str| {
         one(
             &dir,
@@ -276,7 +279,7 @@ fn amazon_orders_come_in_paced_once_each_and_stop_when_revoked() {
         o["AmazonOrderId"].as_str().unwrap().to_string()
     });
     app.clock.advance(SignedDuration::from_mins(5));
-    sync(1);
+    sync();
     assert_eq!(count(""), 250);
     // The re-poll's overlap brought known orders again: counted as doubles prevented.
     assert!(
@@ -305,7 +308,7 @@ fn amazon_orders_come_in_paced_once_each_and_stop_when_revoked() {
     // (Each sync starts with a fresh token: one grant, plus the renewal.)
     let grants = fake.with(|s| s.token_grants);
     fake.with(|s| s.expire_next = true);
-    sync(4);
+    sync();
     assert_eq!(fake.with(|s| s.token_grants), grants + 2);
     assert_eq!(
         one(
@@ -318,7 +321,7 @@ fn amazon_orders_come_in_paced_once_each_and_stop_when_revoked() {
     // The seller revoked the app: "Reconnexion nécessaire", polling stops, nothing lost.
     fake.with(|s| s.refresh_valid = false);
     app.clock.advance(SignedDuration::from_hours(2));
-    sync(5);
+    sync();
     let (status, error): (String, String) = Connection::open(dir.join("comptoir.db"))
         .unwrap()
         .query_row(
@@ -538,28 +541,8 @@ fn mirakl_orders_come_in_paged_with_their_tracking_and_stop_when_the_key_is_refu
     );
     assert!(added.status.success(), "{}", text(&added.stderr));
     let store = text(&added.stdout).trim().to_string();
-    // A sync asked now: waits for a run begun after the request to finish.
-    let sync = |_: i64| {
-        let last = one(
-            &dir,
-            &format!("SELECT COALESCE(max(id), 0) FROM sync_runs WHERE store_id = {store}"),
-        );
-        let r = owner.submit(
-            "/settings/integrations",
-            &format!("/settings/integrations/{store}/sync"),
-            &[],
-        );
-        assert_eq!(r.status, 303, "{}", r.body);
-        wait_until("the sync finished", || {
-            one(
-                &dir,
-                &format!(
-                    "SELECT count(*) FROM sync_runs WHERE store_id = {store} AND id > {last} AND outcome <> 'running'"
-                ),
-            ) > 0
-        });
-    };
-    sync(0);
+    let sync = || sync_now(&owner, &dir, &store);
+    sync();
     let count = |sql: &str| {
         one(
             &dir,
@@ -591,7 +574,7 @@ fn mirakl_orders_come_in_paged_with_their_tracking_and_stop_when_the_key_is_refu
     // A garbled page fails the run, to be retried; nothing half-written.
     fake.with(|s| s.garble_next = true);
     let last = one(&dir, "SELECT COALESCE(max(id), 0) FROM sync_runs");
-    sync(1);
+    sync();
     assert!(
         !fake.with(|s| s.garble_next),
         "the garbled page was asked for"
@@ -608,10 +591,10 @@ fn mirakl_orders_come_in_paged_with_their_tracking_and_stop_when_the_key_is_refu
     assert_eq!(count(""), 230);
 
     // A re-poll adds nothing; a refused key stops the polling, orders kept.
-    sync(1);
+    sync();
     assert_eq!(count(""), 230);
     fake.with(|s| s.key_valid = false);
-    sync(2);
+    sync();
     let error: String = Connection::open(dir.join("comptoir.db"))
         .unwrap()
         .query_row(
@@ -696,28 +679,8 @@ fn ebay_orders_come_in_with_their_tracking_through_oauth_and_stop_when_revoked()
     );
     assert!(added.status.success(), "{}", text(&added.stderr));
     let store = text(&added.stdout).trim().to_string();
-    // A sync asked now: waits for a run begun after the request to finish.
-    let sync = |_: i64| {
-        let last = one(
-            &dir,
-            &format!("SELECT COALESCE(max(id), 0) FROM sync_runs WHERE store_id = {store}"),
-        );
-        let r = owner.submit(
-            "/settings/integrations",
-            &format!("/settings/integrations/{store}/sync"),
-            &[],
-        );
-        assert_eq!(r.status, 303, "{}", r.body);
-        wait_until("the sync finished", || {
-            one(
-                &dir,
-                &format!(
-                    "SELECT count(*) FROM sync_runs WHERE store_id = {store} AND id > {last} AND outcome <> 'running'"
-                ),
-            ) > 0
-        });
-    };
-    sync(0);
+    let sync = || sync_now(&owner, &dir, &store);
+    sync();
     let count = |sql: &str| {
         one(
             &dir,
@@ -753,7 +716,7 @@ fn ebay_orders_come_in_with_their_tracking_through_oauth_and_stop_when_revoked()
 
     // An expired token is renewed once; a revoked authorisation stops the polling.
     fake.with(|s| s.expire_next = true);
-    sync(1);
+    sync();
     assert_eq!(
         one(
             &dir,
@@ -762,7 +725,7 @@ fn ebay_orders_come_in_with_their_tracking_through_oauth_and_stop_when_revoked()
         1
     );
     fake.with(|s| s.refresh_valid = false);
-    sync(2);
+    sync();
     assert_eq!(
         one(
             &dir,
@@ -826,27 +789,7 @@ fn etsy_receipts_come_in_and_each_renewed_refresh_token_is_kept() {
     assert_eq!(r.status, 303, "{}", r.body);
     let store = one(&dir, "SELECT id FROM stores WHERE platform = 'etsy'").to_string();
     wait_until("the first sync", || runs(&dir, &store) >= 1);
-    // A sync asked now: waits for a run begun after the request to finish.
-    let sync = |_: i64| {
-        let last = one(
-            &dir,
-            &format!("SELECT COALESCE(max(id), 0) FROM sync_runs WHERE store_id = {store}"),
-        );
-        let r = owner.submit(
-            "/settings/integrations",
-            &format!("/settings/integrations/{store}/sync"),
-            &[],
-        );
-        assert_eq!(r.status, 303, "{}", r.body);
-        wait_until("the sync finished", || {
-            one(
-                &dir,
-                &format!(
-                    "SELECT count(*) FROM sync_runs WHERE store_id = {store} AND id > {last} AND outcome <> 'running'"
-                ),
-            ) > 0
-        });
-    };
+    let sync = || sync_now(&owner, &dir, &store);
     let count = |sql: &str| {
         one(
             &dir,
@@ -862,8 +805,8 @@ fn etsy_receipts_come_in_and_each_renewed_refresh_token_is_kept() {
 
     // Etsy gave a new refresh token and refuses the old one: the next syncs use the
     // new one, again and again.
-    sync(1);
-    sync(2);
+    sync();
+    sync();
     assert_eq!(fake.with(|s| s.grants), 4, "the check, then one per sync");
     assert_eq!(
         one(

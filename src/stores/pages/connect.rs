@@ -531,8 +531,51 @@ pub(super) async fn connect_prestashop(
     refused(&state, &staff, forms).await
 }
 
-/// Connects an Amazon seller account (orders only): the authorisation is checked with
-/// one token request before anything is saved.
+/// Checks a marketplace account (one cheap call, off the executor), then registers it
+/// and starts its first sync; the platform's refusal when the check fails.
+#[allow(clippy::too_many_arguments)]
+async fn register_marketplace(
+    state: &AppState,
+    platform: Platform,
+    name: String,
+    domain: String,
+    api_url: Option<String>,
+    credentials: Credentials,
+) -> Result<Result<(), SyncError>, AppError> {
+    let (http, clock) = (state.http.clone(), state.clock.clone());
+    let (base, shown) = (
+        api_url
+            .clone()
+            .or_else(|| Some(domain.clone()).filter(|d| !d.is_empty())),
+        name.clone(),
+    );
+    let checked = web::block(move || {
+        sync::check_marketplace(&http, &clock, base.as_deref(), &shown, credentials)
+    })
+    .await?;
+    let credentials = match checked {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(e)),
+    };
+    let (secrets, now) = (state.secrets.clone(), state.clock.now());
+    db::call(&state.db, move |conn| {
+        let connection = sync::Connection {
+            platform,
+            name: &name,
+            domain: &domain,
+            api_url: api_url.as_deref(),
+            credentials,
+            webhook_secret: None,
+            sync_minutes: 15,
+        };
+        sync::register_store(conn, &secrets, &connection, now)
+    })
+    .await?;
+    state.sync_wanted.notify_one();
+    Ok(Ok(()))
+}
+
+/// Connects an Amazon seller account (orders only).
 pub(super) async fn connect_amazon(
     state: web::Data<AppState>,
     staff: Staff,
@@ -570,13 +613,10 @@ pub(super) async fn connect_amazon(
         flow,
         ..Default::default()
     };
-    let ids = match ids {
-        Some(ids) if !ids.is_empty() => ids,
-        _ => {
-            forms.amazon_error =
-                Some("Cochez au moins une place de marché (Amazon.fr, Amazon.de…).".into());
-            return refused(&state, &staff, forms).await;
-        }
+    let Some(ids) = ids.filter(|ids| !ids.is_empty()) else {
+        forms.amazon_error =
+            Some("Cochez au moins une place de marché (Amazon.fr, Amazon.de…).".into());
+        return refused(&state, &staff, forms).await;
     };
     if client_id.is_empty() || client_secret.is_empty() || refresh_token.is_empty() {
         forms.amazon_error = Some(
@@ -585,118 +625,36 @@ pub(super) async fn connect_amazon(
         );
         return refused(&state, &staff, forms).await;
     }
+    let credentials = Credentials::AmazonLwa {
+        client_id,
+        client_secret,
+        refresh_token,
+        marketplaces: ids,
+    };
     let api_url = state.config.marketplaces.amazon_api_url.clone();
-    let mut connector = crate::stores::amazon::AmazonConnector::new(
-        state.http.clone(),
-        api_url.as_deref(),
-        client_id.clone(),
-        client_secret.clone(),
-        refresh_token.clone(),
-        ids.clone(),
-        state.clock.clone(),
-    );
-    match web::block(move || connector.check()).await? {
+    match register_marketplace(
+        &state,
+        Platform::Amazon,
+        name,
+        String::new(),
+        api_url,
+        credentials,
+    )
+    .await?
+    {
+        Ok(()) => connected(&state, flow, "connected").await,
         Err(SyncError::Abort { message }) => {
             forms.amazon_keys_error = Some(message);
-            return refused(&state, &staff, forms).await;
+            refused(&state, &staff, forms).await
         }
         Err(e) => {
-            forms.amazon_error = Some(e.to_string());
-            return refused(&state, &staff, forms).await;
+            forms.amazon_error = Some(e.shown());
+            refused(&state, &staff, forms).await
         }
-        Ok(()) => {}
     }
-    let (secrets, now) = (state.secrets.clone(), state.clock.now());
-    db::call(&state.db, move |conn| {
-        let connection = sync::Connection {
-            platform: Platform::Amazon,
-            name: &name,
-            domain: "",
-            api_url: api_url.as_deref(),
-            credentials: Credentials::AmazonLwa {
-                client_id,
-                client_secret,
-                refresh_token,
-                marketplaces: ids,
-            },
-            webhook_secret: None,
-            sync_minutes: 15,
-        };
-        sync::register_store(conn, &secrets, &connection, now)
-    })
-    .await?;
-    state.sync_wanted.notify_one();
-    connected(&state, flow, "connected").await
 }
 
-/// Connects a marketplace run on Mirakl (orders only): the key is checked with one
-/// small page of orders before anything is saved.
-pub(super) async fn connect_mirakl(
-    state: web::Data<AppState>,
-    staff: Staff,
-    flow: Flow,
-    CsrfForm(form): CsrfForm<super::forms::MiraklForm>,
-) -> Result<HttpResponse, AppError> {
-    staff.require(Perm::ManageShop)?;
-    let (key, name) = (form.key.trim().to_string(), form.name.trim().to_string());
-    let shop_id = Some(form.shop_id.trim().to_string()).filter(|s| !s.is_empty());
-    let mut forms = Forms {
-        mirakl: super::forms::MiraklForm {
-            url: form.url.clone(),
-            name: form.name.clone(),
-            key: String::new(),
-            shop_id: form.shop_id.clone(),
-        },
-        flow,
-        ..Default::default()
-    };
-    let Some((url, _)) = crate::stores::site_address(&form.url) else {
-        forms.mirakl_url_error = Some(text::BAD_SITE.into());
-        return refused(&state, &staff, forms).await;
-    };
-    if key.is_empty() || name.is_empty() {
-        forms.mirakl_key_error =
-            Some("Donnez le nom de la marketplace et collez la clé d'API de la boutique.".into());
-        return refused(&state, &staff, forms).await;
-    }
-    let mut connector = crate::stores::mirakl::MiraklConnector::new(
-        state.http.clone(),
-        &url,
-        key.clone(),
-        shop_id.clone(),
-        &name,
-    );
-    match web::block(move || connector.check()).await? {
-        Err(SyncError::Abort { message }) => {
-            forms.mirakl_key_error = Some(message);
-            return refused(&state, &staff, forms).await;
-        }
-        Err(e) => {
-            forms.mirakl_url_error = Some(e.to_string());
-            return refused(&state, &staff, forms).await;
-        }
-        Ok(()) => {}
-    }
-    let (secrets, now) = (state.secrets.clone(), state.clock.now());
-    db::call(&state.db, move |conn| {
-        let connection = sync::Connection {
-            platform: Platform::Mirakl,
-            name: &name,
-            domain: &url,
-            api_url: None,
-            credentials: Credentials::MiraklKey { key, shop_id },
-            webhook_secret: None,
-            sync_minutes: 15,
-        };
-        sync::register_store(conn, &secrets, &connection, now)
-    })
-    .await?;
-    state.sync_wanted.notify_one();
-    connected(&state, flow, "connected").await
-}
-
-/// Connects an eBay seller account (orders only): the authorisation is checked with one
-/// token request before anything is saved.
+/// Connects an eBay seller account (orders only).
 pub(super) async fn connect_ebay(
     state: web::Data<AppState>,
     staff: Staff,
@@ -728,43 +686,32 @@ pub(super) async fn connect_ebay(
         );
         return refused(&state, &staff, forms).await;
     }
+    let credentials = Credentials::EbayOAuth {
+        client_id,
+        client_secret,
+        refresh_token,
+    };
     let api_url = state.config.marketplaces.ebay_api_url.clone();
-    let mut connector = crate::stores::ebay::EbayConnector::new(
-        state.http.clone(),
-        api_url.as_deref(),
-        client_id.clone(),
-        client_secret.clone(),
-        refresh_token.clone(),
-        state.clock.clone(),
-    );
-    if let Err(e) = web::block(move || connector.check()).await? {
-        forms.ebay_error = Some(e.shown());
-        return refused(&state, &staff, forms).await;
+    match register_marketplace(
+        &state,
+        Platform::Ebay,
+        name,
+        String::new(),
+        api_url,
+        credentials,
+    )
+    .await?
+    {
+        Ok(()) => connected(&state, flow, "connected").await,
+        Err(e) => {
+            forms.ebay_error = Some(e.shown());
+            refused(&state, &staff, forms).await
+        }
     }
-    let (secrets, now) = (state.secrets.clone(), state.clock.now());
-    db::call(&state.db, move |conn| {
-        let connection = sync::Connection {
-            platform: Platform::Ebay,
-            name: &name,
-            domain: "",
-            api_url: api_url.as_deref(),
-            credentials: Credentials::EbayOAuth {
-                client_id,
-                client_secret,
-                refresh_token,
-            },
-            webhook_secret: None,
-            sync_minutes: 15,
-        };
-        sync::register_store(conn, &secrets, &connection, now)
-    })
-    .await?;
-    state.sync_wanted.notify_one();
-    connected(&state, flow, "connected").await
 }
 
-/// Connects an Etsy shop (orders only): the authorisation is checked with one token
-/// request before anything is saved, and the refresh token Etsy answers with is kept.
+/// Connects an Etsy shop (orders only); the refresh token Etsy answers the check with
+/// is the one kept.
 pub(super) async fn connect_etsy(
     state: web::Data<AppState>,
     staff: Staff,
@@ -802,46 +749,69 @@ pub(super) async fn connect_etsy(
         );
         return refused(&state, &staff, forms).await;
     }
+    let credentials = Credentials::EtsyOAuth {
+        keystring,
+        refresh_token,
+        shop_id,
+    };
     let api_url = state.config.marketplaces.etsy_api_url.clone();
-    let kept = std::sync::Arc::new(std::sync::Mutex::new(refresh_token.clone()));
-    let into = kept.clone();
-    let mut connector = crate::stores::etsy::EtsyConnector::new(
-        state.http.clone(),
-        api_url.as_deref(),
-        keystring.clone(),
-        refresh_token.clone(),
-        shop_id.clone(),
-        state.clock.clone(),
-        Box::new(move |t: &str| {
-            if let Ok(mut k) = into.lock() {
-                *k = t.to_string();
-            }
-            Ok(())
-        }),
-    );
-    if let Err(e) = web::block(move || connector.check()).await? {
-        forms.etsy_error = Some(e.shown());
+    match register_marketplace(
+        &state,
+        Platform::Etsy,
+        name,
+        String::new(),
+        api_url,
+        credentials,
+    )
+    .await?
+    {
+        Ok(()) => connected(&state, flow, "connected").await,
+        Err(e) => {
+            forms.etsy_error = Some(e.shown());
+            refused(&state, &staff, forms).await
+        }
+    }
+}
+
+/// Connects a marketplace run on Mirakl (orders only).
+pub(super) async fn connect_mirakl(
+    state: web::Data<AppState>,
+    staff: Staff,
+    flow: Flow,
+    CsrfForm(form): CsrfForm<super::forms::MiraklForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Perm::ManageShop)?;
+    let (key, name) = (form.key.trim().to_string(), form.name.trim().to_string());
+    let shop_id = Some(form.shop_id.trim().to_string()).filter(|s| !s.is_empty());
+    let mut forms = Forms {
+        mirakl: super::forms::MiraklForm {
+            url: form.url.clone(),
+            name: form.name.clone(),
+            key: String::new(),
+            shop_id: form.shop_id.clone(),
+        },
+        flow,
+        ..Default::default()
+    };
+    let Some((url, _)) = crate::stores::site_address(&form.url) else {
+        forms.mirakl_url_error = Some(text::BAD_SITE.into());
+        return refused(&state, &staff, forms).await;
+    };
+    if key.is_empty() || name.is_empty() {
+        forms.mirakl_key_error =
+            Some("Donnez le nom de la marketplace et collez la clé d'API de la boutique.".into());
         return refused(&state, &staff, forms).await;
     }
-    let refresh_token = kept.lock().map(|k| k.clone()).unwrap_or(refresh_token);
-    let (secrets, now) = (state.secrets.clone(), state.clock.now());
-    db::call(&state.db, move |conn| {
-        let connection = sync::Connection {
-            platform: Platform::Etsy,
-            name: &name,
-            domain: "",
-            api_url: api_url.as_deref(),
-            credentials: Credentials::EtsyOAuth {
-                keystring,
-                refresh_token,
-                shop_id,
-            },
-            webhook_secret: None,
-            sync_minutes: 15,
-        };
-        sync::register_store(conn, &secrets, &connection, now)
-    })
-    .await?;
-    state.sync_wanted.notify_one();
-    connected(&state, flow, "connected").await
+    let credentials = Credentials::MiraklKey { key, shop_id };
+    match register_marketplace(&state, Platform::Mirakl, name, url, None, credentials).await? {
+        Ok(()) => connected(&state, flow, "connected").await,
+        Err(SyncError::Abort { message }) => {
+            forms.mirakl_key_error = Some(message);
+            refused(&state, &staff, forms).await
+        }
+        Err(e) => {
+            forms.mirakl_url_error = Some(e.shown());
+            refused(&state, &staff, forms).await
+        }
+    }
 }

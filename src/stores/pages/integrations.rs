@@ -631,139 +631,28 @@ pub(super) async fn update_credentials(
     if token.is_empty() {
         return Err(AppError::BadRequest("Collez le nouveau jeton.".into()));
     }
-    let credentials = if store.platform == Platform::Mirakl {
-        let shop_id = match store
+    let credentials = if store.platform.is_marketplace() {
+        // The account stays the same: only the secret the form gives is replaced.
+        let Some(stored) = store
             .credentials
             .as_deref()
             .and_then(|sealed| state.secrets.open(sealed).ok())
-            .and_then(|plain| serde_json::from_slice(&plain).ok())
-        {
-            Some(Credentials::MiraklKey { shop_id, .. }) => shop_id,
-            _ => None,
+            .and_then(|plain| serde_json::from_slice::<Credentials>(&plain).ok())
+        else {
+            return Err(AppError::BadRequest(
+                "Les identifiants de ce compte sont illisibles : déconnectez-le puis connectez-le à nouveau.".into(),
+            ));
         };
+        let (http, clock) = (state.http.clone(), state.clock.clone());
         let base = store
             .api_url
             .clone()
-            .unwrap_or_else(|| store.domain.clone());
-        let mut connector = crate::stores::mirakl::MiraklConnector::new(
-            state.http.clone(),
-            &base,
-            token.clone(),
-            shop_id.clone(),
-            &store.name,
-        );
-        if let Err(e) = web::block(move || connector.check()).await? {
-            return Err(AppError::BadRequest(e.shown()));
-        }
-        Credentials::MiraklKey {
-            key: token,
-            shop_id,
-        }
-    } else if store.platform == Platform::Etsy {
-        let Some(Credentials::EtsyOAuth {
-            keystring, shop_id, ..
-        }) = store
-            .credentials
-            .as_deref()
-            .and_then(|sealed| state.secrets.open(sealed).ok())
-            .and_then(|plain| serde_json::from_slice(&plain).ok())
-        else {
-            return Err(AppError::BadRequest(
-                "Les identifiants de cette boutique sont illisibles : déconnectez-la puis connectez-la à nouveau.".into(),
-            ));
-        };
-        // The check uses the token once: Etsy answers with the one to keep.
-        let kept = std::sync::Arc::new(std::sync::Mutex::new(token.clone()));
-        let into = kept.clone();
-        let mut connector = crate::stores::etsy::EtsyConnector::new(
-            state.http.clone(),
-            store.api_url.as_deref(),
-            keystring.clone(),
-            token.clone(),
-            shop_id.clone(),
-            state.clock.clone(),
-            Box::new(move |t: &str| {
-                if let Ok(mut k) = into.lock() {
-                    *k = t.to_string();
-                }
-                Ok(())
-            }),
-        );
-        if let Err(e) = web::block(move || connector.check()).await? {
-            return Err(AppError::BadRequest(e.shown()));
-        }
-        let refresh_token = kept.lock().map(|k| k.clone()).unwrap_or(token);
-        Credentials::EtsyOAuth {
-            keystring,
-            refresh_token,
-            shop_id,
-        }
-    } else if store.platform == Platform::Ebay {
-        let Some(Credentials::EbayOAuth {
-            client_id,
-            client_secret,
-            ..
-        }) = store
-            .credentials
-            .as_deref()
-            .and_then(|sealed| state.secrets.open(sealed).ok())
-            .and_then(|plain| serde_json::from_slice(&plain).ok())
-        else {
-            return Err(AppError::BadRequest(
-                "Les identifiants de ce compte sont illisibles : déconnectez-le puis connectez-le à nouveau.".into(),
-            ));
-        };
-        let mut connector = crate::stores::ebay::EbayConnector::new(
-            state.http.clone(),
-            store.api_url.as_deref(),
-            client_id.clone(),
-            client_secret.clone(),
-            token.clone(),
-            state.clock.clone(),
-        );
-        if let Err(e) = web::block(move || connector.check()).await? {
-            return Err(AppError::BadRequest(e.shown()));
-        }
-        Credentials::EbayOAuth {
-            client_id,
-            client_secret,
-            refresh_token: token,
-        }
-    } else if store.platform == Platform::Amazon {
-        // The app stays the same: only the seller's authorisation is renewed.
-        let Some(Credentials::AmazonLwa {
-            client_id,
-            client_secret,
-            marketplaces,
-            ..
-        }) = store
-            .credentials
-            .as_deref()
-            .and_then(|sealed| state.secrets.open(sealed).ok())
-            .and_then(|plain| serde_json::from_slice(&plain).ok())
-        else {
-            return Err(AppError::BadRequest(
-                "Les identifiants de ce compte sont illisibles : déconnectez-le puis connectez-le à nouveau.".into(),
-            ));
-        };
-        let mut connector = crate::stores::amazon::AmazonConnector::new(
-            state.http.clone(),
-            store.api_url.as_deref(),
-            client_id.clone(),
-            client_secret.clone(),
-            token.clone(),
-            marketplaces.clone(),
-            state.clock.clone(),
-        );
-        if let Err(e) = web::block(move || connector.check()).await? {
-            return Err(AppError::BadRequest(e.shown()));
-        }
-        Credentials::AmazonLwa {
-            client_id,
-            client_secret,
-            refresh_token: token,
-            marketplaces,
-        }
+            .or_else(|| Some(store.domain.clone()).filter(|d| !d.is_empty()));
+        let name = store.name.clone();
+        let renewed = stored.renewed(token);
+        web::block(move || sync::check_marketplace(&http, &clock, base.as_deref(), &name, renewed))
+            .await?
+            .map_err(|e| AppError::BadRequest(e.shown()))?
     } else {
         if let Err(message) =
             check_shopify(&state, &store.domain, &token, store.api_url.clone()).await

@@ -604,3 +604,147 @@ pub fn import_run(
     }
     applied
 }
+
+impl Credentials {
+    /// The same account with the secret a reconnect form replaces: the access token
+    /// (Shopify), the refresh token (Amazon, eBay, Etsy) or the shop key (Mirakl).
+    pub fn renewed(self, secret: String) -> Credentials {
+        match self {
+            Credentials::ShopifyToken { .. } => Credentials::ShopifyToken { token: secret },
+            Credentials::AmazonLwa {
+                client_id,
+                client_secret,
+                marketplaces,
+                ..
+            } => Credentials::AmazonLwa {
+                client_id,
+                client_secret,
+                refresh_token: secret,
+                marketplaces,
+            },
+            Credentials::EbayOAuth {
+                client_id,
+                client_secret,
+                ..
+            } => Credentials::EbayOAuth {
+                client_id,
+                client_secret,
+                refresh_token: secret,
+            },
+            Credentials::EtsyOAuth {
+                keystring, shop_id, ..
+            } => Credentials::EtsyOAuth {
+                keystring,
+                refresh_token: secret,
+                shop_id,
+            },
+            Credentials::MiraklKey { shop_id, .. } => Credentials::MiraklKey {
+                key: secret,
+                shop_id,
+            },
+            other => other,
+        }
+    }
+}
+
+/// Checks a marketplace account's credentials with one cheap call (the connect and
+/// reconnect forms; blocking, off the executor), and returns them as they must be saved:
+/// Etsy answers a refresh with the next refresh token. `base` replaces the platform's
+/// address (the Mirakl instance's, or a proxy's); `name` is the account's in Comptoir.
+pub fn check_marketplace(
+    http: &ureq::Agent,
+    clock: &SharedClock,
+    base: Option<&str>,
+    name: &str,
+    credentials: Credentials,
+) -> Result<Credentials, SyncError> {
+    match credentials {
+        Credentials::AmazonLwa {
+            client_id,
+            client_secret,
+            refresh_token,
+            marketplaces,
+        } => {
+            crate::stores::amazon::AmazonConnector::new(
+                http.clone(),
+                base,
+                client_id.clone(),
+                client_secret.clone(),
+                refresh_token.clone(),
+                marketplaces.clone(),
+                clock.clone(),
+            )
+            .check()?;
+            Ok(Credentials::AmazonLwa {
+                client_id,
+                client_secret,
+                refresh_token,
+                marketplaces,
+            })
+        }
+        Credentials::EbayOAuth {
+            client_id,
+            client_secret,
+            refresh_token,
+        } => {
+            crate::stores::ebay::EbayConnector::new(
+                http.clone(),
+                base,
+                client_id.clone(),
+                client_secret.clone(),
+                refresh_token.clone(),
+                clock.clone(),
+            )
+            .check()?;
+            Ok(Credentials::EbayOAuth {
+                client_id,
+                client_secret,
+                refresh_token,
+            })
+        }
+        Credentials::EtsyOAuth {
+            keystring,
+            refresh_token,
+            shop_id,
+        } => {
+            let kept = Arc::new(std::sync::Mutex::new(refresh_token.clone()));
+            let into = kept.clone();
+            crate::stores::etsy::EtsyConnector::new(
+                http.clone(),
+                base,
+                keystring.clone(),
+                refresh_token,
+                shop_id.clone(),
+                clock.clone(),
+                Box::new(move |t: &str| {
+                    if let Ok(mut k) = into.lock() {
+                        *k = t.to_string();
+                    }
+                    Ok(())
+                }),
+            )
+            .check()?;
+            let refresh_token = kept
+                .lock()
+                .map(|k| k.clone())
+                .map_err(|_| SyncError::Local("token lock poisoned".into()))?;
+            Ok(Credentials::EtsyOAuth {
+                keystring,
+                refresh_token,
+                shop_id,
+            })
+        }
+        Credentials::MiraklKey { key, shop_id } => {
+            crate::stores::mirakl::MiraklConnector::new(
+                http.clone(),
+                base.unwrap_or_default(),
+                key.clone(),
+                shop_id.clone(),
+                name,
+            )
+            .check()?;
+            Ok(Credentials::MiraklKey { key, shop_id })
+        }
+        other => Ok(other),
+    }
+}
