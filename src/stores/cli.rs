@@ -184,6 +184,17 @@ fn site(url: &str) -> Result<(String, String), CliError> {
 }
 
 /// A secret given on the command line (plain, or `file:/path`), not empty.
+/// `--api-url`, when given, is an http(s) address.
+fn api_url_arg(url: Option<&str>) -> Result<(), CliError> {
+    match url {
+        Some(u) if !(u.starts_with("http://") || u.starts_with("https://")) => Err((
+            format!("--api-url `{u}` must start with http:// or https://"),
+            2,
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn secret_arg(raw: &str, what: &str) -> Result<String, CliError> {
     let secret: Secret = serde_json::from_value(json!(raw)).map_err(|e| (e.to_string(), 2))?;
     let value = secret.expose().trim().to_string();
@@ -262,14 +273,7 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
                     2,
                 ));
             }
-            if let Some(url) = &api_url {
-                if !(url.starts_with("http://") || url.starts_with("https://")) {
-                    return Err((
-                        format!("--api-url `{url}` must start with http:// or https://"),
-                        2,
-                    ));
-                }
-            }
+            api_url_arg(api_url.as_deref())?;
             let token = secret_arg(&token, "the access token")?;
             let hook = webhook_secret
                 .as_deref()
@@ -340,14 +344,7 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
             if ids.is_empty() {
                 return Err(("--marketplaces must name at least one, e.g. FR".into(), 2));
             }
-            if let Some(url) = &api_url
-                && !(url.starts_with("http://") || url.starts_with("https://"))
-            {
-                return Err((
-                    format!("--api-url `{url}` must start with http:// or https://"),
-                    2,
-                ));
-            }
+            api_url_arg(api_url.as_deref())?;
             let connection = Connection {
                 platform: Platform::Amazon,
                 name: name.trim(),
@@ -373,14 +370,7 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
             name,
             api_url,
         }) => {
-            if let Some(url) = &api_url
-                && !(url.starts_with("http://") || url.starts_with("https://"))
-            {
-                return Err((
-                    format!("--api-url `{url}` must start with http:// or https://"),
-                    2,
-                ));
-            }
+            api_url_arg(api_url.as_deref())?;
             let connection = Connection {
                 platform: Platform::Ebay,
                 name: name.trim(),
@@ -412,14 +402,7 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
                     2,
                 ));
             }
-            if let Some(url) = &api_url
-                && !(url.starts_with("http://") || url.starts_with("https://"))
-            {
-                return Err((
-                    format!("--api-url `{url}` must start with http:// or https://"),
-                    2,
-                ));
-            }
+            api_url_arg(api_url.as_deref())?;
             let connection = Connection {
                 platform: Platform::Etsy,
                 name: name.trim(),

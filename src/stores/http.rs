@@ -142,3 +142,28 @@ mod tests {
         assert_eq!(retry_after(Some("Wed, 21 Oct 2015 07:28:00 GMT")), None);
     }
 }
+
+/// An OAuth access token and when it ends. It counts as gone five minutes early: our
+/// clock and the platform's may differ by that much.
+#[derive(Default)]
+pub struct TokenCache(Option<(String, jiff::Timestamp)>);
+
+impl TokenCache {
+    /// The token, while it is good for five more minutes.
+    pub fn fresh(&self, now: jiff::Timestamp) -> Option<String> {
+        self.0
+            .as_ref()
+            .filter(|(_, until)| *until > now + jiff::SignedDuration::from_mins(5))
+            .map(|(token, _)| token.clone())
+    }
+
+    /// Keeps a token that lasts `expires_in` seconds (`default` when the platform did not
+    /// say), between a minute and a day.
+    pub fn keep(&mut self, token: &str, expires_in: i64, default: i64, now: jiff::Timestamp) {
+        let life = if expires_in > 0 { expires_in } else { default };
+        self.0 = Some((
+            token.to_string(),
+            now + jiff::SignedDuration::from_secs(life.clamp(60, 86_400)),
+        ));
+    }
+}

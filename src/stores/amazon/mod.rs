@@ -10,7 +10,7 @@ pub mod mapping;
 
 use std::time::Duration;
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -75,7 +75,7 @@ pub struct AmazonConnector {
     refresh_token: String,
     marketplaces: Vec<String>,
     clock: SharedClock,
-    token: Option<(String, Timestamp)>,
+    token: crate::stores::http::TokenCache,
     orders: Bucket,
     items: Bucket,
 }
@@ -126,7 +126,7 @@ impl AmazonConnector {
             orders: Bucket::new(0.0167, 20.0, now),
             items: Bucket::new(0.5, 30.0, now),
             clock,
-            token: None,
+            token: Default::default(),
         }
     }
 
@@ -140,11 +140,8 @@ impl AmazonConnector {
     /// Amazon's may differ by that much).
     fn access_token(&mut self, sink: &mut dyn Sink, force: bool) -> Result<String, SyncError> {
         let now = self.clock.now();
-        if !force
-            && let Some((token, until)) = &self.token
-            && *until > now + SignedDuration::from_mins(5)
-        {
-            return Ok(token.clone());
+        if !force && let Some(token) = self.token.fresh(now) {
+            return Ok(token);
         }
         sink.request();
         let sent = self
@@ -177,8 +174,8 @@ impl AmazonConnector {
         }
         let grant: Grant = serde_json::from_str(&answer.text)
             .map_err(|_| SyncError::retry("Amazon a envoyé un jeton illisible (JSON invalide)."))?;
-        let until = now + SignedDuration::from_secs(grant.expires_in.clamp(60, 86_400));
-        self.token = Some((grant.access_token.clone(), until));
+        self.token
+            .keep(&grant.access_token, grant.expires_in, 3600, now);
         Ok(grant.access_token)
     }
 

@@ -7,7 +7,6 @@
 use std::time::Duration;
 
 use base64::Engine;
-use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -29,7 +28,7 @@ pub struct EbayConnector {
     client_secret: String,
     refresh_token: String,
     clock: SharedClock,
-    token: Option<(String, Timestamp)>,
+    token: crate::stores::http::TokenCache,
 }
 
 #[derive(Deserialize)]
@@ -281,18 +280,15 @@ impl EbayConnector {
             client_secret,
             refresh_token,
             clock,
-            token: None,
+            token: Default::default(),
         }
     }
 
     /// A user access token, renewed five minutes before it ends (or when `force`).
     fn access_token(&mut self, sink: &mut dyn Sink, force: bool) -> Result<String, SyncError> {
         let now = self.clock.now();
-        if !force
-            && let Some((token, until)) = &self.token
-            && *until > now + SignedDuration::from_mins(5)
-        {
-            return Ok(token.clone());
+        if !force && let Some(token) = self.token.fresh(now) {
+            return Ok(token);
         }
         sink.request();
         let basic = base64::engine::general_purpose::STANDARD
@@ -323,15 +319,8 @@ impl EbayConnector {
         }
         let grant: Grant = serde_json::from_str(&answer.text)
             .map_err(|_| SyncError::retry("eBay a envoyé un jeton illisible (JSON invalide)."))?;
-        let life = if grant.expires_in > 0 {
-            grant.expires_in
-        } else {
-            7200
-        };
-        self.token = Some((
-            grant.access_token.clone(),
-            now + SignedDuration::from_secs(life.clamp(60, 86_400)),
-        ));
+        self.token
+            .keep(&grant.access_token, grant.expires_in, 7200, now);
         Ok(grant.access_token)
     }
 

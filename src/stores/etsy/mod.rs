@@ -32,7 +32,7 @@ pub struct EtsyConnector {
     shop_id: String,
     clock: SharedClock,
     renewed: Renewed,
-    token: Option<(String, Timestamp)>,
+    token: crate::stores::http::TokenCache,
     /// 10 requests a second: the time the next one may go.
     next_at: Option<Timestamp>,
 }
@@ -210,7 +210,7 @@ impl EtsyConnector {
             shop_id,
             clock,
             renewed,
-            token: None,
+            token: Default::default(),
             next_at: None,
         }
     }
@@ -230,11 +230,8 @@ impl EtsyConnector {
 
     fn access_token(&mut self, sink: &mut dyn Sink, force: bool) -> Result<String, SyncError> {
         let now = self.clock.now();
-        if !force
-            && let Some((token, until)) = &self.token
-            && *until > now + SignedDuration::from_mins(5)
-        {
-            return Ok(token.clone());
+        if !force && let Some(token) = self.token.fresh(now) {
+            return Ok(token);
         }
         self.pace();
         sink.request();
@@ -271,15 +268,8 @@ impl EtsyConnector {
             (self.renewed)(&next)?;
             self.refresh_token = next;
         }
-        let life = if grant.expires_in > 0 {
-            grant.expires_in
-        } else {
-            3600
-        };
-        self.token = Some((
-            grant.access_token.clone(),
-            now + SignedDuration::from_secs(life.clamp(60, 86_400)),
-        ));
+        self.token
+            .keep(&grant.access_token, grant.expires_in, 3600, now);
         Ok(grant.access_token)
     }
 
