@@ -102,6 +102,11 @@ fn compute(conn: &Connection, id: i64, now: Timestamp) -> Result<(), AppError> {
         while let Some(r) = rows.next()? {
             let author: String = r.get(0)?;
             let at: i64 = r.get(2)?;
+            // A saved reply an automation rule sent is not the team answering.
+            if author == "staff" && r.get::<_, Option<String>>(3)?.as_deref() == Some("automation")
+            {
+                continue;
+            }
             if let Some(intent) = last_reply.take()
                 && author == "staff"
             {

@@ -224,7 +224,8 @@ fn unanswered(
                AND (c.handoff_at IS NOT NULL OR c.bot_paused = 1)
                AND m.created_at <= ?1
                AND NOT EXISTS (SELECT 1 FROM messages s WHERE s.conversation_id = c.id
-                               AND s.author = 'staff' AND s.id > m.id)
+                               AND s.author = 'staff' AND s.id > m.id
+                               AND COALESCE(s.action, '') <> 'automation')
                AND NOT EXISTS (SELECT 1 FROM automation_runs WHERE rule_id = ?2
                                AND cause = 'c' || c.id || 'm' || m.id)
              LIMIT ?3",
@@ -489,8 +490,17 @@ fn apply(
             }
             // Sent as the team's words, without silencing the assistant: an automatic
             // reply is not a teammate taking over.
-            let message =
-                conversations::add_message(conn, id, Author::Staff, None, &text, None, None, now)?;
+            // Marked so the reports do not count it as the team's answer.
+            let message = conversations::add_message(
+                conn,
+                id,
+                Author::Staff,
+                None,
+                &text,
+                None,
+                Some("automation"),
+                now,
+            )?;
             done.replies |= outbox::follow_up(conn, id, message, &text, now)?;
             format!("réponse « {title} » envoyée")
         }

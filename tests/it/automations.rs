@@ -449,6 +449,26 @@ fn rules_are_checked_when_saved_and_applied_in_order() {
             s.to == CUSTOMER_PHONE && s.body.contains("Bonjour Fatou, la boutique est fermée")
         })
     });
+    // The reports do not take a rule's reply for the team answering.
+    // (Recomputed once the reply was written: no longer marked to recompute.)
+    wait_until("the conversation's figures recomputed", || {
+        db(&dir)
+            .query_row(
+                "SELECT messages_in FROM conversation_facts WHERE conversation_id = ?1
+                   AND NOT EXISTS (SELECT 1 FROM analytics_dirty WHERE conversation_id = ?1)",
+                [c7],
+                |r| r.get::<_, i64>(0),
+            )
+            .is_ok_and(|n| n == 2)
+    });
+    let team: i64 = db(&dir)
+        .query_row(
+            "SELECT team_replies FROM conversation_facts WHERE conversation_id = ?1",
+            [c7],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(team, 0);
 
     // Outside triggers in a loop: a shopper handed over again and again is handed back
     // by a rule at most 5 times in the hour, then the rule waits, with a note.
