@@ -222,16 +222,21 @@ pub fn claim(
     Ok(claimed)
 }
 
-/// At start: replies a previous process had begun sending when it stopped are due at
-/// once rather than when their lease runs out (only the server sends, one per data
-/// directory). They are still looked up at the provider before any resend.
+/// How long a send cut short by a stop may still land at the provider (the request was
+/// on its way): the reply is looked up only after that, so it is not sent twice.
+const IN_FLIGHT_SECS: i64 = 10;
+
+/// At start: replies a previous process had begun sending when it stopped are due soon
+/// rather than when their lease runs out (only the server sends, one per data
+/// directory): once a request then in flight can no longer land, they are looked up at
+/// the provider, and sent only if it has not got them.
 pub fn resume(conn: &Connection, now: Timestamp) -> Result<usize, AppError> {
     Ok(conn
         .prepare_cached(
-            "UPDATE outbox SET next_attempt_at = ?1
+            "UPDATE outbox SET next_attempt_at = MAX(?1, sending_since + ?2)
              WHERE status = 'pending' AND sending_since IS NOT NULL AND next_attempt_at > ?1",
         )?
-        .execute([now.as_second()])?)
+        .execute(params![now.as_second(), IN_FLIGHT_SECS])?)
 }
 
 pub fn sent(conn: &Connection, id: i64, provider_id: &str, now: Timestamp) -> Result<(), AppError> {
