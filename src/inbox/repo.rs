@@ -430,7 +430,10 @@ pub fn thread(
         .prepare_cached(
             // A team reply on the web chat has no provider: it is delivered once the
             // visitor's chat has received it.
-            "SELECT m.id, m.author, NULLIF(u.display_name, ''), m.body, m.intent, m.created_at,
+            "SELECT m.id, m.author,
+                    CASE WHEN m.action = 'automation' THEN '⚙️ Automatisation'
+                         ELSE NULLIF(u.display_name, '') END,
+                    m.body, m.intent, m.created_at,
                     COALESCE(o.status, CASE WHEN c.channel = 'webchat' AND m.author = 'staff'
                         THEN CASE WHEN m.id <= c.webchat_delivered_id THEN 'delivered' ELSE 'sent' END
                     END),

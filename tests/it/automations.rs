@@ -469,6 +469,8 @@ fn rules_are_checked_when_saved_and_applied_in_order() {
         )
         .unwrap();
     assert_eq!(team, 0);
+    let thread = owner.get(&format!("/inbox/{c7}"));
+    assert!(thread.body.contains("⚙️ Automatisation"), "{}", thread.body);
 
     // Outside triggers in a loop: a shopper handed over again and again is handed back
     // by a rule at most 5 times in the hour, then the rule waits, with a note.
