@@ -1102,7 +1102,7 @@ fn stores_sharing_skus_are_one_catalogue_with_stock_across_them() {
         c.channels.webchat.allowed_origins = vec![WIDGET_ORIGIN.into()];
     });
     crate::common::demo_database(&dir);
-    let _owner = app.setup_owner();
+    let owner = app.setup_owner();
     let before = widget_says(
         &app,
         "v-sku-0001",
@@ -1153,4 +1153,7 @@ fn stores_sharing_skus_are_one_catalogue_with_stock_across_them() {
         after.contains("Robe Fleurie Bleue") && after.contains("de côté"),
         "{after}"
     );
+    // Produits shows the workshop's stock beside the shop's for that size.
+    let page = owner.get("/products?q=robe+fleurie+bleue");
+    assert!(page.body.contains("Atelier (Atelier)"), "{}", page.body);
 }

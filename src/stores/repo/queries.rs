@@ -110,12 +110,25 @@ pub fn variants_with_stock(
     let mut variants = conn
         .prepare("SELECT id, product_id, title, sku, price_cents FROM variants WHERE product_id = ?1 ORDER BY position, id")
         .map_err(db)?;
+    // The variant's own store's locations, then those of any other store selling the
+    // same SKU (named with their store): one stock per location across them.
     let mut stock = conn
         .prepare(
-            "SELECT l.name, l.in_shop, COALESCE(s.available, 0) FROM locations l
-             JOIN variants v ON v.store_id = l.store_id AND v.id = ?1
-             LEFT JOIN stock_levels s ON s.location_id = l.id AND s.variant_id = v.id
-             ORDER BY l.in_shop DESC, l.id",
+            "SELECT name, in_shop, available FROM (
+                 SELECT l.name AS name, l.in_shop AS in_shop, COALESCE(s.available, 0) AS available,
+                        0 AS other, l.id AS place
+                 FROM locations l
+                 JOIN variants v ON v.store_id = l.store_id AND v.id = ?1
+                 LEFT JOIN stock_levels s ON s.location_id = l.id AND s.variant_id = v.id
+                 UNION ALL
+                 SELECT l.name || ' (' || st.name || ')', l.in_shop, s.available, 1, l.id
+                 FROM variants v
+                 JOIN variants o ON o.sku = v.sku AND o.sku <> '' AND o.id <> v.id
+                 JOIN stores st ON st.id = o.store_id
+                 JOIN stock_levels s ON s.variant_id = o.id
+                 JOIN locations l ON l.id = s.location_id
+                 WHERE v.id = ?1)
+             ORDER BY other, in_shop DESC, place",
         )
         .map_err(db)?;
     for product in product_ids {
