@@ -184,6 +184,18 @@ fn site(url: &str) -> Result<(String, String), CliError> {
 }
 
 /// A secret given on the command line (plain, or `file:/path`), not empty.
+/// Saves a store connection and prints its id (what scripts read back).
+fn register(
+    conn: &mut rusqlite::Connection,
+    ctx: &SyncContext,
+    connection: &Connection<'_>,
+) -> Result<(), CliError> {
+    let id =
+        sync::register_store(conn, &ctx.secrets, connection, ctx.clock.now()).map_err(failed)?;
+    println!("{id}");
+    Ok(())
+}
+
 /// `--api-url`, when given, is an http(s) address.
 fn api_url_arg(url: Option<&str>) -> Result<(), CliError> {
     match url {
@@ -288,9 +300,7 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
                 webhook_secret: hook.as_deref(),
                 sync_minutes: 15,
             };
-            let id = sync::register_store(&mut conn, &ctx.secrets, &connection, ctx.clock.now())
-                .map_err(failed)?;
-            println!("{id}");
+            register(&mut conn, &ctx, &connection)?;
         }
         StoreCommand::Add(StoreAdd::Woocommerce {
             url,
@@ -316,9 +326,7 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
                 webhook_secret: hook.as_deref(),
                 sync_minutes: 15,
             };
-            let id = sync::register_store(&mut conn, &ctx.secrets, &connection, ctx.clock.now())
-                .map_err(failed)?;
-            println!("{id}");
+            register(&mut conn, &ctx, &connection)?;
         }
         StoreCommand::Add(StoreAdd::Amazon {
             client_id,
@@ -359,9 +367,7 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
                 webhook_secret: None,
                 sync_minutes: 15,
             };
-            let id = sync::register_store(&mut conn, &ctx.secrets, &connection, ctx.clock.now())
-                .map_err(failed)?;
-            println!("{id}");
+            register(&mut conn, &ctx, &connection)?;
         }
         StoreCommand::Add(StoreAdd::Ebay {
             client_id,
@@ -384,9 +390,7 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
                 webhook_secret: None,
                 sync_minutes: 15,
             };
-            let id = sync::register_store(&mut conn, &ctx.secrets, &connection, ctx.clock.now())
-                .map_err(failed)?;
-            println!("{id}");
+            register(&mut conn, &ctx, &connection)?;
         }
         StoreCommand::Add(StoreAdd::Etsy {
             keystring,
@@ -416,9 +420,7 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
                 webhook_secret: None,
                 sync_minutes: 15,
             };
-            let id = sync::register_store(&mut conn, &ctx.secrets, &connection, ctx.clock.now())
-                .map_err(failed)?;
-            println!("{id}");
+            register(&mut conn, &ctx, &connection)?;
         }
         StoreCommand::Add(StoreAdd::Mirakl {
             url,
@@ -445,9 +447,7 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
                 webhook_secret: None,
                 sync_minutes: 15,
             };
-            let id = sync::register_store(&mut conn, &ctx.secrets, &connection, ctx.clock.now())
-                .map_err(failed)?;
-            println!("{id}");
+            register(&mut conn, &ctx, &connection)?;
         }
         StoreCommand::Add(StoreAdd::Prestashop { url, key }) => {
             let (url, host) = site(&url)?;
@@ -462,9 +462,7 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
                 webhook_secret: None,
                 sync_minutes: 15,
             };
-            let id = sync::register_store(&mut conn, &ctx.secrets, &connection, ctx.clock.now())
-                .map_err(failed)?;
-            println!("{id}");
+            register(&mut conn, &ctx, &connection)?;
         }
         StoreCommand::Add(StoreAdd::Manual { name, csv }) => {
             let name = name.trim().to_string();

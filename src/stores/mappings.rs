@@ -31,21 +31,25 @@ pub struct Mapping {
 }
 
 /// Marketplace order SKUs found in neither the catalogue nor the mappings, most sold
-/// first.
-pub fn unmapped(conn: &Connection, limit: i64) -> Result<Vec<Unmapped>, AppError> {
+/// first; of one marketplace's orders when `store` is given.
+pub fn unmapped(
+    conn: &Connection,
+    store: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Unmapped>, AppError> {
     Ok(conn
         .prepare_cached(&format!(
             "SELECT o.store_id, s.name, l.sku, max(l.title), count(*)
              FROM order_lines l JOIN orders o ON o.id = l.order_id
              JOIN stores s ON s.id = o.store_id
-             WHERE s.platform IN {MARKETPLACES} AND l.sku <> ''
+             WHERE s.platform IN {MARKETPLACES} AND l.sku <> '' AND (?2 IS NULL OR o.store_id = ?2)
                AND NOT EXISTS (SELECT 1 FROM variants v JOIN stores vs ON vs.id = v.store_id
                                WHERE v.sku = l.sku AND vs.platform NOT IN {MARKETPLACES})
                AND NOT EXISTS (SELECT 1 FROM sku_mappings m
                                WHERE m.store_id = o.store_id AND m.external_sku = l.sku)
              GROUP BY o.store_id, l.sku ORDER BY count(*) DESC, l.sku LIMIT ?1"
         ))?
-        .query_map([limit], |r| {
+        .query_map(params![limit, store], |r| {
             Ok(Unmapped {
                 store_id: r.get(0)?,
                 store: r.get(1)?,
@@ -59,10 +63,7 @@ pub fn unmapped(conn: &Connection, limit: i64) -> Result<Vec<Unmapped>, AppError
 
 /// How many SKUs of a marketplace's orders are unmapped (its card).
 pub fn unmapped_count(conn: &Connection, store: i64) -> Result<i64, AppError> {
-    Ok(unmapped(conn, 10_000)?
-        .iter()
-        .filter(|u| u.store_id == store)
-        .count() as i64)
+    Ok(unmapped(conn, Some(store), 10_000)?.len() as i64)
 }
 
 pub fn list(conn: &Connection) -> Result<Vec<Mapping>, AppError> {
@@ -266,7 +267,7 @@ pub fn import(
 /// The template: the header, then every unmapped reference to fill in.
 pub fn template(conn: &Connection) -> Result<String, AppError> {
     let mut out = format!("{}\n", HEADER.join(";"));
-    for u in unmapped(conn, 10_000)? {
+    for u in unmapped(conn, None, 10_000)? {
         out.push_str(&format!(
             "{};{};\n",
             crate::web::spreadsheet::safe(&u.store),

@@ -32,6 +32,23 @@ fn runs(dir: &Path, store: &str) -> i64 {
     )
 }
 
+/// Adds a store with `comptoir store add …` on the data directory; its id.
+fn add_store(dir: &Path, args: &[&str]) -> String {
+    let mut all = vec!["--data-dir", dir.to_str().unwrap(), "store", "add"];
+    all.extend_from_slice(args);
+    let added = cli(&all, &[], None);
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    text(&added.stdout).trim().to_string()
+}
+
+/// How many of a store's orders match `filter` (an SQL condition after AND).
+fn orders_of(dir: &Path, store: &str, filter: &str) -> i64 {
+    one(
+        dir,
+        &format!("SELECT count(*) FROM orders WHERE store_id = {store} {filter}"),
+    )
+}
+
 /// Asks a store's sync from its card and waits for a run begun after the request.
 fn sync_now(owner: &crate::common::Client, dir: &Path, store: &str) {
     let last = one(
@@ -90,12 +107,9 @@ fn amazon_orders_come_in_paced_once_each_and_stop_when_revoked() {
     );
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad.stderr).contains("`XX` is not a marketplace"));
-    let added = cli(
+    let store = add_store(
+        &dir,
         &[
-            "--data-dir",
-            d,
-            "store",
-            "add",
             "amazon",
             "--client-id",
             CLIENT_ID,
@@ -108,23 +122,14 @@ fn amazon_orders_come_in_paced_once_each_and_stop_when_revoked() {
             "--api-url",
             &fake.served.base,
         ],
-        &[],
-        None,
     );
-    assert!(added.status.success(), "{}", text(&added.stderr));
-    let store = text(&added.stdout).trim().to_string();
     let sync = || sync_now(&owner, &dir, &store);
 
     // 250 orders: 3 pages of getOrders, 250 getOrderItems beyond the burst of 30, so
     // the connector waits for its bucket (on the test's clock) and the throttled call
     // is retried. Every request and answer conformed to Amazon's model.
     sync();
-    let count = |sql: &str| {
-        one(
-            &dir,
-            &format!("SELECT count(*) FROM orders WHERE store_id = {store} {sql}"),
-        )
-    };
+    let count = |sql: &str| orders_of(&dir, &store, sql);
     assert_eq!(count(""), 250, "{:?}", fake.with(|s| s.problems.clone()));
     assert_eq!(count("AND fulfillment_channel = 'FBA'"), 125);
     assert_eq!(count("AND marketplace = 'Amazon.co.uk'"), 84);
@@ -521,13 +526,9 @@ fn mirakl_orders_come_in_paged_with_their_tracking_and_stop_when_the_key_is_refu
         ),
         0
     );
-    let d = dir.to_str().unwrap();
-    let added = cli(
+    let store = add_store(
+        &dir,
         &[
-            "--data-dir",
-            d,
-            "store",
-            "add",
             "mirakl",
             "--url",
             &fake.served.base,
@@ -536,19 +537,10 @@ fn mirakl_orders_come_in_paged_with_their_tracking_and_stop_when_the_key_is_refu
             "--name",
             "Fnac",
         ],
-        &[],
-        None,
     );
-    assert!(added.status.success(), "{}", text(&added.stderr));
-    let store = text(&added.stdout).trim().to_string();
     let sync = || sync_now(&owner, &dir, &store);
     sync();
-    let count = |sql: &str| {
-        one(
-            &dir,
-            &format!("SELECT count(*) FROM orders WHERE store_id = {store} {sql}"),
-        )
-    };
+    let count = |sql: &str| orders_of(&dir, &store, sql);
     assert_eq!(count(""), 230, "{:?}", fake.with(|s| s.problems.clone()));
     assert_eq!(fake.with(|s| s.pages), 3, "pages of 100");
     assert_eq!(count("AND cancelled_at IS NOT NULL"), 57);
@@ -657,13 +649,9 @@ fn ebay_orders_come_in_with_their_tracking_through_oauth_and_stop_when_revoked()
         one(&dir, "SELECT count(*) FROM stores WHERE platform = 'ebay'"),
         0
     );
-    let d = dir.to_str().unwrap();
-    let added = cli(
+    let store = add_store(
+        &dir,
         &[
-            "--data-dir",
-            d,
-            "store",
-            "add",
             "ebay",
             "--client-id",
             ebay::CLIENT_ID,
@@ -674,19 +662,10 @@ fn ebay_orders_come_in_with_their_tracking_through_oauth_and_stop_when_revoked()
             "--api-url",
             &fake.served.base,
         ],
-        &[],
-        None,
     );
-    assert!(added.status.success(), "{}", text(&added.stderr));
-    let store = text(&added.stdout).trim().to_string();
     let sync = || sync_now(&owner, &dir, &store);
     sync();
-    let count = |sql: &str| {
-        one(
-            &dir,
-            &format!("SELECT count(*) FROM orders WHERE store_id = {store} {sql}"),
-        )
-    };
+    let count = |sql: &str| orders_of(&dir, &store, sql);
     assert_eq!(count(""), 450, "{:?}", fake.with(|s| s.problems.clone()));
     let (pages, tracking, problems) =
         fake.with(|s| (s.pages, s.tracking_calls, s.problems.clone()));
@@ -790,12 +769,7 @@ fn etsy_receipts_come_in_and_each_renewed_refresh_token_is_kept() {
     let store = one(&dir, "SELECT id FROM stores WHERE platform = 'etsy'").to_string();
     wait_until("the first sync", || runs(&dir, &store) >= 1);
     let sync = || sync_now(&owner, &dir, &store);
-    let count = |sql: &str| {
-        one(
-            &dir,
-            &format!("SELECT count(*) FROM orders WHERE store_id = {store} {sql}"),
-        )
-    };
+    let count = |sql: &str| orders_of(&dir, &store, sql);
     assert_eq!(count(""), 240, "{:?}", fake.with(|s| s.problems.clone()));
     let problems = fake.with(|s| s.problems.clone());
     assert!(problems.is_empty(), "{problems:?}");

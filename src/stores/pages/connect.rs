@@ -575,6 +575,15 @@ async fn register_marketplace(
     Ok(Ok(()))
 }
 
+/// The name a marketplace account is shown under: as typed (60 characters at most), or
+/// the platform's.
+fn account_name(typed: &str, platform: &str) -> String {
+    match typed.trim() {
+        "" => platform.to_string(),
+        n => n.chars().take(60).collect(),
+    }
+}
+
 /// Connects an Amazon seller account (orders only).
 pub(super) async fn connect_amazon(
     state: web::Data<AppState>,
@@ -594,10 +603,7 @@ pub(super) async fn connect_amazon(
         .filter(|(k, _)| k == "marketplace")
         .map(|(_, v)| v.trim().to_string())
         .collect();
-    let name = match one("name") {
-        n if n.is_empty() => "Amazon".to_string(),
-        n => n.chars().take(60).collect(),
-    };
+    let name = account_name(&one("name"), "Amazon");
     let (client_id, client_secret, refresh_token) =
         (one("client_id"), one("client_secret"), one("refresh_token"));
     let ids: Option<Vec<String>> = codes
@@ -662,10 +668,7 @@ pub(super) async fn connect_ebay(
     CsrfForm(form): CsrfForm<super::forms::EbayForm>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Perm::ManageShop)?;
-    let name = match form.name.trim() {
-        "" => "eBay".to_string(),
-        n => n.chars().take(60).collect(),
-    };
+    let name = account_name(&form.name, "eBay");
     let (client_id, client_secret, refresh_token) = (
         form.client_id.trim().to_string(),
         form.client_secret.trim().to_string(),
@@ -719,10 +722,7 @@ pub(super) async fn connect_etsy(
     CsrfForm(form): CsrfForm<super::forms::EtsyForm>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Perm::ManageShop)?;
-    let name = match form.name.trim() {
-        "" => "Etsy".to_string(),
-        n => n.chars().take(60).collect(),
-    };
+    let name = account_name(&form.name, "Etsy");
     let (keystring, refresh_token, shop_id) = (
         form.keystring.trim().to_string(),
         form.refresh_token.trim().to_string(),

@@ -33,7 +33,7 @@ async fn render(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let (missing, saved) = db::call(&state.db, |conn| -> Result<_, AppError> {
-        Ok((mappings::unmapped(conn, 200)?, mappings::list(conn)?))
+        Ok((mappings::unmapped(conn, None, 200)?, mappings::list(conn)?))
     })
     .await?;
     let admin = staff.user.role.can(Perm::ManageShop);
