@@ -58,6 +58,15 @@ fn status((store, progress, counts): &(Store, Option<SyncProgress>, Counts)) -> 
     let label = store.platform.label();
     html! {
         @match progress {
+            // Connected a moment ago: its first run has not begun yet (a manual store
+            // has runs only when it imports a file).
+            None if store.platform != crate::stores::model::Platform::Manual => {
+                div #sync-status.sync-status role="status" aria-live="polite"
+                    hx-get=(paths::ONBOARDING_SYNC_STATUS) hx-trigger="every 1s" hx-swap="outerHTML" {
+                    p { "⏳ La synchronisation de " (label) " démarre…" }
+                    p.muted { "Vous pouvez continuer : la synchronisation se poursuit en arrière-plan." }
+                }
+            }
             Some(p) if p.running => {
                 div #sync-status.sync-status role="status" aria-live="polite"
                     hx-get=(paths::ONBOARDING_SYNC_STATUS) hx-trigger="every 1s" hx-swap="outerHTML" {
