@@ -47,6 +47,10 @@ pub struct Marketplaces {
     /// Replaces https://api.etsy.com for shops connected from the pages.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub etsy_api_url: Option<String>,
+    /// Replaces Octopia's hosts (auth.octopia-io.net and api.octopia-io.net) for
+    /// Cdiscount accounts connected from the pages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cdiscount_api_url: Option<String>,
 }
 
 /// Messaging providers. Keys set here win over what the Channels pages store (an admin

@@ -80,6 +80,18 @@ pub fn extract(text: &str) -> Facts {
                     .all(|(n, p)| p.len() == *n && p.chars().all(|c| c.is_ascii_digit()))
         })
         .map(str::to_string);
+    // Cdiscount's: ten digits (when it was placed) and five letters or digits,
+    // 2411301527VAJH3, written alone too.
+    if facts.order.is_none() {
+        facts.order = raw
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .find(|t| {
+                t.len() == 15
+                    && t[..10].chars().all(|c| c.is_ascii_digit())
+                    && t[10..].chars().any(|c| c.is_ascii_alphabetic())
+            })
+            .map(str::to_ascii_uppercase);
+    }
     // A marketplace's reference after an order word: "commande MK-100245",
     // "order 12-34567-89012" (letters, digits and dashes, three digits at least).
     if facts.order.is_none() {
@@ -252,6 +264,10 @@ mod tests {
             ),
             ("où en est ma commande mk-100245 ?", Some("MK-100245")),
             ("order 12-34567-89012 please", Some("12-34567-89012")),
+            (
+                "c'est la 2411301527vajh3, livrée ?",
+                Some("2411301527VAJH3"),
+            ),
             ("la commande de robe taille 38", None),
             ("I want assistance locating purchase 1001", Some("1001")),
             ("la robe en 38", None),

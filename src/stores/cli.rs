@@ -126,6 +126,23 @@ pub enum StoreAdd {
         #[arg(long)]
         api_url: Option<String>,
     },
+    /// A Cdiscount seller account (orders only), through Octopia's Seller API.
+    Cdiscount {
+        /// The API client's id (seller account › API).
+        #[arg(long)]
+        client_id: String,
+        /// The API client's secret; may be file:/path.
+        #[arg(long)]
+        client_secret: String,
+        /// The seller's number (SellerId).
+        #[arg(long)]
+        seller_id: String,
+        #[arg(long, default_value = "Cdiscount")]
+        name: String,
+        /// Base URL replacing Octopia's hosts (proxies, tests).
+        #[arg(long)]
+        api_url: Option<String>,
+    },
     /// A marketplace run on Mirakl (orders only), with the seller's shop API key.
     Mirakl {
         /// The marketplace's address, e.g. https://marketplace-enseigne.mirakl.net
@@ -416,6 +433,36 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
                     keystring: keystring.trim().to_string(),
                     refresh_token: secret_arg(&refresh_token, "the refresh token")?,
                     shop_id,
+                },
+                webhook_secret: None,
+                sync_minutes: 15,
+            };
+            register(&mut conn, &ctx, &connection)?;
+        }
+        StoreCommand::Add(StoreAdd::Cdiscount {
+            client_id,
+            client_secret,
+            seller_id,
+            name,
+            api_url,
+        }) => {
+            let seller_id = seller_id.trim().to_string();
+            if seller_id.is_empty() || !seller_id.chars().all(|c| c.is_ascii_digit()) {
+                return Err((
+                    format!("--seller-id `{seller_id}` must be the seller's number, e.g. 123456"),
+                    2,
+                ));
+            }
+            api_url_arg(api_url.as_deref())?;
+            let connection = Connection {
+                platform: Platform::Cdiscount,
+                name: name.trim(),
+                domain: "",
+                api_url: api_url.as_deref().map(|u| u.trim_end_matches('/')),
+                credentials: Credentials::OctopiaClient {
+                    client_id: client_id.trim().to_string(),
+                    client_secret: secret_arg(&client_secret, "the client secret")?,
+                    seller_id,
                 },
                 webhook_secret: None,
                 sync_minutes: 15,

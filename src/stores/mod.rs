@@ -3,6 +3,7 @@
 //! them current (`sync`, with its background poller), and their pages and commands.
 
 pub mod amazon;
+pub mod cdiscount;
 pub mod cli;
 pub mod connector;
 pub mod ebay;

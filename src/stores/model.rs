@@ -16,6 +16,8 @@ pub enum Platform {
     Mirakl,
     Ebay,
     Etsy,
+    /// Cdiscount, through Octopia's seller API.
+    Cdiscount,
 }
 
 impl Platform {
@@ -29,6 +31,7 @@ impl Platform {
             Platform::Mirakl => "mirakl",
             Platform::Ebay => "ebay",
             Platform::Etsy => "etsy",
+            Platform::Cdiscount => "cdiscount",
         }
     }
 
@@ -42,6 +45,7 @@ impl Platform {
             Platform::Mirakl => "Marketplace Mirakl",
             Platform::Ebay => "eBay",
             Platform::Etsy => "Etsy",
+            Platform::Cdiscount => "Cdiscount",
         }
     }
 
@@ -49,7 +53,11 @@ impl Platform {
     pub fn is_marketplace(self) -> bool {
         matches!(
             self,
-            Platform::Amazon | Platform::Mirakl | Platform::Ebay | Platform::Etsy
+            Platform::Amazon
+                | Platform::Mirakl
+                | Platform::Ebay
+                | Platform::Etsy
+                | Platform::Cdiscount
         )
     }
 
@@ -63,6 +71,7 @@ impl Platform {
             Self::Mirakl,
             Self::Ebay,
             Self::Etsy,
+            Self::Cdiscount,
         ]
         .into_iter()
         .find(|p| p.code() == code)

@@ -65,6 +65,7 @@ pub const CONNECT_AMAZON: &str = "/settings/integrations/amazon";
 pub const CONNECT_MIRAKL: &str = "/settings/integrations/mirakl";
 pub const CONNECT_EBAY: &str = "/settings/integrations/ebay";
 pub const CONNECT_ETSY: &str = "/settings/integrations/etsy";
+pub const CONNECT_CDISCOUNT: &str = "/settings/integrations/cdiscount";
 /// Correspondances: marketplace SKUs mapped to the catalogue's.
 pub const MAPPINGS: &str = "/settings/mappings";
 pub const MAPPINGS_DELETE: &str = "/settings/mappings/delete";

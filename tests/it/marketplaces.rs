@@ -395,6 +395,22 @@ fn bad_requests_and_bodies_are_caught() {
     let good = json!({"payload": {"Orders": [{"AmazonOrderId": "1", "OrderStatus": "Shipped",
         "LastUpdateDate": "x", "PurchaseDate": "y", "OrderTotal": {"CurrencyCode": "EUR", "Amount": "1.00"}}]}});
     assert!(spec.check("GetOrdersResponse", &good).is_empty());
+
+    // Octopia's contract: a page too large, a line without its SKU.
+    let octopia = Spec::load("octopia_seller_api_v2__orders.json");
+    let too_big = octopia.check_query(
+        "/seller/v2/orders",
+        "get",
+        &q(&[("pageIndex", "0"), ("pageSize", "500")]),
+    );
+    assert_eq!(too_big.len(), 2, "{too_big:?}");
+    let no_sku = json!({"items": [{"orderId": "1", "status": "Shipped", "createdAt": "x",
+        "updatedAt": "y", "lines": [{"orderLineId": "1", "quantity": 1, "offer": {}}]}]});
+    let problems = octopia.check_at("/components/schemas/OrdersPage", &no_sku);
+    assert!(
+        problems.iter().any(|p| p.contains("sellerProductId")),
+        "{problems:?}"
+    );
 }
 
 #[test]
@@ -802,4 +818,189 @@ fn etsy_receipts_come_in_and_each_renewed_refresh_token_is_kept() {
         told.contains("3000000000") && told.contains("8R00000000000"),
         "{told}"
     );
+}
+
+#[test]
+fn cdiscount_orders_come_in_through_octopia_and_stop_when_the_secret_is_refused() {
+    use crate::fakes::octopia::{self, CLIENT_ID, CLIENT_SECRET, FakeOctopia, SELLER_ID};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let fake = FakeOctopia::start(octopia::orders(230, crate::common::start_time()));
+    let base = fake.served.base.clone();
+    let app = TestApp::spawn_in(&dir, |c| {
+        c.channels.webchat.allowed_origins = vec![crate::common::WIDGET_ORIGIN.into()];
+        c.marketplaces.cdiscount_api_url = Some(base);
+    });
+    crate::common::demo_database(&dir);
+    let owner = app.setup_owner();
+    let connect = |secret: &str, seller: &str| {
+        owner.submit(
+            "/settings/integrations",
+            "/settings/integrations/cdiscount",
+            &[
+                ("name", "Cdiscount"),
+                ("client_id", CLIENT_ID),
+                ("client_secret", secret),
+                ("seller_id", seller),
+            ],
+        )
+    };
+    // A seller number that is not one, and a secret Octopia refuses: said next to the
+    // form, the secret never echoed, nothing saved.
+    let r = connect(CLIENT_SECRET, "elegance");
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("fait de chiffres"), "{}", r.body);
+    let r = connect("not-the-secret", SELLER_ID);
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("Reconnexion nécessaire") && !r.body.contains("not-the-secret"));
+    let r = connect(CLIENT_SECRET, "999999");
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(
+        r.body.contains("999999") && r.body.contains("vendeur"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        one(
+            &dir,
+            "SELECT count(*) FROM stores WHERE platform = 'cdiscount'"
+        ),
+        0
+    );
+    let bad = cli(
+        &[
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "store",
+            "add",
+            "cdiscount",
+            "--client-id",
+            CLIENT_ID,
+            "--client-secret",
+            CLIENT_SECRET,
+            "--seller-id",
+            "boutique",
+        ],
+        &[],
+        None,
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("--seller-id"));
+
+    // Connected from the page, throttled once on the way: waited out.
+    fake.with(|s| s.throttle_next = 1);
+    let r = connect(CLIENT_SECRET, SELLER_ID);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let store = one(&dir, "SELECT id FROM stores WHERE platform = 'cdiscount'").to_string();
+    wait_until("the first sync", || runs(&dir, &store) >= 1);
+    let count = |sql: &str| orders_of(&dir, &store, sql);
+    assert_eq!(count(""), 230, "{:?}", fake.with(|s| s.problems.clone()));
+    let problems = fake.with(|s| s.problems.clone());
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(
+        fake.with(|s| s.pages),
+        4,
+        "the connect form's check, then pages of 100"
+    );
+    assert_eq!(fake.with(|s| s.throttle_next), 0, "the 429 was met");
+    assert_eq!(count("AND cancelled_at IS NOT NULL"), 92);
+    assert_eq!(count("AND shipment_status = 'delivered'"), 46);
+    assert_eq!(count("AND fulfillment_channel = 'Octopia'"), 46);
+    assert_eq!(count("AND marketplace = 'Cdiscount'"), 230);
+    assert_eq!(count("AND tracking_number <> ''"), 92);
+    assert_eq!(
+        one(
+            &dir,
+            &format!(
+                "SELECT count(*) FROM order_lines WHERE sku = 'CD-ROBE-38' AND order_id IN
+                 (SELECT id FROM orders WHERE store_id = {store})"
+            )
+        ),
+        230
+    );
+    let grants = fake.with(|s| s.grants);
+
+    // The shopper gives Cdiscount's number alone, then the ship-to postcode.
+    let asked = widget_says(
+        &app,
+        "v-cdiscount-1",
+        "Bonjour, des nouvelles de 2411300000CD000 ?",
+    );
+    assert!(asked.contains("code postal"), "{asked}");
+    let told = widget_says(&app, "v-cdiscount-1", "69000");
+    assert!(
+        told.contains("2411300000CD000") && told.contains("6C000"),
+        "{told}"
+    );
+
+    // A re-poll adds nothing and takes one token for the whole run (Octopia allows 500
+    // an hour); a token revoked during a run is replaced once.
+    let sync = || sync_now(&owner, &dir, &store);
+    sync();
+    assert_eq!(count(""), 230);
+    assert_eq!(fake.with(|s| s.grants), grants + 1, "one token a run");
+    fake.with(|s| s.revoke_next = true);
+    sync();
+    assert_eq!(fake.with(|s| s.grants), grants + 3);
+    assert_eq!(
+        one(
+            &dir,
+            &format!("SELECT status = 'connected' FROM stores WHERE id = {store}")
+        ),
+        1
+    );
+
+    // A garbled page fails the run, to be retried; nothing half-written.
+    fake.with(|s| s.garble_next = true);
+    let last = one(&dir, "SELECT COALESCE(max(id), 0) FROM sync_runs");
+    sync();
+    assert_eq!(
+        one(
+            &dir,
+            &format!(
+                "SELECT count(*) FROM sync_runs WHERE id > {last} AND outcome = 'error' AND error LIKE '%illisible%'"
+            )
+        ),
+        1
+    );
+    assert_eq!(count(""), 230);
+
+    // The secret revoked: polling stops with "Reconnexion nécessaire", orders kept; a
+    // new secret from the card reconnects it.
+    fake.with(|s| {
+        s.secret_valid = false;
+        s.revoke_next = true;
+    });
+    sync();
+    let error: String = Connection::open(dir.join("comptoir.db"))
+        .unwrap()
+        .query_row(
+            &format!(
+                "SELECT last_error FROM stores WHERE id = {store} AND status = 'disconnected'"
+            ),
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        error.contains("Reconnexion nécessaire") && !error.contains(CLIENT_SECRET),
+        "{error}"
+    );
+    assert_eq!(count(""), 230);
+    let page = owner.get("/settings/integrations");
+    assert!(page.body.contains("Nouveau secret client"), "{}", page.body);
+    fake.with(|s| s.secret_valid = true);
+    let r = owner.submit(
+        "/settings/integrations",
+        &format!("/settings/integrations/{store}/credentials"),
+        &[("token", CLIENT_SECRET)],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    wait_until("connected again", || {
+        one(
+            &dir,
+            &format!("SELECT status = 'connected' FROM stores WHERE id = {store}"),
+        ) == 1
+    });
+    assert!(fake.with(|s| s.problems.is_empty()));
 }

@@ -260,7 +260,7 @@ pub(super) async fn orders(
                                     br;
                                     (badge(if o.marketplace.is_empty() { &o.source } else { &o.marketplace }, Tone::Neutral))
                                     @if !o.fulfillment_channel.is_empty() {
-                                        " " span.badge.neutral title=(if o.fulfillment_channel == "FBA" { "Expédiée par Amazon" } else { "Expédiée par la boutique" }) { (o.fulfillment_channel) }
+                                        " " span.badge.neutral title=(match o.fulfillment_channel.as_str() { "FBA" => "Expédiée par Amazon", "Octopia" => "Expédiée par Cdiscount (Octopia)", _ => "Expédiée par la boutique" }) { (o.fulfillment_channel) }
                                     }
                                 }
                             }

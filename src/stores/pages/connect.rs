@@ -773,6 +773,64 @@ pub(super) async fn connect_etsy(
     }
 }
 
+/// Connects a Cdiscount seller account through Octopia (orders only).
+pub(super) async fn connect_cdiscount(
+    state: web::Data<AppState>,
+    staff: Staff,
+    flow: Flow,
+    CsrfForm(form): CsrfForm<super::forms::CdiscountForm>,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Perm::ManageShop)?;
+    let name = account_name(&form.name, "Cdiscount");
+    let (client_id, client_secret, seller_id) = (
+        form.client_id.trim().to_string(),
+        form.client_secret.trim().to_string(),
+        form.seller_id.trim().to_string(),
+    );
+    let mut forms = Forms {
+        cdiscount: super::forms::CdiscountForm {
+            name: name.clone(),
+            client_id: client_id.clone(),
+            seller_id: seller_id.clone(),
+            ..Default::default()
+        },
+        flow,
+        ..Default::default()
+    };
+    if client_id.is_empty() || client_secret.is_empty() {
+        forms.cdiscount_error = Some("Collez l'identifiant client et le secret de l'API.".into());
+        return refused(&state, &staff, forms).await;
+    }
+    if seller_id.is_empty() || !seller_id.chars().all(|c| c.is_ascii_digit()) {
+        forms.cdiscount_error = Some(
+            "Le numéro de vendeur est fait de chiffres (il figure en haut de votre espace vendeur Cdiscount).".into(),
+        );
+        return refused(&state, &staff, forms).await;
+    }
+    let credentials = Credentials::OctopiaClient {
+        client_id,
+        client_secret,
+        seller_id,
+    };
+    let api_url = state.config.marketplaces.cdiscount_api_url.clone();
+    match register_marketplace(
+        &state,
+        Platform::Cdiscount,
+        name,
+        String::new(),
+        api_url,
+        credentials,
+    )
+    .await?
+    {
+        Ok(()) => connected(&state, flow, "connected").await,
+        Err(e) => {
+            forms.cdiscount_error = Some(e.shown());
+            refused(&state, &staff, forms).await
+        }
+    }
+}
+
 /// Connects a marketplace run on Mirakl (orders only).
 pub(super) async fn connect_mirakl(
     state: web::Data<AppState>,

@@ -45,6 +45,8 @@ pub(super) struct Forms {
     pub(super) ebay_error: Option<String>,
     pub(super) etsy: EtsyForm,
     pub(super) etsy_error: Option<String>,
+    pub(super) cdiscount: CdiscountForm,
+    pub(super) cdiscount_error: Option<String>,
     pub(super) mirakl: MiraklForm,
     pub(super) mirakl_url_error: Option<String>,
     pub(super) mirakl_key_error: Option<String>,
@@ -181,6 +183,35 @@ pub(super) fn etsy_form(staff: &Staff, f: &Forms) -> Markup {
                 (Field { id: Some("etsy-key".into()), ..Field::new(text::ETSY_KEY, "keystring") }.value(&f.etsy.keystring).required().render())
                 (Field { id: Some("etsy-refresh".into()), ..Field::new(text::ETSY_REFRESH, "refresh_token") }.kind("password").required().render())
                 (Field { id: Some("etsy-shop".into()), ..Field::new(text::ETSY_SHOP, "shop_id") }.value(&f.etsy.shop_id).required().error(f.etsy_error.as_deref()).render())
+                div.actions { button.btn.primary type="submit" { (text::CONNECT_BUTTON) } }
+            }
+        },
+    )
+}
+
+#[derive(Default, Deserialize)]
+pub(super) struct CdiscountForm {
+    #[serde(default)]
+    pub(super) name: String,
+    #[serde(default)]
+    pub(super) client_id: String,
+    #[serde(default)]
+    pub(super) client_secret: String,
+    #[serde(default)]
+    pub(super) seller_id: String,
+}
+
+pub(super) fn cdiscount_form(staff: &Staff, f: &Forms) -> Markup {
+    card(
+        text::CDISCOUNT_TITLE,
+        html! {
+            p.muted { (text::CDISCOUNT_HOW) }
+            form.stack method="post" action=(f.flow.action(paths::CONNECT_CDISCOUNT)) novalidate {
+                (csrf_input(&staff.csrf))
+                (Field { id: Some("cdiscount-name".into()), ..Field::new(text::AMAZON_NAME, "name") }.value(if f.cdiscount.name.is_empty() { "Cdiscount" } else { &f.cdiscount.name }).render())
+                (Field { id: Some("cdiscount-client".into()), ..Field::new(text::CDISCOUNT_CLIENT_ID, "client_id") }.value(&f.cdiscount.client_id).required().render())
+                (Field { id: Some("cdiscount-secret".into()), ..Field::new(text::CDISCOUNT_SECRET, "client_secret") }.kind("password").required().render())
+                (Field { id: Some("cdiscount-seller".into()), ..Field::new(text::CDISCOUNT_SELLER, "seller_id") }.value(&f.cdiscount.seller_id).required().error(f.cdiscount_error.as_deref()).render())
                 div.actions { button.btn.primary type="submit" { (text::CONNECT_BUTTON) } }
             }
         },

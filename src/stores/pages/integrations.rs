@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use super::connect::{check_shopify, oauth_app};
 use super::forms::{
-    Forms, amazon_form, ebay_form, etsy_form, import_errors, manual_form, mirakl_form, presta_form,
-    shopify_form, woo_form,
+    Forms, amazon_form, cdiscount_form, ebay_form, etsy_form, import_errors, manual_form,
+    mirakl_form, presta_form, shopify_form, woo_form,
 };
 use super::{request_sync, text};
 use crate::clock::{from_unix, relative_fr};
@@ -287,6 +287,14 @@ pub(super) fn store_card(
                         div.actions { button.btn.primary type="submit" { "Reconnecter" } }
                     }
                 }
+            @if s.status == "disconnected" && s.platform == Platform::Cdiscount {
+                    form.stack method="post" action=(paths::with_id(paths::STORE_CREDENTIALS, s.id)) {
+                        (csrf_input(&staff.csrf))
+                        p.muted { "Dans votre espace vendeur Cdiscount (Octopia) : Mon compte › API, créez un nouveau secret pour l'identifiant d'API, puis collez-le ici." }
+                        (Field { id: Some(format!("cdiscount-secret-{}", s.id)), ..Field::new("Nouveau secret client de l'API", "token") }.kind("password").required().render())
+                        div.actions { button.btn.primary type="submit" { "Reconnecter" } }
+                    }
+                }
             @if s.status == "disconnected" && s.platform == Platform::Ebay {
                     form.stack method="post" action=(paths::with_id(paths::STORE_CREDENTIALS, s.id)) {
                         (csrf_input(&staff.csrf))
@@ -424,6 +432,7 @@ pub(super) fn connect_forms(state: &AppState, staff: &Staff, forms: &Forms) -> M
             (amazon_form(staff, forms))
             (ebay_form(staff, forms))
             (etsy_form(staff, forms))
+            (cdiscount_form(staff, forms))
             (mirakl_form(staff, forms))
         }
     }

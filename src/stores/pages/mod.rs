@@ -123,6 +123,11 @@ mod text {
     pub const ETSY_KEY: &str = "Clé de l'application (keystring)";
     pub const ETSY_REFRESH: &str = "Jeton d'actualisation";
     pub const ETSY_SHOP: &str = "Numéro de la boutique Etsy";
+    pub const CDISCOUNT_TITLE: &str = "Connecter Cdiscount";
+    pub const CDISCOUNT_HOW: &str = "Les commandes Cdiscount rejoignent celles de la boutique, avec leur suivi. Dans votre espace vendeur Cdiscount (Octopia) : Mon compte › API, créez un identifiant d'API avec l'accès en lecture aux commandes, puis copiez ici l'identifiant client, son secret et votre numéro de vendeur.";
+    pub const CDISCOUNT_CLIENT_ID: &str = "Identifiant client de l'API";
+    pub const CDISCOUNT_SECRET: &str = "Secret client de l'API";
+    pub const CDISCOUNT_SELLER: &str = "Numéro de vendeur (SellerId)";
     pub const MIRAKL_TITLE: &str = "Connecter une marketplace Mirakl";
     pub const MIRAKL_HOW: &str = "Beaucoup d'enseignes (Fnac, Darty, Leroy Merlin, Carrefour, Decathlon…) font tourner leur marketplace sur Mirakl. Dans votre espace vendeur de cette marketplace : Mon compte › Clé d'API, copiez la clé ; l'adresse est celle de l'espace vendeur.";
     pub const MIRAKL_URL: &str = "Adresse de l'espace vendeur";
@@ -163,6 +168,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route(paths::CONNECT_EBAY, web::post().to(connect::connect_ebay))
         .route(paths::CONNECT_ETSY, web::post().to(connect::connect_etsy))
+        .route(
+            paths::CONNECT_CDISCOUNT,
+            web::post().to(connect::connect_cdiscount),
+        )
         .route(
             paths::CONNECT_MIRAKL,
             web::post().to(connect::connect_mirakl),

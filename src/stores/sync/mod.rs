@@ -101,6 +101,12 @@ pub enum Credentials {
         refresh_token: String,
         shop_id: String,
     },
+    /// An Octopia (Cdiscount) API client of the seller, and the seller's number.
+    OctopiaClient {
+        client_id: String,
+        client_secret: String,
+        seller_id: String,
+    },
     /// A Mirakl shop API key, and the shop when the key reaches several.
     MiraklKey {
         key: String,
@@ -341,6 +347,21 @@ fn connector(ctx: &SyncContext, store: &Store) -> Result<Box<dyn Connector>, Syn
                 renewed,
             )))
         }
+        (
+            Platform::Cdiscount,
+            Credentials::OctopiaClient {
+                client_id,
+                client_secret,
+                seller_id,
+            },
+        ) => Ok(Box::new(crate::stores::cdiscount::CdiscountConnector::new(
+            ctx.http.clone(),
+            store.api_url.as_deref(),
+            client_id,
+            client_secret,
+            seller_id,
+            ctx.clock.clone(),
+        ))),
         (Platform::Mirakl, Credentials::MiraklKey { key, shop_id }) => {
             let base = store
                 .api_url
@@ -607,7 +628,8 @@ pub fn import_run(
 
 impl Credentials {
     /// The same account with the secret a reconnect form replaces: the access token
-    /// (Shopify), the refresh token (Amazon, eBay, Etsy) or the shop key (Mirakl).
+    /// (Shopify), the refresh token (Amazon, eBay, Etsy), the shop key (Mirakl) or the
+    /// client secret (Cdiscount).
     pub fn renewed(self, secret: String) -> Credentials {
         match self {
             Credentials::ShopifyToken { .. } => Credentials::ShopifyToken { token: secret },
@@ -641,6 +663,15 @@ impl Credentials {
             Credentials::MiraklKey { shop_id, .. } => Credentials::MiraklKey {
                 key: secret,
                 shop_id,
+            },
+            Credentials::OctopiaClient {
+                client_id,
+                seller_id,
+                ..
+            } => Credentials::OctopiaClient {
+                client_id,
+                client_secret: secret,
+                seller_id,
             },
             other => other,
         }
@@ -744,6 +775,26 @@ pub fn check_marketplace(
             )
             .check()?;
             Ok(Credentials::MiraklKey { key, shop_id })
+        }
+        Credentials::OctopiaClient {
+            client_id,
+            client_secret,
+            seller_id,
+        } => {
+            crate::stores::cdiscount::CdiscountConnector::new(
+                http.clone(),
+                base,
+                client_id.clone(),
+                client_secret.clone(),
+                seller_id.clone(),
+                clock.clone(),
+            )
+            .check()?;
+            Ok(Credentials::OctopiaClient {
+                client_id,
+                client_secret,
+                seller_id,
+            })
         }
         other => Ok(other),
     }

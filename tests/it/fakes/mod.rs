@@ -5,6 +5,7 @@ pub mod amazon;
 pub mod ebay;
 pub mod etsy;
 pub mod mirakl;
+pub mod octopia;
 pub mod prestashop;
 pub mod resend;
 pub mod shopify;

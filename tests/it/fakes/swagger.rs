@@ -90,6 +90,14 @@ impl Spec {
                     }
                     _ => {}
                 }
+                if let Ok(n) = value.parse::<f64>() {
+                    if p["maximum"].as_f64().is_some_and(|max| n > max) {
+                        problems.push(format!("`{k}` = `{value}` is above {}", p["maximum"]));
+                    }
+                    if p["minimum"].as_f64().is_some_and(|min| n < min) {
+                        problems.push(format!("`{k}` = `{value}` is below {}", p["minimum"]));
+                    }
+                }
                 let allowed = if p["type"] == "array" {
                     &p["items"]["enum"]
                 } else {
