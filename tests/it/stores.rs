@@ -1118,10 +1118,12 @@ fn stores_sharing_skus_are_one_catalogue_with_stock_across_them() {
     std::fs::write(
         &csv,
         "produit;identifiant;type;options;variante;sku;prix;stock:Atelier\n\
-         Robe Fleurie Bleue;robe-fleurie-bleue;Robes;Taille;40;EP-001-40;89,00;2\n",
+         Robe Fleurie Bleue;robe-fleurie-bleue;Robes;Taille;40;EP-001-40;89,00;2\n\
+         Foulard de l'Atelier;foulard-atelier;Accessoires;;;AT-FOUL-1;25,00;3\n",
     )
     .unwrap();
     let d = dir.to_str().unwrap();
+    let all_before = owner.get("/products").body;
     let out = cli(
         &[
             "--data-dir",
@@ -1153,7 +1155,36 @@ fn stores_sharing_skus_are_one_catalogue_with_stock_across_them() {
         after.contains("Robe Fleurie Bleue") && after.contains("de côté"),
         "{after}"
     );
-    // Produits shows the workshop's stock beside the shop's for that size.
+    // Produits shows one product, the workshop's stock beside the shop's for that size;
+    // the workshop's own product stays listed, its copy of the dress does not.
     let page = owner.get("/products?q=robe+fleurie+bleue");
     assert!(page.body.contains("Atelier (Atelier)"), "{}", page.body);
+    assert_eq!(
+        page.body.matches("class=\"product-title\"").count(),
+        1,
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("stock commun avec Atelier"),
+        "{}",
+        page.body
+    );
+    let summary = |body: &str| {
+        let at = body.find(" produit").expect("a summary");
+        body[..at]
+            .rsplit(|c: char| !c.is_ascii_digit())
+            .next()
+            .unwrap()
+            .parse::<i64>()
+            .unwrap()
+    };
+    let all_after = owner.get("/products").body;
+    assert_eq!(
+        summary(&all_after),
+        summary(&all_before) + 1,
+        "the scarf only"
+    );
+    let scarf = owner.get("/products?q=foulard").body;
+    assert!(scarf.contains("Foulard de l"), "{scarf}");
 }

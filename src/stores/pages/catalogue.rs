@@ -51,6 +51,17 @@ fn price_range(variants: &[&repo::VariantStock]) -> String {
     }
 }
 
+/// The other stores selling some of a product's SKUs, each named once.
+fn other_stores<'a>(variants: &[&'a repo::VariantStock]) -> Vec<&'a str> {
+    let mut names: Vec<&str> = Vec::new();
+    for name in variants.iter().flat_map(|v| &v.also) {
+        if !names.contains(&name.as_str()) {
+            names.push(name);
+        }
+    }
+    names
+}
+
 pub(super) async fn products(
     state: web::Data<AppState>,
     staff: Staff,
@@ -61,9 +72,12 @@ pub(super) async fn products(
     let (any_store, (rows, (products, variant_count)), page, pages, variants) =
         db::call(&state.db, move |conn| -> Result<_, AppError> {
             let any = !repo::stores(conn)?.is_empty();
-            let totals = repo::count_products(conn, &search)?;
+            // Another store's copy of a product is shown once, under the first.
+            let copies = repo::copies(conn)?;
+            let totals = repo::count_products(conn, &search, &copies)?;
             let (page, pages) = page_of(page, totals.0, PAGE_SIZE);
-            let rows = repo::search_products(conn, &search, PAGE_SIZE, (page - 1) * PAGE_SIZE)?;
+            let rows =
+                repo::search_products(conn, &search, &copies, PAGE_SIZE, (page - 1) * PAGE_SIZE)?;
             let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
             let variants = repo::variants_with_stock(conn, &ids)?;
             Ok((any, (rows, totals), page, pages, variants))
@@ -104,7 +118,11 @@ pub(super) async fn products(
                             @if elsewhere > 0 { " · " (count(elsewhere, "ailleurs", "ailleurs")) }
                         }
                     }
-                    p.muted { code { (p.handle) } " · " (p.store_name) }
+                    @let also = other_stores(&own);
+                    p.muted {
+                        code { (p.handle) } " · " (p.store_name)
+                        @if !also.is_empty() { " · stock commun avec " (also.join(", ")) }
+                    }
                     (table(&["Variante", "SKU", "Prix", "Stock"], own.iter().map(|v| html! {
                         tr {
                             td { (v.title) }

@@ -8,8 +8,8 @@ pub use merge::{
     Counts, MergePlan, Progress, apply_records, counts, delete_product, merge, progress, stage,
 };
 pub use queries::{
-    OrderRow, ProductRow, VariantStock, count_orders, count_products, export_lines, orders_since,
-    recent_orders, search_products, variants_with_stock,
+    OrderRow, ProductRow, VariantStock, copies, count_orders, count_products, export_lines,
+    orders_since, recent_orders, search_products, variants_with_stock,
 };
 
 use jiff::Timestamp;

@@ -32,25 +32,71 @@ pub struct VariantStock {
     pub price_cents: Option<i64>,
     /// (location name, counts as shop, available)
     pub stock: Vec<(String, bool, i64)>,
+    /// The other stores selling the same SKU.
+    pub also: Vec<String>,
 }
 
-/// How many products, and variants of them, `search` finds (see [`search_products`]).
-pub fn count_products(conn: &Connection, search: &str) -> Result<(i64, i64), AppError> {
+/// Products that are another store's copy: every variant's SKU is also sold by an
+/// earlier product of another store (Shopify and a manual shop, two Shopify stores).
+/// The catalogue shows the first copy once, with stock at every store's locations; the
+/// assistant indexes the same one. Cheap when one store holds every product.
+pub fn copies(conn: &Connection) -> Result<Vec<i64>, AppError> {
+    let several: bool = conn
+        .prepare_cached("SELECT COALESCE(min(store_id) <> max(store_id), 0) FROM products")
+        .map_err(db)?
+        .query_row([], |r| r.get(0))
+        .map_err(db)?;
+    if !several {
+        return Ok(Vec::new());
+    }
+    conn.prepare_cached(
+        "SELECT v.product_id FROM variants v
+         GROUP BY v.product_id
+         HAVING count(*) = sum(v.sku <> '' AND EXISTS (
+             SELECT 1 FROM variants o INDEXED BY variants_by_sku
+             WHERE o.sku = v.sku AND o.sku <> '' AND o.store_id <> v.store_id
+               AND o.product_id < v.product_id))",
+    )
+    .map_err(db)?
+    .query_map([], |r| r.get(0))
+    .map_err(db)?
+    .collect::<Result<_, _>>()
+    .map_err(db)
+}
+
+/// How many products, and variants of them, `search` finds (see [`search_products`]),
+/// leaving out the `hidden` ones.
+pub fn count_products(
+    conn: &Connection,
+    search: &str,
+    hidden: &[i64],
+) -> Result<(i64, i64), AppError> {
     let counts = |r: &rusqlite::Row| Ok((r.get(0)?, r.get(1)?));
+    let hidden = ids_json(hidden);
     match crate::db::fts::queries(search) {
         None => conn
-            .prepare_cached("SELECT (SELECT count(*) FROM products), (SELECT count(*) FROM variants)")
+            .prepare_cached(
+                "SELECT (SELECT count(*) FROM products) - json_array_length(?1),
+                        (SELECT count(*) FROM variants)
+                        - (SELECT count(*) FROM variants
+                           WHERE product_id IN (SELECT value FROM json_each(?1)))",
+            )
             .map_err(db)?
-            .query_row([], counts),
+            .query_row([hidden], counts),
         Some((_, prefixes)) => conn
             .prepare_cached(
                 "SELECT count(*), COALESCE(sum((SELECT count(*) FROM variants v WHERE v.product_id = f.rowid)), 0)
-                 FROM products_fts f WHERE products_fts MATCH ?1",
+                 FROM products_fts f WHERE products_fts MATCH ?1
+                   AND f.rowid NOT IN (SELECT value FROM json_each(?2))",
             )
             .map_err(db)?
-            .query_row([prefixes], counts),
+            .query_row(params![prefixes, hidden], counts),
     }
     .map_err(db)
+}
+
+fn ids_json(ids: &[i64]) -> String {
+    serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())
 }
 
 /// A page of products in name order, matching every word of `search` in any order as
@@ -59,9 +105,11 @@ pub fn count_products(conn: &Connection, search: &str) -> Result<(i64, i64), App
 pub fn search_products(
     conn: &Connection,
     search: &str,
+    hidden: &[i64],
     limit: i64,
     offset: i64,
 ) -> Result<Vec<ProductRow>, AppError> {
+    let hidden = ids_json(hidden);
     const COLUMNS: &str = "p.id, p.title, p.handle, p.product_type, s.name, p.status";
     const ORDER: &str = "ORDER BY p.title COLLATE NOCASE, p.id";
     let row = |r: &rusqlite::Row| {
@@ -81,21 +129,23 @@ pub fn search_products(
                 // entries, not rows), then their rows.
                 "SELECT {COLUMNS} FROM products p JOIN stores s ON s.id = p.store_id
                  WHERE p.id IN (SELECT id FROM products INDEXED BY products_by_title
+                                WHERE id NOT IN (SELECT value FROM json_each(?3))
                                 ORDER BY title COLLATE NOCASE, id LIMIT ?1 OFFSET ?2)
                  {ORDER}"
             ))
             .map_err(db)?
-            .query_map(params![limit, offset], row)
+            .query_map(params![limit, offset, hidden], row)
             .map_err(db)?
             .collect::<Result<_, _>>(),
         Some((_, prefixes)) => conn
             .prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM products_fts f JOIN products p ON p.id = f.rowid
                  JOIN stores s ON s.id = p.store_id WHERE products_fts MATCH ?1
+                   AND f.rowid NOT IN (SELECT value FROM json_each(?4))
                  {ORDER} LIMIT ?2 OFFSET ?3"
             ))
             .map_err(db)?
-            .query_map(params![prefixes, limit, offset], row)
+            .query_map(params![prefixes, limit, offset, hidden], row)
             .map_err(db)?
             .collect::<Result<_, _>>(),
     };
@@ -114,14 +164,14 @@ pub fn variants_with_stock(
     // same SKU (named with their store): one stock per location across them.
     let mut stock = conn
         .prepare(
-            "SELECT name, in_shop, available FROM (
+            "SELECT name, in_shop, available, store FROM (
                  SELECT l.name AS name, l.in_shop AS in_shop, COALESCE(s.available, 0) AS available,
-                        0 AS other, l.id AS place
+                        0 AS other, l.id AS place, NULL AS store
                  FROM locations l
                  JOIN variants v ON v.store_id = l.store_id AND v.id = ?1
                  LEFT JOIN stock_levels s ON s.location_id = l.id AND s.variant_id = v.id
                  UNION ALL
-                 SELECT l.name || ' (' || st.name || ')', l.in_shop, s.available, 1, l.id
+                 SELECT l.name || ' (' || st.name || ')', l.in_shop, s.available, 1, l.id, st.name
                  FROM variants v
                  JOIN variants o ON o.sku = v.sku AND o.sku <> '' AND o.id <> v.id
                  JOIN stores st ON st.id = o.store_id
@@ -140,17 +190,24 @@ pub fn variants_with_stock(
             .collect::<Result<_, _>>()
             .map_err(db)?;
         for (id, product_id, title, sku, price_cents) in rows {
-            let levels = stock
-                .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            let levels: Vec<(String, bool, i64, Option<String>)> = stock
+                .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
                 .map_err(db)?
                 .collect::<Result<_, _>>()
                 .map_err(db)?;
+            let mut also: Vec<String> = Vec::new();
+            for store in levels.iter().filter_map(|l| l.3.clone()) {
+                if !also.contains(&store) {
+                    also.push(store);
+                }
+            }
             out.push(VariantStock {
                 product_id,
                 title,
                 sku,
                 price_cents,
-                stock: levels,
+                stock: levels.into_iter().map(|(n, s, a, _)| (n, s, a)).collect(),
+                also,
             });
         }
     }
