@@ -403,6 +403,7 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
                     client_id: client_id.trim().to_string(),
                     client_secret: secret_arg(&client_secret, "the client secret")?,
                     refresh_token: secret_arg(&refresh_token, "the refresh token")?,
+                    runame: String::new(),
                 },
                 webhook_secret: None,
                 sync_minutes: 15,

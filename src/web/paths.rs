@@ -65,6 +65,8 @@ pub const CONNECT_AMAZON: &str = "/settings/integrations/amazon";
 pub const CONNECT_MIRAKL: &str = "/settings/integrations/mirakl";
 pub const CONNECT_EBAY: &str = "/settings/integrations/ebay";
 pub const CONNECT_ETSY: &str = "/settings/integrations/etsy";
+pub const ETSY_CALLBACK: &str = "/settings/integrations/etsy/callback";
+pub const EBAY_CALLBACK: &str = "/settings/integrations/ebay/callback";
 pub const CONNECT_CDISCOUNT: &str = "/settings/integrations/cdiscount";
 /// Correspondances: marketplace SKUs mapped to the catalogue's.
 pub const MAPPINGS: &str = "/settings/mappings";
@@ -83,6 +85,7 @@ pub const STORE_SYNC: &str = "/settings/integrations/{id}/sync";
 pub const STORE_PROGRESS: &str = "/settings/integrations/{id}/progress";
 pub const STORE_REMOVE: &str = "/settings/integrations/{id}/remove";
 pub const STORE_CREDENTIALS: &str = "/settings/integrations/{id}/credentials";
+pub const STORE_REAUTHORIZE: &str = "/settings/integrations/{id}/authorize";
 pub const SETTINGS_PROFILE: &str = "/settings/profile";
 pub const SETTINGS_ASSISTANT: &str = "/settings/assistant";
 /// Removes an example the shop taught its assistant.

@@ -1004,3 +1004,177 @@ fn cdiscount_orders_come_in_through_octopia_and_stop_when_the_secret_is_refused(
     });
     assert!(fake.with(|s| s.problems.is_empty()));
 }
+
+/// Follows one redirect of a marketplace's consent screen (a plain agent: the browser).
+fn consent_redirect(url: &str) -> String {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let r = agent.get(url).call().unwrap();
+    assert_eq!(r.status().as_u16(), 302, "{url}");
+    r.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap()
+        .to_string()
+}
+
+/// The path and query of an address on the appliance.
+fn on_app(app: &TestApp, url: &str) -> String {
+    url.strip_prefix(&app.base)
+        .unwrap_or_else(|| panic!("{url} is not on {}", app.base))
+        .to_string()
+}
+
+#[test]
+fn etsy_and_ebay_are_authorised_through_their_consent_screens() {
+    use crate::fakes::ebay::{self, FakeEbay};
+    use crate::fakes::etsy::{self, FakeEtsy, KEYSTRING, SHOP_ID};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let fake_etsy = FakeEtsy::start(etsy::receipts(12, crate::common::start_time()));
+    let fake_ebay = FakeEbay::start(ebay::orders(9, crate::common::start_time()));
+    let (etsy_base, ebay_base) = (fake_etsy.served.base.clone(), fake_ebay.served.base.clone());
+    let app = TestApp::spawn_in(&dir, |c| {
+        c.marketplaces.etsy_api_url = Some(etsy_base);
+        c.marketplaces.ebay_api_url = Some(ebay_base);
+    });
+    let owner = app.setup_owner();
+    let page = owner.get("/settings/integrations").body;
+    assert!(
+        page.contains("/settings/integrations/etsy/callback")
+            && page.contains("/settings/integrations/ebay/callback"),
+        "the return addresses to declare are shown"
+    );
+
+    // Etsy: the form sends the owner to Etsy's consent screen with a PKCE challenge…
+    let start = || {
+        owner.submit(
+            "/settings/integrations",
+            "/settings/integrations/etsy",
+            &[
+                ("name", "Etsy"),
+                ("keystring", KEYSTRING),
+                ("shop_id", SHOP_ID),
+            ],
+        )
+    };
+    let r = start();
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(
+        r.location().starts_with(&fake_etsy.served.base),
+        "{}",
+        r.location()
+    );
+    let back = consent_redirect(r.location());
+    let asked = fake_etsy.with(|s| s.consent_asked.clone());
+    assert!(
+        asked
+            .iter()
+            .any(|(k, v)| k == "code_challenge_method" && v == "S256")
+    );
+    assert!(
+        !asked.iter().any(|(k, _)| k == "code_verifier"),
+        "the verifier never leaves Comptoir before the exchange"
+    );
+    // …and back with a code, exchanged with the verifier: the shop is connected.
+    let r = owner.get(&on_app(&app, &back));
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(r.location().contains("ok=connected"), "{}", r.location());
+    assert_eq!(
+        one(&dir, "SELECT count(*) FROM stores WHERE platform = 'etsy'"),
+        1
+    );
+    let store = one(&dir, "SELECT id FROM stores WHERE platform = 'etsy'").to_string();
+    wait_until("the first sync", || runs(&dir, &store) >= 1);
+    assert_eq!(orders_of(&dir, &store, ""), 12);
+    // The same return cannot be used twice.
+    let again = owner.get(&on_app(&app, &back));
+    assert_eq!(again.status, 400, "{}", again.body);
+    assert!(again.body.contains("déjà servi"), "{}", again.body);
+    // Declined on Etsy: said on the form, nothing saved.
+    fake_etsy.with(|s| s.decline = true);
+    let back = consent_redirect(start().location());
+    let r = owner.get(&on_app(&app, &back));
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("pas été donnée"), "{}", r.body);
+    assert_eq!(
+        one(&dir, "SELECT count(*) FROM stores WHERE platform = 'etsy'"),
+        1
+    );
+
+    // eBay: without a RuName the consent cannot come back, said so; with it, eBay's
+    // screen sends the owner back to the RuName's accept URL with a code.
+    fake_ebay.with(|s| s.accept_url = format!("{}/settings/integrations/ebay/callback", app.base));
+    let connect = |runame: &str| {
+        owner.submit(
+            "/settings/integrations",
+            "/settings/integrations/ebay",
+            &[
+                ("name", "eBay"),
+                ("client_id", ebay::CLIENT_ID),
+                ("client_secret", ebay::CLIENT_SECRET),
+                ("runame", runame),
+            ],
+        )
+    };
+    let r = connect("");
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("pour vous ramener ici") && !r.body.contains(ebay::CLIENT_SECRET));
+    let r = connect(ebay::RUNAME);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let back = consent_redirect(r.location());
+    let r = owner.get(&on_app(&app, &back));
+    assert_eq!(r.status, 303, "{}", r.body);
+    let store = one(&dir, "SELECT id FROM stores WHERE platform = 'ebay'").to_string();
+    wait_until("the first sync", || runs(&dir, &store) >= 1);
+    assert_eq!(orders_of(&dir, &store, ""), 9);
+    // Revoked at eBay: the card offers the consent screen again, with the RuName kept.
+    fake_ebay.with(|s| s.refresh_valid = false);
+    sync_now(&owner, &dir, &store);
+    assert_eq!(
+        one(
+            &dir,
+            &format!("SELECT status = 'disconnected' FROM stores WHERE id = {store}")
+        ),
+        1
+    );
+    assert!(
+        owner
+            .get("/settings/integrations")
+            .body
+            .contains("Autoriser à nouveau sur eBay")
+    );
+    fake_ebay.with(|s| s.refresh_valid = true);
+    let r = owner.submit(
+        "/settings/integrations",
+        &format!("/settings/integrations/{store}/authorize"),
+        &[("runame", "")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let back = consent_redirect(r.location());
+    let r = owner.get(&on_app(&app, &back));
+    assert_eq!(r.status, 303, "{}", r.body);
+    wait_until("connected again", || {
+        one(
+            &dir,
+            &format!("SELECT status = 'connected' FROM stores WHERE id = {store}"),
+        ) == 1
+    });
+    assert_eq!(
+        one(&dir, "SELECT count(*) FROM stores WHERE platform = 'ebay'"),
+        1,
+        "the same account, not a second one"
+    );
+    // Nothing of the authorisation is kept once used, and no secret sits in clear.
+    assert_eq!(one(&dir, "SELECT count(*) FROM oauth_states"), 0);
+    for file in ["comptoir.db", "comptoir.db-wal"] {
+        let raw = std::fs::read(dir.join(file)).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&raw).contains(ebay::CLIENT_SECRET),
+            "{file}"
+        );
+    }
+}

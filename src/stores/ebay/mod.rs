@@ -390,6 +390,71 @@ impl EbayConnector {
     }
 }
 
+/// Where eBay asks the seller to authorise the app.
+pub const CONSENT_URL: &str = "https://auth.ebay.com";
+
+/// The address of eBay's consent screen for this app. eBay sends the browser back to
+/// the accept URL registered under the app's `runame` (its redirect URL name).
+pub fn authorize_url(base: Option<&str>, client_id: &str, runame: &str, state: &str) -> String {
+    let query = serde_urlencoded::to_string([
+        ("client_id", client_id),
+        ("redirect_uri", runame),
+        ("response_type", "code"),
+        ("scope", SCOPE),
+        ("state", state),
+    ])
+    .unwrap_or_default();
+    let host = base.unwrap_or(CONSENT_URL).trim_end_matches('/');
+    format!("{host}/oauth2/authorize?{query}")
+}
+
+/// Exchanges the code eBay sent back for the seller's refresh token.
+pub fn exchange_code(
+    http: &ureq::Agent,
+    base: Option<&str>,
+    client_id: &str,
+    client_secret: &str,
+    runame: &str,
+    code: &str,
+) -> Result<String, SyncError> {
+    #[derive(Deserialize)]
+    struct Granted {
+        #[serde(default)]
+        refresh_token: String,
+    }
+    let host = base.unwrap_or(API_URL).trim_end_matches('/');
+    let basic =
+        base64::engine::general_purpose::STANDARD.encode(format!("{client_id}:{client_secret}"));
+    let sent = http
+        .post(format!("{host}/identity/v1/oauth2/token"))
+        .header("Authorization", &format!("Basic {basic}"))
+        .send_form([
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", runame),
+        ]);
+    let answer = read(WHAT, sent)?;
+    if matches!(answer.status, 400 | 401) {
+        return Err(SyncError::abort(format!(
+            "eBay refuse l'autorisation ({}). Vérifiez l'App ID, le Cert ID et le nom d'URL de redirection (RuName), puis recommencez.",
+            first_error(&answer.text)
+        )));
+    }
+    if !answer.ok() {
+        return Err(status_error(
+            WHAT,
+            answer.status,
+            answer.retry_after.as_deref(),
+            &answer.text,
+        ));
+    }
+    serde_json::from_str::<Granted>(&answer.text)
+        .ok()
+        .map(|g| g.refresh_token)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| SyncError::retry("eBay a envoyé une autorisation illisible."))
+}
+
 impl Connector for EbayConnector {
     fn fetch(&mut self, plan: &FetchPlan, sink: &mut dyn Sink) -> Result<(), SyncError> {
         let since = plan

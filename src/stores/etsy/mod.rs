@@ -341,6 +341,80 @@ impl EtsyConnector {
     }
 }
 
+/// Where Etsy asks the shop's owner to authorise the app.
+pub const CONSENT_URL: &str = "https://www.etsy.com";
+/// Reading receipts, shipments and tracking.
+const SCOPE: &str = "transactions_r";
+
+/// The address of Etsy's consent screen for this app, with a PKCE challenge made from
+/// `verifier` (S256); `base` replaces Etsy's hosts (a proxy's, or a test's).
+pub fn authorize_url(
+    base: Option<&str>,
+    keystring: &str,
+    redirect_uri: &str,
+    state: &str,
+    verifier: &str,
+) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(sha2::Sha256::digest(verifier.as_bytes()));
+    let query = serde_urlencoded::to_string([
+        ("response_type", "code"),
+        ("client_id", keystring),
+        ("redirect_uri", redirect_uri),
+        ("scope", SCOPE),
+        ("state", state),
+        ("code_challenge", challenge.as_str()),
+        ("code_challenge_method", "S256"),
+    ])
+    .unwrap_or_default();
+    let host = base.unwrap_or(CONSENT_URL).trim_end_matches('/');
+    format!("{host}/oauth/connect?{query}")
+}
+
+/// Exchanges the code Etsy sent back (with the PKCE verifier) for the shop's refresh
+/// token.
+pub fn exchange_code(
+    http: &ureq::Agent,
+    base: Option<&str>,
+    keystring: &str,
+    redirect_uri: &str,
+    code: &str,
+    verifier: &str,
+) -> Result<String, SyncError> {
+    let host = base.unwrap_or(API_URL).trim_end_matches('/');
+    let sent = http
+        .post(format!("{host}/v3/public/oauth/token"))
+        .send_form([
+            ("grant_type", "authorization_code"),
+            ("client_id", keystring),
+            ("redirect_uri", redirect_uri),
+            ("code", code),
+            ("code_verifier", verifier),
+        ]);
+    let answer = read(WHAT, sent)?;
+    if matches!(answer.status, 400 | 401) {
+        return Err(SyncError::abort(format!(
+            "Etsy refuse l'autorisation ({}). Recommencez ; vérifiez que l'adresse de retour déclarée dans l'application est bien celle indiquée ici.",
+            error_text(&answer.text)
+        )));
+    }
+    if !answer.ok() {
+        return Err(status_error(
+            WHAT,
+            answer.status,
+            answer.retry_after.as_deref(),
+            &answer.text,
+        ));
+    }
+    serde_json::from_str::<Grant>(&answer.text)
+        .ok()
+        .and_then(|g| g.refresh_token)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| SyncError::retry("Etsy a envoyé une autorisation illisible."))
+}
+
 impl Connector for EtsyConnector {
     fn fetch(&mut self, plan: &FetchPlan, sink: &mut dyn Sink) -> Result<(), SyncError> {
         let since = plan

@@ -325,14 +325,11 @@ pub(super) async fn shopify_authorize(
     })
     .await?;
     // The browser comes back here; without public_url, to the address it uses now.
-    let base = match &state.config.public_url {
-        Some(url) => url.clone(),
-        None => {
-            let info = req.connection_info();
-            format!("{}://{}", info.scheme(), info.host())
-        }
-    };
-    let redirect_uri = format!("{base}{}", paths::SHOPIFY_CALLBACK);
+    let redirect_uri = format!(
+        "{}{}",
+        super::consent::return_base(&state, &req),
+        paths::SHOPIFY_CALLBACK
+    );
     let url = crate::stores::shopify::oauth::authorize_url(
         &shopify_base(&state, &shop),
         &client_id,
@@ -534,7 +531,7 @@ pub(super) async fn connect_prestashop(
 /// Checks a marketplace account (one cheap call, off the executor), then registers it
 /// and starts its first sync; the platform's refusal when the check fails.
 #[allow(clippy::too_many_arguments)]
-async fn register_marketplace(
+pub(super) async fn register_marketplace(
     state: &AppState,
     platform: Platform,
     name: String,
@@ -660,7 +657,8 @@ pub(super) async fn connect_amazon(
     }
 }
 
-/// Connects an eBay seller account (orders only).
+/// Connects an eBay seller account (orders only): through eBay's consent screen, or
+/// with a refresh token the owner already has.
 pub(super) async fn connect_ebay(
     state: web::Data<AppState>,
     staff: Staff,
@@ -669,30 +667,48 @@ pub(super) async fn connect_ebay(
 ) -> Result<HttpResponse, AppError> {
     staff.require(Perm::ManageShop)?;
     let name = account_name(&form.name, "eBay");
-    let (client_id, client_secret, refresh_token) = (
+    let (client_id, client_secret, runame, refresh_token) = (
         form.client_id.trim().to_string(),
         form.client_secret.trim().to_string(),
+        form.runame.trim().to_string(),
         form.refresh_token.trim().to_string(),
     );
     let mut forms = Forms {
         ebay: super::forms::EbayForm {
             name: name.clone(),
             client_id: client_id.clone(),
+            runame: runame.clone(),
             ..Default::default()
         },
         flow,
         ..Default::default()
     };
-    if client_id.is_empty() || client_secret.is_empty() || refresh_token.is_empty() {
-        forms.ebay_error = Some(
-            "Collez l'App ID, le Cert ID et le jeton d'actualisation de l'application.".into(),
-        );
+    if client_id.is_empty() || client_secret.is_empty() {
+        forms.ebay_error = Some("Collez l'App ID et le Cert ID de l'application.".into());
         return refused(&state, &staff, forms).await;
+    }
+    if refresh_token.is_empty() {
+        if runame.is_empty() {
+            forms.ebay_error = Some(
+                "Collez le RuName de l'application : eBay s'en sert pour vous ramener ici après l'autorisation."
+                    .into(),
+            );
+            return refused(&state, &staff, forms).await;
+        }
+        let pending = super::consent::Pending::Ebay {
+            name,
+            client_id,
+            client_secret,
+            runame,
+            store: None,
+        };
+        return super::consent::begin(&state, &staff, flow, pending).await;
     }
     let credentials = Credentials::EbayOAuth {
         client_id,
         client_secret,
         refresh_token,
+        runame,
     };
     let api_url = state.config.marketplaces.ebay_api_url.clone();
     match register_marketplace(
@@ -713,12 +729,14 @@ pub(super) async fn connect_ebay(
     }
 }
 
-/// Connects an Etsy shop (orders only); the refresh token Etsy answers the check with
+/// Connects an Etsy shop (orders only): through Etsy's consent screen (PKCE), or with
+/// a refresh token the owner already has; the refresh token Etsy answers the check with
 /// is the one kept.
 pub(super) async fn connect_etsy(
     state: web::Data<AppState>,
     staff: Staff,
     flow: Flow,
+    req: actix_web::HttpRequest,
     CsrfForm(form): CsrfForm<super::forms::EtsyForm>,
 ) -> Result<HttpResponse, AppError> {
     staff.require(Perm::ManageShop)?;
@@ -738,9 +756,8 @@ pub(super) async fn connect_etsy(
         flow,
         ..Default::default()
     };
-    if keystring.is_empty() || refresh_token.is_empty() {
-        forms.etsy_error =
-            Some("Collez la clé de l'application et le jeton d'actualisation.".into());
+    if keystring.is_empty() {
+        forms.etsy_error = Some("Collez la clé de l'application (keystring).".into());
         return refused(&state, &staff, forms).await;
     }
     if shop_id.is_empty() || !shop_id.chars().all(|c| c.is_ascii_digit()) {
@@ -748,6 +765,21 @@ pub(super) async fn connect_etsy(
             "Le numéro de la boutique est fait de chiffres (il figure dans l'adresse de votre tableau de bord Etsy).".into(),
         );
         return refused(&state, &staff, forms).await;
+    }
+    if refresh_token.is_empty() {
+        let pending = super::consent::Pending::Etsy {
+            name,
+            keystring,
+            shop_id,
+            verifier: crate::token::random_token(),
+            redirect_uri: format!(
+                "{}{}",
+                super::consent::return_base(&state, &req),
+                paths::ETSY_CALLBACK
+            ),
+            store: None,
+        };
+        return super::consent::begin(&state, &staff, flow, pending).await;
     }
     let credentials = Credentials::EtsyOAuth {
         keystring,

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use super::text;
 use crate::stores::manual::csv::LineError;
 use crate::web::auth::Staff;
-use crate::web::components::{Field, card, csrf_input};
+use crate::web::components::{Field, Tone, alert, card, csrf_input};
 use crate::web::{Flow, paths};
 
 #[derive(Default, Deserialize)]
@@ -139,11 +139,14 @@ pub(super) struct EbayForm {
     pub(super) client_id: String,
     #[serde(default)]
     pub(super) client_secret: String,
+    /// The app's redirect URL name, for eBay's consent screen.
+    #[serde(default)]
+    pub(super) runame: String,
     #[serde(default)]
     pub(super) refresh_token: String,
 }
 
-pub(super) fn ebay_form(staff: &Staff, f: &Forms) -> Markup {
+pub(super) fn ebay_form(staff: &Staff, f: &Forms, return_url: &str) -> Markup {
     card(
         text::EBAY_TITLE,
         html! {
@@ -153,8 +156,13 @@ pub(super) fn ebay_form(staff: &Staff, f: &Forms) -> Markup {
                 (Field { id: Some("ebay-name".into()), ..Field::new(text::AMAZON_NAME, "name") }.value(if f.ebay.name.is_empty() { "eBay" } else { &f.ebay.name }).render())
                 (Field { id: Some("ebay-client".into()), ..Field::new(text::EBAY_CLIENT_ID, "client_id") }.value(&f.ebay.client_id).required().render())
                 (Field { id: Some("ebay-secret".into()), ..Field::new(text::EBAY_CLIENT_SECRET, "client_secret") }.kind("password").required().render())
-                (Field { id: Some("ebay-refresh".into()), ..Field::new(text::EBAY_REFRESH, "refresh_token") }.kind("password").required().error(f.ebay_error.as_deref()).render())
-                div.actions { button.btn.primary type="submit" { (text::CONNECT_BUTTON) } }
+                (Field { id: Some("ebay-runame".into()), ..Field::new(text::EBAY_RUNAME, "runame") }.value(&f.ebay.runame).hint(&format!("{} {return_url}", text::EBAY_RUNAME_HINT)).render())
+                details.more {
+                    summary { (text::HAVE_REFRESH) }
+                    (Field { id: Some("ebay-refresh".into()), ..Field::new(text::EBAY_REFRESH, "refresh_token") }.kind("password").render())
+                }
+                @if let Some(e) = &f.ebay_error { (alert(Tone::Danger, e)) }
+                div.actions { button.btn.primary type="submit" { (text::AUTHORIZE_EBAY) } }
             }
         },
     )
@@ -172,7 +180,7 @@ pub(super) struct EtsyForm {
     pub(super) shop_id: String,
 }
 
-pub(super) fn etsy_form(staff: &Staff, f: &Forms) -> Markup {
+pub(super) fn etsy_form(staff: &Staff, f: &Forms, return_url: &str) -> Markup {
     card(
         text::ETSY_TITLE,
         html! {
@@ -180,10 +188,14 @@ pub(super) fn etsy_form(staff: &Staff, f: &Forms) -> Markup {
             form.stack method="post" action=(f.flow.action(paths::CONNECT_ETSY)) novalidate {
                 (csrf_input(&staff.csrf))
                 (Field { id: Some("etsy-name".into()), ..Field::new(text::AMAZON_NAME, "name") }.value(if f.etsy.name.is_empty() { "Etsy" } else { &f.etsy.name }).render())
-                (Field { id: Some("etsy-key".into()), ..Field::new(text::ETSY_KEY, "keystring") }.value(&f.etsy.keystring).required().render())
-                (Field { id: Some("etsy-refresh".into()), ..Field::new(text::ETSY_REFRESH, "refresh_token") }.kind("password").required().render())
-                (Field { id: Some("etsy-shop".into()), ..Field::new(text::ETSY_SHOP, "shop_id") }.value(&f.etsy.shop_id).required().error(f.etsy_error.as_deref()).render())
-                div.actions { button.btn.primary type="submit" { (text::CONNECT_BUTTON) } }
+                (Field { id: Some("etsy-key".into()), ..Field::new(text::ETSY_KEY, "keystring") }.value(&f.etsy.keystring).required().hint(&format!("{} {return_url}", text::ETSY_RETURN_HINT)).render())
+                (Field { id: Some("etsy-shop".into()), ..Field::new(text::ETSY_SHOP, "shop_id") }.value(&f.etsy.shop_id).required().render())
+                details.more {
+                    summary { (text::HAVE_REFRESH) }
+                    (Field { id: Some("etsy-refresh".into()), ..Field::new(text::ETSY_REFRESH, "refresh_token") }.kind("password").render())
+                }
+                @if let Some(e) = &f.etsy_error { (alert(Tone::Danger, e)) }
+                div.actions { button.btn.primary type="submit" { (text::AUTHORIZE_ETSY) } }
             }
         },
     )

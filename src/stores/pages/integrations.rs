@@ -279,14 +279,6 @@ pub(super) fn store_card(
                         div.actions { button.btn.primary type="submit" { "Reconnecter" } }
                     }
                 }
-            @if s.status == "disconnected" && s.platform == Platform::Etsy {
-                    form.stack method="post" action=(paths::with_id(paths::STORE_CREDENTIALS, s.id)) {
-                        (csrf_input(&staff.csrf))
-                        p.muted { "Autorisez à nouveau l'application pour votre boutique Etsy, puis collez le nouveau jeton d'actualisation." }
-                        (Field { id: Some(format!("etsy-refresh-{}", s.id)), ..Field::new("Nouveau jeton d'actualisation", "token") }.kind("password").required().render())
-                        div.actions { button.btn.primary type="submit" { "Reconnecter" } }
-                    }
-                }
             @if s.status == "disconnected" && s.platform == Platform::Cdiscount {
                     form.stack method="post" action=(paths::with_id(paths::STORE_CREDENTIALS, s.id)) {
                         (csrf_input(&staff.csrf))
@@ -295,12 +287,21 @@ pub(super) fn store_card(
                         div.actions { button.btn.primary type="submit" { "Reconnecter" } }
                     }
                 }
-            @if s.status == "disconnected" && s.platform == Platform::Ebay {
-                    form.stack method="post" action=(paths::with_id(paths::STORE_CREDENTIALS, s.id)) {
+            @if s.status == "disconnected" && matches!(s.platform, Platform::Etsy | Platform::Ebay) {
+                    @let etsy = s.platform == Platform::Etsy;
+                    form.stack method="post" action=(paths::with_id(paths::STORE_REAUTHORIZE, s.id)) {
                         (csrf_input(&staff.csrf))
-                        p.muted { "Autorisez à nouveau l'application pour votre compte vendeur eBay, puis collez le nouveau jeton d'actualisation." }
-                        (Field { id: Some(format!("ebay-refresh-{}", s.id)), ..Field::new("Nouveau jeton d'actualisation (v^1.1#…)", "token") }.kind("password").required().render())
-                        div.actions { button.btn.primary type="submit" { "Reconnecter" } }
+                        p.muted { @if etsy { "Autorisez à nouveau Comptoir sur Etsy : la lecture des commandes reprendra aussitôt." } @else { "Autorisez à nouveau Comptoir sur eBay : la lecture des commandes reprendra aussitôt." } }
+                        @if !etsy { (Field { id: Some(format!("ebay-runame-{}", s.id)), ..Field::new("RuName de l'application (s'il a changé)", "runame") }.render()) }
+                        div.actions { button.btn.primary type="submit" { @if etsy { "Autoriser à nouveau sur Etsy" } @else { "Autoriser à nouveau sur eBay" } } }
+                    }
+                    details {
+                        summary { "J'ai un nouveau jeton d'actualisation" }
+                        form.stack method="post" action=(paths::with_id(paths::STORE_CREDENTIALS, s.id)) {
+                            (csrf_input(&staff.csrf))
+                            (Field { id: Some(format!("refresh-token-{}", s.id)), ..Field::new("Nouveau jeton d'actualisation", "token") }.kind("password").required().render())
+                            div.actions { button.btn type="submit" { "Reconnecter" } }
+                        }
                     }
                 }
             @if s.status == "disconnected" && s.platform == Platform::Amazon {
@@ -430,8 +431,8 @@ pub(super) fn connect_forms(state: &AppState, staff: &Staff, forms: &Forms) -> M
             (presta_form(staff, forms))
             (manual_form(staff, forms))
             (amazon_form(staff, forms))
-            (ebay_form(staff, forms))
-            (etsy_form(staff, forms))
+            (ebay_form(staff, forms, &super::consent::shown_return(state, paths::EBAY_CALLBACK)))
+            (etsy_form(staff, forms, &super::consent::shown_return(state, paths::ETSY_CALLBACK)))
             (cdiscount_form(staff, forms))
             (mirakl_form(staff, forms))
         }
@@ -640,7 +641,7 @@ pub(super) async fn update_credentials(
     if token.is_empty() {
         return Err(AppError::BadRequest("Collez le nouveau jeton.".into()));
     }
-    let credentials = if store.platform.is_marketplace() {
+    if store.platform.is_marketplace() {
         // The account stays the same: only the secret the form gives is replaced.
         let Some(stored) = store
             .credentials
@@ -652,35 +653,27 @@ pub(super) async fn update_credentials(
                 "Les identifiants de ce compte sont illisibles : déconnectez-le puis connectez-le à nouveau.".into(),
             ));
         };
-        let (http, clock) = (state.http.clone(), state.clock.clone());
-        let base = store
-            .api_url
-            .clone()
-            .or_else(|| Some(store.domain.clone()).filter(|d| !d.is_empty()));
-        let name = store.name.clone();
-        let renewed = stored.renewed(token);
-        web::block(move || sync::check_marketplace(&http, &clock, base.as_deref(), &name, renewed))
+        super::consent::renew(&state, id, stored.renewed(token))
             .await?
-            .map_err(|e| AppError::BadRequest(e.shown()))?
+            .map_err(|e| AppError::BadRequest(e.shown()))?;
     } else {
         if let Err(message) =
             check_shopify(&state, &store.domain, &token, store.api_url.clone()).await
         {
             return Err(AppError::BadRequest(message));
         }
-        Credentials::ShopifyToken { token }
-    };
-    let sealed = sync::seal_credentials(&state.secrets, &credentials)?;
-    let now = state.clock.now();
-    db::call(&state.db, move |conn| {
-        db::write(conn, |tx| {
-            repo::set_credentials(tx, id, &sealed)?;
-            repo::sync_soon(tx, id, now)
+        let sealed = sync::seal_credentials(&state.secrets, &Credentials::ShopifyToken { token })?;
+        let now = state.clock.now();
+        db::call(&state.db, move |conn| {
+            db::write(conn, |tx| {
+                repo::set_credentials(tx, id, &sealed)?;
+                repo::sync_soon(tx, id, now)
+            })
         })
-    })
-    .await?;
-    // Made due in the same transaction: the poller only needs waking.
-    state.sync_wanted.notify_one();
+        .await?;
+        // Made due in the same transaction: the poller only needs waking.
+        state.sync_wanted.notify_one();
+    }
     Ok(respond::redirect(format!(
         "{}?ok=connected",
         paths::INTEGRATIONS

@@ -3,6 +3,7 @@
 
 mod catalogue;
 mod connect;
+mod consent;
 mod forms;
 mod integrations;
 mod manual;
@@ -114,12 +115,19 @@ mod text {
     pub const AMAZON_REFRESH_HINT: &str = "Donné par Seller Central quand vous autorisez l'application ; il n'est plus affiché ensuite.";
     pub const AMAZON_MARKETS: &str = "Places de marché dont lire les commandes";
     pub const EBAY_TITLE: &str = "Connecter eBay";
-    pub const EBAY_HOW: &str = "Les commandes eBay rejoignent celles de la boutique, avec leur suivi. Sur developer.ebay.com, créez une application (clés de production), autorisez-la pour votre compte vendeur avec l'accès en lecture aux commandes (sell.fulfillment.readonly), puis copiez ici l'App ID, le Cert ID et le jeton d'actualisation.";
+    pub const EBAY_HOW: &str = "Les commandes eBay rejoignent celles de la boutique, avec leur suivi. Sur developer.ebay.com, créez une application (clés de production) et copiez ici l'App ID, le Cert ID et le RuName : eBay vous demandera ensuite d'autoriser la lecture de vos commandes.";
     pub const EBAY_CLIENT_ID: &str = "App ID (identifiant client)";
     pub const EBAY_CLIENT_SECRET: &str = "Cert ID (secret client)";
     pub const EBAY_REFRESH: &str = "Jeton d'actualisation (v^1.1#…)";
+    pub const HAVE_REFRESH: &str = "J'ai déjà un jeton d'actualisation";
+    pub const AUTHORIZE_ETSY: &str = "Autoriser sur Etsy";
+    pub const AUTHORIZE_EBAY: &str = "Autoriser sur eBay";
+    pub const ETSY_RETURN_HINT: &str =
+        "Dans l'application Etsy, déclarez cette adresse de retour (callback URL) :";
+    pub const EBAY_RUNAME: &str = "Nom d'URL de redirection (RuName)";
+    pub const EBAY_RUNAME_HINT: &str = "Sur developer.ebay.com : User Tokens › Get a Token from eBay via Your Application ; l'URL d'acceptation (accept URL) de ce RuName doit être :";
     pub const ETSY_TITLE: &str = "Connecter Etsy";
-    pub const ETSY_HOW: &str = "Les commandes Etsy rejoignent celles de la boutique, avec leur suivi. Sur etsy.com/developers, créez une application, autorisez-la pour votre boutique avec le droit de lecture des commandes (transactions_r), puis copiez ici sa clé (keystring), le jeton d'actualisation et le numéro de la boutique.";
+    pub const ETSY_HOW: &str = "Les commandes Etsy rejoignent celles de la boutique, avec leur suivi. Sur etsy.com/developers, créez une application et copiez ici sa clé (keystring) et le numéro de votre boutique : Etsy vous demandera ensuite d'autoriser la lecture de vos commandes.";
     pub const ETSY_KEY: &str = "Clé de l'application (keystring)";
     pub const ETSY_REFRESH: &str = "Jeton d'actualisation";
     pub const ETSY_SHOP: &str = "Numéro de la boutique Etsy";
@@ -148,6 +156,7 @@ mod text {
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     mappings::configure(cfg);
+    consent::configure(cfg);
     cfg.route(paths::PRODUCTS, web::get().to(products))
         .route(paths::ORDERS, web::get().to(orders))
         .route(

@@ -88,11 +88,14 @@ pub enum Credentials {
         refresh_token: String,
         marketplaces: Vec<String>,
     },
-    /// An eBay seller's authorisation of the shop's eBay app (OAuth refresh token).
+    /// An eBay seller's authorisation of the shop's eBay app (OAuth refresh token), and
+    /// the app's RuName when it was given through eBay's consent screen (to ask again).
     EbayOAuth {
         client_id: String,
         client_secret: String,
         refresh_token: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        runame: String,
     },
     /// An Etsy shop's authorisation of the shop's Etsy app: its keystring (x-api-key),
     /// the refresh token (renewed by Etsy at each use) and the shop's id.
@@ -303,6 +306,7 @@ fn connector(ctx: &SyncContext, store: &Store) -> Result<Box<dyn Connector>, Syn
                 client_id,
                 client_secret,
                 refresh_token,
+                ..
             },
         ) => Ok(Box::new(crate::stores::ebay::EbayConnector::new(
             ctx.http.clone(),
@@ -647,11 +651,13 @@ impl Credentials {
             Credentials::EbayOAuth {
                 client_id,
                 client_secret,
+                runame,
                 ..
             } => Credentials::EbayOAuth {
                 client_id,
                 client_secret,
                 refresh_token: secret,
+                runame,
             },
             Credentials::EtsyOAuth {
                 keystring, shop_id, ..
@@ -717,6 +723,7 @@ pub fn check_marketplace(
             client_id,
             client_secret,
             refresh_token,
+            runame,
         } => {
             crate::stores::ebay::EbayConnector::new(
                 http.clone(),
@@ -731,6 +738,7 @@ pub fn check_marketplace(
                 client_id,
                 client_secret,
                 refresh_token,
+                runame,
             })
         }
         Credentials::EtsyOAuth {

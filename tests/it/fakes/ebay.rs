@@ -1,5 +1,6 @@
-//! A fake eBay: the OAuth token endpoint (refresh-token grant, client id and secret in
-//! HTTP Basic) and the Sell Fulfillment API's `getOrders` (the `lastmodifieddate`
+//! A fake eBay: the consent screen (`/oauth2/authorize`, approving at once, back to the
+//! accept URL registered for the app's RuName), the OAuth token endpoint
+//! (authorization-code and refresh-token grants, client id and secret in HTTP Basic) and the Sell Fulfillment API's `getOrders` (the `lastmodifieddate`
 //! filter, `limit` up to 200 and `offset`, `total`) and `getShippingFulfillments`, with
 //! eBay's error bodies (`{"errors": [{"errorId", "domain", "category", "message"}]}`),
 //! 401 for a bad or expired token, 429 when told to throttle. Every query and answer is
@@ -18,6 +19,7 @@ use super::swagger::Spec;
 pub const CLIENT_ID: &str = "Elegance-Comptoir-PRD-fake";
 pub const CLIENT_SECRET: &str = "PRD-fake-cert-id";
 pub const REFRESH_TOKEN: &str = "v^1.1#i^1#fake-refresh";
+pub const RUNAME: &str = "Elegance_Paris-EleganceC-Compto-abcdef";
 const SPEC: &str = "ebay_sell_fulfillment_v1_oas3__orders.json";
 
 pub struct State {
@@ -26,6 +28,9 @@ pub struct State {
     pub expire_next: bool,
     pub throttle_next: u32,
     tokens: Vec<String>,
+    /// The accept URL registered for `RUNAME` (where the consent screen sends back).
+    pub accept_url: String,
+    codes: Vec<String>,
     pub grants: usize,
     pub pages: usize,
     pub tracking_calls: usize,
@@ -77,6 +82,8 @@ impl FakeEbay {
             expire_next: false,
             throttle_next: 0,
             tokens: Vec::new(),
+            accept_url: String::new(),
+            codes: Vec::new(),
             grants: 0,
             pages: 0,
             tracking_calls: 0,
@@ -85,6 +92,7 @@ impl FakeEbay {
         let shared = (state.clone(), Arc::new(Spec::load(SPEC)));
         let served = Served::start(move |cfg| {
             cfg.app_data(web::Data::new(shared.clone()))
+                .route("/oauth2/authorize", web::get().to(consent))
                 .route("/identity/v1/oauth2/token", web::post().to(token))
                 .route("/sell/fulfillment/v1/order", web::get().to(get_orders))
                 .route(
@@ -101,6 +109,38 @@ impl FakeEbay {
 }
 
 type Shared = web::Data<(Arc<Mutex<State>>, Arc<Spec>)>;
+
+/// eBay's consent screen, approving at once: back to the RuName's accept URL.
+async fn consent(req: HttpRequest, shared: Shared) -> HttpResponse {
+    let mut s = shared.0.lock().unwrap();
+    let q: Vec<(String, String)> =
+        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    let get = |k: &str| {
+        q.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let valid = get("client_id") == CLIENT_ID
+        && get("redirect_uri") == RUNAME
+        && get("response_type") == "code"
+        && get("scope").contains("sell.fulfillment.readonly")
+        && !get("state").is_empty();
+    if !valid || s.accept_url.is_empty() {
+        return HttpResponse::BadRequest().body("invalid authorization request");
+    }
+    let code = format!("v^1.1#i^1#f^0#fake-code-{}", s.codes.len() + 1);
+    s.codes.push(code.clone());
+    let answer = serde_urlencoded::to_string([
+        ("state", get("state").as_str()),
+        ("code", code.as_str()),
+        ("expires_in", "299"),
+    ])
+    .unwrap();
+    HttpResponse::Found()
+        .insert_header(("Location", format!("{}?{answer}", s.accept_url)))
+        .finish()
+}
 
 async fn token(
     req: HttpRequest,
@@ -120,6 +160,24 @@ async fn token(
         return HttpResponse::Unauthorized().json(
             json!({"error": "invalid_client", "error_description": "client authentication failed"}),
         );
+    }
+    if get("grant_type") == Some("authorization_code") {
+        let code = get("code").unwrap_or_default().to_string();
+        let Some(at) = s.codes.iter().position(|c| *c == code) else {
+            return HttpResponse::BadRequest().json(json!({"error": "invalid_grant",
+                "error_description": "the provided authorization grant code is invalid or was issued to another client"}));
+        };
+        if get("redirect_uri") != Some(RUNAME) {
+            return HttpResponse::BadRequest().json(json!({"error": "invalid_request",
+                "error_description": "redirect_uri does not match"}));
+        }
+        s.codes.remove(at);
+        s.grants += 1;
+        let t = format!("v^1.1#i^1#p^3#fake-access-{}", s.grants);
+        s.tokens.push(t.clone());
+        return HttpResponse::Ok().json(json!({"access_token": t, "expires_in": 7200,
+            "refresh_token": REFRESH_TOKEN, "refresh_token_expires_in": 47304000,
+            "token_type": "User Access Token"}));
     }
     if get("grant_type") != Some("refresh_token")
         || get("refresh_token") != Some(REFRESH_TOKEN)

@@ -1,5 +1,8 @@
-//! A fake Etsy Open API v3: the OAuth token endpoint (refresh-token grant, a new refresh
-//! token with every access token, the previous one then refused), and `getShopReceipts`
+//! A fake Etsy Open API v3: the consent screen (`/oauth/connect`, which approves at once
+//! unless told to decline, and remembers the PKCE challenge), the OAuth token endpoint
+//! (authorization-code grant checked against the challenge and redirect URI; refresh-token
+//! grant, a new refresh token with every access token, the previous one then refused),
+//! and `getShopReceipts`
 //! (`x-api-key` and a bearer token, `min_last_modified`, `limit` up to 100, `offset`,
 //! `count`), with Etsy's `{"error": …}` bodies. Every query and answer is checked
 //! against Etsy's own OpenAPI document (`tests/data/etsy_open_api_v3__receipts.json`).
@@ -23,6 +26,12 @@ pub struct State {
     /// The refresh token Etsy accepts now (it changes with every grant).
     pub refresh: String,
     tokens: Vec<String>,
+    /// Codes handed out by the consent screen: (code, challenge, redirect URI).
+    codes: Vec<(String, String, String)>,
+    /// The owner declines on the consent screen.
+    pub decline: bool,
+    /// What the consent screen was asked (its query), for the test to look at.
+    pub consent_asked: Vec<(String, String)>,
     pub grants: usize,
     pub pages: usize,
     pub problems: Vec<String>,
@@ -70,6 +79,9 @@ impl FakeEtsy {
             receipts,
             refresh: REFRESH_TOKEN.into(),
             tokens: Vec::new(),
+            codes: Vec::new(),
+            decline: false,
+            consent_asked: Vec::new(),
             grants: 0,
             pages: 0,
             problems: Vec::new(),
@@ -77,6 +89,7 @@ impl FakeEtsy {
         let shared = (state.clone(), Arc::new(Spec::load(SPEC)));
         let served = Served::start(move |cfg| {
             cfg.app_data(web::Data::new(shared.clone()))
+                .route("/oauth/connect", web::get().to(consent))
                 .route("/v3/public/oauth/token", web::post().to(token))
                 .route("/v3/application/shops/{shop}/receipts", web::get().to(list));
         });
@@ -90,12 +103,78 @@ impl FakeEtsy {
 
 type Shared = web::Data<(Arc<Mutex<State>>, Arc<Spec>)>;
 
+/// Etsy's consent screen, approving (or declining) at once: back to the redirect URI
+/// with a code, or with `error=access_denied`.
+async fn consent(req: HttpRequest, shared: Shared) -> HttpResponse {
+    let mut s = shared.0.lock().unwrap();
+    let q: Vec<(String, String)> =
+        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    s.consent_asked = q.clone();
+    let get = |k: &str| {
+        q.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let (redirect, state) = (get("redirect_uri"), get("state"));
+    let valid = get("response_type") == "code"
+        && get("client_id") == KEYSTRING
+        && get("scope").split(' ').any(|sc| sc == "transactions_r")
+        && get("code_challenge_method") == "S256"
+        && get("code_challenge").len() == 43
+        && !state.is_empty()
+        && redirect.starts_with("http");
+    if !valid {
+        return HttpResponse::BadRequest().body("invalid authorization request");
+    }
+    let answer = if s.decline {
+        serde_urlencoded::to_string([
+            ("error", "access_denied"),
+            ("error_description", "The user denied the request"),
+            ("state", state.as_str()),
+        ])
+    } else {
+        let code = format!("fake-etsy-code-{}", s.codes.len() + 1);
+        s.codes
+            .push((code.clone(), get("code_challenge"), redirect.clone()));
+        serde_urlencoded::to_string([("code", code.as_str()), ("state", state.as_str())])
+    }
+    .unwrap();
+    HttpResponse::Found()
+        .insert_header(("Location", format!("{redirect}?{answer}")))
+        .finish()
+}
+
 async fn token(form: web::Form<Vec<(String, String)>>, shared: Shared) -> HttpResponse {
+    use base64::Engine;
+    use sha2::Digest;
     let mut s = shared.0.lock().unwrap();
     let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     if get("client_id").as_deref() != Some(KEYSTRING) {
         return HttpResponse::Unauthorized()
             .json(json!({"error": "invalid_client", "error_description": "Invalid API key"}));
+    }
+    if get("grant_type").as_deref() == Some("authorization_code") {
+        let code = get("code").unwrap_or_default();
+        let Some(at) = s.codes.iter().position(|(c, _, _)| *c == code) else {
+            return HttpResponse::BadRequest()
+                .json(json!({"error": "invalid_grant", "error_description": "code is invalid or expired"}));
+        };
+        let (_, challenge, redirect) = s.codes.remove(at);
+        let verifier = get("code_verifier").unwrap_or_default();
+        let made = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(sha2::Sha256::digest(verifier.as_bytes()));
+        if made != challenge || get("redirect_uri") != Some(redirect) {
+            return HttpResponse::BadRequest().json(
+                json!({"error": "invalid_grant", "error_description": "code_verifier or redirect_uri does not match"}),
+            );
+        }
+        s.grants += 1;
+        let access = format!("12345678.fake-access-{}", s.grants);
+        s.tokens.push(access.clone());
+        s.refresh = format!("12345678.fake-etsy-refresh-{}", s.grants);
+        return HttpResponse::Ok().json(json!({"access_token": access, "token_type": "Bearer",
+            "expires_in": 3600, "refresh_token": s.refresh}));
     }
     if get("grant_type").as_deref() != Some("refresh_token")
         || get("refresh_token") != Some(s.refresh.clone())
