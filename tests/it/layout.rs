@@ -183,6 +183,11 @@ fn every_page_fits_a_laptop_and_a_phone() {
              VALUES ((SELECT max(id) FROM orders), 'Robe longue fleurie bleue à manches bouffantes', 'AMZ-ROBE-FLEURIE-BLEUE-38-XL', 1);
              INSERT INTO sku_mappings (store_id, external_sku, sku, created_at)
              VALUES ((SELECT max(id) FROM stores), 'AMZ-ECHARPE-SOIE-IVOIRE', 'EP-001-38', 0);
+             INSERT INTO stores (platform, name, connected_at, next_sync_at, status, last_error)
+             VALUES ('ebay', 'eBay', 0, 0, 'disconnected',
+                 'Reconnexion nécessaire : eBay refuse l''autorisation du compte vendeur (the provided authorization refresh token is invalid or was issued to another client).'),
+                    ('cdiscount', 'Cdiscount', 0, 0, 'disconnected',
+                 'Reconnexion nécessaire : Octopia refuse les identifiants de l''API (Invalid client or Invalid client credentials).');
              INSERT INTO automation_runs (rule_id, conversation_id, cause, summary, at)
              VALUES (1, {conversation}, 'e1',
                  'attribuée au département Service après-vente (personne de disponible), marquée prioritaire', 1794474000);"

@@ -174,6 +174,9 @@ fn amazon_orders_come_in_paced_once_each_and_stop_when_revoked() {
     );
     let page = owner.get("/settings/mappings");
     assert!(page.body.contains("RFB-38") && page.body.contains("ECH-SOIE"));
+    let before = owner.get(&format!("/orders?source={store}")).body;
+    assert!(before.contains("sans correspondance"), "{before}");
+    assert!(!before.contains("Robe Fleurie Bleue · 38"), "{before}");
     let map = |external: &str, sku: &str| {
         owner.submit(
             "/settings/mappings",
@@ -238,6 +241,12 @@ fn amazon_orders_come_in_paced_once_each_and_stop_when_revoked() {
     let list = owner.get(&format!("/orders?source={store}"));
     assert!(list.body.contains("250 commandes"), "{}", list.body);
     assert!(list.body.contains("Amazon.co.uk") && list.body.contains("FBM"));
+    // Its lines are named by the catalogue through the correspondences.
+    assert!(
+        list.body.contains("Robe Fleurie Bleue · 38") && !list.body.contains("sans correspondance"),
+        "{}",
+        list.body
+    );
     let all = owner.get("/orders");
     assert!(all.body.contains("Toutes les provenances"));
     let demo = one(&dir, "SELECT count(*) FROM orders");

@@ -51,6 +51,11 @@ fn price_range(variants: &[&repo::VariantStock]) -> String {
     }
 }
 
+/// Whether a store's platform (as stored) is a marketplace.
+fn marketplace(code: &str) -> bool {
+    crate::stores::model::Platform::from_code(code).is_some_and(|p| p.is_marketplace())
+}
+
 /// The other stores selling some of a product's SKUs, each named once.
 fn other_stores<'a>(variants: &[&'a repo::VariantStock]) -> Vec<&'a str> {
     let mut names: Vec<&str> = Vec::new();
@@ -284,7 +289,21 @@ pub(super) async fn orders(
                             }
                             td { (when(&o.created_at)) }
                             td { (o.customer) }
-                            td { (o.items) }
+                            td {
+                                (o.items)
+                                @if !o.lines.is_empty() {
+                                    ul.order-lines {
+                                        @for l in &o.lines {
+                                            li {
+                                                (l.quantity) " × " (l.catalogue.as_deref().unwrap_or(&l.title))
+                                                @if l.catalogue.is_none() && marketplace(&o.platform) && !l.sku.is_empty() {
+                                                    " " span.badge.warning title="Cette référence ne correspond à aucun article du catalogue : ajoutez-la dans Paramètres › Correspondances" { "sans correspondance" }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
                             td { (o.total_cents.map(format_eur).unwrap_or_default()) }
                             td { (badge(paid, paid_tone)) " " (badge(shipped, shipped_tone)) }
                             td {

@@ -232,6 +232,17 @@ pub struct OrderRow {
     pub platform: String,
     pub marketplace: String,
     pub fulfillment_channel: String,
+    pub lines: Vec<OrderLineRow>,
+}
+
+/// An order's line, named by the catalogue where its SKU (or the marketplace's SKU
+/// through Correspondances) is found.
+pub struct OrderLineRow {
+    pub quantity: i64,
+    pub title: String,
+    pub sku: String,
+    /// "Robe Fleurie Bleue · 38": the catalogue's product and variant.
+    pub catalogue: Option<String>,
 }
 
 /// Orders of `source` (a store's id; 0 for all) whose number, e-mail, tracking number or
@@ -267,13 +278,26 @@ pub fn recent_orders(
                     o.financial_status, o.fulfillment_status, o.total_cents, o.carrier, o.tracking_number,
                     o.tracking_url, (SELECT COALESCE(sum(quantity), 0) FROM order_lines WHERE order_id = o.id),
                     o.cancelled_at IS NOT NULL, s.name, s.platform, o.marketplace,
-                    o.fulfillment_channel
+                    o.fulfillment_channel, o.id
              {ORDERS_MATCHING} ORDER BY o.created_at DESC LIMIT ?3 OFFSET ?4"
         ))
         .map_err(db)?;
+    let mut lines = conn
+        .prepare_cached(
+            "SELECT l.quantity, l.title, l.sku,
+                    (SELECT p.title || CASE WHEN v.title IN ('', 'Default Title') THEN ''
+                                            ELSE ' · ' || v.title END
+                     FROM variants v JOIN products p ON p.id = v.product_id
+                     WHERE v.sku = COALESCE(m.sku, l.sku) AND v.sku <> ''
+                     ORDER BY v.product_id LIMIT 1)
+             FROM order_lines l JOIN orders o ON o.id = l.order_id
+             LEFT JOIN sku_mappings m ON m.store_id = o.store_id AND m.external_sku = l.sku
+             WHERE l.order_id = ?1 ORDER BY l.id",
+        )
+        .map_err(db)?;
     let rows = stmt
         .query_map(params![like_pattern(search), source, limit, offset], |r| {
-            Ok(OrderRow {
+            let row = OrderRow {
                 name: r.get(0)?,
                 created_at: r.get(1)?,
                 customer: r.get(2)?,
@@ -289,10 +313,29 @@ pub fn recent_orders(
                 platform: r.get(12)?,
                 marketplace: r.get(13)?,
                 fulfillment_channel: r.get(14)?,
-            })
+                lines: Vec::new(),
+            };
+            Ok((r.get::<_, i64>(15)?, row))
         })
         .map_err(db)?;
-    rows.collect::<Result<_, _>>().map_err(db)
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, mut row) = row.map_err(db)?;
+        row.lines = lines
+            .query_map([id], |r| {
+                Ok(OrderLineRow {
+                    quantity: r.get(0)?,
+                    title: r.get(1)?,
+                    sku: r.get(2)?,
+                    catalogue: r.get(3)?,
+                })
+            })
+            .map_err(db)?
+            .collect::<Result<_, _>>()
+            .map_err(db)?;
+        out.push(row);
+    }
+    Ok(out)
 }
 
 /// Orders created since `since` (UTC RFC 3339), for the "orders 30 days" figure.
