@@ -36,8 +36,9 @@ pub(super) struct StoreCard {
     pub(super) webhook_secret: Option<String>,
     pub(super) counts: repo::Counts,
     pub(super) orders_30: i64,
-    /// Orders placed today, and references with no catalogue match (a marketplace's card).
-    pub(super) orders_today: i64,
+    /// Orders first imported today, and references with no catalogue match (a
+    /// marketplace's card).
+    pub(super) imported_today: i64,
     pub(super) unmapped: i64,
     /// Orders received again and updated in place over 30 days: doubles prevented.
     pub(super) doubles_prevented: i64,
@@ -119,7 +120,7 @@ pub(super) fn store_card(
                 dt { (text::LAST_SYNC) } dd { (last) }
                 @if s.platform.is_marketplace() {
                     dt { "Commandes" } dd {
-                        (c.orders_today) " aujourd'hui · " (c.orders_30) " sur 30 jours · "
+                        (c.imported_today) " importée(s) aujourd'hui · " (c.orders_30) " passées sur 30 jours · "
                         a href={ (paths::ORDERS) "?source=" (s.id) } { "les voir" }
                     }
                     dt { "Doublons évités" } dd { (c.doubles_prevented) " sur 30 jours (commandes reçues à nouveau, mises à jour sans être ajoutées deux fois)" }
@@ -343,13 +344,13 @@ pub(super) async fn load_cards(state: &AppState) -> Result<Vec<StoreCard>, AppEr
         .to_string();
     let tz = super::shop_timezone(state).await?;
     let thirty_days_ago = (state.clock.now() - SignedDuration::from_hours(24 * 30)).as_second();
-    let today = state
+    let midnight = state
         .clock
         .now()
         .to_zoned(tz)
         .start_of_day()
-        .map(|d| d.timestamp().strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .unwrap_or_else(|_| since.clone());
+        .map(|d| d.timestamp().as_second())
+        .unwrap_or(thirty_days_ago);
     db::call(&state.db, move |conn| {
         repo::stores(conn)?
             .into_iter()
@@ -371,7 +372,14 @@ pub(super) async fn load_cards(state: &AppState) -> Result<Vec<StoreCard>, AppEr
                     webhook_secret,
                     counts: repo::counts(conn, store.id)?,
                     orders_30: repo::orders_since(conn, store.id, &since)?,
-                    orders_today: repo::orders_since(conn, store.id, &today)?,
+                    // New to the order book today: what the runs brought, less what
+                    // they found already there.
+                    imported_today: conn.query_row(
+                        "SELECT COALESCE(sum(orders - orders_known), 0) FROM sync_runs
+                         WHERE store_id = ?1 AND started_at >= ?2",
+                        rusqlite::params![store.id, midnight],
+                        |r| r.get(0),
+                    )?,
                     unmapped: if store.platform.is_marketplace() {
                         crate::stores::mappings::unmapped_count(conn, store.id.0)?
                     } else {
