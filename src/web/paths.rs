@@ -85,7 +85,7 @@ pub const STORE_SYNC: &str = "/settings/integrations/{id}/sync";
 pub const STORE_PROGRESS: &str = "/settings/integrations/{id}/progress";
 pub const STORE_REMOVE: &str = "/settings/integrations/{id}/remove";
 pub const STORE_CREDENTIALS: &str = "/settings/integrations/{id}/credentials";
-pub const STORE_REAUTHORIZE: &str = "/settings/integrations/{id}/authorize";
+pub const STORE_REAUTHORIZE: &str = "/settings/integrations/{id}/reauthorize";
 pub const SETTINGS_PROFILE: &str = "/settings/profile";
 pub const SETTINGS_ASSISTANT: &str = "/settings/assistant";
 /// Removes an example the shop taught its assistant.

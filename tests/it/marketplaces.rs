@@ -1157,7 +1157,7 @@ fn etsy_and_ebay_are_authorised_through_their_consent_screens() {
     fake_ebay.with(|s| s.refresh_valid = true);
     let r = owner.submit(
         "/settings/integrations",
-        &format!("/settings/integrations/{store}/authorize"),
+        &format!("/settings/integrations/{store}/reauthorize"),
         &[("runame", "")],
     );
     assert_eq!(r.status, 303, "{}", r.body);
