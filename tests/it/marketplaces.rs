@@ -562,10 +562,16 @@ fn mirakl_orders_come_in_paged_with_their_tracking_and_stop_when_the_key_is_refu
         ],
     );
     let sync = || sync_now(&owner, &dir, &store);
+    // Throttled twice on the way: waited out as Mirakl says (a minute each, on the
+    // test's clock), the run goes on.
+    fake.with(|s| s.throttle_next = 2);
+    let before = app.clock.now();
     sync();
     let count = |sql: &str| orders_of(&dir, &store, sql);
     assert_eq!(count(""), 230, "{:?}", fake.with(|s| s.problems.clone()));
     assert_eq!(fake.with(|s| s.pages), 3, "pages of 100");
+    assert_eq!(fake.with(|s| s.throttle_next), 0);
+    assert!(app.clock.now().duration_since(before) >= SignedDuration::from_mins(2));
     assert_eq!(count("AND cancelled_at IS NOT NULL"), 57);
     assert_eq!(count("AND shipment_status = 'delivered'"), 57);
     assert_eq!(count("AND marketplace = 'Fnac · Site FR'"), 230);
@@ -801,8 +807,10 @@ fn etsy_receipts_come_in_and_each_renewed_refresh_token_is_kept() {
     assert_eq!(count("AND cancelled_at IS NOT NULL"), 24);
 
     // Etsy gave a new refresh token and refuses the old one: the next syncs use the
-    // new one, again and again.
+    // new one, again and again; the first of them throttled once, waited out.
+    fake.with(|s| s.throttle_next = 1);
     sync();
+    assert_eq!(fake.with(|s| s.throttle_next), 0);
     sync();
     assert_eq!(fake.with(|s| s.grants), 4, "the check, then one per sync");
     assert_eq!(

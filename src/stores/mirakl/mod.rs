@@ -2,18 +2,23 @@
 //! read-only: the seller's shop API key in `Authorization`, orders by OR11
 //! (`GET /api/orders`) from `start_update_date`, paged with `offset` and `max` (Mirakl's
 //! offset pagination, at most 100 a page) until `total_count`. Mirakl asks integrations
-//! to call OR11 at most once a minute: the poller's shortest interval is five.
+//! to call OR11 at most once a minute: the poller's shortest interval is five. A 429 is
+//! waited out as Mirakl says (Retry-After), through the clock.
 
 pub mod mapping;
 
+use std::time::Duration;
+
 use serde_json::Value;
 
+use crate::clock::SharedClock;
 use crate::stores::connector::{Connector, FetchPlan, Sink, SyncError};
-use crate::stores::http::{read, status_error};
+use crate::stores::http::{read, retry_after, status_error};
 use crate::stores::model::Record;
 
 const WHAT: &str = "Mirakl";
 const PAGE: i64 = 100;
+const MAX_TRIES: u32 = 5;
 
 pub struct MiraklConnector {
     http: ureq::Agent,
@@ -22,6 +27,7 @@ pub struct MiraklConnector {
     shop_id: Option<String>,
     /// The marketplace's name as the shop calls it (Fnac, Darty…): its orders' badge.
     storefront: String,
+    clock: SharedClock,
 }
 
 impl MiraklConnector {
@@ -31,6 +37,7 @@ impl MiraklConnector {
         key: String,
         shop_id: Option<String>,
         storefront: &str,
+        clock: SharedClock,
     ) -> Self {
         MiraklConnector {
             http,
@@ -38,6 +45,7 @@ impl MiraklConnector {
             key,
             shop_id,
             storefront: storefront.to_string(),
+            clock,
         }
     }
 
@@ -48,33 +56,53 @@ impl MiraklConnector {
         max: i64,
         sink: &mut dyn Sink,
     ) -> Result<mapping::Page, SyncError> {
-        sink.request();
-        let mut request = self
-            .http
-            .get(format!("{}/api/orders", self.base))
-            .header("Authorization", &self.key)
-            .header("Accept", "application/json")
-            .query("start_update_date", since)
-            .query("offset", offset.to_string())
-            .query("max", max.to_string());
-        if let Some(shop) = &self.shop_id {
-            request = request.query("shop_id", shop);
+        let mut wait = Duration::from_secs(5);
+        for _ in 0..MAX_TRIES {
+            sink.request();
+            let mut request = self
+                .http
+                .get(format!("{}/api/orders", self.base))
+                .header("Authorization", &self.key)
+                .header("Accept", "application/json")
+                .query("start_update_date", since)
+                .query("offset", offset.to_string())
+                .query("max", max.to_string());
+            if let Some(shop) = &self.shop_id {
+                request = request.query("shop_id", shop);
+            }
+            let answer = read(WHAT, request.call())?;
+            match answer.status {
+                200..=299 => {
+                    return serde_json::from_str(&answer.text).map_err(|_| {
+                        SyncError::retry("Mirakl a envoyé une page de commandes illisible.")
+                    });
+                }
+                401 | 403 => {
+                    return Err(SyncError::abort(format!(
+                        "Reconnexion nécessaire : {WHAT} refuse la clé d'API de la boutique ({}). Créez-en une dans votre espace vendeur (Mon compte › Clé d'API) et collez-la ici.",
+                        message(&answer.text)
+                    )));
+                }
+                429 => {
+                    wait = retry_after(answer.retry_after.as_deref())
+                        .unwrap_or(wait * 2)
+                        .min(Duration::from_secs(300));
+                    self.clock.sleep(wait);
+                }
+                status => {
+                    return Err(status_error(
+                        WHAT,
+                        status,
+                        answer.retry_after.as_deref(),
+                        &answer.text,
+                    ));
+                }
+            }
         }
-        let answer = read(WHAT, request.call())?;
-        match answer.status {
-            200..=299 => serde_json::from_str(&answer.text)
-                .map_err(|_| SyncError::retry("Mirakl a envoyé une page de commandes illisible.")),
-            401 | 403 => Err(SyncError::abort(format!(
-                "Reconnexion nécessaire : {WHAT} refuse la clé d'API de la boutique ({}). Créez-en une dans votre espace vendeur (Mon compte › Clé d'API) et collez-la ici.",
-                message(&answer.text)
-            ))),
-            status => Err(status_error(
-                WHAT,
-                status,
-                answer.retry_after.as_deref(),
-                &answer.text,
-            )),
-        }
+        Err(SyncError::Retry {
+            message: "Mirakl demande de ralentir : la synchronisation reprendra plus tard.".into(),
+            after: Some(wait),
+        })
     }
 
     /// Checks the key with one small page (the connect form).

@@ -377,6 +377,7 @@ fn connector(ctx: &SyncContext, store: &Store) -> Result<Box<dyn Connector>, Syn
                 key,
                 shop_id,
                 &store.name,
+                ctx.clock.clone(),
             )))
         }
         (platform, _) => Err(SyncError::abort(format!(
@@ -780,6 +781,7 @@ pub fn check_marketplace(
                 key.clone(),
                 shop_id.clone(),
                 name,
+                clock.clone(),
             )
             .check()?;
             Ok(Credentials::MiraklKey { key, shop_id })

@@ -34,6 +34,8 @@ pub struct State {
     pub consent_asked: Vec<(String, String)>,
     pub grants: usize,
     pub pages: usize,
+    /// The next calls are refused with 429, as Etsy does past 10 requests a second.
+    pub throttle_next: u32,
     pub problems: Vec<String>,
 }
 
@@ -84,6 +86,7 @@ impl FakeEtsy {
             consent_asked: Vec::new(),
             grants: 0,
             pages: 0,
+            throttle_next: 0,
             problems: Vec::new(),
         }));
         let shared = (state.clone(), Arc::new(Spec::load(SPEC)));
@@ -222,6 +225,18 @@ async fn list(req: HttpRequest, path: web::Path<String>, shared: Shared) -> Http
     }
     if path.into_inner() != SHOP_ID {
         return etsy_error(404, "Shop not found");
+    }
+    if s.throttle_next > 0 {
+        s.throttle_next -= 1;
+        let mut r = etsy_error(
+            429,
+            "You have exceeded your quota of: 10 requests per second.",
+        );
+        r.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from_static("1"),
+        );
+        return r;
     }
     let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let limit: usize = get("limit").and_then(|l| l.parse().ok()).unwrap_or(25);

@@ -22,6 +22,8 @@ pub struct State {
     /// The next page is cut short, as a broken proxy would send it.
     pub garble_next: bool,
     pub pages: usize,
+    /// The next calls are refused with 429 (Mirakl's rate limit), Retry-After 60.
+    pub throttle_next: u32,
     pub problems: Vec<String>,
 }
 
@@ -103,6 +105,7 @@ impl FakeMirakl {
             key_valid: true,
             garble_next: false,
             pages: 0,
+            throttle_next: 0,
             problems: Vec::new(),
         }));
         let shared = (state.clone(), Arc::new(Spec::load(SPEC)));
@@ -143,6 +146,16 @@ async fn list(req: HttpRequest, shared: Shared) -> HttpResponse {
     if key != KEY || !s.key_valid {
         return HttpResponse::Unauthorized()
             .json(json!({"message": "Unauthorized", "status": 401}));
+    }
+    if s.throttle_next > 0 {
+        s.throttle_next -= 1;
+        let mut r = HttpResponse::TooManyRequests()
+            .json(json!({"message": "Too many requests", "status": 429}));
+        r.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from_static("60"),
+        );
+        return r;
     }
     let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let max: usize = get("max").and_then(|m| m.parse().ok()).unwrap_or(10);
