@@ -104,6 +104,7 @@ pub async fn run_with(
     );
     let hub = actix_web::web::Data::new(channels::webchat::Hub::default());
     let api_limits = actix_web::web::Data::new(api::auth::Limits::default());
+    let copies = actix_web::web::Data::new(stores::repo::Copies::default());
     let sync = stores::sync::SyncContext {
         db: state.db.clone(),
         secrets: state.secrets.clone(),
@@ -141,6 +142,7 @@ pub async fn run_with(
             .app_data(login.clone())
             .app_data(hub.clone())
             .app_data(api_limits.clone())
+            .app_data(copies.clone())
             .configure(web::extractor_config)
             .configure(routes)
             .default_service(actix_web::web::to(web::not_found))

@@ -69,6 +69,7 @@ fn other_stores<'a>(variants: &[&'a repo::VariantStock]) -> Vec<&'a str> {
 
 pub(super) async fn products(
     state: web::Data<AppState>,
+    copies: web::Data<repo::Copies>,
     staff: Staff,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -78,7 +79,7 @@ pub(super) async fn products(
         db::call(&state.db, move |conn| -> Result<_, AppError> {
             let any = !repo::stores(conn)?.is_empty();
             // Another store's copy of a product is shown once, under the first.
-            let copies = repo::copies(conn)?;
+            let copies = copies.get(conn)?;
             let totals = repo::count_products(conn, &search, &copies)?;
             let (page, pages) = page_of(page, totals.0, PAGE_SIZE);
             let rows =

@@ -8,7 +8,7 @@ pub use merge::{
     Counts, MergePlan, Progress, apply_records, counts, delete_product, merge, progress, stage,
 };
 pub use queries::{
-    OrderRow, ProductRow, VariantStock, copies, count_orders, count_products, export_lines,
+    Copies, OrderRow, ProductRow, VariantStock, count_orders, count_products, export_lines,
     orders_since, recent_orders, search_products, variants_with_stock,
 };
 
