@@ -49,6 +49,20 @@ fn orders_of(dir: &Path, store: &str, filter: &str) -> i64 {
     )
 }
 
+/// Why a store stopped: its last error, once it is disconnected.
+fn disconnected_error(dir: &Path, store: &str) -> String {
+    Connection::open(dir.join("comptoir.db"))
+        .unwrap()
+        .query_row(
+            &format!(
+                "SELECT last_error FROM stores WHERE id = {store} AND status = 'disconnected'"
+            ),
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
 /// Asks a store's sync from its card and waits for a run begun after the request.
 fn sync_now(owner: &crate::common::Client, dir: &Path, store: &str) {
     let last = one(
@@ -616,16 +630,7 @@ fn mirakl_orders_come_in_paged_with_their_tracking_and_stop_when_the_key_is_refu
     assert_eq!(count(""), 230);
     fake.with(|s| s.key_valid = false);
     sync();
-    let error: String = Connection::open(dir.join("comptoir.db"))
-        .unwrap()
-        .query_row(
-            &format!(
-                "SELECT last_error FROM stores WHERE id = {store} AND status = 'disconnected'"
-            ),
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let error = disconnected_error(&dir, &store);
     assert!(
         error.contains("Reconnexion nécessaire") && !error.contains(KEY),
         "{error}"
@@ -987,16 +992,7 @@ fn cdiscount_orders_come_in_through_octopia_and_stop_when_the_secret_is_refused(
         s.revoke_next = true;
     });
     sync();
-    let error: String = Connection::open(dir.join("comptoir.db"))
-        .unwrap()
-        .query_row(
-            &format!(
-                "SELECT last_error FROM stores WHERE id = {store} AND status = 'disconnected'"
-            ),
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let error = disconnected_error(&dir, &store);
     assert!(
         error.contains("Reconnexion nécessaire") && !error.contains(CLIENT_SECRET),
         "{error}"

@@ -531,7 +531,7 @@ pub(super) async fn connect_prestashop(
 /// Checks a marketplace account (one cheap call, off the executor), then registers it
 /// and starts its first sync; the platform's refusal when the check fails.
 #[allow(clippy::too_many_arguments)]
-pub(super) async fn register_marketplace(
+async fn register_marketplace(
     state: &AppState,
     platform: Platform,
     name: String,
@@ -574,6 +574,39 @@ pub(super) async fn register_marketplace(
 
 /// The name a marketplace account is shown under: as typed (60 characters at most), or
 /// the platform's.
+/// The address replacing a marketplace's own (`[marketplaces]` in the configuration).
+pub(super) fn api_url(state: &AppState, platform: Platform) -> Option<String> {
+    let m = &state.config.marketplaces;
+    match platform {
+        Platform::Amazon => m.amazon_api_url.clone(),
+        Platform::Ebay => m.ebay_api_url.clone(),
+        Platform::Etsy => m.etsy_api_url.clone(),
+        Platform::Cdiscount => m.cdiscount_api_url.clone(),
+        _ => None,
+    }
+}
+
+/// Registers a marketplace account sent by its form: on to the next page, or back to
+/// the form with the platform's refusal where `error` says.
+pub(super) async fn connect_marketplace(
+    state: &AppState,
+    staff: &Staff,
+    mut forms: Forms,
+    platform: Platform,
+    name: String,
+    credentials: Credentials,
+    error: fn(&mut Forms) -> &mut Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let api_url = api_url(state, platform);
+    match register_marketplace(state, platform, name, String::new(), api_url, credentials).await? {
+        Ok(()) => connected(state, forms.flow, "connected").await,
+        Err(e) => {
+            *error(&mut forms) = Some(e.shown());
+            refused(state, staff, forms).await
+        }
+    }
+}
+
 fn account_name(typed: &str, platform: &str) -> String {
     match typed.trim() {
         "" => platform.to_string(),
@@ -634,7 +667,7 @@ pub(super) async fn connect_amazon(
         refresh_token,
         marketplaces: ids,
     };
-    let api_url = state.config.marketplaces.amazon_api_url.clone();
+    let api_url = api_url(&state, Platform::Amazon);
     match register_marketplace(
         &state,
         Platform::Amazon,
@@ -710,23 +743,16 @@ pub(super) async fn connect_ebay(
         refresh_token,
         runame,
     };
-    let api_url = state.config.marketplaces.ebay_api_url.clone();
-    match register_marketplace(
+    connect_marketplace(
         &state,
+        &staff,
+        forms,
         Platform::Ebay,
         name,
-        String::new(),
-        api_url,
         credentials,
+        |f| &mut f.ebay_error,
     )
-    .await?
-    {
-        Ok(()) => connected(&state, flow, "connected").await,
-        Err(e) => {
-            forms.ebay_error = Some(e.shown());
-            refused(&state, &staff, forms).await
-        }
-    }
+    .await
 }
 
 /// Connects an Etsy shop (orders only): through Etsy's consent screen (PKCE), or with
@@ -786,23 +812,16 @@ pub(super) async fn connect_etsy(
         refresh_token,
         shop_id,
     };
-    let api_url = state.config.marketplaces.etsy_api_url.clone();
-    match register_marketplace(
+    connect_marketplace(
         &state,
+        &staff,
+        forms,
         Platform::Etsy,
         name,
-        String::new(),
-        api_url,
         credentials,
+        |f| &mut f.etsy_error,
     )
-    .await?
-    {
-        Ok(()) => connected(&state, flow, "connected").await,
-        Err(e) => {
-            forms.etsy_error = Some(e.shown());
-            refused(&state, &staff, forms).await
-        }
-    }
+    .await
 }
 
 /// Connects a Cdiscount seller account through Octopia (orders only).
@@ -844,23 +863,16 @@ pub(super) async fn connect_cdiscount(
         client_secret,
         seller_id,
     };
-    let api_url = state.config.marketplaces.cdiscount_api_url.clone();
-    match register_marketplace(
+    connect_marketplace(
         &state,
+        &staff,
+        forms,
         Platform::Cdiscount,
         name,
-        String::new(),
-        api_url,
         credentials,
+        |f| &mut f.cdiscount_error,
     )
-    .await?
-    {
-        Ok(()) => connected(&state, flow, "connected").await,
-        Err(e) => {
-            forms.cdiscount_error = Some(e.shown());
-            refused(&state, &staff, forms).await
-        }
-    }
+    .await
 }
 
 /// Connects a marketplace run on Mirakl (orders only).

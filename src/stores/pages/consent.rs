@@ -244,42 +244,43 @@ pub(super) async fn returned(
             (Platform::Ebay, store, name, credentials)
         }
     };
-    let outcome = match (exchanged, store) {
-        (Err(e), _) => Err(e),
-        (Ok(credentials), Some(id)) => renew(&state, StoreId(id), credentials).await?,
-        (Ok(credentials), None) => {
-            let api_url = match platform {
-                Platform::Etsy => state.config.marketplaces.etsy_api_url.clone(),
-                _ => state.config.marketplaces.ebay_api_url.clone(),
-            };
-            super::connect::register_marketplace(
-                &state,
-                platform,
-                name.clone(),
-                String::new(),
-                api_url,
-                credentials,
-            )
-            .await?
-        }
-    };
-    match (outcome, store) {
-        (Ok(()), _) => connected(&state, flow, "connected").await,
+    match (exchanged, store) {
+        (Ok(credentials), Some(id)) => match renew(&state, StoreId(id), credentials).await? {
+            Ok(()) => connected(&state, flow, "connected").await,
+            Err(e) => Err(AppError::BadRequest(e.shown())),
+        },
         (Err(e), Some(_)) => Err(AppError::BadRequest(e.shown())),
-        (Err(e), None) => {
-            // Back on the connect form, filled as it was sent (the secrets aside).
+        (exchanged, None) => {
+            // Back on the connect form when refused, filled as it was sent.
             let mut forms = Forms {
                 flow,
                 ..Default::default()
             };
-            if platform == Platform::Etsy {
-                forms.etsy.name = name;
-                forms.etsy_error = Some(e.shown());
+            let error: fn(&mut Forms) -> &mut Option<String> = if platform == Platform::Etsy {
+                forms.etsy.name = name.clone();
+                |f| &mut f.etsy_error
             } else {
-                forms.ebay.name = name;
-                forms.ebay_error = Some(e.shown());
+                forms.ebay.name = name.clone();
+                |f| &mut f.ebay_error
+            };
+            match exchanged {
+                Ok(credentials) => {
+                    super::connect::connect_marketplace(
+                        &state,
+                        &staff,
+                        forms,
+                        platform,
+                        name,
+                        credentials,
+                        error,
+                    )
+                    .await
+                }
+                Err(e) => {
+                    *error(&mut forms) = Some(e.shown());
+                    refused(&state, &staff, forms).await
+                }
             }
-            refused(&state, &staff, forms).await
         }
     }
 }
