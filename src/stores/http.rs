@@ -53,6 +53,53 @@ pub fn read(
     })
 }
 
+/// An OAuth token endpoint's answer: the grant, when given. A refusal (400, 401) is
+/// `refused` said with the platform's own words (it asks to reconnect); other statuses
+/// are classified as any call's.
+pub fn grant<T: serde::de::DeserializeOwned>(
+    what: &str,
+    sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    refused: impl FnOnce(&str) -> String,
+) -> Result<T, SyncError> {
+    let answer = read(what, sent)?;
+    if matches!(answer.status, 400 | 401) {
+        return Err(SyncError::abort(refused(&error_words(&answer.text))));
+    }
+    if !answer.ok() {
+        return Err(status_error(
+            what,
+            answer.status,
+            answer.retry_after.as_deref(),
+            &answer.text,
+        ));
+    }
+    serde_json::from_str(&answer.text).map_err(|_| {
+        SyncError::retry(format!(
+            "{what} a envoyé un jeton illisible (JSON invalide)."
+        ))
+    })
+}
+
+/// What an error body says: OAuth's `error_description` (RFC 6749), eBay's first
+/// error, a problem's `detail` or `title` (RFC 9457), or the bare `error`.
+pub fn error_words(body: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    [
+        "/error_description",
+        "/errors/0/message",
+        "/detail",
+        "/title",
+        "/error",
+    ]
+    .iter()
+    .find_map(|p| {
+        v.pointer(p)
+            .and_then(|w| w.as_str())
+            .filter(|w| !w.is_empty())
+    })
+    .map_or_else(|| "refus".to_string(), str::to_string)
+}
+
 /// `Retry-After` as seconds (the form platforms send); dates are ignored.
 pub fn retry_after(value: Option<&str>) -> Option<Duration> {
     value?.trim().parse::<u64>().ok().map(Duration::from_secs)
@@ -140,6 +187,29 @@ mod tests {
             SyncError::Retry { after: None, .. }
         ));
         assert_eq!(retry_after(Some("Wed, 21 Oct 2015 07:28:00 GMT")), None);
+    }
+
+    #[test]
+    fn error_bodies_are_read_in_the_platforms_words() {
+        let cases = [
+            (
+                r#"{"error":"invalid_grant","error_description":"Invalid refresh token"}"#,
+                "Invalid refresh token",
+            ),
+            (
+                r#"{"errors":[{"errorId":1001,"message":"Invalid access token"}]}"#,
+                "Invalid access token",
+            ),
+            (
+                r#"{"type":"about:blank","title":"Forbidden","detail":"Not this seller."}"#,
+                "Not this seller.",
+            ),
+            (r#"{"error":"invalid_token"}"#, "invalid_token"),
+            ("<html>Bad gateway</html>", "refus"),
+        ];
+        for (body, words) in cases {
+            assert_eq!(error_words(body), words, "{body}");
+        }
     }
 }
 

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::clock::SharedClock;
 use crate::stores::connector::{Connector, FetchPlan, Sink, SyncError};
-use crate::stores::http::{read, status_error};
+use crate::stores::http::{grant, read, status_error};
 use crate::stores::model::Record;
 
 use mapping::{OrderItemsList, OrdersList, Payload};
@@ -153,27 +153,11 @@ impl AmazonConnector {
                 ("client_id", self.client_id.as_str()),
                 ("client_secret", self.client_secret.as_str()),
             ]);
-        let answer = read(WHAT, sent)?;
-        if answer.status == 400 || answer.status == 401 {
-            let code = serde_json::from_str::<Value>(&answer.text)
-                .ok()
-                .and_then(|v| v["error"].as_str().map(str::to_string))
-                .unwrap_or_default();
-            return Err(SyncError::abort(format!(
-                "Reconnexion nécessaire : Amazon refuse l'autorisation du compte vendeur ({}). Elle a été révoquée ou a expiré, ou l'identifiant de l'application a changé : reconnectez le compte dans Intégrations.",
-                if code.is_empty() { "refus" } else { &code }
-            )));
-        }
-        if !answer.ok() {
-            return Err(status_error(
-                WHAT,
-                answer.status,
-                answer.retry_after.as_deref(),
-                &answer.text,
-            ));
-        }
-        let grant: Grant = serde_json::from_str(&answer.text)
-            .map_err(|_| SyncError::retry("Amazon a envoyé un jeton illisible (JSON invalide)."))?;
+        let grant: Grant = grant(WHAT, sent, |words| {
+            format!(
+                "Reconnexion nécessaire : Amazon refuse l'autorisation du compte vendeur ({words}). Elle a été révoquée ou a expiré, ou l'identifiant de l'application a changé : reconnectez le compte dans Intégrations."
+            )
+        })?;
         self.token
             .keep(&grant.access_token, grant.expires_in, 3600, now);
         Ok(grant.access_token)

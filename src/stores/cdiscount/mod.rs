@@ -9,11 +9,10 @@
 use std::time::Duration;
 
 use serde::Deserialize;
-use serde_json::Value;
 
 use crate::clock::SharedClock;
 use crate::stores::connector::{Connector, Discard, FetchPlan, Sink, SyncError};
-use crate::stores::http::{TokenCache, read, retry_after, status_error};
+use crate::stores::http::{TokenCache, error_words, grant, read, retry_after, status_error};
 use crate::stores::model::{OrderLineRec, OrderRec, Record, Sale};
 
 const WHAT: &str = "Cdiscount";
@@ -234,19 +233,6 @@ fn order(o: Order) -> OrderRec {
     }
 }
 
-/// What an error body says: Keycloak's `error_description`, or the problem's `detail`
-/// or `title`.
-fn error_text(body: &str) -> String {
-    serde_json::from_str::<Value>(body)
-        .ok()
-        .and_then(|v| {
-            ["error_description", "detail", "title", "error"]
-                .iter()
-                .find_map(|k| v.get(*k).and_then(Value::as_str).map(str::to_string))
-        })
-        .unwrap_or_else(|| "refus".into())
-}
-
 impl CdiscountConnector {
     /// `base` replaces both of Octopia's hosts (a proxy's, or a test's).
     pub fn new(
@@ -287,23 +273,10 @@ impl CdiscountConnector {
                 ("client_id", self.client_id.as_str()),
                 ("client_secret", self.client_secret.as_str()),
             ]);
-        let answer = read(WHAT, sent)?;
-        if matches!(answer.status, 400 | 401) {
-            return Err(SyncError::abort(format!(
-                "Reconnexion nécessaire : Octopia refuse les identifiants de l'API ({}). Dans votre espace vendeur Cdiscount (Octopia) : Mon compte › API, vérifiez l'identifiant client ou créez un nouveau secret, puis collez-le ici.",
-                error_text(&answer.text)
-            )));
-        }
-        if !answer.ok() {
-            return Err(status_error(
-                WHAT,
-                answer.status,
-                answer.retry_after.as_deref(),
-                &answer.text,
-            ));
-        }
-        let grant: Grant = serde_json::from_str(&answer.text).map_err(|_| {
-            SyncError::retry("Octopia a envoyé un jeton illisible (JSON invalide).")
+        let grant: Grant = grant(WHAT, sent, |words| {
+            format!(
+                "Reconnexion nécessaire : Octopia refuse les identifiants de l'API ({words}). Dans votre espace vendeur Cdiscount (Octopia) : Mon compte › API, vérifiez l'identifiant client ou créez un nouveau secret, puis collez-le ici."
+            )
         })?;
         self.token
             .keep(&grant.access_token, grant.expires_in, 7200, now);
@@ -348,7 +321,7 @@ impl CdiscountConnector {
                     return Err(SyncError::abort(format!(
                         "Reconnexion nécessaire : Octopia refuse l'accès aux commandes du vendeur n° {} ({}). Vérifiez le numéro de vendeur et les droits de l'identifiant d'API.",
                         self.seller_id,
-                        error_text(&answer.text)
+                        error_words(&answer.text)
                     )));
                 }
                 429 => {

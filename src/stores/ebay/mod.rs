@@ -8,11 +8,10 @@ use std::time::Duration;
 
 use base64::Engine;
 use serde::Deserialize;
-use serde_json::Value;
 
 use crate::clock::SharedClock;
 use crate::stores::connector::{Connector, Discard, FetchPlan, Sink, SyncError};
-use crate::stores::http::{read, retry_after, status_error};
+use crate::stores::http::{error_words, grant, read, retry_after, status_error};
 use crate::stores::model::{OrderLineRec, OrderRec, Record, Sale};
 
 const WHAT: &str = "eBay";
@@ -251,19 +250,6 @@ fn order(o: Order, tracking: Option<Fulfillment>) -> OrderRec {
     }
 }
 
-/// The first `errors[]` message of an eBay error body.
-fn first_error(body: &str) -> String {
-    serde_json::from_str::<Value>(body)
-        .ok()
-        .and_then(|v| {
-            v.pointer("/errors/0/message")
-                .or_else(|| v.get("error_description"))
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        })
-        .unwrap_or_else(|| "refus".into())
-}
-
 impl EbayConnector {
     pub fn new(
         http: ureq::Agent,
@@ -302,23 +288,11 @@ impl EbayConnector {
                 ("refresh_token", self.refresh_token.as_str()),
                 ("scope", SCOPE),
             ]);
-        let answer = read(WHAT, sent)?;
-        if matches!(answer.status, 400 | 401) {
-            return Err(SyncError::abort(format!(
-                "Reconnexion nécessaire : eBay refuse l'autorisation du compte vendeur ({}). Autorisez à nouveau l'application et collez le nouveau jeton d'actualisation.",
-                first_error(&answer.text)
-            )));
-        }
-        if !answer.ok() {
-            return Err(status_error(
-                WHAT,
-                answer.status,
-                answer.retry_after.as_deref(),
-                &answer.text,
-            ));
-        }
-        let grant: Grant = serde_json::from_str(&answer.text)
-            .map_err(|_| SyncError::retry("eBay a envoyé un jeton illisible (JSON invalide)."))?;
+        let grant: Grant = grant(WHAT, sent, |words| {
+            format!(
+                "Reconnexion nécessaire : eBay refuse l'autorisation du compte vendeur ({words}). Autorisez à nouveau Comptoir depuis Intégrations."
+            )
+        })?;
         self.token
             .keep(&grant.access_token, grant.expires_in, 7200, now);
         Ok(grant.access_token)
@@ -353,7 +327,7 @@ impl EbayConnector {
                 401 | 403 => {
                     return Err(SyncError::abort(format!(
                         "Reconnexion nécessaire : eBay refuse l'accès aux commandes ({}).",
-                        first_error(&answer.text)
+                        error_words(&answer.text)
                     )));
                 }
                 429 => {
@@ -365,7 +339,7 @@ impl EbayConnector {
                 400 => {
                     return Err(SyncError::retry(format!(
                         "eBay refuse la demande : {}",
-                        first_error(&answer.text)
+                        error_words(&answer.text)
                     )));
                 }
                 status => {
@@ -433,26 +407,14 @@ pub fn exchange_code(
             ("code", code),
             ("redirect_uri", runame),
         ]);
-    let answer = read(WHAT, sent)?;
-    if matches!(answer.status, 400 | 401) {
-        return Err(SyncError::abort(format!(
-            "eBay refuse l'autorisation ({}). Vérifiez l'App ID, le Cert ID et le nom d'URL de redirection (RuName), puis recommencez.",
-            first_error(&answer.text)
-        )));
-    }
-    if !answer.ok() {
-        return Err(status_error(
-            WHAT,
-            answer.status,
-            answer.retry_after.as_deref(),
-            &answer.text,
-        ));
-    }
-    serde_json::from_str::<Granted>(&answer.text)
-        .ok()
-        .map(|g| g.refresh_token)
+    let granted: Granted = grant(WHAT, sent, |words| {
+        format!(
+            "eBay refuse l'autorisation ({words}). Vérifiez l'App ID, le Cert ID et le nom d'URL de redirection (RuName), puis recommencez."
+        )
+    })?;
+    Some(granted.refresh_token)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| SyncError::retry("eBay a envoyé une autorisation illisible."))
+        .ok_or_else(|| SyncError::retry("eBay n'a pas donné de jeton d'actualisation."))
 }
 
 impl Connector for EbayConnector {

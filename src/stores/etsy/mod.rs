@@ -9,11 +9,10 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
-use serde_json::Value;
 
 use crate::clock::SharedClock;
 use crate::stores::connector::{Connector, Discard, FetchPlan, Sink, SyncError};
-use crate::stores::http::{read, retry_after, status_error};
+use crate::stores::http::{error_words, grant, read, retry_after, status_error};
 use crate::stores::model::{OrderLineRec, OrderRec, Record, Sale};
 
 const WHAT: &str = "Etsy";
@@ -178,19 +177,6 @@ fn receipt(r: Receipt) -> OrderRec {
     }
 }
 
-/// `{"error": "…"}`, Etsy's error body.
-fn error_text(body: &str) -> String {
-    serde_json::from_str::<Value>(body)
-        .ok()
-        .and_then(|v| {
-            v.get("error_description")
-                .or_else(|| v.get("error"))
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        })
-        .unwrap_or_else(|| "refus".into())
-}
-
 impl EtsyConnector {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
@@ -243,23 +229,11 @@ impl EtsyConnector {
                 ("client_id", self.keystring.as_str()),
                 ("refresh_token", self.refresh_token.as_str()),
             ]);
-        let answer = read(WHAT, sent)?;
-        if matches!(answer.status, 400 | 401) {
-            return Err(SyncError::abort(format!(
-                "Reconnexion nécessaire : Etsy refuse l'autorisation de la boutique ({}). Autorisez à nouveau l'application et collez le nouveau jeton d'actualisation.",
-                error_text(&answer.text)
-            )));
-        }
-        if !answer.ok() {
-            return Err(status_error(
-                WHAT,
-                answer.status,
-                answer.retry_after.as_deref(),
-                &answer.text,
-            ));
-        }
-        let grant: Grant = serde_json::from_str(&answer.text)
-            .map_err(|_| SyncError::retry("Etsy a envoyé un jeton illisible (JSON invalide)."))?;
+        let grant: Grant = grant(WHAT, sent, |words| {
+            format!(
+                "Reconnexion nécessaire : Etsy refuse l'autorisation de la boutique ({words}). Autorisez à nouveau Comptoir depuis Intégrations."
+            )
+        })?;
         // Etsy hands a new refresh token with each access token: kept at once.
         if let Some(next) = grant
             .refresh_token
@@ -304,7 +278,7 @@ impl EtsyConnector {
                 401 | 403 => {
                     return Err(SyncError::abort(format!(
                         "Reconnexion nécessaire : Etsy refuse l'accès aux commandes ({}). L'application doit avoir le droit « transactions_r ».",
-                        error_text(&answer.text)
+                        error_words(&answer.text)
                     )));
                 }
                 429 => {
@@ -393,26 +367,15 @@ pub fn exchange_code(
             ("code", code),
             ("code_verifier", verifier),
         ]);
-    let answer = read(WHAT, sent)?;
-    if matches!(answer.status, 400 | 401) {
-        return Err(SyncError::abort(format!(
-            "Etsy refuse l'autorisation ({}). Recommencez ; vérifiez que l'adresse de retour déclarée dans l'application est bien celle indiquée ici.",
-            error_text(&answer.text)
-        )));
-    }
-    if !answer.ok() {
-        return Err(status_error(
-            WHAT,
-            answer.status,
-            answer.retry_after.as_deref(),
-            &answer.text,
-        ));
-    }
-    serde_json::from_str::<Grant>(&answer.text)
-        .ok()
-        .and_then(|g| g.refresh_token)
+    let granted: Grant = grant(WHAT, sent, |words| {
+        format!(
+            "Etsy refuse l'autorisation ({words}). Recommencez ; vérifiez que l'adresse de retour déclarée dans l'application est bien celle indiquée ici."
+        )
+    })?;
+    granted
+        .refresh_token
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| SyncError::retry("Etsy a envoyé une autorisation illisible."))
+        .ok_or_else(|| SyncError::retry("Etsy n'a pas donné de jeton d'actualisation."))
 }
 
 impl Connector for EtsyConnector {
