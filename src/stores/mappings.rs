@@ -87,6 +87,56 @@ pub fn list(conn: &Connection) -> Result<Vec<Mapping>, AppError> {
         .collect::<Result<_, _>>()?)
 }
 
+/// A catalogue variant a reference may be mapped to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub sku: String,
+    /// "Robe Fleurie Bleue – 38".
+    pub title: String,
+}
+
+/// Catalogue variants with a SKU among the products `search` finds (every word, in any
+/// order, in the title, type, tags or a SKU: the Produits search), at most `limit`.
+/// A marketplace's title says more than the catalogue ("Robe fleurie bleue taille 38
+/// femme"): when nothing matches every word, its first words are tried, fewer each time.
+pub fn candidates(
+    conn: &Connection,
+    search: &str,
+    limit: usize,
+) -> Result<Vec<Candidate>, AppError> {
+    let words: Vec<&str> = search.split_whitespace().take(8).collect();
+    let mut products = Vec::new();
+    for n in (1..=words.len()).rev() {
+        products = crate::stores::repo::search_products(conn, &words[..n].join(" "), &[], 10, 0)?;
+        if !products.is_empty() {
+            break;
+        }
+    }
+    let mut variants = conn.prepare_cached(
+        "SELECT v.sku, p.title || CASE WHEN v.title IN ('', 'Default Title') THEN ''
+                                       ELSE ' – ' || v.title END
+         FROM variants v JOIN products p ON p.id = v.product_id
+         WHERE v.product_id = ?1 AND v.sku <> '' ORDER BY v.position, v.id",
+    )?;
+    let mut out: Vec<Candidate> = Vec::new();
+    for p in products {
+        let found = variants
+            .query_map([p.id], |r| {
+                Ok(Candidate {
+                    sku: r.get(0)?,
+                    title: r.get(1)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        for c in found {
+            if out.len() < limit && !out.iter().any(|o| o.sku == c.sku) {
+                out.push(c);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Why one mapping cannot be saved, in words, if it cannot.
 fn refusal(
     conn: &Connection,

@@ -194,6 +194,16 @@ fn every_page_fits_a_laptop_and_a_phone() {
         ))
         .unwrap();
 
+    let amazon: i64 = rusqlite::Connection::open(tmp.path().join("comptoir.db"))
+        .unwrap()
+        .query_row("SELECT id FROM stores WHERE platform = 'amazon'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let mapping_search = format!(
+        "/settings/mappings?store={amazon}&ref=AMZ-ROBE-FLEURIE-BLEUE-38-XL&q=robe+fleurie"
+    );
+
     let Some(b) = Browser::start_or_skip() else {
         return;
     };
@@ -233,6 +243,7 @@ fn every_page_fits_a_laptop_and_a_phone() {
         ("/settings/invitations", "invitations"),
         ("/settings/automations", "automatisations"),
         ("/settings/mappings", "correspondances"),
+        (&mapping_search as &str, "correspondances-recherche"),
         ("/settings/automations/new", "regle"),
         ("/onboarding/canaux", "assistant-canaux"),
         ("/onboarding/boutique", "assistant-boutique"),

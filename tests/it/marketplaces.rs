@@ -188,6 +188,17 @@ fn amazon_orders_come_in_paced_once_each_and_stop_when_revoked() {
     );
     let page = owner.get("/settings/mappings");
     assert!(page.body.contains("RFB-38") && page.body.contains("ECH-SOIE"));
+    // One by one with a search of the catalogue, from the marketplace's own title (its
+    // extra words dropped until something matches).
+    assert!(page.body.contains("Chercher dans le catalogue"));
+    let found = owner.get(&format!(
+        "/settings/mappings?store={store}&ref=RFB-38&q=Robe+Fleurie+Bleue+taille+38+femme"
+    ));
+    assert!(
+        found.body.contains("Associer « RFB-38 »") && found.body.contains("EP-001-38"),
+        "{}",
+        found.body
+    );
     let before = owner.get(&format!("/orders?source={store}")).body;
     assert!(before.contains("sans correspondance"), "{before}");
     assert!(!before.contains("Robe Fleurie Bleue · 38"), "{before}");

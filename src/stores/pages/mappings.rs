@@ -25,6 +25,17 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
         .route(paths::MAPPINGS_TEMPLATE, web::get().to(template));
 }
 
+/// A search of the catalogue for one marketplace reference (`?store=…&ref=…&q=…`).
+#[derive(Default, serde::Deserialize)]
+struct Find {
+    #[serde(default)]
+    store: Option<i64>,
+    #[serde(default, rename = "ref")]
+    reference: String,
+    #[serde(default)]
+    q: String,
+}
+
 async fn render(
     state: &AppState,
     staff: &Staff,
@@ -32,14 +43,70 @@ async fn render(
     errors: &[LineError],
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let (missing, saved) = db::call(&state.db, |conn| -> Result<_, AppError> {
-        Ok((mappings::unmapped(conn, None, 200)?, mappings::list(conn)?))
+    render_with(state, staff, message, errors, status, Find::default()).await
+}
+
+async fn render_with(
+    state: &AppState,
+    staff: &Staff,
+    message: Option<(Tone, String)>,
+    errors: &[LineError],
+    status: StatusCode,
+    find: Find,
+) -> Result<HttpResponse, AppError> {
+    let q = find.q.clone();
+    let (missing, saved, candidates) = db::call(&state.db, move |conn| -> Result<_, AppError> {
+        Ok((
+            mappings::unmapped(conn, None, 200)?,
+            mappings::list(conn)?,
+            mappings::candidates(conn, &q, 12)?,
+        ))
     })
     .await?;
     let admin = staff.user.role.can(Perm::ManageShop);
+    // The reference being searched for, when it is still without correspondence.
+    let searching = find.store.and_then(|store| {
+        missing
+            .iter()
+            .find(|u| u.store_id == store && u.sku == find.reference)
+    });
     let body = html! {
         @if let Some((tone, m)) = &message { (alert(*tone, m)) }
         (import_errors(errors))
+        @if let (Some(u), true) = (searching, admin) {
+            section.card #chercher {
+                h2 { "Associer « " (u.sku) " » (" (u.store) ")" }
+                @if !u.title.is_empty() { p.muted { "Vendu sous le nom : " (u.title) } }
+                form.search role="search" method="get" action={ (paths::MAPPINGS) "#chercher" } {
+                    input type="hidden" name="store" value=(u.store_id);
+                    input type="hidden" name="ref" value=(u.sku);
+                    label.visually-hidden for="find-q" { "Chercher dans le catalogue" }
+                    input #find-q type="search" name="q" value=(find.q) placeholder="Nom, type ou SKU du catalogue";
+                    button.btn type="submit" { "Chercher" }
+                }
+                @if find.q.trim().is_empty() {
+                    p.muted { "Tapez le nom de l'article ou son SKU." }
+                } @else if candidates.is_empty() {
+                    p.muted { "Aucun article du catalogue ne correspond à « " (find.q) " ». Essayez avec moins de mots." }
+                } @else {
+                    (table(&["Article du catalogue", "SKU", ""], candidates.iter().map(|c| html! {
+                        tr {
+                            td { (c.title) }
+                            td { code { (c.sku) } }
+                            td {
+                                form.inline method="post" action=(paths::MAPPINGS) {
+                                    (csrf_input(&staff.csrf))
+                                    input type="hidden" name="store" value=(u.store_id);
+                                    input type="hidden" name="external" value=(u.sku);
+                                    input type="hidden" name="sku" value=(c.sku);
+                                    button.btn.small type="submit" { "Associer" }
+                                }
+                            }
+                        }
+                    })))
+                }
+            }
+        }
         p.muted { "Quand une marketplace vend un article sous une autre référence que votre catalogue, associez-la ici au SKU du catalogue : ses commandes parlent alors du même article. Une à une, ou toutes d'un coup avec un fichier CSV." }
         section.card {
             h2 { "Références sans correspondance" }
@@ -58,9 +125,10 @@ async fn render(
                                     (csrf_input(&staff.csrf))
                                     input type="hidden" name="store" value=(u.store_id);
                                     input type="hidden" name="external" value=(u.sku);
-                                    input type="text" name="sku" required maxlength="100" placeholder="RFB-38" aria-label={ "SKU du catalogue pour " (u.sku) };
+                                    input type="text" name="sku" required maxlength="100" placeholder="EP-001-38" aria-label={ "SKU du catalogue pour " (u.sku) };
                                     " " button.btn.small type="submit" { "Associer" }
                                 }
+                                a href=(search_link(u)) { "Chercher dans le catalogue" }
                             }
                         }
                     }
@@ -115,8 +183,23 @@ async fn render(
     ))
 }
 
-async fn page(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
-    render(&state, &staff, None, &[], StatusCode::OK).await
+async fn page(
+    state: web::Data<AppState>,
+    staff: Staff,
+    find: web::Query<Find>,
+) -> Result<HttpResponse, AppError> {
+    render_with(&state, &staff, None, &[], StatusCode::OK, find.into_inner()).await
+}
+
+/// The search of the catalogue for one reference, starting from its marketplace title.
+fn search_link(u: &mappings::Unmapped) -> String {
+    let query = serde_urlencoded::to_string([
+        ("store", u.store_id.to_string()),
+        ("ref", u.sku.clone()),
+        ("q", u.title.clone()),
+    ])
+    .unwrap_or_default();
+    format!("{}?{query}#chercher", paths::MAPPINGS)
 }
 
 #[derive(serde::Deserialize)]
