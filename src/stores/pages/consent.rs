@@ -9,6 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
+use super::connect::api_url;
 use super::forms::Forms;
 use super::integrations::{connected, refused};
 use crate::db::{self, ids::StoreId};
@@ -81,7 +82,7 @@ pub(super) async fn begin(
             redirect_uri,
             ..
         } => crate::stores::etsy::authorize_url(
-            state.config.marketplaces.etsy_api_url.as_deref(),
+            api_url(state, Platform::Etsy).as_deref(),
             keystring,
             redirect_uri,
             &nonce,
@@ -90,7 +91,7 @@ pub(super) async fn begin(
         Pending::Ebay {
             client_id, runame, ..
         } => crate::stores::ebay::authorize_url(
-            state.config.marketplaces.ebay_api_url.as_deref(),
+            api_url(state, Platform::Ebay).as_deref(),
             client_id,
             runame,
             &nonce,
@@ -179,7 +180,7 @@ pub(super) async fn returned(
         ));
     };
     let declined = !error.is_empty() || code.is_empty();
-    let (http, marketplaces) = (state.http.clone(), state.config.marketplaces.clone());
+    let http = state.http.clone();
     let (platform, store, name, exchanged) = match pending {
         Pending::Etsy {
             name,
@@ -192,11 +193,11 @@ pub(super) async fn returned(
             let exchanged = if declined {
                 Err(SyncError::abort(DECLINED))
             } else {
-                let key = keystring.clone();
+                let (key, base) = (keystring.clone(), api_url(&state, Platform::Etsy));
                 web::block(move || {
                     crate::stores::etsy::exchange_code(
                         &http,
-                        marketplaces.etsy_api_url.as_deref(),
+                        base.as_deref(),
                         &key,
                         &redirect_uri,
                         &code,
@@ -223,10 +224,11 @@ pub(super) async fn returned(
                 Err(SyncError::abort(DECLINED))
             } else {
                 let (id, secret, ru) = (client_id.clone(), client_secret.clone(), runame.clone());
+                let base = api_url(&state, Platform::Ebay);
                 web::block(move || {
                     crate::stores::ebay::exchange_code(
                         &http,
-                        marketplaces.ebay_api_url.as_deref(),
+                        base.as_deref(),
                         &id,
                         &secret,
                         &ru,
