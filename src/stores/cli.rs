@@ -213,6 +213,39 @@ fn register(
     Ok(())
 }
 
+/// Registers a marketplace account (orders only): no site address, no webhooks.
+fn register_marketplace(
+    conn: &mut rusqlite::Connection,
+    ctx: &SyncContext,
+    platform: Platform,
+    name: &str,
+    api_url: Option<&str>,
+    credentials: Credentials,
+) -> Result<(), CliError> {
+    let connection = Connection {
+        platform,
+        name: name.trim(),
+        domain: "",
+        api_url: api_url.map(|u| u.trim_end_matches('/')),
+        credentials,
+        webhook_secret: None,
+        sync_minutes: 15,
+    };
+    register(conn, ctx, &connection)
+}
+
+/// A marketplace's account number (`--shop-id`, `--seller-id`): digits only.
+fn number_arg(value: &str, flag: &str, example: &str) -> Result<String, CliError> {
+    let value = value.trim().to_string();
+    if value.is_empty() || !value.chars().all(|c| c.is_ascii_digit()) {
+        return Err((
+            format!("{flag} `{value}` must be the account's number, e.g. {example}"),
+            2,
+        ));
+    }
+    Ok(value)
+}
+
 /// `--api-url`, when given, is an http(s) address.
 fn api_url_arg(url: Option<&str>) -> Result<(), CliError> {
     match url {
@@ -370,21 +403,20 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
                 return Err(("--marketplaces must name at least one, e.g. FR".into(), 2));
             }
             api_url_arg(api_url.as_deref())?;
-            let connection = Connection {
-                platform: Platform::Amazon,
-                name: name.trim(),
-                domain: "",
-                api_url: api_url.as_deref().map(|u| u.trim_end_matches('/')),
-                credentials: Credentials::AmazonLwa {
-                    client_id: client_id.trim().to_string(),
-                    client_secret: secret_arg(&client_secret, "the client secret")?,
-                    refresh_token: secret_arg(&refresh_token, "the refresh token")?,
-                    marketplaces: ids,
-                },
-                webhook_secret: None,
-                sync_minutes: 15,
+            let credentials = Credentials::AmazonLwa {
+                client_id: client_id.trim().to_string(),
+                client_secret: secret_arg(&client_secret, "the client secret")?,
+                refresh_token: secret_arg(&refresh_token, "the refresh token")?,
+                marketplaces: ids,
             };
-            register(&mut conn, &ctx, &connection)?;
+            register_marketplace(
+                &mut conn,
+                &ctx,
+                Platform::Amazon,
+                &name,
+                api_url.as_deref(),
+                credentials,
+            )?;
         }
         StoreCommand::Add(StoreAdd::Ebay {
             client_id,
@@ -394,21 +426,20 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
             api_url,
         }) => {
             api_url_arg(api_url.as_deref())?;
-            let connection = Connection {
-                platform: Platform::Ebay,
-                name: name.trim(),
-                domain: "",
-                api_url: api_url.as_deref().map(|u| u.trim_end_matches('/')),
-                credentials: Credentials::EbayOAuth {
-                    client_id: client_id.trim().to_string(),
-                    client_secret: secret_arg(&client_secret, "the client secret")?,
-                    refresh_token: secret_arg(&refresh_token, "the refresh token")?,
-                    runame: String::new(),
-                },
-                webhook_secret: None,
-                sync_minutes: 15,
+            let credentials = Credentials::EbayOAuth {
+                client_id: client_id.trim().to_string(),
+                client_secret: secret_arg(&client_secret, "the client secret")?,
+                refresh_token: secret_arg(&refresh_token, "the refresh token")?,
+                runame: String::new(),
             };
-            register(&mut conn, &ctx, &connection)?;
+            register_marketplace(
+                &mut conn,
+                &ctx,
+                Platform::Ebay,
+                &name,
+                api_url.as_deref(),
+                credentials,
+            )?;
         }
         StoreCommand::Add(StoreAdd::Etsy {
             keystring,
@@ -417,28 +448,21 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
             name,
             api_url,
         }) => {
-            let shop_id = shop_id.trim().to_string();
-            if shop_id.is_empty() || !shop_id.chars().all(|c| c.is_ascii_digit()) {
-                return Err((
-                    format!("--shop-id `{shop_id}` must be the shop's number, e.g. 12345678"),
-                    2,
-                ));
-            }
+            let shop_id = number_arg(&shop_id, "--shop-id", "12345678")?;
             api_url_arg(api_url.as_deref())?;
-            let connection = Connection {
-                platform: Platform::Etsy,
-                name: name.trim(),
-                domain: "",
-                api_url: api_url.as_deref().map(|u| u.trim_end_matches('/')),
-                credentials: Credentials::EtsyOAuth {
-                    keystring: keystring.trim().to_string(),
-                    refresh_token: secret_arg(&refresh_token, "the refresh token")?,
-                    shop_id,
-                },
-                webhook_secret: None,
-                sync_minutes: 15,
+            let credentials = Credentials::EtsyOAuth {
+                keystring: keystring.trim().to_string(),
+                refresh_token: secret_arg(&refresh_token, "the refresh token")?,
+                shop_id,
             };
-            register(&mut conn, &ctx, &connection)?;
+            register_marketplace(
+                &mut conn,
+                &ctx,
+                Platform::Etsy,
+                &name,
+                api_url.as_deref(),
+                credentials,
+            )?;
         }
         StoreCommand::Add(StoreAdd::Cdiscount {
             client_id,
@@ -447,28 +471,21 @@ pub fn store(config: &Config, cmd: StoreCommand) -> Result<(), CliError> {
             name,
             api_url,
         }) => {
-            let seller_id = seller_id.trim().to_string();
-            if seller_id.is_empty() || !seller_id.chars().all(|c| c.is_ascii_digit()) {
-                return Err((
-                    format!("--seller-id `{seller_id}` must be the seller's number, e.g. 123456"),
-                    2,
-                ));
-            }
+            let seller_id = number_arg(&seller_id, "--seller-id", "123456")?;
             api_url_arg(api_url.as_deref())?;
-            let connection = Connection {
-                platform: Platform::Cdiscount,
-                name: name.trim(),
-                domain: "",
-                api_url: api_url.as_deref().map(|u| u.trim_end_matches('/')),
-                credentials: Credentials::OctopiaClient {
-                    client_id: client_id.trim().to_string(),
-                    client_secret: secret_arg(&client_secret, "the client secret")?,
-                    seller_id,
-                },
-                webhook_secret: None,
-                sync_minutes: 15,
+            let credentials = Credentials::OctopiaClient {
+                client_id: client_id.trim().to_string(),
+                client_secret: secret_arg(&client_secret, "the client secret")?,
+                seller_id,
             };
-            register(&mut conn, &ctx, &connection)?;
+            register_marketplace(
+                &mut conn,
+                &ctx,
+                Platform::Cdiscount,
+                &name,
+                api_url.as_deref(),
+                credentials,
+            )?;
         }
         StoreCommand::Add(StoreAdd::Mirakl {
             url,
