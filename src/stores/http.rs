@@ -100,6 +100,28 @@ pub fn error_words(body: &str) -> String {
     .map_or_else(|| "refus".to_string(), str::to_string)
 }
 
+/// Waits out a 429: as long as the platform says (Retry-After), else twice the last
+/// wait, at most `cap`; through the clock, so tests and benchmarks simulate it.
+pub fn wait_out(
+    clock: &crate::clock::SharedClock,
+    retry_after_header: Option<&str>,
+    wait: &mut Duration,
+    cap: Duration,
+) {
+    *wait = retry_after(retry_after_header)
+        .unwrap_or(*wait * 2)
+        .min(cap);
+    clock.sleep(*wait);
+}
+
+/// Still throttled after every try: the run is retried later.
+pub fn slowed_down(what: &str, wait: Duration) -> SyncError {
+    SyncError::Retry {
+        message: format!("{what} demande de ralentir : la synchronisation reprendra plus tard."),
+        after: Some(wait),
+    }
+}
+
 /// `Retry-After` as seconds (the form platforms send); dates are ignored.
 pub fn retry_after(value: Option<&str>) -> Option<Duration> {
     value?.trim().parse::<u64>().ok().map(Duration::from_secs)

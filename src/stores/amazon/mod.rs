@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::clock::SharedClock;
 use crate::stores::connector::{Connector, FetchPlan, Sink, SyncError};
-use crate::stores::http::{grant, read, status_error};
+use crate::stores::http::{grant, read, slowed_down, status_error};
 use crate::stores::model::Record;
 
 use mapping::{OrderItemsList, OrdersList, Payload};
@@ -235,10 +235,7 @@ impl AmazonConnector {
                 }
             }
         }
-        Err(SyncError::Retry {
-            message: "Amazon demande de ralentir : la synchronisation reprendra plus tard.".into(),
-            after: Some(wait),
-        })
+        Err(slowed_down(WHAT, wait))
     }
 
     fn items(

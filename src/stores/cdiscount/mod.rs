@@ -12,7 +12,9 @@ use serde::Deserialize;
 
 use crate::clock::SharedClock;
 use crate::stores::connector::{Connector, Discard, FetchPlan, Sink, SyncError};
-use crate::stores::http::{TokenCache, error_words, grant, read, retry_after, status_error};
+use crate::stores::http::{
+    TokenCache, error_words, grant, read, slowed_down, status_error, wait_out,
+};
 use crate::stores::model::{OrderLineRec, OrderRec, Record, Sale};
 
 const WHAT: &str = "Cdiscount";
@@ -325,10 +327,12 @@ impl CdiscountConnector {
                     )));
                 }
                 429 => {
-                    wait = retry_after(answer.retry_after.as_deref())
-                        .unwrap_or(wait * 2)
-                        .min(Duration::from_secs(120));
-                    self.clock.sleep(wait);
+                    wait_out(
+                        &self.clock,
+                        answer.retry_after.as_deref(),
+                        &mut wait,
+                        Duration::from_secs(120),
+                    );
                 }
                 status => {
                     return Err(status_error(
@@ -340,11 +344,7 @@ impl CdiscountConnector {
                 }
             }
         }
-        Err(SyncError::Retry {
-            message: "Cdiscount demande de ralentir : la synchronisation reprendra plus tard."
-                .into(),
-            after: Some(wait),
-        })
+        Err(slowed_down(WHAT, wait))
     }
 
     /// Checks the identifiers and the seller number with one small page (the connect form).

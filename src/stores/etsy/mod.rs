@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::clock::SharedClock;
 use crate::stores::connector::{Connector, Discard, FetchPlan, Sink, SyncError};
-use crate::stores::http::{error_words, grant, read, retry_after, status_error};
+use crate::stores::http::{error_words, grant, read, slowed_down, status_error, wait_out};
 use crate::stores::model::{OrderLineRec, OrderRec, Record, Sale};
 
 const WHAT: &str = "Etsy";
@@ -282,10 +282,12 @@ impl EtsyConnector {
                     )));
                 }
                 429 => {
-                    wait = retry_after(answer.retry_after.as_deref())
-                        .unwrap_or(wait * 2)
-                        .min(Duration::from_secs(120));
-                    self.clock.sleep(wait);
+                    wait_out(
+                        &self.clock,
+                        answer.retry_after.as_deref(),
+                        &mut wait,
+                        Duration::from_secs(120),
+                    );
                 }
                 404 => {
                     return Err(SyncError::abort(format!(
@@ -303,10 +305,7 @@ impl EtsyConnector {
                 }
             }
         }
-        Err(SyncError::Retry {
-            message: "Etsy demande de ralentir : la synchronisation reprendra plus tard.".into(),
-            after: Some(wait),
-        })
+        Err(slowed_down(WHAT, wait))
     }
 
     /// Checks the authorisation with one token request (the connect form).

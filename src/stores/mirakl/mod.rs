@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::clock::SharedClock;
 use crate::stores::connector::{Connector, FetchPlan, Sink, SyncError};
-use crate::stores::http::{read, retry_after, status_error};
+use crate::stores::http::{read, slowed_down, status_error, wait_out};
 use crate::stores::model::Record;
 
 const WHAT: &str = "Mirakl";
@@ -84,10 +84,12 @@ impl MiraklConnector {
                     )));
                 }
                 429 => {
-                    wait = retry_after(answer.retry_after.as_deref())
-                        .unwrap_or(wait * 2)
-                        .min(Duration::from_secs(300));
-                    self.clock.sleep(wait);
+                    wait_out(
+                        &self.clock,
+                        answer.retry_after.as_deref(),
+                        &mut wait,
+                        Duration::from_secs(300),
+                    );
                 }
                 status => {
                     return Err(status_error(
@@ -99,10 +101,7 @@ impl MiraklConnector {
                 }
             }
         }
-        Err(SyncError::Retry {
-            message: "Mirakl demande de ralentir : la synchronisation reprendra plus tard.".into(),
-            after: Some(wait),
-        })
+        Err(slowed_down(WHAT, wait))
     }
 
     /// Checks the key with one small page (the connect form).
