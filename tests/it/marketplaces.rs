@@ -63,6 +63,23 @@ fn disconnected_error(dir: &Path, store: &str) -> String {
         .unwrap()
 }
 
+/// Reconnects a stopped store from its card with a new secret; waits until it is
+/// connected again.
+fn reconnect_with(owner: &crate::common::Client, dir: &Path, store: &str, secret: &str) {
+    let r = owner.submit(
+        "/settings/integrations",
+        &format!("/settings/integrations/{store}/credentials"),
+        &[("token", secret)],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    wait_until("connected again", || {
+        one(
+            dir,
+            &format!("SELECT status = 'connected' FROM stores WHERE id = {store}"),
+        ) == 1
+    });
+}
+
 /// Asks a store's sync from its card and waits for a run begun after the request.
 fn sync_now(owner: &crate::common::Client, dir: &Path, store: &str) {
     let last = one(
@@ -528,18 +545,7 @@ fn amazon_is_connected_and_reconnected_from_the_integrations_page() {
         card.body
     );
     fake.with(|s| s.refresh_valid = true);
-    let r = owner.submit(
-        "/settings/integrations",
-        &format!("/settings/integrations/{store}/credentials"),
-        &[("token", REFRESH_TOKEN)],
-    );
-    assert_eq!(r.status, 303, "{}", r.body);
-    wait_until("connected again", || {
-        one(
-            &dir,
-            &format!("SELECT status = 'connected' FROM stores WHERE id = {store}"),
-        ) == 1
-    });
+    reconnect_with(&owner, &dir, &store, REFRESH_TOKEN);
     assert!(fake.with(|s| s.problems.is_empty()));
 }
 
@@ -649,18 +655,7 @@ fn mirakl_orders_come_in_paged_with_their_tracking_and_stop_when_the_key_is_refu
     assert_eq!(count(""), 230);
     // A new key from the card reconnects it.
     fake.with(|s| s.key_valid = true);
-    let r = owner.submit(
-        "/settings/integrations",
-        &format!("/settings/integrations/{store}/credentials"),
-        &[("token", KEY)],
-    );
-    assert_eq!(r.status, 303, "{}", r.body);
-    wait_until("connected again", || {
-        one(
-            &dir,
-            &format!("SELECT status = 'connected' FROM stores WHERE id = {store}"),
-        ) == 1
-    });
+    reconnect_with(&owner, &dir, &store, KEY);
 }
 
 #[test]
@@ -1012,18 +1007,7 @@ fn cdiscount_orders_come_in_through_octopia_and_stop_when_the_secret_is_refused(
     let page = owner.get("/settings/integrations");
     assert!(page.body.contains("Nouveau secret client"), "{}", page.body);
     fake.with(|s| s.secret_valid = true);
-    let r = owner.submit(
-        "/settings/integrations",
-        &format!("/settings/integrations/{store}/credentials"),
-        &[("token", CLIENT_SECRET)],
-    );
-    assert_eq!(r.status, 303, "{}", r.body);
-    wait_until("connected again", || {
-        one(
-            &dir,
-            &format!("SELECT status = 'connected' FROM stores WHERE id = {store}"),
-        ) == 1
-    });
+    reconnect_with(&owner, &dir, &store, CLIENT_SECRET);
     assert!(fake.with(|s| s.problems.is_empty()));
 }
 
