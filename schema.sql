@@ -966,7 +966,10 @@ CREATE TABLE automation_events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     trigger TEXT NOT NULL,
     conversation_id INTEGER NOT NULL,
-    at INTEGER NOT NULL DEFAULT (unixepoch())
+    at INTEGER NOT NULL DEFAULT (unixepoch()),
+    -- The shopper's message the conditions read (none yet when a conversation starts:
+    -- its first one).
+    message_id INTEGER
 );
 
 -- Each rule run once per cause: the event, or the shopper message left unanswered.
@@ -988,18 +991,22 @@ CREATE TRIGGER rules_conversation_created AFTER INSERT ON conversations
 END;
 CREATE TRIGGER rules_message_received AFTER INSERT ON messages
     WHEN new.author = 'shopper' AND EXISTS (SELECT 1 FROM automation_rules WHERE enabled = 1) BEGIN
-    INSERT INTO automation_events (trigger, conversation_id)
-        VALUES ('message_received', new.conversation_id);
+    INSERT INTO automation_events (trigger, conversation_id, message_id)
+        VALUES ('message_received', new.conversation_id, new.id);
 END;
 CREATE TRIGGER rules_handed_over AFTER UPDATE OF handoff_at ON conversations
     WHEN old.handoff_at IS NULL AND new.handoff_at IS NOT NULL
      AND EXISTS (SELECT 1 FROM automation_rules WHERE enabled = 1) BEGIN
-    INSERT INTO automation_events (trigger, conversation_id) VALUES ('handed_over', new.id);
+    INSERT INTO automation_events (trigger, conversation_id, message_id)
+        VALUES ('handed_over', new.id, (SELECT max(id) FROM messages
+                                        WHERE conversation_id = new.id AND author = 'shopper'));
 END;
 CREATE TRIGGER rules_closed AFTER UPDATE OF closed_at ON conversations
     WHEN old.closed_at IS NULL AND new.closed_at IS NOT NULL
      AND EXISTS (SELECT 1 FROM automation_rules WHERE enabled = 1) BEGIN
-    INSERT INTO automation_events (trigger, conversation_id) VALUES ('closed', new.id);
+    INSERT INTO automation_events (trigger, conversation_id, message_id)
+        VALUES ('closed', new.id, (SELECT max(id) FROM messages
+                                   WHERE conversation_id = new.id AND author = 'shopper'));
 END;
 
 -- Who answers a department's conversations, taken in turn (`turn` rises with each).

@@ -45,7 +45,23 @@ struct Facts {
     display_name: String,
 }
 
-fn facts(conn: &Connection, id: ConversationId, now: Timestamp) -> Result<Option<Facts>, AppError> {
+/// Which of the shopper's messages a rule's conditions read: the one its cause came
+/// with, and not one that arrived while the round was waiting.
+#[derive(Debug, Clone, Copy)]
+enum Seen {
+    /// A conversation starts: its first message.
+    First,
+    UpTo(i64),
+    /// Causes recorded before the events said (an upgrade's leftovers).
+    Latest,
+}
+
+fn facts(
+    conn: &Connection,
+    id: ConversationId,
+    seen: Seen,
+    now: Timestamp,
+) -> Result<Option<Facts>, AppError> {
     let Some(thread) = crate::inbox::repo::thread(conn, id, false)? else {
         return Ok(None);
     };
@@ -54,7 +70,15 @@ fn facts(conn: &Connection, id: ConversationId, now: Timestamp) -> Result<Option
         [id],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let at = thread.messages.iter().rposition(|m| m.author == "shopper");
+    let shopper = |m: &&crate::inbox::repo::Message| m.author == "shopper";
+    let at = match seen {
+        Seen::First => thread.messages.iter().position(|m| shopper(&m)),
+        Seen::UpTo(last) => thread
+            .messages
+            .iter()
+            .rposition(|m| shopper(&m) && m.id.0 <= last),
+        Seen::Latest => thread.messages.iter().rposition(|m| shopper(&m)),
+    };
     let last = at.map(|i| &thread.messages[i]);
     // The assistant's reading is stored on its reply to the message (none when the
     // team had taken over and the assistant kept silent).
@@ -142,22 +166,31 @@ pub fn round(conn: &Connection, now: Timestamp) -> Result<Done, AppError> {
         [],
         |r| r.get(0),
     )?;
-    let events: Vec<(i64, String, i64)> = conn
+    let events: Vec<(i64, String, i64, Option<i64>)> = conn
         .prepare_cached(
-            "SELECT id, trigger, conversation_id FROM automation_events ORDER BY id LIMIT ?1",
+            "SELECT id, trigger, conversation_id, message_id FROM automation_events
+             ORDER BY id LIMIT ?1",
         )?
-        .query_map([BATCH], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .query_map([BATCH], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?
         .collect::<Result<_, _>>()?;
     done.more = events.len() as i64 == BATCH;
-    for (id, trigger, conversation) in &events {
+    for (id, trigger, conversation, message) in &events {
         let Some(trigger) = Trigger::from_code(trigger) else {
             continue;
         };
         let due: Vec<&Rule> = rules.iter().filter(|r| r.trigger == trigger).collect();
+        let seen = match (trigger, message) {
+            (_, Some(m)) => Seen::UpTo(*m),
+            (Trigger::ConversationCreated, None) => Seen::First,
+            _ => Seen::Latest,
+        };
         run_rules(
             conn,
             &due,
             ConversationId(*conversation),
+            seen,
             &format!("e{id}"),
             now,
             &mut done,
@@ -183,6 +216,7 @@ pub fn round(conn: &Connection, now: Timestamp) -> Result<Done, AppError> {
                 conn,
                 &[rule],
                 ConversationId(conversation),
+                Seen::UpTo(message),
                 &cause,
                 now,
                 &mut done,
@@ -263,6 +297,7 @@ fn run_rules(
     conn: &Connection,
     due: &[&Rule],
     id: ConversationId,
+    seen: Seen,
     cause: &str,
     now: Timestamp,
     done: &mut Done,
@@ -270,7 +305,7 @@ fn run_rules(
     if due.is_empty() {
         return Ok(false);
     }
-    let Some(mut f) = facts(conn, id, now)? else {
+    let Some(mut f) = facts(conn, id, seen, now)? else {
         return Ok(false);
     };
     if f.test {
@@ -572,6 +607,38 @@ impl Job for Runner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Two messages arrive before a round reads their events: each event's conditions
+    /// read its own message, so the goodbye rule runs for the goodbye only.
+    #[test]
+    fn each_event_reads_the_message_it_came_with() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::db::migrate(&mut conn, std::path::Path::new(":memory:")).unwrap();
+        conn.execute_batch(
+            r#"INSERT INTO automation_rules (name, position, trigger, conditions, actions,
+                   created_at, updated_at)
+               VALUES ('Au revoir', 1, 'message_received',
+                   '[{"field":"words","any_of":["au revoir"]}]',
+                   '[{"do":"priority","on":true}]', 0, 0);
+               INSERT INTO conversations (channel, contact, created_at, last_message_at)
+               VALUES ('webchat', 'visitor:v-race-01', 0, 0);
+               INSERT INTO messages (conversation_id, author, body, created_at)
+               VALUES (1, 'shopper', 'Où en est ma commande ?', 0),
+                      (1, 'shopper', 'Au revoir', 1);"#,
+        )
+        .unwrap();
+        let done = round(&conn, Timestamp::from_second(1_800_000_000).unwrap()).unwrap();
+        assert_eq!(done.runs, 1, "{done:?}");
+        let causes: Vec<String> = conn
+            .prepare("SELECT cause FROM automation_runs WHERE summary <> ''")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        // e1: the conversation started; e2: the order question; e3: the goodbye.
+        assert_eq!(causes, ["e3"]);
+    }
 
     #[test]
     fn words_match_at_word_starts_without_case_or_accents() {

@@ -29,6 +29,7 @@ const UPGRADES: &[&str] = &[
     include_str!("upgrades/0016_api.sql"),
     include_str!("upgrades/0017_automations.sql"),
     include_str!("upgrades/0018_marketplaces.sql"),
+    include_str!("upgrades/0019_rule_event_message.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = UPGRADES.len() as i64 + 1;
