@@ -97,8 +97,8 @@ impl Catalogue {
             return Ok(index.clone());
         }
         let Ok(_guard) = self.rebuilding.try_lock() else {
-            // Another thread is rebuilding: answer from the previous index if there is one.
-            if let Some((_, index)) = cached {
+            // Another thread is rebuilding: answer from the previous index, if it will do.
+            if let Some(index) = meanwhile(cached) {
                 return Ok(index);
             }
             drop(self.rebuilding.lock());
@@ -113,9 +113,38 @@ impl Catalogue {
     }
 }
 
+/// The index to answer from while another thread rebuilds it: the previous one when it
+/// has products. An empty one (before a store's first sync) would answer "I don't know
+/// that product" to a question the rebuild is about to answer: better to wait.
+fn meanwhile(cached: Option<(i64, Arc<Index>)>) -> Option<Arc<Index>> {
+    cached
+        .map(|(_, index)| index)
+        .filter(|index| !index.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rebuild_is_awaited_rather_than_answering_from_an_empty_index() {
+        let empty = Arc::new(Index::new(Vec::new()));
+        assert!(meanwhile(Some((1, empty))).is_none());
+        assert!(meanwhile(None).is_none());
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::db::migrate(&mut conn, std::path::Path::new(":memory:")).unwrap();
+        conn.execute_batch(
+            "INSERT INTO stores (id, platform, name, connected_at, next_sync_at)
+                 VALUES (1, 'manual', 'A', 0, 0);
+             INSERT INTO products (id, store_id, external_id, handle, title)
+                 VALUES (1, 1, '1', 'robe', 'Robe');
+             INSERT INTO variants (store_id, product_id, external_id, title, sku)
+                 VALUES (1, 1, '1', '38', 'R-38');",
+        )
+        .unwrap();
+        let full = Arc::new(load(&conn).unwrap());
+        assert!(meanwhile(Some((1, full))).is_some());
+    }
 
     #[test]
     fn a_sku_sold_by_two_stores_is_one_product() {
